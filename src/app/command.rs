@@ -1,0 +1,159 @@
+//! The `:` command line: parsing and Tab completion.
+
+/// A command the line can run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LineCommand {
+    Clusters,
+    Services(Option<String>),
+    Tasks(Option<String>),
+    Instances(Option<String>),
+    Errors,
+    Help,
+    Quit,
+}
+
+/// Command words with their aliases; the first is the one completion offers.
+const WORDS: &[(&str, &[&str])] = &[
+    ("clusters", &["cluster", "cl"]),
+    ("services", &["service", "svc"]),
+    ("tasks", &["task"]),
+    ("instances", &["instance", "ci", "containerinstances"]),
+    ("errors", &["err"]),
+    ("help", &[]),
+    ("quit", &["q", "q!"]),
+];
+
+/// Parses a command line (without the `:`). Errors are shown to the user as they are.
+pub fn parse(line: &str) -> Result<LineCommand, String> {
+    let mut parts = line.split_whitespace();
+    let Some(word) = parts.next() else {
+        return Err("type a command, e.g. :services".to_string());
+    };
+    let arg = parts.next().map(str::to_string);
+    if let Some(extra) = parts.next() {
+        return Err(format!("unexpected `{extra}`"));
+    }
+    let word = word.to_lowercase();
+    let canonical = WORDS
+        .iter()
+        .find(|(w, aliases)| *w == word || aliases.contains(&word.as_str()))
+        .map(|(w, _)| *w)
+        .ok_or_else(|| {
+            format!(
+                "unknown command `{word}`; try {}",
+                WORDS
+                    .iter()
+                    .map(|(w, _)| format!(":{w}"))
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            )
+        })?;
+    let no_arg = |c: LineCommand| match &arg {
+        Some(a) => Err(format!(":{canonical} takes no argument (got `{a}`)")),
+        None => Ok(c),
+    };
+    match canonical {
+        "clusters" => no_arg(LineCommand::Clusters),
+        "services" => Ok(LineCommand::Services(arg)),
+        "tasks" => Ok(LineCommand::Tasks(arg)),
+        "instances" => Ok(LineCommand::Instances(arg)),
+        "errors" => no_arg(LineCommand::Errors),
+        "help" => no_arg(LineCommand::Help),
+        _ => no_arg(LineCommand::Quit),
+    }
+}
+
+/// Completion candidates for what has been typed: command words first, then cluster
+/// names for the argument of a command that takes one.
+pub fn candidates(line: &str, clusters: &[String]) -> Vec<String> {
+    let ends_with_space = line.ends_with(' ');
+    let parts: Vec<&str> = line.split_whitespace().collect();
+    match (parts.as_slice(), ends_with_space) {
+        ([], _) => WORDS.iter().map(|(w, _)| w.to_string()).collect(),
+        ([word], false) => {
+            let word = word.to_lowercase();
+            WORDS
+                .iter()
+                .map(|(w, _)| *w)
+                .filter(|w| w.starts_with(&word))
+                .map(str::to_string)
+                .collect()
+        }
+        ([word, rest @ ..], _) if rest.len() <= 1 && takes_cluster(word) => {
+            let typed = rest.first().copied().unwrap_or("");
+            if !rest.is_empty() && ends_with_space {
+                return Vec::new();
+            }
+            clusters
+                .iter()
+                .filter(|c| c.to_lowercase().starts_with(&typed.to_lowercase()))
+                .map(|c| format!("{word} {c}"))
+                .collect()
+        }
+        _ => Vec::new(),
+    }
+}
+
+fn takes_cluster(word: &str) -> bool {
+    matches!(
+        parse(word),
+        Ok(LineCommand::Services(_) | LineCommand::Tasks(_) | LineCommand::Instances(_))
+    )
+}
+
+/// What Tab turns the line into: the longest common prefix of the candidates (the whole
+/// candidate when only one fits, followed by a space for commands that take an argument).
+pub fn complete(line: &str, clusters: &[String]) -> Option<String> {
+    let cands = candidates(line, clusters);
+    let first = cands.first()?;
+    if cands.len() == 1 {
+        let mut done = first.clone();
+        if !done.contains(' ') && takes_cluster(&done) {
+            done.push(' ');
+        }
+        return Some(done);
+    }
+    let prefix = cands.iter().skip(1).fold(first.as_str(), |acc, c| {
+        let n = acc
+            .char_indices()
+            .zip(c.chars())
+            .take_while(|((_, a), b)| a == b)
+            .last()
+            .map(|((i, a), _)| i + a.len_utf8())
+            .unwrap_or(0);
+        &acc[..n]
+    });
+    (prefix.len() > line.trim_start().len()).then(|| prefix.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_words_aliases_and_arguments() {
+        assert_eq!(parse("clusters"), Ok(LineCommand::Clusters));
+        assert_eq!(parse(" SVC "), Ok(LineCommand::Services(None)));
+        assert_eq!(
+            parse("tasks prod"),
+            Ok(LineCommand::Tasks(Some("prod".into())))
+        );
+        assert_eq!(parse("q"), Ok(LineCommand::Quit));
+        assert!(parse("clusters x").unwrap_err().contains("no argument"));
+        assert!(parse("frobnicate").unwrap_err().contains("unknown command"));
+        assert!(parse("").is_err());
+        assert!(parse("tasks a b").unwrap_err().contains("unexpected"));
+    }
+
+    #[test]
+    fn completes_commands_then_clusters() {
+        let clusters = vec!["prod-core".to_string(), "prod-edge".to_string(), "staging".into()];
+        assert_eq!(complete("se", &clusters), Some("services ".into()));
+        assert_eq!(complete("services ", &clusters), None, "prod- vs staging: no common prefix");
+        assert_eq!(complete("services p", &clusters), Some("services prod-".into()));
+        assert_eq!(complete("services prod-c", &clusters), Some("services prod-core".into()));
+        assert_eq!(complete("cl", &clusters), Some("clusters".into()));
+        assert_eq!(complete("zz", &clusters), None);
+        assert_eq!(candidates("", &clusters).len(), WORDS.len());
+    }
+}

@@ -1,0 +1,244 @@
+//! What the app knows of the estate: one slot per query, holding the last good answer, its
+//! age, whether a fetch is under way, and the last error. Failed refreshes keep old data.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+
+use crate::aws::BackendError;
+use crate::aws::ErrorKind;
+use crate::aws::model::{Cluster, ContainerInstance, Service, Task, TaskDefinition, TaskScope};
+
+/// One query a pane needs; also the unit of coalescing (one fetch in flight per key).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum DataKey {
+    Clusters,
+    Services {
+        cluster: String,
+    },
+    Tasks {
+        cluster: String,
+        service: Option<String>,
+        scope: TaskScope,
+    },
+    Instances {
+        cluster: String,
+    },
+    TaskDefinition {
+        arn: String,
+    },
+}
+
+impl DataKey {
+    /// Task definitions never change once registered: fetch once, never refresh.
+    pub fn is_immutable(&self) -> bool {
+        matches!(self, DataKey::TaskDefinition { .. })
+    }
+}
+
+#[derive(Debug, Clone)]
+pub enum Payload {
+    Clusters(Arc<Vec<Cluster>>),
+    Services(Arc<Vec<Service>>),
+    Tasks(Arc<Vec<Task>>),
+    Instances(Arc<Vec<ContainerInstance>>),
+    TaskDefinition(Arc<TaskDefinition>),
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Slot {
+    pub data: Option<Payload>,
+    pub fetched_at: Option<DateTime<Utc>>,
+    pub loading: bool,
+    /// A refresh was asked for while one was in flight: run it when that one lands.
+    pub again: bool,
+    pub error: Option<BackendError>,
+    /// Consecutive throttled answers; each doubles the wait before the next refresh.
+    pub throttled: u32,
+}
+
+impl Slot {
+    /// Data is stale when the last refresh failed (the old answer is still shown).
+    pub fn is_stale(&self) -> bool {
+        self.error.is_some() && self.data.is_some()
+    }
+}
+
+/// Every slot, by key.
+#[derive(Debug, Default)]
+pub struct Store {
+    slots: HashMap<DataKey, Slot>,
+    /// When each key last failed, so never-loaded keys are retried on the interval.
+    failed_at: HashMap<DataKey, DateTime<Utc>>,
+}
+
+impl Store {
+    pub fn get(&self, key: &DataKey) -> Option<&Slot> {
+        self.slots.get(key)
+    }
+
+    pub fn slot_mut(&mut self, key: &DataKey) -> &mut Slot {
+        self.slots.entry(key.clone()).or_default()
+    }
+
+    /// Whether `key` should be fetched now by the refresh schedule.
+    pub fn due(&self, key: &DataKey, now: DateTime<Utc>, interval: chrono::Duration) -> bool {
+        let Some(slot) = self.slots.get(key) else {
+            return true;
+        };
+        if slot.loading {
+            return false;
+        }
+        if key.is_immutable() {
+            return slot.data.is_none() && slot.error.is_none();
+        }
+        let backoff = interval * 2i32.pow(slot.throttled.min(5));
+        let last = match (slot.fetched_at, self.failed_at.get(key)) {
+            (Some(ok), Some(bad)) => ok.max(*bad),
+            (Some(ok), None) => ok,
+            (None, Some(bad)) => *bad,
+            (None, None) => return true,
+        };
+        now - last >= backoff
+    }
+
+    /// Records an answer. Errors keep the previous data (shown as stale).
+    pub fn land(
+        &mut self,
+        key: &DataKey,
+        result: Result<Payload, BackendError>,
+        at: DateTime<Utc>,
+    ) {
+        let slot = self.slots.entry(key.clone()).or_default();
+        slot.loading = false;
+        match result {
+            Ok(payload) => {
+                slot.data = Some(payload);
+                slot.fetched_at = Some(at);
+                slot.error = None;
+                slot.throttled = 0;
+                self.failed_at.remove(key);
+            }
+            Err(e) => {
+                if e.kind == ErrorKind::Throttled {
+                    slot.throttled = slot.throttled.saturating_add(1);
+                }
+                slot.error = Some(e);
+                self.failed_at.insert(key.clone(), at);
+            }
+        }
+    }
+
+    pub fn clusters(&self) -> Option<&Arc<Vec<Cluster>>> {
+        match self.get(&DataKey::Clusters)?.data.as_ref()? {
+            Payload::Clusters(c) => Some(c),
+            _ => None,
+        }
+    }
+
+    pub fn services(&self, cluster: &str) -> Option<&Arc<Vec<Service>>> {
+        let key = DataKey::Services {
+            cluster: cluster.to_string(),
+        };
+        match self.get(&key)?.data.as_ref()? {
+            Payload::Services(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    pub fn tasks(
+        &self,
+        cluster: &str,
+        service: Option<&str>,
+        scope: TaskScope,
+    ) -> Option<&Arc<Vec<Task>>> {
+        let key = DataKey::Tasks {
+            cluster: cluster.to_string(),
+            service: service.map(str::to_string),
+            scope,
+        };
+        match self.get(&key)?.data.as_ref()? {
+            Payload::Tasks(t) => Some(t),
+            _ => None,
+        }
+    }
+
+    pub fn instances(&self, cluster: &str) -> Option<&Arc<Vec<ContainerInstance>>> {
+        let key = DataKey::Instances {
+            cluster: cluster.to_string(),
+        };
+        match self.get(&key)?.data.as_ref()? {
+            Payload::Instances(i) => Some(i),
+            _ => None,
+        }
+    }
+
+    pub fn task_definition(&self, arn: &str) -> Option<&Arc<TaskDefinition>> {
+        let key = DataKey::TaskDefinition {
+            arn: arn.to_string(),
+        };
+        match self.get(&key)?.data.as_ref()? {
+            Payload::TaskDefinition(t) => Some(t),
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::{Duration, TimeZone};
+
+    fn t(s: i64) -> DateTime<Utc> {
+        Utc.timestamp_opt(1_700_000_000 + s, 0).single().unwrap()
+    }
+
+    #[test]
+    fn failed_refresh_keeps_data_and_marks_stale() {
+        let mut store = Store::default();
+        let key = DataKey::Clusters;
+        store.land(&key, Ok(Payload::Clusters(Arc::new(vec![]))), t(0));
+        assert!(!store.get(&key).unwrap().is_stale());
+        let err = BackendError::new(ErrorKind::AccessDenied, "ListClusters", "no");
+        store.land(&key, Err(err), t(5));
+        let slot = store.get(&key).unwrap();
+        assert!(slot.is_stale());
+        assert!(store.clusters().is_some());
+        assert_eq!(slot.fetched_at, Some(t(0)));
+    }
+
+    #[test]
+    fn throttling_backs_off_and_success_resets() {
+        let mut store = Store::default();
+        let key = DataKey::Clusters;
+        let interval = Duration::seconds(5);
+        let throttle = || BackendError::new(ErrorKind::Throttled, "ListClusters", "Rate exceeded");
+        store.land(&key, Err(throttle()), t(0));
+        assert!(!store.due(&key, t(5), interval), "one throttle doubles the wait");
+        assert!(store.due(&key, t(10), interval));
+        store.land(&key, Err(throttle()), t(10));
+        assert!(!store.due(&key, t(29), interval));
+        assert!(store.due(&key, t(30), interval));
+        store.land(&key, Ok(Payload::Clusters(Arc::new(vec![]))), t(30));
+        assert!(store.due(&key, t(35), interval));
+    }
+
+    #[test]
+    fn loading_is_never_due_and_task_definitions_are_fetched_once() {
+        let mut store = Store::default();
+        let key = DataKey::Services {
+            cluster: "c".into(),
+        };
+        store.slot_mut(&key).loading = true;
+        assert!(!store.due(&key, t(1000), Duration::seconds(1)));
+        let td = DataKey::TaskDefinition { arn: "x:1".into() };
+        assert!(store.due(&td, t(0), Duration::seconds(1)));
+        store.land(
+            &td,
+            Err(BackendError::new(ErrorKind::NotFound, "DescribeTaskDefinition", "gone")),
+            t(0),
+        );
+        assert!(!store.due(&td, t(1000), Duration::seconds(1)));
+    }
+}

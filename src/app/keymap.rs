@@ -1,0 +1,327 @@
+//! Every key binding, defined once. The `?` overlay and the README's key table are both
+//! produced from `BINDINGS`, so they cannot drift from what the keys do.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+/// What a key asks for. Input fields (filter, command line) see keys before this map.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Command {
+    Up,
+    Down,
+    Top,
+    Bottom,
+    PageUp,
+    PageDown,
+    Open,
+    Back,
+    Describe,
+    Refresh,
+    Filter,
+    CommandLine,
+    Help,
+    Errors,
+    SortColumn(u8),
+    ToggleStopped,
+    Instances,
+    Quit,
+}
+
+/// Where a binding works; the help overlay lists the global ones and those of the pane.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    Global,
+    /// Any table pane.
+    Table,
+    Clusters,
+    Services,
+    Tasks,
+}
+
+impl Scope {
+    fn title(self) -> &'static str {
+        match self {
+            Scope::Global => "anywhere",
+            Scope::Table => "any table",
+            Scope::Clusters => "clusters",
+            Scope::Services => "services",
+            Scope::Tasks => "tasks",
+        }
+    }
+}
+
+/// A key as written in help: its label and how to match it.
+#[derive(Debug, Clone, Copy)]
+pub struct Key {
+    pub label: &'static str,
+    code: KeyCode,
+    ctrl: bool,
+}
+
+const fn ch(c: char, label: &'static str) -> Key {
+    Key {
+        label,
+        code: KeyCode::Char(c),
+        ctrl: false,
+    }
+}
+
+const fn code(code: KeyCode, label: &'static str) -> Key {
+    Key {
+        label,
+        code,
+        ctrl: false,
+    }
+}
+
+const fn ctrl(c: char, label: &'static str) -> Key {
+    Key {
+        label,
+        code: KeyCode::Char(c),
+        ctrl: true,
+    }
+}
+
+pub struct Binding {
+    pub keys: &'static [Key],
+    pub command: Command,
+    pub scope: Scope,
+    pub help: &'static str,
+}
+
+/// Keys kept free for operations: s (scale), a (auto scaling), l (logs), e (edit), u (undo).
+pub const RESERVED: &[char] = &['s', 'a', 'l', 'e', 'u'];
+
+pub const BINDINGS: &[Binding] = &[
+    Binding {
+        keys: &[code(KeyCode::Up, "↑"), ch('k', "k")],
+        command: Command::Up,
+        scope: Scope::Table,
+        help: "move up",
+    },
+    Binding {
+        keys: &[code(KeyCode::Down, "↓"), ch('j', "j")],
+        command: Command::Down,
+        scope: Scope::Table,
+        help: "move down",
+    },
+    Binding {
+        keys: &[ch('g', "g"), code(KeyCode::Home, "Home")],
+        command: Command::Top,
+        scope: Scope::Table,
+        help: "first row",
+    },
+    Binding {
+        keys: &[ch('G', "G"), code(KeyCode::End, "End")],
+        command: Command::Bottom,
+        scope: Scope::Table,
+        help: "last row",
+    },
+    Binding {
+        keys: &[code(KeyCode::PageUp, "PgUp"), ctrl('b', "Ctrl-b")],
+        command: Command::PageUp,
+        scope: Scope::Table,
+        help: "page up",
+    },
+    Binding {
+        keys: &[code(KeyCode::PageDown, "PgDn"), ctrl('f', "Ctrl-f")],
+        command: Command::PageDown,
+        scope: Scope::Table,
+        help: "page down",
+    },
+    Binding {
+        keys: &[code(KeyCode::Enter, "Enter")],
+        command: Command::Open,
+        scope: Scope::Table,
+        help: "drill down (cluster → services → tasks)",
+    },
+    Binding {
+        keys: &[code(KeyCode::Esc, "Esc")],
+        command: Command::Back,
+        scope: Scope::Global,
+        help: "close popup, then clear filter, then go back",
+    },
+    Binding {
+        keys: &[ch('d', "d")],
+        command: Command::Describe,
+        scope: Scope::Table,
+        help: "describe the selected row",
+    },
+    Binding {
+        keys: &[ch('/', "/")],
+        command: Command::Filter,
+        scope: Scope::Table,
+        help: "filter rows as you type (Enter keeps, Esc clears)",
+    },
+    Binding {
+        keys: &[ch('1', "1"), ch('2', "2"), ch('3', "3"), ch('4', "4"), ch('5', "5")],
+        command: Command::SortColumn(0),
+        scope: Scope::Table,
+        help: "sort by column 1-9 (again: reverse)",
+    },
+    Binding {
+        keys: &[ch('i', "i")],
+        command: Command::Instances,
+        scope: Scope::Clusters,
+        help: "container instances of the cluster",
+    },
+    Binding {
+        keys: &[ch('t', "t")],
+        command: Command::ToggleStopped,
+        scope: Scope::Tasks,
+        help: "show or hide stopped tasks",
+    },
+    Binding {
+        keys: &[ch(':', ":")],
+        command: Command::CommandLine,
+        scope: Scope::Global,
+        help: "command line (:clusters :services :tasks :instances :errors)",
+    },
+    Binding {
+        keys: &[ch('r', "r")],
+        command: Command::Refresh,
+        scope: Scope::Global,
+        help: "refresh now",
+    },
+    Binding {
+        keys: &[ch('E', "E")],
+        command: Command::Errors,
+        scope: Scope::Global,
+        help: "error history",
+    },
+    Binding {
+        keys: &[ch('?', "?")],
+        command: Command::Help,
+        scope: Scope::Global,
+        help: "keys of this pane",
+    },
+    Binding {
+        keys: &[ch('q', "q"), ctrl('c', "Ctrl-c")],
+        command: Command::Quit,
+        scope: Scope::Global,
+        help: "quit",
+    },
+];
+
+/// The command a key asks for, in a pane whose scopes are `scopes`.
+pub fn lookup(key: &KeyEvent, scopes: &[Scope]) -> Option<Command> {
+    let ctrl_held = key.modifiers.contains(KeyModifiers::CONTROL);
+    // Digits sort by column; the table lists 1-5 to stay short, but 1-9 work.
+    if let KeyCode::Char(c @ '1'..='9') = key.code
+        && !ctrl_held
+        && scopes.contains(&Scope::Table)
+    {
+        return Some(Command::SortColumn(c as u8 - b'1'));
+    }
+    BINDINGS
+        .iter()
+        .filter(|b| scopes.contains(&b.scope))
+        .find(|b| {
+            b.keys
+                .iter()
+                .any(|k| k.code == key.code && k.ctrl == ctrl_held)
+        })
+        .map(|b| b.command)
+}
+
+/// The bindings that work in a pane, for the `?` overlay: (keys, help, scope title).
+pub fn help_rows(scopes: &[Scope]) -> Vec<(String, &'static str, &'static str)> {
+    BINDINGS
+        .iter()
+        .filter(|b| scopes.contains(&b.scope))
+        .map(|b| (keys_label(b), b.help, b.scope.title()))
+        .collect()
+}
+
+fn keys_label(b: &Binding) -> String {
+    if matches!(b.command, Command::SortColumn(_)) {
+        return "1-9".to_string();
+    }
+    b.keys.iter().map(|k| k.label).collect::<Vec<_>>().join(" ")
+}
+
+/// The README's key table, in Markdown.
+pub fn markdown_table() -> String {
+    let mut out = String::from("| keys | where | what |\n|---|---|---|\n");
+    for b in BINDINGS {
+        let keys = keys_label(b)
+            .split(' ')
+            .map(|k| format!("`{k}`"))
+            .collect::<Vec<_>>()
+            .join(" ");
+        out.push_str(&format!("| {keys} | {} | {} |\n", b.scope.title(), b.help));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(c: KeyCode) -> KeyEvent {
+        KeyEvent::new(c, KeyModifiers::NONE)
+    }
+
+    #[test]
+    fn reserved_keys_stay_free() {
+        for b in BINDINGS {
+            for k in b.keys {
+                if let KeyCode::Char(c) = k.code {
+                    assert!(
+                        !(RESERVED.contains(&c) && !k.ctrl),
+                        "{c} is reserved for operations"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn no_key_is_bound_twice_in_one_pane() {
+        let panes: &[&[Scope]] = &[
+            &[Scope::Global, Scope::Table, Scope::Clusters],
+            &[Scope::Global, Scope::Table, Scope::Services],
+            &[Scope::Global, Scope::Table, Scope::Tasks],
+        ];
+        for scopes in panes {
+            let mut seen = Vec::new();
+            for b in BINDINGS.iter().filter(|b| scopes.contains(&b.scope)) {
+                for k in b.keys {
+                    assert!(
+                        !seen.contains(&(k.code, k.ctrl)),
+                        "{} bound twice",
+                        k.label
+                    );
+                    seen.push((k.code, k.ctrl));
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn lookup_respects_scope_and_modifiers() {
+        let table = [Scope::Global, Scope::Table, Scope::Tasks];
+        assert_eq!(lookup(&key(KeyCode::Char('j')), &table), Some(Command::Down));
+        assert_eq!(
+            lookup(&key(KeyCode::Char('t')), &table),
+            Some(Command::ToggleStopped)
+        );
+        assert_eq!(lookup(&key(KeyCode::Char('i')), &table), None);
+        assert_eq!(
+            lookup(&key(KeyCode::Char('7')), &table),
+            Some(Command::SortColumn(6))
+        );
+        let ctrl_c = KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL);
+        assert_eq!(lookup(&ctrl_c, &table), Some(Command::Quit));
+        assert_eq!(lookup(&key(KeyCode::Char('c')), &table), None);
+    }
+
+    #[test]
+    fn readme_key_table_is_current() {
+        let readme = include_str!("../../README.md");
+        let table = markdown_table();
+        assert!(
+            readme.contains(&table),
+            "README.md's key table is out of date; it should contain:\n{table}"
+        );
+    }
+}

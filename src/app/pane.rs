@@ -1,0 +1,127 @@
+//! The panes of the estate and the per-pane view state kept on the navigation stack.
+
+use super::data::DataKey;
+use super::keymap::Scope;
+use crate::aws::model::TaskScope;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Pane {
+    Clusters,
+    Services {
+        cluster: String,
+    },
+    /// Every task of the cluster, or of one service.
+    Tasks {
+        cluster: String,
+        service: Option<String>,
+    },
+    Instances {
+        cluster: String,
+    },
+}
+
+impl Pane {
+    pub fn scopes(&self) -> &'static [Scope] {
+        match self {
+            Pane::Clusters => &[Scope::Global, Scope::Table, Scope::Clusters],
+            Pane::Services { .. } => &[Scope::Global, Scope::Table, Scope::Services],
+            Pane::Tasks { .. } => &[Scope::Global, Scope::Table, Scope::Tasks],
+            Pane::Instances { .. } => &[Scope::Global, Scope::Table],
+        }
+    }
+
+    pub fn cluster(&self) -> Option<&str> {
+        match self {
+            Pane::Clusters => None,
+            Pane::Services { cluster }
+            | Pane::Tasks { cluster, .. }
+            | Pane::Instances { cluster } => Some(cluster),
+        }
+    }
+
+    /// The queries this pane draws from.
+    pub fn data_keys(&self, show_stopped: bool) -> Vec<DataKey> {
+        match self {
+            Pane::Clusters => vec![DataKey::Clusters],
+            Pane::Services { cluster } => vec![DataKey::Services {
+                cluster: cluster.clone(),
+            }],
+            Pane::Tasks { cluster, service } => {
+                let key = |scope| DataKey::Tasks {
+                    cluster: cluster.clone(),
+                    service: service.clone(),
+                    scope,
+                };
+                let mut keys = vec![key(TaskScope::Running)];
+                if show_stopped {
+                    keys.push(key(TaskScope::Stopped));
+                }
+                keys
+            }
+            Pane::Instances { cluster } => vec![DataKey::Instances {
+                cluster: cluster.clone(),
+            }],
+        }
+    }
+
+    /// Where this pane sits in the estate, as breadcrumb parts.
+    pub fn crumbs(&self) -> Vec<String> {
+        match self {
+            Pane::Clusters => vec!["clusters".into()],
+            Pane::Services { cluster } => vec![cluster.clone(), "services".into()],
+            Pane::Tasks {
+                cluster,
+                service: Some(s),
+            } => vec![cluster.clone(), s.clone(), "tasks".into()],
+            Pane::Tasks {
+                cluster,
+                service: None,
+            } => vec![cluster.clone(), "tasks".into()],
+            Pane::Instances { cluster } => vec![cluster.clone(), "container instances".into()],
+        }
+    }
+
+    pub fn noun(&self) -> &'static str {
+        match self {
+            Pane::Clusters => "clusters",
+            Pane::Services { .. } => "services",
+            Pane::Tasks { .. } => "tasks",
+            Pane::Instances { .. } => "container instances",
+        }
+    }
+}
+
+/// A pane on the navigation stack with its own selection, sort and filter, so going back
+/// returns to the row the user left.
+#[derive(Debug, Clone, PartialEq)]
+pub struct View {
+    pub pane: Pane,
+    /// The selected row's id (ARN): selection follows the row across refreshes.
+    pub selected_id: Option<String>,
+    /// The selected index, used when the selected row disappears.
+    pub selected: usize,
+    pub offset: usize,
+    /// Sort column and whether descending; `None` keeps the pane's natural order.
+    pub sort: Option<(usize, bool)>,
+    /// Lowercase filter text; empty shows every row.
+    pub filter: String,
+    pub show_stopped: bool,
+}
+
+impl View {
+    pub fn new(pane: Pane) -> View {
+        View {
+            pane,
+            selected_id: None,
+            selected: 0,
+            offset: 0,
+            sort: None,
+            filter: String::new(),
+            show_stopped: true,
+        }
+    }
+
+    pub fn data_keys(&self) -> Vec<DataKey> {
+        self.pane.data_keys(self.show_stopped)
+    }
+}

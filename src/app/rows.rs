@@ -1,0 +1,386 @@
+//! Each pane as a table model: columns, and rows of cells with the text shown, the key
+//! they sort by, and a tone the theme colours. Filtering and sorting work on this model,
+//! so the UI only draws it.
+
+use std::cmp::Ordering;
+
+use chrono::{DateTime, Utc};
+
+use super::format::{age, opt, timestamp};
+use crate::aws::model::{Cluster, ContainerInstance, Service, Task};
+
+/// How a cell or row should look; the theme maps tones to colours.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Tone {
+    #[default]
+    Normal,
+    Ok,
+    Warn,
+    Error,
+    Dim,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum SortKey {
+    Text(String),
+    Num(i64),
+}
+
+impl SortKey {
+    fn cmp(&self, other: &SortKey) -> Ordering {
+        match (self, other) {
+            (SortKey::Num(a), SortKey::Num(b)) => a.cmp(b),
+            (SortKey::Text(a), SortKey::Text(b)) => a.cmp(b),
+            (SortKey::Num(_), SortKey::Text(_)) => Ordering::Less,
+            (SortKey::Text(_), SortKey::Num(_)) => Ordering::Greater,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Cell {
+    pub text: String,
+    pub sort: SortKey,
+    pub tone: Tone,
+    /// Drawn as a bar: (used, total).
+    pub bar: Option<(i64, i64)>,
+}
+
+impl Cell {
+    fn text(s: impl Into<String>) -> Cell {
+        let text = s.into();
+        Cell {
+            sort: SortKey::Text(text.to_lowercase()),
+            text,
+            tone: Tone::Normal,
+            bar: None,
+        }
+    }
+
+    fn num(n: i64) -> Cell {
+        Cell {
+            text: n.to_string(),
+            sort: SortKey::Num(n),
+            tone: Tone::Normal,
+            bar: None,
+        }
+    }
+
+    /// An age column: shows `3h`, sorts by the time itself (newest last).
+    fn age(now: DateTime<Utc>, t: Option<DateTime<Utc>>) -> Cell {
+        Cell {
+            text: age(now, t),
+            sort: SortKey::Num(t.map(|t| t.timestamp_millis()).unwrap_or(i64::MIN)),
+            tone: Tone::Normal,
+            bar: None,
+        }
+    }
+
+    fn bar(used: i64, total: i64) -> Cell {
+        let pct = if total > 0 { used * 100 / total } else { 0 };
+        Cell {
+            text: format!("{used}/{total}"),
+            sort: SortKey::Num(pct),
+            tone: match pct {
+                p if p >= 90 => Tone::Error,
+                p if p >= 75 => Tone::Warn,
+                _ => Tone::Normal,
+            },
+            bar: Some((used, total)),
+        }
+    }
+
+    fn tone(mut self, tone: Tone) -> Cell {
+        self.tone = tone;
+        self
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Column {
+    pub title: &'static str,
+    /// The width below which the column is cut.
+    pub min: u16,
+    /// Whether the column takes spare width.
+    pub grow: bool,
+}
+
+const fn col(title: &'static str, min: u16, grow: bool) -> Column {
+    Column { title, min, grow }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Row {
+    /// Stable identity (an ARN) so the selection survives refreshes and re-sorts.
+    pub id: String,
+    pub cells: Vec<Cell>,
+    pub tone: Tone,
+}
+
+impl Row {
+    /// Case-insensitive substring match over every cell; `needle` is already lowercase.
+    pub fn matches(&self, needle: &str) -> bool {
+        needle.is_empty()
+            || self
+                .cells
+                .iter()
+                .any(|c| c.text.to_lowercase().contains(needle))
+    }
+}
+
+/// Sorts rows by one column, stably, so equal keys keep the pane's natural order.
+pub fn sort_rows(rows: &mut [Row], column: usize, descending: bool) {
+    rows.sort_by(|a, b| {
+        let (Some(x), Some(y)) = (a.cells.get(column), b.cells.get(column)) else {
+            return Ordering::Equal;
+        };
+        let o = x.sort.cmp(&y.sort);
+        if descending { o.reverse() } else { o }
+    });
+}
+
+fn status_tone(status: &str) -> Tone {
+    match status {
+        "ACTIVE" | "RUNNING" | "HEALTHY" | "COMPLETED" => Tone::Ok,
+        "DRAINING" | "PENDING" | "PROVISIONING" | "ACTIVATING" | "DEACTIVATING" | "STOPPING"
+        | "DEPROVISIONING" | "IN_PROGRESS" | "UNKNOWN" => Tone::Warn,
+        "INACTIVE" | "STOPPED" | "UNHEALTHY" | "FAILED" | "DEREGISTERING" => Tone::Error,
+        _ => Tone::Normal,
+    }
+}
+
+pub const CLUSTER_COLUMNS: &[Column] = &[
+    col("NAME", 12, true),
+    col("STATUS", 8, false),
+    col("SERVICES", 8, false),
+    col("RUNNING", 7, false),
+    col("PENDING", 7, false),
+    col("INSTANCES", 9, false),
+    col("CAPACITY PROVIDERS", 18, true),
+];
+
+pub fn cluster_rows(clusters: &[Cluster]) -> Vec<Row> {
+    clusters
+        .iter()
+        .map(|c| Row {
+            id: c.arn.clone(),
+            cells: vec![
+                Cell::text(&c.name),
+                Cell::text(&c.status).tone(status_tone(&c.status)),
+                Cell::num(c.active_services.into()),
+                Cell::num(c.running_tasks.into()),
+                Cell::num(c.pending_tasks.into())
+                    .tone(if c.pending_tasks > 0 { Tone::Warn } else { Tone::Normal }),
+                Cell::num(c.registered_instances.into()),
+                Cell::text(if c.capacity_providers.is_empty() {
+                    "-".to_string()
+                } else {
+                    c.capacity_providers.join(",")
+                }),
+            ],
+            tone: Tone::Normal,
+        })
+        .collect()
+}
+
+pub const SERVICE_COLUMNS: &[Column] = &[
+    col("NAME", 14, true),
+    col("STATUS", 8, false),
+    col("DESIRED", 7, false),
+    col("RUNNING", 7, false),
+    col("PENDING", 7, false),
+    col("TASK DEFINITION", 16, true),
+    col("LAUNCH", 10, false),
+    col("ROLLOUT", 14, false),
+    col("AGE", 5, false),
+];
+
+/// `COMPLETED`, `IN_PROGRESS +1` (another deployment still active), `FAILED`.
+fn rollout_label(s: &Service) -> (String, Tone) {
+    let state = s
+        .primary_deployment()
+        .and_then(|d| d.rollout_state.clone())
+        .unwrap_or_else(|| "-".to_string());
+    let others = s.other_active_deployments();
+    let tone = status_tone(&state);
+    let tone = if others > 0 && tone == Tone::Ok {
+        Tone::Warn
+    } else {
+        tone
+    };
+    if others > 0 {
+        (format!("{state} +{others}"), tone)
+    } else {
+        (state, tone)
+    }
+}
+
+pub fn service_rows(services: &[Service], now: DateTime<Utc>) -> Vec<Row> {
+    services
+        .iter()
+        .map(|s| {
+            let (rollout, rollout_tone) = rollout_label(s);
+            let short = s.running < s.desired;
+            Row {
+                id: s.arn.clone(),
+                cells: vec![
+                    Cell::text(&s.name),
+                    Cell::text(&s.status).tone(status_tone(&s.status)),
+                    Cell::num(s.desired.into()),
+                    Cell::num(s.running.into())
+                        .tone(if short { Tone::Warn } else { Tone::Normal }),
+                    Cell::num(s.pending.into())
+                        .tone(if s.pending > 0 { Tone::Warn } else { Tone::Normal }),
+                    Cell::text(s.task_definition_short()),
+                    Cell::text(s.launch_label()),
+                    Cell::text(rollout).tone(rollout_tone),
+                    Cell::age(now, s.created_at),
+                ],
+                tone: Tone::Normal,
+            }
+        })
+        .collect()
+}
+
+pub const TASK_COLUMNS: &[Column] = &[
+    col("TASK", 12, true),
+    col("LAST", 8, false),
+    col("DESIRED", 8, false),
+    col("HEALTH", 8, false),
+    col("TASK DEFINITION", 14, true),
+    col("LAUNCH", 7, false),
+    col("AZ", 10, false),
+    col("PRIVATE IP", 11, false),
+    col("STARTED", 19, false),
+    col("STOPPED REASON", 14, true),
+];
+
+pub fn task_rows(tasks: &[Task]) -> Vec<Row> {
+    tasks
+        .iter()
+        .map(|t| {
+            let stopped = t.last_status == "STOPPED";
+            let health = t.health.clone().unwrap_or_else(|| "-".to_string());
+            Row {
+                id: t.arn.clone(),
+                cells: vec![
+                    Cell::text(&t.id),
+                    Cell::text(&t.last_status).tone(status_tone(&t.last_status)),
+                    Cell::text(&t.desired_status),
+                    Cell::text(&health).tone(status_tone(&health)),
+                    Cell::text(t.task_definition_short()),
+                    Cell::text(opt(t.launch_type.as_deref())),
+                    Cell::text(opt(t.availability_zone.as_deref())),
+                    Cell::text(opt(t.private_ip.as_deref())),
+                    Cell {
+                        sort: SortKey::Num(
+                            t.started_at.map(|s| s.timestamp_millis()).unwrap_or(i64::MIN),
+                        ),
+                        ..Cell::text(timestamp(t.started_at))
+                    },
+                    Cell::text(opt(t.stopped_reason.as_deref()))
+                        .tone(if stopped { Tone::Error } else { Tone::Normal }),
+                ],
+                tone: if stopped { Tone::Dim } else { Tone::Normal },
+            }
+        })
+        .collect()
+}
+
+pub const INSTANCE_COLUMNS: &[Column] = &[
+    col("EC2 INSTANCE", 19, false),
+    col("STATUS", 8, false),
+    col("AGENT", 5, false),
+    col("AGENT VER", 9, false),
+    col("DOCKER", 8, false),
+    col("CPU USED", 14, true),
+    col("MEMORY USED", 14, true),
+    col("TASKS", 5, false),
+];
+
+pub fn instance_rows(instances: &[ContainerInstance]) -> Vec<Row> {
+    instances
+        .iter()
+        .map(|i| Row {
+            id: i.arn.clone(),
+            cells: vec![
+                Cell::text(&i.ec2_instance_id),
+                Cell::text(&i.status).tone(status_tone(&i.status)),
+                Cell::text(if i.agent_connected { "yes" } else { "NO" }).tone(
+                    if i.agent_connected {
+                        Tone::Ok
+                    } else {
+                        Tone::Error
+                    },
+                ),
+                Cell::text(opt(i.agent_version.as_deref())),
+                Cell::text(opt(i.docker_version.as_deref())),
+                Cell::bar(
+                    i64::from(i.cpu_registered - i.cpu_remaining),
+                    i.cpu_registered.into(),
+                ),
+                Cell::bar(
+                    i64::from(i.memory_registered - i.memory_remaining),
+                    i.memory_registered.into(),
+                ),
+                Cell::num(i.running_tasks.into()),
+            ],
+            tone: Tone::Normal,
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(id: &str, texts: &[&str]) -> Row {
+        Row {
+            id: id.into(),
+            cells: texts.iter().map(|t| Cell::text(*t)).collect(),
+            tone: Tone::Normal,
+        }
+    }
+
+    #[test]
+    fn filter_is_case_insensitive_substring_over_cells() {
+        let r = row("a", &["Checkout", "ACTIVE"]);
+        assert!(r.matches("check"));
+        assert!(r.matches("activ"));
+        assert!(!r.matches("payments"));
+        assert!(r.matches(""));
+    }
+
+    #[test]
+    fn sorting_is_stable_and_reversible() {
+        let mut rows = vec![row("1", &["b"]), row("2", &["a"]), row("3", &["b"])];
+        sort_rows(&mut rows, 0, false);
+        let ids: Vec<_> = rows.iter().map(|r| r.id.as_str()).collect();
+        assert_eq!(ids, ["2", "1", "3"]);
+        sort_rows(&mut rows, 0, true);
+        let ids: Vec<_> = rows.iter().map(|r| r.id.as_str()).collect();
+        assert_eq!(ids, ["1", "3", "2"]);
+    }
+
+    #[test]
+    fn numbers_sort_numerically() {
+        let mut rows: Vec<Row> = [10, 9, 100]
+            .iter()
+            .map(|n| Row {
+                id: n.to_string(),
+                cells: vec![Cell::num(*n)],
+                tone: Tone::Normal,
+            })
+            .collect();
+        sort_rows(&mut rows, 0, false);
+        let ids: Vec<_> = rows.iter().map(|r| r.id.as_str()).collect();
+        assert_eq!(ids, ["9", "10", "100"]);
+    }
+
+    #[test]
+    fn bars_warn_when_nearly_full() {
+        assert_eq!(Cell::bar(95, 100).tone, Tone::Error);
+        assert_eq!(Cell::bar(80, 100).tone, Tone::Warn);
+        assert_eq!(Cell::bar(0, 0).tone, Tone::Normal);
+    }
+}

@@ -1,0 +1,353 @@
+//! Unit tests of `update`: navigation, filtering, the Esc order, the command line,
+//! refresh scheduling and coalescing.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use super::*;
+use crate::aws::ErrorKind;
+use crate::aws::model::{Cluster, DeploymentConfig, Service};
+
+fn t0() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 21, 3, 0, 0).unwrap()
+}
+
+pub(crate) fn cluster(name: &str) -> Cluster {
+    Cluster {
+        arn: format!("arn:aws:ecs:eu-west-1:123456789012:cluster/{name}"),
+        name: name.into(),
+        status: "ACTIVE".into(),
+        active_services: 1,
+        running_tasks: 2,
+        pending_tasks: 0,
+        registered_instances: 0,
+        capacity_providers: vec![],
+        default_strategy: vec![],
+        container_insights: None,
+        tags: Default::default(),
+    }
+}
+
+pub(crate) fn service(cluster: &str, name: &str) -> Service {
+    Service {
+        arn: format!("arn:aws:ecs:eu-west-1:123456789012:service/{cluster}/{name}"),
+        name: name.into(),
+        cluster_arn: format!("arn:aws:ecs:eu-west-1:123456789012:cluster/{cluster}"),
+        status: "ACTIVE".into(),
+        desired: 2,
+        running: 2,
+        pending: 0,
+        task_definition: format!("arn:aws:ecs:eu-west-1:123456789012:task-definition/{name}:3"),
+        launch_type: Some("FARGATE".into()),
+        capacity_provider_strategy: vec![],
+        scheduling_strategy: None,
+        platform_version: None,
+        created_at: Some(t0() - Duration::days(3)),
+        created_by: None,
+        role_arn: None,
+        deployment_config: DeploymentConfig::default(),
+        deployments: vec![],
+        events: vec![],
+        load_balancers: vec![],
+        placement_strategy: vec![],
+        placement_constraints: vec![],
+        network: None,
+        health_check_grace_period: None,
+        enable_execute_command: false,
+    }
+}
+
+fn key(code: KeyCode) -> Action {
+    Action::Key(KeyEvent::new(code, KeyModifiers::NONE))
+}
+
+fn chars(app: &mut App, s: &str) -> Vec<Effect> {
+    s.chars().flat_map(|c| app.update(key(KeyCode::Char(c)))).collect()
+}
+
+fn app_with_clusters(names: &[&str]) -> App {
+    let mut app = App::new(
+        Identity::default(),
+        vec![Pane::Clusters],
+        t0(),
+        Some(Duration::seconds(5)),
+    );
+    let effects = app.due_fetches();
+    assert_eq!(effects, vec![Effect::Fetch(DataKey::Clusters)]);
+    app.update(Action::Loaded {
+        key: DataKey::Clusters,
+        result: Ok(Payload::Clusters(Arc::new(
+            names.iter().map(|n| cluster(n)).collect(),
+        ))),
+        at: t0(),
+    });
+    app
+}
+
+fn selected_name(app: &App) -> String {
+    let (_, rows) = app.rows(app.view());
+    rows[App::selected_index(app.view(), &rows)].cells[0]
+        .text
+        .clone()
+}
+
+#[test]
+fn account_comes_from_the_first_arn() {
+    let app = app_with_clusters(&["a"]);
+    assert_eq!(app.identity.account.as_deref(), Some("123456789012"));
+}
+
+#[test]
+fn moves_and_clamps() {
+    let mut app = app_with_clusters(&["a", "b", "c"]);
+    assert_eq!(selected_name(&app), "a");
+    app.update(key(KeyCode::Char('j')));
+    app.update(key(KeyCode::Down));
+    assert_eq!(selected_name(&app), "c");
+    app.update(key(KeyCode::Down));
+    assert_eq!(selected_name(&app), "c", "stays on the last row");
+    app.update(key(KeyCode::Char('g')));
+    assert_eq!(selected_name(&app), "a");
+    app.update(key(KeyCode::Char('G')));
+    assert_eq!(selected_name(&app), "c");
+    app.update(key(KeyCode::PageUp));
+    assert_eq!(selected_name(&app), "a");
+}
+
+#[test]
+fn selection_follows_the_row_across_refreshes() {
+    let mut app = app_with_clusters(&["b", "c"]);
+    app.update(key(KeyCode::Down));
+    assert_eq!(selected_name(&app), "c");
+    app.update(Action::Loaded {
+        key: DataKey::Clusters,
+        result: Ok(Payload::Clusters(Arc::new(vec![
+            cluster("a"),
+            cluster("b"),
+            cluster("c"),
+        ]))),
+        at: t0(),
+    });
+    assert_eq!(selected_name(&app), "c");
+}
+
+#[test]
+fn enter_drills_down_and_esc_goes_back() {
+    let mut app = app_with_clusters(&["prod", "staging"]);
+    app.update(key(KeyCode::Down));
+    let effects = app.update(key(KeyCode::Enter));
+    assert_eq!(
+        app.view().pane,
+        Pane::Services {
+            cluster: "staging".into()
+        }
+    );
+    assert_eq!(
+        effects,
+        vec![Effect::Fetch(DataKey::Services {
+            cluster: "staging".into()
+        })],
+        "the new pane is fetched at once"
+    );
+    app.update(Action::Loaded {
+        key: DataKey::Services {
+            cluster: "staging".into(),
+        },
+        result: Ok(Payload::Services(Arc::new(vec![service("staging", "web")]))),
+        at: t0(),
+    });
+    let effects = app.update(key(KeyCode::Enter));
+    assert_eq!(
+        app.view().pane,
+        Pane::Tasks {
+            cluster: "staging".into(),
+            service: Some("web".into())
+        }
+    );
+    assert_eq!(effects.len(), 2, "running and stopped tasks: {effects:?}");
+    app.update(key(KeyCode::Esc));
+    app.update(key(KeyCode::Esc));
+    assert_eq!(app.view().pane, Pane::Clusters);
+    assert_eq!(selected_name(&app), "staging", "back where the user left");
+    app.update(key(KeyCode::Esc));
+    assert_eq!(app.stack.len(), 1, "Esc at the root stays");
+    assert!(!app.quit);
+}
+
+#[test]
+fn filter_narrows_as_you_type_and_enter_keeps_it() {
+    let mut app = app_with_clusters(&["prod-core", "prod-edge", "staging"]);
+    app.update(key(KeyCode::Char('/')));
+    chars(&mut app, "EDG");
+    let (_, rows) = app.rows(app.view());
+    assert_eq!(rows.len(), 1, "case-insensitive substring");
+    app.update(key(KeyCode::Enter));
+    assert!(app.input.is_none());
+    assert_eq!(app.view().filter, "edg");
+    assert_eq!(selected_name(&app), "prod-edge");
+    // Keys go to the table again: `j` moves instead of typing.
+    app.update(key(KeyCode::Char('j')));
+    assert_eq!(app.view().filter, "edg");
+}
+
+#[test]
+fn esc_closes_popup_then_clears_filter_then_goes_back() {
+    let mut app = app_with_clusters(&["prod", "staging"]);
+    app.update(key(KeyCode::Enter));
+    app.update(key(KeyCode::Char('/')));
+    chars(&mut app, "x");
+    app.update(key(KeyCode::Enter));
+    app.update(key(KeyCode::Char('?')));
+    assert_eq!(app.popups, vec![Popup::Help]);
+    app.update(key(KeyCode::Esc));
+    assert!(app.popups.is_empty());
+    assert_eq!(app.view().filter, "x");
+    app.update(key(KeyCode::Esc));
+    assert_eq!(app.view().filter, "");
+    assert!(matches!(app.view().pane, Pane::Services { .. }));
+    app.update(key(KeyCode::Esc));
+    assert_eq!(app.view().pane, Pane::Clusters);
+}
+
+#[test]
+fn esc_while_typing_a_filter_clears_it() {
+    let mut app = app_with_clusters(&["prod", "staging"]);
+    app.update(key(KeyCode::Char('/')));
+    chars(&mut app, "stag");
+    assert_eq!(app.rows(app.view()).1.len(), 1);
+    app.update(key(KeyCode::Esc));
+    assert!(app.input.is_none());
+    assert_eq!(app.rows(app.view()).1.len(), 2);
+}
+
+#[test]
+fn command_line_uses_the_selected_cluster_and_completes() {
+    let mut app = app_with_clusters(&["prod-core", "staging"]);
+    app.update(key(KeyCode::Down));
+    app.update(key(KeyCode::Char(':')));
+    chars(&mut app, "ta");
+    app.update(key(KeyCode::Tab));
+    assert_eq!(app.input.as_ref().unwrap().text(), "tasks ");
+    app.update(key(KeyCode::Enter));
+    assert_eq!(
+        app.view().pane,
+        Pane::Tasks {
+            cluster: "staging".into(),
+            service: None
+        }
+    );
+    assert_eq!(app.stack.len(), 2, "clusters one Esc away");
+    app.update(key(KeyCode::Char(':')));
+    chars(&mut app, "instances prod-core");
+    app.update(key(KeyCode::Enter));
+    assert_eq!(
+        app.view().pane,
+        Pane::Instances {
+            cluster: "prod-core".into()
+        }
+    );
+    app.update(key(KeyCode::Char(':')));
+    chars(&mut app, "bogus");
+    app.update(key(KeyCode::Enter));
+    let status = app.status.as_ref().unwrap();
+    assert!(status.error && status.text.contains("unknown command"));
+    assert!(matches!(app.view().pane, Pane::Instances { .. }), "nothing changed");
+}
+
+#[test]
+fn sort_by_column_and_reverse() {
+    let mut app = app_with_clusters(&["b", "a", "c"]);
+    app.update(key(KeyCode::Char('1')));
+    let names: Vec<_> = app.rows(app.view()).1.iter().map(|r| r.cells[0].text.clone()).collect();
+    assert_eq!(names, ["a", "b", "c"]);
+    app.update(key(KeyCode::Char('1')));
+    let names: Vec<_> = app.rows(app.view()).1.iter().map(|r| r.cells[0].text.clone()).collect();
+    assert_eq!(names, ["c", "b", "a"]);
+    app.update(key(KeyCode::Char('9')));
+    assert!(app.status.as_ref().unwrap().error, "no 9th column on clusters");
+}
+
+#[test]
+fn refresh_is_scheduled_coalesced_and_can_be_off() {
+    let mut app = app_with_clusters(&["a"]);
+    assert!(app.update(Action::Tick(t0() + Duration::seconds(4))).is_empty());
+    let due = app.update(Action::Tick(t0() + Duration::seconds(5)));
+    assert_eq!(due, vec![Effect::Fetch(DataKey::Clusters)]);
+    // In flight: neither the schedule nor `r` starts a second one...
+    assert!(app.update(Action::Tick(t0() + Duration::seconds(30))).is_empty());
+    assert!(app.update(key(KeyCode::Char('r'))).is_empty());
+    // ...but `r` is remembered and runs when the first one lands.
+    let again = app.update(Action::Loaded {
+        key: DataKey::Clusters,
+        result: Ok(Payload::Clusters(Arc::new(vec![cluster("a")]))),
+        at: t0() + Duration::seconds(31),
+    });
+    assert_eq!(again, vec![Effect::Fetch(DataKey::Clusters)]);
+
+    let mut off = App::new(Identity::default(), vec![Pane::Clusters], t0(), None);
+    assert_eq!(off.due_fetches().len(), 1, "first load even with refresh off");
+    off.update(Action::Loaded {
+        key: DataKey::Clusters,
+        result: Ok(Payload::Clusters(Arc::new(vec![]))),
+        at: t0(),
+    });
+    assert!(off.update(Action::Tick(t0() + Duration::hours(1))).is_empty());
+    assert_eq!(off.update(key(KeyCode::Char('r'))).len(), 1, "r still works");
+}
+
+#[test]
+fn errors_keep_data_and_enter_the_history() {
+    let mut app = app_with_clusters(&["a"]);
+    app.update(Action::Tick(t0() + Duration::seconds(5)));
+    app.update(Action::Loaded {
+        key: DataKey::Clusters,
+        result: Err(BackendError::new(
+            ErrorKind::AccessDenied,
+            "DescribeClusters",
+            "User is not authorized",
+        )),
+        at: t0() + Duration::seconds(6),
+    });
+    assert_eq!(app.rows(app.view()).1.len(), 1, "old data still shown");
+    assert!(app.visible_slots()[0].unwrap().is_stale());
+    assert_eq!(app.errors.len(), 1);
+    app.update(key(KeyCode::Char('E')));
+    assert_eq!(app.popups, vec![Popup::Errors { scroll: 0 }]);
+}
+
+#[test]
+fn describe_opens_on_the_selected_row_and_fetches_its_task_definition() {
+    let mut app = app_with_clusters(&["prod"]);
+    app.update(key(KeyCode::Enter));
+    app.update(Action::Loaded {
+        key: DataKey::Services {
+            cluster: "prod".into(),
+        },
+        result: Ok(Payload::Services(Arc::new(vec![service("prod", "web")]))),
+        at: t0(),
+    });
+    let effects = app.update(key(KeyCode::Char('d')));
+    assert!(matches!(&app.popups[0], Popup::Describe { id, .. } if id.ends_with("/prod/web")));
+    assert!(effects.contains(&Effect::Fetch(DataKey::TaskDefinition {
+        arn: "arn:aws:ecs:eu-west-1:123456789012:task-definition/web:3".into()
+    })));
+    // q closes the popup rather than quitting.
+    app.update(key(KeyCode::Char('q')));
+    assert!(app.popups.is_empty());
+    assert!(!app.quit);
+    app.update(key(KeyCode::Char('q')));
+    assert!(app.quit);
+}
+
+#[test]
+fn ctrl_c_quits_even_while_typing() {
+    let mut app = app_with_clusters(&["a"]);
+    app.update(key(KeyCode::Char('/')));
+    app.update(Action::Key(KeyEvent::new(
+        KeyCode::Char('c'),
+        KeyModifiers::CONTROL,
+    )));
+    assert!(app.quit);
+}

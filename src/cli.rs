@@ -1,0 +1,164 @@
+//! The command line, and how it combines with the config file.
+
+use std::path::PathBuf;
+
+use clap::Parser;
+
+use crate::config::Config;
+
+/// A terminal dashboard for operating AWS ECS.
+#[derive(Debug, Clone, Parser)]
+#[command(name = "ecsdash", version, about, long_about = None)]
+pub struct Cli {
+    /// Open on the embedded demo fleet: no AWS account, no credentials, no network.
+    #[arg(long)]
+    pub demo: bool,
+
+    /// AWS profile (from ~/.aws/config); defaults to AWS_PROFILE, then the config file.
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
+
+    /// AWS region; defaults to AWS_REGION, then the config file, then the profile's.
+    #[arg(long, value_name = "NAME")]
+    pub region: Option<String>,
+
+    /// Open on this cluster's services (the clusters pane is one Esc away).
+    #[arg(long, value_name = "NAME")]
+    pub cluster: Option<String>,
+
+    /// With --cluster: open on this service's tasks.
+    #[arg(long, value_name = "NAME", requires = "cluster")]
+    pub service: Option<String>,
+
+    /// Seconds between refreshes of the visible pane; 0 turns automatic refresh off.
+    #[arg(long, value_name = "SECS")]
+    pub refresh: Option<u64>,
+
+    /// Colour theme: dark, light, or a file in the config directory's themes/.
+    #[arg(long, value_name = "NAME")]
+    pub theme: Option<String>,
+
+    /// Seconds before an AWS call is abandoned and shown as timed out.
+    #[arg(long, value_name = "SECS")]
+    pub timeout: Option<u64>,
+
+    /// Config file (default: $XDG_CONFIG_HOME/ecsdash/config.toml).
+    #[arg(long, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+
+    /// Log file (default: $XDG_STATE_HOME/ecsdash/ecsdash.log). Logs never go to the terminal.
+    #[arg(long, value_name = "PATH")]
+    pub log_file: Option<PathBuf>,
+
+    /// Seed of the demo fleet (the same seed gives the same fleet).
+    #[arg(long, value_name = "N", default_value_t = 7, hide = true)]
+    pub demo_seed: u64,
+
+    /// Print how long the first frame and the first frame with data took, then exit.
+    #[arg(long, hide = true)]
+    pub measure_startup: bool,
+}
+
+pub const DEFAULT_REFRESH_SECS: u64 = 5;
+pub const DEFAULT_TIMEOUT_SECS: u64 = 20;
+
+/// Command line over config file over defaults, for one run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Settings {
+    pub profile: Option<String>,
+    pub region: Option<String>,
+    pub cluster: Option<String>,
+    pub service: Option<String>,
+    /// `None`: automatic refresh off.
+    pub refresh: Option<std::time::Duration>,
+    pub theme: String,
+    pub timeout: std::time::Duration,
+    pub read_only: bool,
+}
+
+impl Settings {
+    /// `env_profile` is AWS_PROFILE, which sits between the flag and the config file.
+    pub fn resolve(cli: &Cli, config: &Config, env_profile: Option<String>) -> Settings {
+        let profile = cli
+            .profile
+            .clone()
+            .or(env_profile)
+            .or_else(|| config.profile.clone());
+        let section = config.profile(profile.as_deref());
+        let refresh = cli
+            .refresh
+            .or(section.refresh)
+            .or(config.refresh)
+            .unwrap_or(DEFAULT_REFRESH_SECS);
+        let timeout = cli
+            .timeout
+            .or(section.timeout)
+            .or(config.timeout)
+            .unwrap_or(DEFAULT_TIMEOUT_SECS)
+            .max(1);
+        Settings {
+            region: cli
+                .region
+                .clone()
+                .or_else(|| section.region.clone())
+                .or_else(|| config.region.clone()),
+            cluster: cli
+                .cluster
+                .clone()
+                .or_else(|| section.cluster.clone())
+                .or_else(|| config.cluster.clone()),
+            service: cli.service.clone(),
+            refresh: (refresh > 0).then(|| std::time::Duration::from_secs(refresh)),
+            theme: cli
+                .theme
+                .clone()
+                .or_else(|| section.theme.clone())
+                .or_else(|| config.theme.clone())
+                .unwrap_or_else(|| "dark".to_string()),
+            timeout: std::time::Duration::from_secs(timeout),
+            read_only: section.read_only.or(config.read_only).unwrap_or(false),
+            profile,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cli(args: &[&str]) -> Cli {
+        Cli::try_parse_from(std::iter::once("ecsdash").chain(args.iter().copied())).unwrap()
+    }
+
+    #[test]
+    fn flags_beat_profile_section_beat_top_level() {
+        let config = Config::parse(
+            "region = \"eu-west-1\"\nrefresh = 9\ntheme = \"light\"\n[profiles.p]\nregion = \"us-east-2\"\ncluster = \"core\"\n",
+        )
+        .unwrap();
+        let s = Settings::resolve(&cli(&["--profile", "p"]), &config, None);
+        assert_eq!(s.region.as_deref(), Some("us-east-2"));
+        assert_eq!(s.cluster.as_deref(), Some("core"));
+        assert_eq!(s.refresh, Some(std::time::Duration::from_secs(9)));
+        assert_eq!(s.theme, "light");
+        let s = Settings::resolve(&cli(&["--region", "ap-south-1", "--refresh", "0"]), &config, None);
+        assert_eq!(s.region.as_deref(), Some("ap-south-1"));
+        assert_eq!(s.refresh, None, "0 turns refresh off");
+    }
+
+    #[test]
+    fn aws_profile_env_sits_between_flag_and_config() {
+        let config = Config::parse("profile = \"from-file\"\n").unwrap();
+        let s = Settings::resolve(&cli(&[]), &config, Some("from-env".into()));
+        assert_eq!(s.profile.as_deref(), Some("from-env"));
+        let s = Settings::resolve(&cli(&["--profile", "flag"]), &config, Some("from-env".into()));
+        assert_eq!(s.profile.as_deref(), Some("flag"));
+    }
+
+    #[test]
+    fn service_needs_cluster_and_counts_must_be_numbers() {
+        assert!(Cli::try_parse_from(["ecsdash", "--service", "x"]).is_err());
+        let e = Cli::try_parse_from(["ecsdash", "--refresh", "5s"]).unwrap_err();
+        assert!(e.to_string().contains("--refresh"), "{e}");
+    }
+}

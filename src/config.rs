@@ -1,0 +1,123 @@
+//! The config file: `$XDG_CONFIG_HOME/ecsdash/config.toml` (default `~/.config/ecsdash`).
+//! Defaults for the command line, and per-profile settings under `[profiles.NAME]`.
+//!
+//! ```toml
+//! profile = "prod-readonly"
+//! region = "eu-west-1"
+//! refresh = 5          # seconds; 0 turns automatic refresh off
+//! theme = "dark"
+//! timeout = 20         # seconds per AWS call
+//!
+//! [profiles.prod-admin]
+//! region = "us-east-1"
+//! cluster = "prod-core"
+//! read_only = true
+//! ```
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    pub profile: Option<String>,
+    pub region: Option<String>,
+    pub cluster: Option<String>,
+    pub refresh: Option<u64>,
+    pub theme: Option<String>,
+    pub timeout: Option<u64>,
+    pub read_only: Option<bool>,
+    #[serde(default)]
+    pub profiles: BTreeMap<String, ProfileConfig>,
+}
+
+/// Settings that apply only when this profile is in use; they win over the top level.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProfileConfig {
+    pub region: Option<String>,
+    pub cluster: Option<String>,
+    pub refresh: Option<u64>,
+    pub theme: Option<String>,
+    pub timeout: Option<u64>,
+    pub read_only: Option<bool>,
+}
+
+/// The directory holding config.toml and themes/.
+pub fn config_dir() -> Option<PathBuf> {
+    if let Some(x) = std::env::var_os("XDG_CONFIG_HOME").filter(|v| !v.is_empty()) {
+        return Some(PathBuf::from(x).join("ecsdash"));
+    }
+    directories::BaseDirs::new().map(|b| b.home_dir().join(".config").join("ecsdash"))
+}
+
+/// The directory for the log file (and, later, the audit log).
+pub fn state_dir() -> Option<PathBuf> {
+    if let Some(x) = std::env::var_os("XDG_STATE_HOME").filter(|v| !v.is_empty()) {
+        return Some(PathBuf::from(x).join("ecsdash"));
+    }
+    directories::BaseDirs::new().map(|b| b.home_dir().join(".local/state/ecsdash"))
+}
+
+impl Config {
+    /// Reads the file at `path`. A missing file is an empty config when `required` is
+    /// false (the default location); a file that is there but wrong is always an error.
+    pub fn load(path: &Path, required: bool) -> Result<Config, String> {
+        match std::fs::read_to_string(path) {
+            Ok(text) => Config::parse(&text).map_err(|e| format!("{}: {e}", path.display())),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && !required => {
+                Ok(Config::default())
+            }
+            Err(e) => Err(format!("cannot read {}: {e}", path.display())),
+        }
+    }
+
+    pub fn parse(text: &str) -> Result<Config, String> {
+        toml::from_str(text).map_err(|e| e.to_string().trim().to_string())
+    }
+
+    /// The section for `profile`, or an empty one.
+    pub fn profile(&self, profile: Option<&str>) -> ProfileConfig {
+        profile
+            .and_then(|p| self.profiles.get(p))
+            .cloned()
+            .unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_defaults_and_profiles() {
+        let c = Config::parse(
+            "profile = \"p\"\nrefresh = 0\n[profiles.p]\nregion = \"us-east-1\"\nread_only = true\n",
+        )
+        .unwrap();
+        assert_eq!(c.profile.as_deref(), Some("p"));
+        assert_eq!(c.refresh, Some(0));
+        let p = c.profile(Some("p"));
+        assert_eq!(p.region.as_deref(), Some("us-east-1"));
+        assert_eq!(p.read_only, Some(true));
+        assert_eq!(c.profile(Some("other")), ProfileConfig::default());
+    }
+
+    #[test]
+    fn typos_are_errors_that_name_the_key() {
+        let e = Config::parse("refersh = 5\n").unwrap_err();
+        assert!(e.contains("refersh"), "{e}");
+        let e = Config::parse("refresh = \"fast\"\n").unwrap_err();
+        assert!(e.contains("refresh") || e.contains("integer"), "{e}");
+    }
+
+    #[test]
+    fn missing_default_file_is_empty_but_missing_named_file_is_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("none.toml");
+        assert_eq!(Config::load(&p, false).unwrap(), Config::default());
+        assert!(Config::load(&p, true).unwrap_err().contains("cannot read"));
+    }
+}

@@ -1,0 +1,11 @@
+//! ecsdash: a terminal dashboard for operating AWS ECS.
+#![forbid(unsafe_code)]
+
+pub mod aws;
+pub mod clock;
+pub mod app;
+pub mod cli;
+pub mod config;
+pub mod runtime;
+pub mod sync;
+pub mod ui;

@@ -1,0 +1,158 @@
+#![forbid(unsafe_code)]
+
+use std::io::IsTerminal;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Instant;
+
+use clap::Parser;
+
+use ecsdash::app::App;
+use ecsdash::app::pane::Pane;
+use ecsdash::aws::Backend;
+use ecsdash::aws::demo::{DemoBackend, DemoOptions};
+use ecsdash::aws::sdk::{ConnectOptions, SdkBackend};
+use ecsdash::cli::{Cli, Settings};
+use ecsdash::clock::{Clock, SystemClock};
+use ecsdash::config::{self, Config};
+use ecsdash::runtime::{self, RunOptions};
+use ecsdash::ui::theme::{ColorDepth, Theme};
+
+/// Exit codes: 0 fine, 1 runtime failure, 2 bad input (flags, config, profile).
+const EXIT_BAD_INPUT: u8 = 2;
+
+fn main() -> ExitCode {
+    let started = Instant::now();
+    let cli = Cli::parse();
+    match run(cli, started) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err((code, message)) => {
+            eprintln!("ecsdash: {message}");
+            ExitCode::from(code)
+        }
+    }
+}
+
+fn run(cli: Cli, started: Instant) -> Result<(), (u8, String)> {
+    let bad = |m: String| (EXIT_BAD_INPUT, m);
+    let (config_path, required) = match &cli.config {
+        Some(p) => (Some(p.clone()), true),
+        None => (config::config_dir().map(|d| d.join("config.toml")), false),
+    };
+    let config = match &config_path {
+        Some(p) => Config::load(p, required).map_err(bad)?,
+        None => Config::default(),
+    };
+    let env_profile = std::env::var("AWS_PROFILE").ok().filter(|p| !p.is_empty());
+    let settings = Settings::resolve(&cli, &config, env_profile);
+    let depth = ColorDepth::detect(
+        std::env::var("NO_COLOR").ok().as_deref(),
+        std::env::var("COLORTERM").ok().as_deref(),
+    );
+    let theme = Theme::load(&settings.theme, config::config_dir().as_deref(), depth).map_err(bad)?;
+    let _log_guard = init_logging(&cli);
+    if !std::io::stdout().is_terminal() {
+        return Err(bad(
+            "the dashboard needs a terminal on stdout (use `ecsdash --help` for commands)".into(),
+        ));
+    }
+
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| (1, format!("cannot start the async runtime: {e}")))?;
+    runtime.block_on(async move {
+        let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+        let backend: Arc<dyn Backend> = if cli.demo {
+            Arc::new(DemoBackend::new(DemoOptions {
+                seed: cli.demo_seed,
+                clock: clock.clone(),
+                latency: std::time::Duration::from_millis(150)
+                    ..std::time::Duration::from_millis(700),
+            }))
+        } else {
+            let backend = SdkBackend::connect(ConnectOptions {
+                profile: settings.profile.clone(),
+                region: settings.region.clone(),
+                operation_timeout: settings.timeout,
+                describe_concurrency: 4,
+            })
+            .await
+            .map_err(|e| {
+                let hint = e.kind.hint().map(|h| format!("\n  hint: {h}")).unwrap_or_default();
+                (EXIT_BAD_INPUT, format!("{}{hint}", e.message))
+            })?;
+            Arc::new(backend)
+        };
+        let mut stack = vec![Pane::Clusters];
+        if let Some(cluster) = &settings.cluster {
+            stack.push(Pane::Services {
+                cluster: cluster.clone(),
+            });
+            if let Some(service) = &settings.service {
+                stack.push(Pane::Tasks {
+                    cluster: cluster.clone(),
+                    service: Some(service.clone()),
+                });
+            }
+        }
+        let refresh = settings
+            .refresh
+            .and_then(|d| chrono::Duration::from_std(d).ok());
+        let app = App::new(backend.identity(), stack, clock.now(), refresh);
+
+        let mut terminal = ratatui::try_init().map_err(|e| (1, format!("cannot set up the terminal: {e}")))?;
+        let result = runtime::run(
+            &mut terminal,
+            app,
+            backend,
+            clock,
+            &theme,
+            RunOptions {
+                started,
+                exit_after_data: cli.measure_startup,
+            },
+        )
+        .await;
+        ratatui::restore();
+        let startup = result.map_err(|e| (1, format!("terminal error: {e}")))?;
+        if cli.measure_startup {
+            let ms = |d: Option<std::time::Duration>| {
+                d.map(|d| format!("{:.1} ms", d.as_secs_f64() * 1000.0))
+                    .unwrap_or_else(|| "never".into())
+            };
+            eprintln!(
+                "first frame: {}  first frame with data: {}",
+                ms(startup.first_frame),
+                ms(startup.first_data_frame)
+            );
+        }
+        Ok(())
+    })
+}
+
+/// Logs go to a file, never to the terminal the dashboard draws on.
+fn init_logging(cli: &Cli) -> Option<tracing_appender::non_blocking::WorkerGuard> {
+    let path = cli
+        .log_file
+        .clone()
+        .or_else(|| config::state_dir().map(|d| d.join("ecsdash.log")))?;
+    let dir = path.parent()?.to_path_buf();
+    std::fs::create_dir_all(&dir).ok()?;
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&path)
+        .ok()?;
+    let (writer, guard) = tracing_appender::non_blocking(file);
+    let filter = tracing_subscriber::EnvFilter::try_from_env("ECSDASH_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    tracing_subscriber::fmt()
+        .with_writer(writer)
+        .with_ansi(false)
+        .with_env_filter(filter)
+        .try_init()
+        .ok()?;
+    Some(guard)
+}

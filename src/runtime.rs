@@ -1,0 +1,176 @@
+//! The event loop: terminal events, worker results, ticks and signals arrive on one
+//! channel; each becomes an `update`; the screen is drawn once per burst of events, only
+//! when something changed, at most `MAX_FPS` times a second.
+
+use std::io;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use crossterm::event::{Event, EventStream};
+use futures::StreamExt;
+use ratatui::Terminal;
+use ratatui::backend::Backend as TermBackend;
+use tokio::sync::mpsc;
+
+use crate::app::{Action, App, Effect};
+use crate::aws::Backend;
+use crate::clock::Clock;
+use crate::sync::Worker;
+use crate::ui::{self, theme::Theme};
+
+const TICK: Duration = Duration::from_millis(250);
+const MIN_FRAME: Duration = Duration::from_millis(16);
+const FETCH_CONCURRENCY: usize = 4;
+
+/// Start-up timings, for `--measure-startup`.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Startup {
+    pub first_frame: Option<Duration>,
+    pub first_data_frame: Option<Duration>,
+}
+
+pub struct RunOptions {
+    pub started: Instant,
+    /// Quit as soon as a frame with the first pane's data has been drawn.
+    pub exit_after_data: bool,
+}
+
+pub async fn run<B: TermBackend>(
+    terminal: &mut Terminal<B>,
+    mut app: App,
+    backend: Arc<dyn Backend>,
+    clock: Arc<dyn Clock>,
+    theme: &Theme,
+    opts: RunOptions,
+) -> io::Result<Startup>
+where
+    B::Error: Send + Sync + 'static,
+{
+    let (tx, mut rx) = mpsc::unbounded_channel::<Action>();
+    let worker = Worker::new(backend, clock.clone(), tx.clone(), FETCH_CONCURRENCY);
+    spawn_terminal_events(tx.clone());
+    spawn_ticks(tx.clone(), clock.clone());
+    spawn_signals(tx.clone());
+
+    if let Ok(size) = terminal.size() {
+        app.update(Action::Resize {
+            width: size.width,
+            height: size.height,
+        });
+    }
+    for effect in app.due_fetches() {
+        run_effect(&worker, effect);
+    }
+    let mut startup = Startup::default();
+    let mut last_draw: Option<Instant> = None;
+    loop {
+        if app.dirty {
+            let since = last_draw.map(|t| t.elapsed()).unwrap_or(MIN_FRAME);
+            if since < MIN_FRAME {
+                tokio::time::sleep(MIN_FRAME - since).await;
+            }
+            // Take in what arrived while waiting so the frame shows the newest state.
+            while let Ok(action) = rx.try_recv() {
+                apply(&mut app, &worker, action);
+            }
+            terminal
+                .draw(|f| ui::draw(f, &app, theme))
+                .map_err(|e| io::Error::other(e.to_string()))?;
+            app.dirty = false;
+            last_draw = Some(Instant::now());
+            startup.first_frame.get_or_insert(opts.started.elapsed());
+            if startup.first_data_frame.is_none() && has_data(&app) {
+                startup.first_data_frame = Some(opts.started.elapsed());
+                if opts.exit_after_data {
+                    return Ok(startup);
+                }
+            }
+        }
+        if app.quit {
+            return Ok(startup);
+        }
+        let Some(action) = rx.recv().await else {
+            return Ok(startup);
+        };
+        apply(&mut app, &worker, action);
+        while let Ok(action) = rx.try_recv() {
+            apply(&mut app, &worker, action);
+        }
+    }
+}
+
+fn has_data(app: &App) -> bool {
+    app.visible_slots()
+        .iter()
+        .all(|s| s.is_some_and(|s| s.data.is_some() || s.error.is_some()))
+}
+
+fn apply(app: &mut App, worker: &Worker, action: Action) {
+    for effect in app.update(action) {
+        run_effect(worker, effect);
+    }
+}
+
+fn run_effect(worker: &Worker, effect: Effect) {
+    match effect {
+        Effect::Fetch(key) => worker.spawn_fetch(key),
+    }
+}
+
+fn spawn_terminal_events(tx: mpsc::UnboundedSender<Action>) {
+    tokio::spawn(async move {
+        let mut events = EventStream::new();
+        while let Some(event) = events.next().await {
+            let action = match event {
+                Ok(Event::Key(key)) => Action::Key(key),
+                Ok(Event::Resize(width, height)) => Action::Resize { width, height },
+                Ok(_) => continue,
+                Err(e) => {
+                    tracing::error!(error = %e, "terminal input failed");
+                    Action::Quit
+                }
+            };
+            if tx.send(action).is_err() {
+                return;
+            }
+        }
+        // The terminal went away (stdin closed): nothing more can be read or shown.
+        let _ = tx.send(Action::Quit);
+    });
+}
+
+fn spawn_ticks(tx: mpsc::UnboundedSender<Action>, clock: Arc<dyn Clock>) {
+    tokio::spawn(async move {
+        let mut interval = tokio::time::interval(TICK);
+        interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+        loop {
+            interval.tick().await;
+            if tx.send(Action::Tick(clock.now())).is_err() {
+                return;
+            }
+        }
+    });
+}
+
+/// SIGTERM and SIGHUP (an SSH session dropping) end the loop like `q`, so the terminal
+/// is restored on the way out.
+fn spawn_signals(tx: mpsc::UnboundedSender<Action>) {
+    #[cfg(unix)]
+    tokio::spawn(async move {
+        use tokio::signal::unix::{SignalKind, signal};
+        let (Ok(mut term), Ok(mut hup)) = (
+            signal(SignalKind::terminate()),
+            signal(SignalKind::hangup()),
+        ) else {
+            tracing::error!("cannot install signal handlers");
+            return;
+        };
+        tokio::select! {
+            _ = term.recv() => {}
+            _ = hup.recv() => {}
+        }
+        let _ = tx.send(Action::Quit);
+    });
+    #[cfg(not(unix))]
+    drop(tx);
+}

@@ -1,0 +1,187 @@
+//! Drawing: from the app state to a frame, nothing else. Nothing here fetches or changes
+//! state, so any screen can be drawn into a test buffer.
+
+pub mod popups;
+pub mod table;
+pub mod theme;
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use crate::app::{App, Input};
+use theme::Theme;
+
+/// Draws the whole screen.
+pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
+    let area = frame.area();
+    if area.width < 20 || area.height < 5 {
+        let msg = Paragraph::new("ecsdash: enlarge the terminal").style(theme.warn);
+        frame.render_widget(msg, area);
+        return;
+    }
+    let [header, body, footer] = Layout::vertical([
+        Constraint::Length(2),
+        Constraint::Min(1),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    draw_header(frame, app, theme, header);
+    table::draw(frame, app, theme, body);
+    draw_footer(frame, app, theme, footer);
+    popups::draw(frame, app, theme, body);
+}
+
+fn draw_header(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
+    let id = &app.identity;
+    let sep = Span::styled("  ", theme.dim);
+    let mut first = vec![
+        Span::styled(" ecsdash ", theme.title),
+        sep.clone(),
+        Span::styled("profile ", theme.dim),
+        Span::styled(id.profile.clone(), theme.accent),
+        sep.clone(),
+        Span::styled("region ", theme.dim),
+        Span::styled(id.region.clone(), theme.accent),
+        sep.clone(),
+        Span::styled("account ", theme.dim),
+        Span::styled(
+            id.account.clone().unwrap_or_else(|| "…".to_string()),
+            theme.accent,
+        ),
+    ];
+    if let Some(endpoint) = &id.endpoint {
+        first.push(sep.clone());
+        first.push(Span::styled("endpoint ", theme.dim));
+        first.push(Span::styled(endpoint.clone(), theme.warn));
+    }
+    let crumbs = app.view().pane.crumbs();
+    let mut second = vec![Span::raw(" ")];
+    for (i, c) in crumbs.iter().enumerate() {
+        if i > 0 {
+            second.push(Span::styled(" › ", theme.dim));
+        }
+        let style = if i + 1 == crumbs.len() {
+            theme.title
+        } else {
+            theme.text
+        };
+        second.push(Span::styled(c.clone(), style));
+    }
+    let freshness = freshness(app, theme);
+    let [left, right] = Layout::horizontal([
+        Constraint::Min(10),
+        Constraint::Length(freshness.width() as u16 + 1),
+    ])
+    .areas(Rect {
+        y: area.y + 1,
+        height: 1,
+        ..area
+    });
+    frame.render_widget(Paragraph::new(Line::from(first)), Rect { height: 1, ..area });
+    frame.render_widget(Paragraph::new(Line::from(second)), left);
+    frame.render_widget(Paragraph::new(freshness), right);
+}
+
+/// How old the data on screen is: `updated 3s ago`, `loading…`, or `STALE 40s` on error.
+fn freshness<'a>(app: &App, theme: &Theme) -> Line<'a> {
+    let slots = app.visible_slots();
+    let loading = slots.iter().any(|s| s.is_none_or(|s| s.loading));
+    let oldest = slots
+        .iter()
+        .filter_map(|s| s.and_then(|s| s.fetched_at))
+        .min();
+    let failing = slots.iter().find_map(|s| s.and_then(|s| s.error.as_ref()));
+    let mut spans = Vec::new();
+    if let Some(e) = failing {
+        let label = match oldest {
+            Some(t) => format!(" STALE {} ", crate::app::format::age(app.now, Some(t))),
+            None => " NO DATA ".to_string(),
+        };
+        spans.push(Span::styled(label, theme.stale));
+        spans.push(Span::styled(format!(" {}", e.kind.label()), theme.error));
+    } else if let Some(t) = oldest {
+        spans.push(Span::styled(
+            format!("updated {} ago", crate::app::format::age(app.now, Some(t))),
+            theme.dim,
+        ));
+    }
+    if loading {
+        spans.push(Span::styled(" ⟳ loading", theme.info));
+    }
+    if app.refresh.is_none() {
+        spans.push(Span::styled(" (auto refresh off)", theme.dim));
+    }
+    Line::from(spans)
+}
+
+fn draw_footer(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
+    if let Some(input) = &app.input {
+        let (prompt, textarea) = match input {
+            Input::Filter(t) => ("/", t),
+            Input::Command(t) => (":", t),
+        };
+        let [p, field] =
+            Layout::horizontal([Constraint::Length(1), Constraint::Min(1)]).areas(area);
+        frame.render_widget(Paragraph::new(Span::styled(prompt, theme.key)), p);
+        let mut t = textarea.clone();
+        t.set_style(theme.text);
+        t.set_cursor_line_style(Style::new());
+        t.set_cursor_style(theme.selected);
+        frame.render_widget(&t, field);
+        return;
+    }
+    let line = if let Some(s) = &app.status {
+        Line::from(Span::styled(
+            format!(" {}", s.text),
+            if s.error { theme.error } else { theme.info },
+        ))
+    } else if let Some(e) = app
+        .visible_slots()
+        .iter()
+        .find_map(|s| s.and_then(|s| s.error.as_ref()))
+    {
+        let mut spans = vec![Span::styled(format!(" {e}"), theme.error)];
+        if let Some(hint) = e.kind.hint() {
+            spans.push(Span::styled(format!("  ({hint})"), theme.dim));
+        }
+        spans.push(Span::styled("  E: error history", theme.dim));
+        Line::from(spans)
+    } else {
+        let hint = |k: &'static str, what: &'static str| {
+            [
+                Span::styled(k, theme.key),
+                Span::styled(format!(" {what}  "), theme.dim),
+            ]
+        };
+        let mut spans = vec![Span::raw(" ")];
+        for (k, what) in [
+            ("?", "help"),
+            (":", "command"),
+            ("/", "filter"),
+            ("d", "describe"),
+            ("Enter", "open"),
+            ("Esc", "back"),
+            ("q", "quit"),
+        ] {
+            spans.extend(hint(k, what));
+        }
+        Line::from(spans)
+    };
+    frame.render_widget(Paragraph::new(line), area);
+}
+
+/// A rectangle of `percent_x` by `percent_y` centred in `area`, at least `min` in each
+/// direction where the area allows.
+pub fn centered(area: Rect, percent_x: u16, percent_y: u16, min: (u16, u16)) -> Rect {
+    let w = (area.width * percent_x / 100).max(min.0).min(area.width);
+    let h = (area.height * percent_y / 100).max(min.1).min(area.height);
+    Rect {
+        x: area.x + (area.width - w) / 2,
+        y: area.y + (area.height - h) / 2,
+        width: w,
+        height: h,
+    }
+}
