@@ -96,9 +96,8 @@ fn when(now: DateTime<Utc>, t: Option<DateTime<Utc>>) -> String {
 
 /// A service: summary fields, deployments, events, and its task definition's roles.
 pub fn service(s: &Service, td: Option<&TaskDefinition>, now: DateTime<Utc>) -> Vec<Line> {
-    let mut out = vec![Line::heading("Service")];
-    out.extend(outline(s, &["events", "deployments"]));
-    out.push(Line::heading("Deployments"));
+    // Deployments and events first: they are what an operator reads during an incident.
+    let mut out = vec![Line::heading("Deployments")];
     for d in &s.deployments {
         let mut l = Line::field(
             0,
@@ -126,6 +125,18 @@ pub fn service(s: &Service, td: Option<&TaskDefinition>, now: DateTime<Utc>) -> 
             out.push(Line::field(2, "reason", r.clone()));
         }
     }
+    out.push(Line::heading("Events (newest first)"));
+    let mut events: Vec<_> = s.events.iter().collect();
+    events.sort_by(|a, b| b.created_at.cmp(&a.created_at));
+    for e in events {
+        let mut l = Line::field(0, &timestamp(e.created_at), e.message.clone());
+        if e.message.contains("unable") || e.message.contains("failed") {
+            l.tone = Tone::Error;
+        }
+        out.push(l);
+    }
+    out.push(Line::heading("Service"));
+    out.extend(outline(s, &["events", "deployments"]));
     out.push(Line::heading("Task definition"));
     match td {
         Some(td) => {
@@ -138,16 +149,6 @@ pub fn service(s: &Service, td: Option<&TaskDefinition>, now: DateTime<Utc>) -> 
             out.extend(outline(td, &["task_role_arn", "execution_role_arn"]));
         }
         None => out.push(Line::field(0, s.task_definition_short(), "loading…")),
-    }
-    out.push(Line::heading("Events (newest first)"));
-    let mut events: Vec<_> = s.events.iter().collect();
-    events.sort_by(|a, b| b.created_at.cmp(&a.created_at));
-    for e in events {
-        let mut l = Line::field(0, &timestamp(e.created_at), e.message.clone());
-        if e.message.contains("unable") || e.message.contains("failed") {
-            l.tone = Tone::Error;
-        }
-        out.push(l);
     }
     out
 }

@@ -23,6 +23,12 @@ pub fn timestamp(t: Option<DateTime<Utc>>) -> String {
         .unwrap_or_else(|| "-".to_string())
 }
 
+/// `2026-11-21 14:03` in UTC, for table cells; `-` when unknown.
+pub fn minute(t: Option<DateTime<Utc>>) -> String {
+    t.map(|t| t.format("%Y-%m-%d %H:%M").to_string())
+        .unwrap_or_else(|| "-".to_string())
+}
+
 /// `-` for an absent value.
 pub fn opt(v: Option<&str>) -> String {
     v.filter(|s| !s.is_empty()).unwrap_or("-").to_string()

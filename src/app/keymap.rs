@@ -224,10 +224,20 @@ pub fn lookup(key: &KeyEvent, scopes: &[Scope]) -> Option<Command> {
 }
 
 /// The bindings that work in a pane, for the `?` overlay: (keys, help, scope title).
+/// The pane's own keys come first, then those of any table, then those of anywhere.
 pub fn help_rows(scopes: &[Scope]) -> Vec<(String, &'static str, &'static str)> {
-    BINDINGS
+    let rank = |s: Scope| match s {
+        Scope::Global => 2,
+        Scope::Table => 1,
+        _ => 0,
+    };
+    let mut bindings: Vec<&Binding> = BINDINGS
         .iter()
         .filter(|b| scopes.contains(&b.scope))
+        .collect();
+    bindings.sort_by_key(|b| rank(b.scope));
+    bindings
+        .into_iter()
         .map(|b| (keys_label(b), b.help, b.scope.title()))
         .collect()
 }

@@ -6,7 +6,7 @@ use std::cmp::Ordering;
 
 use chrono::{DateTime, Utc};
 
-use super::format::{age, opt, timestamp};
+use super::format::{age, minute, opt};
 use crate::aws::model::{Cluster, ContainerInstance, Service, Task};
 
 /// How a cell or row should look; the theme maps tones to colours.
@@ -251,7 +251,7 @@ pub const TASK_COLUMNS: &[Column] = &[
     col("LAUNCH", 7, false),
     col("AZ", 10, false),
     col("PRIVATE IP", 11, false),
-    col("STARTED", 19, false),
+    col("STARTED", 16, false),
     col("STOPPED REASON", 14, true),
 ];
 
@@ -276,7 +276,7 @@ pub fn task_rows(tasks: &[Task]) -> Vec<Row> {
                         sort: SortKey::Num(
                             t.started_at.map(|s| s.timestamp_millis()).unwrap_or(i64::MIN),
                         ),
-                        ..Cell::text(timestamp(t.started_at))
+                        ..Cell::text(minute(t.started_at))
                     },
                     Cell::text(opt(t.stopped_reason.as_deref()))
                         .tone(if stopped { Tone::Error } else { Tone::Normal }),
@@ -314,7 +314,11 @@ pub fn instance_rows(instances: &[ContainerInstance]) -> Vec<Row> {
                     },
                 ),
                 Cell::text(opt(i.agent_version.as_deref())),
-                Cell::text(opt(i.docker_version.as_deref())),
+                // ECS reports `DockerVersion: 25.0.6`; the column title says the rest.
+                Cell::text(opt(i
+                    .docker_version
+                    .as_deref()
+                    .map(|v| v.trim_start_matches("DockerVersion:").trim()))),
                 Cell::bar(
                     i64::from(i.cpu_registered - i.cpu_remaining),
                     i.cpu_registered.into(),

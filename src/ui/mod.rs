@@ -185,3 +185,6 @@ pub fn centered(area: Rect, percent_x: u16, percent_y: u16, min: (u16, u16)) -> 
         height: h,
     }
 }
+
+#[cfg(test)]
+mod screen_tests;

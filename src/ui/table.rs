@@ -12,6 +12,7 @@ use crate::app::App;
 use crate::app::rows::{self, Column};
 
 const BAR_CELLS: usize = 8;
+const COLUMN_SPACING: u16 = 1;
 
 pub fn draw(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
     let view = app.view();
@@ -37,7 +38,7 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
         draw_empty(frame, app, theme, inner);
         return;
     }
-    let widths = widths(columns, &rows);
+    let widths = widths(columns, &rows, inner.width);
     let sort = view.sort;
     let header = Row::new(columns.iter().enumerate().map(|(i, c)| {
         let arrow = match sort {
@@ -68,15 +69,16 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
         .with_selected(Some(selected));
     let table = Table::new(body, widths)
         .header(header)
-        .column_spacing(2)
+        .column_spacing(COLUMN_SPACING)
         .row_highlight_style(theme.selected);
     frame.render_stateful_widget(table, inner, &mut state);
 }
 
-/// Column widths: fixed columns as wide as their widest cell, growing columns share the
-/// rest (each at least its minimum).
-fn widths(columns: &[Column], rows: &[rows::Row]) -> Vec<Constraint> {
-    columns
+/// Column widths: each column as wide as its widest cell; when that does not fit, the
+/// growing columns give up width (down to their minimum) in proportion to what they have
+/// to spare, so ids and names stay readable before free-text columns do.
+fn widths(columns: &[Column], rows: &[rows::Row], available: u16) -> Vec<Constraint> {
+    let desired: Vec<u16> = columns
         .iter()
         .enumerate()
         .map(|(i, c)| {
@@ -85,19 +87,37 @@ fn widths(columns: &[Column], rows: &[rows::Row]) -> Vec<Constraint> {
                 .filter_map(|r| r.cells.get(i))
                 .map(|cell| {
                     if cell.bar.is_some() {
-                        BAR_CELLS + 1 + 4
+                        BAR_CELLS + 5
                     } else {
                         cell.text.width()
                     }
                 })
                 .max()
                 .unwrap_or(0)
-                .max(c.title.width() + 1) as u16;
-            if c.grow {
-                Constraint::Min(c.min.min(widest))
-            } else {
-                Constraint::Length(widest)
+                .max(c.title.width() + 1);
+            u16::try_from(widest).unwrap_or(u16::MAX)
+        })
+        .collect();
+    let spacing = COLUMN_SPACING * columns.len().saturating_sub(1) as u16;
+    let available = available.saturating_sub(spacing);
+    let total: u32 = desired.iter().map(|&d| u32::from(d)).sum();
+    let overflow = total.saturating_sub(u32::from(available));
+    let spare: u32 = columns
+        .iter()
+        .zip(&desired)
+        .filter(|(c, _)| c.grow)
+        .map(|(c, &d)| u32::from(d.saturating_sub(c.min)))
+        .sum();
+    columns
+        .iter()
+        .zip(&desired)
+        .map(|(c, &d)| {
+            if !c.grow || overflow == 0 || spare == 0 {
+                return Constraint::Length(d);
             }
+            let own = u32::from(d.saturating_sub(c.min));
+            let cut = (overflow.min(spare) * own).div_ceil(spare);
+            Constraint::Length(d.saturating_sub(u16::try_from(cut).unwrap_or(u16::MAX)))
         })
         .collect()
 }

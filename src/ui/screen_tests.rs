@@ -1,0 +1,233 @@
+//! Screen snapshots of every pane and overlay on the demo fleet, at a fixed size and a
+//! fixed clock, so a change to what the user sees shows up as a diff.
+
+use std::sync::Arc;
+use std::time::Duration as StdDuration;
+
+use chrono::{TimeZone, Utc};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+
+use crate::app::data::DataKey;
+use crate::app::pane::Pane;
+use crate::app::{Action, App, Effect};
+use crate::aws::demo::{DemoBackend, DemoOptions};
+use crate::aws::{Backend, BackendError, ErrorKind};
+use crate::clock::{Clock, ManualClock};
+use crate::ui::theme::{ColorDepth, Theme};
+
+fn demo() -> (DemoBackend, ManualClock) {
+    let clock = ManualClock::new(Utc.with_ymd_and_hms(2026, 11, 21, 3, 0, 0).unwrap());
+    let backend = DemoBackend::new(DemoOptions {
+        seed: 7,
+        clock: Arc::new(clock.clone()),
+        latency: StdDuration::ZERO..StdDuration::ZERO,
+    });
+    (backend, clock)
+}
+
+/// Runs every fetch the app asks for until it asks for none.
+async fn settle(app: &mut App, backend: &DemoBackend, clock: &ManualClock) {
+    for _ in 0..10 {
+        let effects = app.due_fetches();
+        if effects.is_empty() {
+            return;
+        }
+        for Effect::Fetch(key) in effects {
+            let result = crate::sync::fetch(backend, &key).await;
+            app.update(Action::Loaded {
+                key,
+                result,
+                at: clock.now(),
+            });
+        }
+    }
+}
+
+async fn app_on(stack: Vec<Pane>) -> (App, DemoBackend, ManualClock) {
+    let (backend, clock) = demo();
+    let mut app = App::new(
+        backend.identity(),
+        stack,
+        clock.now(),
+        Some(chrono::Duration::seconds(5)),
+    );
+    app.update(Action::Resize {
+        width: 120,
+        height: 32,
+    });
+    settle(&mut app, &backend, &clock).await;
+    (app, backend, clock)
+}
+
+fn render(app: &App, width: u16, height: u16) -> String {
+    let theme = Theme::load("dark", None, ColorDepth::TrueColor).unwrap();
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+    terminal
+        .draw(|f| crate::ui::draw(f, app, &theme))
+        .unwrap();
+    terminal.backend().to_string()
+}
+
+fn press(app: &mut App, code: KeyCode) -> Vec<Effect> {
+    app.update(Action::Key(KeyEvent::new(code, KeyModifiers::NONE)))
+}
+
+fn services() -> Vec<Pane> {
+    vec![
+        Pane::Clusters,
+        Pane::Services {
+            cluster: "prod-core".into(),
+        },
+    ]
+}
+
+#[tokio::test]
+async fn clusters_pane() {
+    let (app, ..) = app_on(vec![Pane::Clusters]).await;
+    insta::assert_snapshot!(render(&app, 120, 32));
+}
+
+#[tokio::test]
+async fn services_pane() {
+    let (app, ..) = app_on(services()).await;
+    insta::assert_snapshot!(render(&app, 120, 32));
+}
+
+#[tokio::test]
+async fn tasks_of_a_service() {
+    let (mut app, backend, clock) = app_on(services()).await;
+    press(&mut app, KeyCode::Enter);
+    settle(&mut app, &backend, &clock).await;
+    insta::assert_snapshot!(render(&app, 140, 32));
+}
+
+#[tokio::test]
+async fn tasks_of_a_cluster_with_stopped() {
+    let (app, ..) = app_on(vec![
+        Pane::Clusters,
+        Pane::Tasks {
+            cluster: "prod-core".into(),
+            service: None,
+        },
+    ])
+    .await;
+    insta::assert_snapshot!(render(&app, 160, 40));
+}
+
+#[tokio::test]
+async fn container_instances_pane() {
+    let (app, ..) = app_on(vec![
+        Pane::Clusters,
+        Pane::Instances {
+            cluster: "prod-core".into(),
+        },
+    ])
+    .await;
+    insta::assert_snapshot!(render(&app, 120, 24));
+}
+
+#[tokio::test]
+async fn describe_service() {
+    let (mut app, backend, clock) = app_on(services()).await;
+    press(&mut app, KeyCode::Char('d'));
+    settle(&mut app, &backend, &clock).await;
+    insta::assert_snapshot!(render(&app, 120, 60));
+}
+
+#[tokio::test]
+async fn describe_task() {
+    let (mut app, backend, clock) = app_on(services()).await;
+    press(&mut app, KeyCode::Enter);
+    settle(&mut app, &backend, &clock).await;
+    press(&mut app, KeyCode::Char('d'));
+    settle(&mut app, &backend, &clock).await;
+    insta::assert_snapshot!(render(&app, 120, 60));
+}
+
+#[tokio::test]
+async fn help_overlay() {
+    let (mut app, ..) = app_on(services()).await;
+    press(&mut app, KeyCode::Char('?'));
+    insta::assert_snapshot!(render(&app, 100, 32));
+}
+
+#[tokio::test]
+async fn filter_and_command_line() {
+    let (mut app, ..) = app_on(services()).await;
+    press(&mut app, KeyCode::Char('/'));
+    for c in "pay".chars() {
+        press(&mut app, KeyCode::Char(c));
+    }
+    insta::assert_snapshot!("filter_typing", render(&app, 100, 14));
+    press(&mut app, KeyCode::Enter);
+    press(&mut app, KeyCode::Char(':'));
+    press(&mut app, KeyCode::Char('s'));
+    insta::assert_snapshot!("command_completion", render(&app, 100, 14));
+}
+
+#[tokio::test]
+async fn loading_then_failure_with_hint() {
+    let (backend, clock) = demo();
+    let mut app = App::new(backend.identity(), vec![Pane::Clusters], clock.now(), None);
+    let effects = app.due_fetches();
+    assert_eq!(effects, vec![Effect::Fetch(DataKey::Clusters)]);
+    insta::assert_snapshot!("loading", render(&app, 90, 10));
+    app.update(Action::Loaded {
+        key: DataKey::Clusters,
+        result: Err(BackendError::new(
+            ErrorKind::NoCredentials,
+            "ListClusters",
+            "no credentials in the environment, profile files or instance metadata",
+        )),
+        at: clock.now(),
+    });
+    insta::assert_snapshot!("no_credentials", render(&app, 90, 12));
+}
+
+#[tokio::test]
+async fn stale_data_and_error_history() {
+    let (mut app, _backend, clock) = app_on(vec![Pane::Clusters]).await;
+    clock.advance(chrono::Duration::seconds(40));
+    app.update(Action::Tick(clock.now()));
+    app.update(Action::Loaded {
+        key: DataKey::Clusters,
+        result: Err(BackendError::new(
+            ErrorKind::AccessDenied,
+            "ListClusters",
+            "User: arn:aws:sts::123456789012:assumed-role/oncall is not authorized to perform: ecs:ListClusters",
+        )),
+        at: clock.now(),
+    });
+    insta::assert_snapshot!("stale", render(&app, 120, 12));
+    press(&mut app, KeyCode::Char('E'));
+    insta::assert_snapshot!("error_history", render(&app, 120, 12));
+}
+
+/// Every pane and overlay draws at small sizes without panicking, down to 1x1.
+#[tokio::test]
+async fn tiny_terminals_do_not_panic() {
+    let (mut app, backend, clock) = app_on(services()).await;
+    let sizes = [(40, 10), (20, 5), (19, 4), (1, 1), (200, 3), (3, 200)];
+    let check = |app: &App| {
+        for (w, h) in sizes {
+            let screen = render(app, w, h);
+            assert_eq!(screen.lines().count(), usize::from(h), "{w}x{h}");
+        }
+    };
+    check(&app);
+    for code in [KeyCode::Char('?'), KeyCode::Esc, KeyCode::Char('d')] {
+        press(&mut app, code);
+        settle(&mut app, &backend, &clock).await;
+        check(&app);
+    }
+    press(&mut app, KeyCode::Esc);
+    press(&mut app, KeyCode::Enter);
+    settle(&mut app, &backend, &clock).await;
+    check(&app);
+    press(&mut app, KeyCode::Char(':'));
+    check(&app);
+    let screen = render(&app, 40, 10);
+    assert!(screen.contains("tasks"), "40x10 still shows where you are:\n{screen}");
+}
