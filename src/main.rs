@@ -51,11 +51,6 @@ fn run(cli: Cli, started: Instant) -> Result<(), (u8, String)> {
     );
     let theme = Theme::load(&settings.theme, config::config_dir().as_deref(), depth).map_err(bad)?;
     let _log_guard = init_logging(&cli);
-    if !std::io::stdout().is_terminal() {
-        return Err(bad(
-            "the dashboard needs a terminal on stdout (use `ecsdash --help` for commands)".into(),
-        ));
-    }
 
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -85,6 +80,12 @@ fn run(cli: Cli, started: Instant) -> Result<(), (u8, String)> {
             })?;
             Arc::new(backend)
         };
+        if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
+            return Err((
+                EXIT_BAD_INPUT,
+                "the dashboard needs a terminal (stdin and stdout); see `ecsdash --help`".into(),
+            ));
+        }
         let mut stack = vec![Pane::Clusters];
         if let Some(cluster) = &settings.cluster {
             stack.push(Pane::Services {
@@ -112,6 +113,8 @@ fn run(cli: Cli, started: Instant) -> Result<(), (u8, String)> {
             RunOptions {
                 started,
                 exit_after_data: cli.measure_startup,
+                // Lets the terminal-restore test prove the panic path; not a user setting.
+                panic_after_first_frame: std::env::var_os("ECSDASH_TEST_PANIC").is_some(),
             },
         )
         .await;

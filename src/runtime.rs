@@ -33,6 +33,8 @@ pub struct RunOptions {
     pub started: Instant,
     /// Quit as soon as a frame with the first pane's data has been drawn.
     pub exit_after_data: bool,
+    /// Panic right after the first frame (for the test that the terminal is restored).
+    pub panic_after_first_frame: bool,
 }
 
 pub async fn run<B: TermBackend>(
@@ -79,6 +81,9 @@ where
             app.dirty = false;
             last_draw = Some(Instant::now());
             startup.first_frame.get_or_insert(opts.started.elapsed());
+            if opts.panic_after_first_frame {
+                panic!("panic requested by ECSDASH_TEST_PANIC");
+            }
             if startup.first_data_frame.is_none() && has_data(&app) {
                 startup.first_data_frame = Some(opts.started.elapsed());
                 if opts.exit_after_data {

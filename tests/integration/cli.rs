@@ -1,0 +1,97 @@
+//! The binary on bad input: each mistake gets a clear message and exit code 2, before
+//! anything is drawn or sent.
+
+use std::process::{Command, Output};
+
+fn ecsdash(args: &[&str], env: &[(&str, &str)]) -> Output {
+    let dir = tempfile::tempdir().unwrap();
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_ecsdash"));
+    cmd.args(args)
+        .env("XDG_CONFIG_HOME", dir.path())
+        .env("XDG_STATE_HOME", dir.path())
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env_remove("AWS_PROFILE");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().expect("run ecsdash")
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[test]
+fn help_names_the_demo() {
+    let o = ecsdash(&["--help"], &[]);
+    assert!(o.status.success());
+    assert!(String::from_utf8_lossy(&o.stdout).contains("--demo"));
+}
+
+#[test]
+fn a_count_that_is_not_a_number_is_refused() {
+    let o = ecsdash(&["--demo", "--refresh", "5s"], &[]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("--refresh"), "{}", stderr(&o));
+}
+
+#[test]
+fn service_without_cluster_is_refused() {
+    let o = ecsdash(&["--demo", "--service", "web"], &[]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("--cluster"), "{}", stderr(&o));
+}
+
+#[test]
+fn a_config_typo_names_the_key_and_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("config.toml");
+    std::fs::write(&path, "refersh = 5\n").unwrap();
+    let o = ecsdash(&["--demo", "--config", path.to_str().unwrap()], &[]);
+    assert_eq!(o.status.code(), Some(2));
+    let e = stderr(&o);
+    assert!(e.contains("refersh") && e.contains("config.toml"), "{e}");
+}
+
+#[test]
+fn a_missing_named_config_is_an_error() {
+    let o = ecsdash(&["--demo", "--config", "/nonexistent/ecsdash.toml"], &[]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("cannot read"), "{}", stderr(&o));
+}
+
+#[test]
+fn an_unknown_theme_lists_the_built_in_ones() {
+    let o = ecsdash(&["--demo", "--theme", "solarised"], &[]);
+    assert_eq!(o.status.code(), Some(2));
+    let e = stderr(&o);
+    assert!(e.contains("solarised") && e.contains("dark, light"), "{e}");
+}
+
+#[test]
+fn no_terminal_is_a_clear_error_not_a_garbled_screen() {
+    let o = ecsdash(&["--demo"], &[]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("needs a terminal"), "{}", stderr(&o));
+    assert!(o.stdout.is_empty(), "nothing drawn on a pipe");
+}
+
+#[test]
+fn an_unknown_profile_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config");
+    std::fs::write(&config, "[profile other]\nregion = eu-west-1\n").unwrap();
+    let creds = dir.path().join("credentials");
+    std::fs::write(&creds, "").unwrap();
+    let o = ecsdash(
+        &["--profile", "prdo"],
+        &[
+            ("AWS_CONFIG_FILE", config.to_str().unwrap()),
+            ("AWS_SHARED_CREDENTIALS_FILE", creds.to_str().unwrap()),
+        ],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    let e = stderr(&o);
+    assert!(e.contains("prdo"), "{e}");
+    assert!(e.contains("--demo"), "suggests the demo: {e}");
+}

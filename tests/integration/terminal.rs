@@ -1,0 +1,153 @@
+//! The dashboard in a real pseudo-terminal: it draws, and the terminal is restored on `q`,
+//! SIGTERM, SIGHUP and a panic.
+
+use std::io::{Read, Write};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use portable_pty::{Child, CommandBuilder, MasterPty, PtySize, native_pty_system};
+
+/// Leaving the alternate screen: the last thing a restored terminal sees.
+const LEAVE_ALT_SCREEN: &str = "\x1b[?1049l";
+const ENTER_ALT_SCREEN: &str = "\x1b[?1049h";
+
+struct Dashboard {
+    child: Box<dyn Child + Send + Sync>,
+    master: Box<dyn MasterPty + Send>,
+    output: Arc<Mutex<Vec<u8>>>,
+    _dir: tempfile::TempDir,
+}
+
+impl Dashboard {
+    fn start(extra_env: &[(&str, &str)]) -> Dashboard {
+        let pair = native_pty_system()
+            .openpty(PtySize {
+                rows: 24,
+                cols: 100,
+                pixel_width: 0,
+                pixel_height: 0,
+            })
+            .expect("open a pty");
+        let dir = tempfile::tempdir().unwrap();
+        let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_ecsdash"));
+        cmd.args(["--demo", "--refresh", "1"]);
+        cmd.env("XDG_CONFIG_HOME", dir.path());
+        cmd.env("XDG_STATE_HOME", dir.path());
+        cmd.env("TERM", "xterm-256color");
+        for (k, v) in extra_env {
+            cmd.env(k, v);
+        }
+        let child = pair.slave.spawn_command(cmd).expect("spawn ecsdash");
+        drop(pair.slave);
+        let mut reader = pair.master.try_clone_reader().unwrap();
+        let output = Arc::new(Mutex::new(Vec::new()));
+        let sink = output.clone();
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 4096];
+            while let Ok(n) = reader.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                sink.lock().unwrap().extend_from_slice(&buf[..n]);
+            }
+        });
+        Dashboard {
+            child,
+            master: pair.master,
+            output,
+            _dir: dir,
+        }
+    }
+
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.output.lock().unwrap()).into_owned()
+    }
+
+    fn wait_for(&self, needle: &str) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while Instant::now() < deadline {
+            if self.text().contains(needle) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        panic!("`{needle}` never appeared; output:\n{:?}", self.text());
+    }
+
+    fn signal(&self, sig: &str) {
+        let pid = self.child.process_id().expect("child pid");
+        let status = std::process::Command::new("kill")
+            .args([&format!("-{sig}"), &pid.to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+
+    fn wait_exit(&mut self) -> portable_pty::ExitStatus {
+        let deadline = Instant::now() + Duration::from_secs(15);
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                // Let the reader thread drain what the child wrote last.
+                std::thread::sleep(Duration::from_millis(200));
+                return status;
+            }
+            assert!(Instant::now() < deadline, "ecsdash did not exit");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// The terminal was put back: the alternate screen was left after it was entered,
+    /// and the cursor shown again.
+    fn assert_restored(&self) {
+        let out = self.text();
+        let entered = out.find(ENTER_ALT_SCREEN).expect("entered the alternate screen");
+        let left = out.rfind(LEAVE_ALT_SCREEN).expect("left the alternate screen");
+        assert!(left > entered);
+        assert!(out[entered..].contains("\x1b[?25h"), "cursor shown again");
+    }
+}
+
+#[test]
+fn q_quits_and_restores() {
+    let mut d = Dashboard::start(&[]);
+    d.wait_for("prod-core");
+    d.master.take_writer().unwrap().write_all(b"q").unwrap();
+    let status = d.wait_exit();
+    assert!(status.success(), "{status:?}");
+    d.assert_restored();
+}
+
+#[test]
+fn sigterm_restores() {
+    let mut d = Dashboard::start(&[]);
+    d.wait_for("prod-core");
+    d.signal("TERM");
+    let status = d.wait_exit();
+    assert!(status.success(), "{status:?}");
+    d.assert_restored();
+}
+
+#[test]
+fn sighup_restores() {
+    let mut d = Dashboard::start(&[]);
+    d.wait_for("prod-core");
+    d.signal("HUP");
+    let status = d.wait_exit();
+    assert!(status.success(), "{status:?}");
+    d.assert_restored();
+}
+
+#[test]
+fn panic_restores() {
+    let mut d = Dashboard::start(&[("ECSDASH_TEST_PANIC", "1")]);
+    let status = d.wait_exit();
+    assert!(!status.success());
+    d.assert_restored();
+    let out = d.text();
+    let left = out.rfind(LEAVE_ALT_SCREEN).unwrap();
+    assert!(
+        out[left..].contains("panic requested"),
+        "the panic message is printed on the restored screen: {:?}",
+        &out[left..]
+    );
+}
