@@ -49,7 +49,8 @@ fn run(cli: Cli, started: Instant) -> Result<(), (u8, String)> {
         std::env::var("NO_COLOR").ok().as_deref(),
         std::env::var("COLORTERM").ok().as_deref(),
     );
-    let theme = Theme::load(&settings.theme, config::config_dir().as_deref(), depth).map_err(bad)?;
+    let theme =
+        Theme::load(&settings.theme, config::config_dir().as_deref(), depth).map_err(bad)?;
     let _log_guard = init_logging(&cli);
 
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -63,8 +64,7 @@ fn run(cli: Cli, started: Instant) -> Result<(), (u8, String)> {
             Arc::new(DemoBackend::new(DemoOptions {
                 seed: cli.demo_seed,
                 clock: clock.clone(),
-                latency: std::time::Duration::from_millis(150)
-                    ..std::time::Duration::from_millis(700),
+                latency: ecsdash::aws::demo::DEFAULT_LATENCY,
             }))
         } else {
             let backend = SdkBackend::connect(ConnectOptions {
@@ -75,7 +75,11 @@ fn run(cli: Cli, started: Instant) -> Result<(), (u8, String)> {
             })
             .await
             .map_err(|e| {
-                let hint = e.kind.hint().map(|h| format!("\n  hint: {h}")).unwrap_or_default();
+                let hint = e
+                    .kind
+                    .hint()
+                    .map(|h| format!("\n  hint: {h}"))
+                    .unwrap_or_default();
                 (EXIT_BAD_INPUT, format!("{}{hint}", e.message))
             })?;
             Arc::new(backend)
@@ -103,7 +107,8 @@ fn run(cli: Cli, started: Instant) -> Result<(), (u8, String)> {
             .and_then(|d| chrono::Duration::from_std(d).ok());
         let app = App::new(backend.identity(), stack, clock.now(), refresh);
 
-        let mut terminal = ratatui::try_init().map_err(|e| (1, format!("cannot set up the terminal: {e}")))?;
+        let mut terminal =
+            ratatui::try_init().map_err(|e| (1, format!("cannot set up the terminal: {e}")))?;
         let result = runtime::run(
             &mut terminal,
             app,

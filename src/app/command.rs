@@ -147,11 +147,25 @@ mod tests {
 
     #[test]
     fn completes_commands_then_clusters() {
-        let clusters = vec!["prod-core".to_string(), "prod-edge".to_string(), "staging".into()];
+        let clusters = vec![
+            "prod-core".to_string(),
+            "prod-edge".to_string(),
+            "staging".into(),
+        ];
         assert_eq!(complete("se", &clusters), Some("services ".into()));
-        assert_eq!(complete("services ", &clusters), None, "prod- vs staging: no common prefix");
-        assert_eq!(complete("services p", &clusters), Some("services prod-".into()));
-        assert_eq!(complete("services prod-c", &clusters), Some("services prod-core".into()));
+        assert_eq!(
+            complete("services ", &clusters),
+            None,
+            "prod- vs staging: no common prefix"
+        );
+        assert_eq!(
+            complete("services p", &clusters),
+            Some("services prod-".into())
+        );
+        assert_eq!(
+            complete("services prod-c", &clusters),
+            Some("services prod-core".into())
+        );
         assert_eq!(complete("cl", &clusters), Some("clusters".into()));
         assert_eq!(complete("zz", &clusters), None);
         assert_eq!(candidates("", &clusters).len(), WORDS.len());

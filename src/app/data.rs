@@ -215,7 +215,10 @@ mod tests {
         let interval = Duration::seconds(5);
         let throttle = || BackendError::new(ErrorKind::Throttled, "ListClusters", "Rate exceeded");
         store.land(&key, Err(throttle()), t(0));
-        assert!(!store.due(&key, t(5), interval), "one throttle doubles the wait");
+        assert!(
+            !store.due(&key, t(5), interval),
+            "one throttle doubles the wait"
+        );
         assert!(store.due(&key, t(10), interval));
         store.land(&key, Err(throttle()), t(10));
         assert!(!store.due(&key, t(29), interval));
@@ -236,7 +239,11 @@ mod tests {
         assert!(store.due(&td, t(0), Duration::seconds(1)));
         store.land(
             &td,
-            Err(BackendError::new(ErrorKind::NotFound, "DescribeTaskDefinition", "gone")),
+            Err(BackendError::new(
+                ErrorKind::NotFound,
+                "DescribeTaskDefinition",
+                "gone",
+            )),
             t(0),
         );
         assert!(!store.due(&td, t(1000), Duration::seconds(1)));

@@ -127,7 +127,7 @@ pub fn service(s: &Service, td: Option<&TaskDefinition>, now: DateTime<Utc>) -> 
     }
     out.push(Line::heading("Events (newest first)"));
     let mut events: Vec<_> = s.events.iter().collect();
-    events.sort_by(|a, b| b.created_at.cmp(&a.created_at));
+    events.sort_by_key(|e| std::cmp::Reverse(e.created_at));
     for e in events {
         let mut l = Line::field(0, &timestamp(e.created_at), e.message.clone());
         if e.message.contains("unable") || e.message.contains("failed") {
@@ -164,10 +164,14 @@ pub fn task(t: &Task, td: Option<&TaskDefinition>) -> Vec<Line> {
             l.tone = Tone::Error;
         }
         out.push(l);
-        out.extend(outline(c, &["name", "last_status"]).into_iter().map(|mut l| {
-            l.indent += 2;
-            l
-        }));
+        out.extend(
+            outline(c, &["name", "last_status"])
+                .into_iter()
+                .map(|mut l| {
+                    l.indent += 2;
+                    l
+                }),
+        );
     }
     if let Some(td) = td {
         out.push(Line::heading("Task definition"));

@@ -28,7 +28,10 @@ use rows::{Column, Row};
 #[derive(Debug, Clone)]
 pub enum Action {
     Key(KeyEvent),
-    Resize { width: u16, height: u16 },
+    Resize {
+        width: u16,
+        height: u16,
+    },
     /// The clock moved; refreshes that are due are started.
     Tick(DateTime<Utc>),
     /// A background fetch finished.
@@ -51,8 +54,14 @@ pub enum Effect {
 pub enum Popup {
     Help,
     /// Describes the row with this id in the pane it was opened from.
-    Describe { pane: Pane, id: String, scroll: u16 },
-    Errors { scroll: u16 },
+    Describe {
+        pane: Pane,
+        id: String,
+        scroll: u16,
+    },
+    Errors {
+        scroll: u16,
+    },
 }
 
 /// A one-line text field (the `/` filter or the `:` command line).
@@ -152,8 +161,7 @@ impl App {
         let mut effects = Vec::new();
         for key in keys {
             let never_tried = self.store.get(&key).is_none();
-            if never_tried || (self.refresh.is_some() && self.store.due(&key, self.now, interval))
-            {
+            if never_tried || (self.refresh.is_some() && self.store.due(&key, self.now, interval)) {
                 effects.extend(self.fetch(key));
             }
         }
@@ -269,7 +277,8 @@ impl App {
         if self.input.is_some() {
             return self.on_input_key(key);
         }
-        let ctrl_c = key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL);
+        let ctrl_c =
+            key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL);
         if let Some(popup) = self.popups.last_mut() {
             // Popups take scrolling keys; Esc closes; the rest falls through to globals.
             let scroll = match popup {
@@ -429,7 +438,7 @@ impl App {
         for scope in [TaskScope::Running, TaskScope::Stopped] {
             if let Some(t) = self.store.tasks(cluster, service.as_deref(), scope) {
                 let mut t: Vec<_> = t.iter().cloned().collect();
-                t.sort_by(|a, b| b.started_at.cmp(&a.started_at));
+                t.sort_by_key(|t| std::cmp::Reverse(t.started_at));
                 // A task stopped between the two lists appears in both; keep the newer.
                 tasks.retain(|x: &crate::aws::model::Task| !t.iter().any(|y| y.arn == x.arn));
                 tasks.extend(t);
@@ -514,7 +523,11 @@ impl App {
         let Some(row) = self.selected_row() else {
             return Vec::new();
         };
-        let name = row.cells.first().map(|c| c.text.clone()).unwrap_or_default();
+        let name = row
+            .cells
+            .first()
+            .map(|c| c.text.clone())
+            .unwrap_or_default();
         match self.view().pane.clone() {
             Pane::Clusters => self.push(Pane::Services { cluster: name }),
             Pane::Services { cluster } => self.push(Pane::Tasks {

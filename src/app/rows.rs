@@ -169,8 +169,11 @@ pub fn cluster_rows(clusters: &[Cluster]) -> Vec<Row> {
                 Cell::text(&c.status).tone(status_tone(&c.status)),
                 Cell::num(c.active_services.into()),
                 Cell::num(c.running_tasks.into()),
-                Cell::num(c.pending_tasks.into())
-                    .tone(if c.pending_tasks > 0 { Tone::Warn } else { Tone::Normal }),
+                Cell::num(c.pending_tasks.into()).tone(if c.pending_tasks > 0 {
+                    Tone::Warn
+                } else {
+                    Tone::Normal
+                }),
                 Cell::num(c.registered_instances.into()),
                 Cell::text(if c.capacity_providers.is_empty() {
                     "-".to_string()
@@ -227,10 +230,12 @@ pub fn service_rows(services: &[Service], now: DateTime<Utc>) -> Vec<Row> {
                     Cell::text(&s.name),
                     Cell::text(&s.status).tone(status_tone(&s.status)),
                     Cell::num(s.desired.into()),
-                    Cell::num(s.running.into())
-                        .tone(if short { Tone::Warn } else { Tone::Normal }),
-                    Cell::num(s.pending.into())
-                        .tone(if s.pending > 0 { Tone::Warn } else { Tone::Normal }),
+                    Cell::num(s.running.into()).tone(if short { Tone::Warn } else { Tone::Normal }),
+                    Cell::num(s.pending.into()).tone(if s.pending > 0 {
+                        Tone::Warn
+                    } else {
+                        Tone::Normal
+                    }),
                     Cell::text(s.task_definition_short()),
                     Cell::text(s.launch_label()),
                     Cell::text(rollout).tone(rollout_tone),
@@ -274,12 +279,17 @@ pub fn task_rows(tasks: &[Task]) -> Vec<Row> {
                     Cell::text(opt(t.private_ip.as_deref())),
                     Cell {
                         sort: SortKey::Num(
-                            t.started_at.map(|s| s.timestamp_millis()).unwrap_or(i64::MIN),
+                            t.started_at
+                                .map(|s| s.timestamp_millis())
+                                .unwrap_or(i64::MIN),
                         ),
                         ..Cell::text(minute(t.started_at))
                     },
-                    Cell::text(opt(t.stopped_reason.as_deref()))
-                        .tone(if stopped { Tone::Error } else { Tone::Normal }),
+                    Cell::text(opt(t.stopped_reason.as_deref())).tone(if stopped {
+                        Tone::Error
+                    } else {
+                        Tone::Normal
+                    }),
                 ],
                 tone: if stopped { Tone::Dim } else { Tone::Normal },
             }

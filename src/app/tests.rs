@@ -64,7 +64,9 @@ fn key(code: KeyCode) -> Action {
 }
 
 fn chars(app: &mut App, s: &str) -> Vec<Effect> {
-    s.chars().flat_map(|c| app.update(key(KeyCode::Char(c)))).collect()
+    s.chars()
+        .flat_map(|c| app.update(key(KeyCode::Char(c))))
+        .collect()
 }
 
 fn app_with_clusters(names: &[&str]) -> App {
@@ -253,30 +255,52 @@ fn command_line_uses_the_selected_cluster_and_completes() {
     app.update(key(KeyCode::Enter));
     let status = app.status.as_ref().unwrap();
     assert!(status.error && status.text.contains("unknown command"));
-    assert!(matches!(app.view().pane, Pane::Instances { .. }), "nothing changed");
+    assert!(
+        matches!(app.view().pane, Pane::Instances { .. }),
+        "nothing changed"
+    );
 }
 
 #[test]
 fn sort_by_column_and_reverse() {
     let mut app = app_with_clusters(&["b", "a", "c"]);
     app.update(key(KeyCode::Char('1')));
-    let names: Vec<_> = app.rows(app.view()).1.iter().map(|r| r.cells[0].text.clone()).collect();
+    let names: Vec<_> = app
+        .rows(app.view())
+        .1
+        .iter()
+        .map(|r| r.cells[0].text.clone())
+        .collect();
     assert_eq!(names, ["a", "b", "c"]);
     app.update(key(KeyCode::Char('1')));
-    let names: Vec<_> = app.rows(app.view()).1.iter().map(|r| r.cells[0].text.clone()).collect();
+    let names: Vec<_> = app
+        .rows(app.view())
+        .1
+        .iter()
+        .map(|r| r.cells[0].text.clone())
+        .collect();
     assert_eq!(names, ["c", "b", "a"]);
     app.update(key(KeyCode::Char('9')));
-    assert!(app.status.as_ref().unwrap().error, "no 9th column on clusters");
+    assert!(
+        app.status.as_ref().unwrap().error,
+        "no 9th column on clusters"
+    );
 }
 
 #[test]
 fn refresh_is_scheduled_coalesced_and_can_be_off() {
     let mut app = app_with_clusters(&["a"]);
-    assert!(app.update(Action::Tick(t0() + Duration::seconds(4))).is_empty());
+    assert!(
+        app.update(Action::Tick(t0() + Duration::seconds(4)))
+            .is_empty()
+    );
     let due = app.update(Action::Tick(t0() + Duration::seconds(5)));
     assert_eq!(due, vec![Effect::Fetch(DataKey::Clusters)]);
     // In flight: neither the schedule nor `r` starts a second one...
-    assert!(app.update(Action::Tick(t0() + Duration::seconds(30))).is_empty());
+    assert!(
+        app.update(Action::Tick(t0() + Duration::seconds(30)))
+            .is_empty()
+    );
     assert!(app.update(key(KeyCode::Char('r'))).is_empty());
     // ...but `r` is remembered and runs when the first one lands.
     let again = app.update(Action::Loaded {
@@ -287,14 +311,25 @@ fn refresh_is_scheduled_coalesced_and_can_be_off() {
     assert_eq!(again, vec![Effect::Fetch(DataKey::Clusters)]);
 
     let mut off = App::new(Identity::default(), vec![Pane::Clusters], t0(), None);
-    assert_eq!(off.due_fetches().len(), 1, "first load even with refresh off");
+    assert_eq!(
+        off.due_fetches().len(),
+        1,
+        "first load even with refresh off"
+    );
     off.update(Action::Loaded {
         key: DataKey::Clusters,
         result: Ok(Payload::Clusters(Arc::new(vec![]))),
         at: t0(),
     });
-    assert!(off.update(Action::Tick(t0() + Duration::hours(1))).is_empty());
-    assert_eq!(off.update(key(KeyCode::Char('r'))).len(), 1, "r still works");
+    assert!(
+        off.update(Action::Tick(t0() + Duration::hours(1)))
+            .is_empty()
+    );
+    assert_eq!(
+        off.update(key(KeyCode::Char('r'))).len(),
+        1,
+        "r still works"
+    );
 }
 
 #[test]

@@ -80,7 +80,10 @@ fn draw_header(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
         height: 1,
         ..area
     });
-    frame.render_widget(Paragraph::new(Line::from(first)), Rect { height: 1, ..area });
+    frame.render_widget(
+        Paragraph::new(Line::from(first)),
+        Rect { height: 1, ..area },
+    );
     frame.render_widget(Paragraph::new(Line::from(second)), left);
     frame.render_widget(Paragraph::new(freshness), right);
 }

@@ -36,7 +36,11 @@ fn frame_block<'a>(title: String, theme: &Theme, footer: &'a str) -> Block<'a> {
 
 fn help(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
     let rows = keymap::help_rows(app.view().pane.scopes());
-    let key_w = rows.iter().map(|(k, _, _)| k.chars().count()).max().unwrap_or(4);
+    let key_w = rows
+        .iter()
+        .map(|(k, _, _)| k.chars().count())
+        .max()
+        .unwrap_or(4);
     let mut lines: Vec<Line> = Vec::new();
     let mut last_scope = "";
     for (keys, help, scope) in rows {
@@ -106,7 +110,11 @@ fn describe_view(
     frame.render_widget(Clear, rect);
     frame.render_widget(
         Paragraph::new(lines)
-            .block(frame_block(title, theme, " ↑↓ PgUp PgDn scroll  Esc close "))
+            .block(frame_block(
+                title,
+                theme,
+                " ↑↓ PgUp PgDn scroll  Esc close ",
+            ))
             .wrap(Wrap { trim: false })
             .scroll((scroll, 0)),
         rect,
@@ -114,11 +122,7 @@ fn describe_view(
 }
 
 /// The outline of the described row, read from the current data so it stays fresh.
-pub fn describe_lines(
-    app: &App,
-    pane: &Pane,
-    id: &str,
-) -> (String, Option<Vec<describe::Line>>) {
+pub fn describe_lines(app: &App, pane: &Pane, id: &str) -> (String, Option<Vec<describe::Line>>) {
     let name = crate::aws::model::arn_name(id).to_string();
     match pane {
         Pane::Clusters => {
@@ -204,7 +208,7 @@ fn errors(frame: &mut Frame, app: &App, theme: &Theme, area: Rect, scroll: u16) 
 
 fn completions(frame: &mut Frame, app: &App, theme: &Theme, area: Rect, line: &str) {
     let cands = command::candidates(line, &app.cluster_names());
-    if cands.is_empty() || area.height < 3 {
+    if cands.is_empty() || area.height < 4 || area.width < 6 {
         return;
     }
     let shown: Vec<Line> = cands
@@ -220,11 +224,13 @@ fn completions(frame: &mut Frame, app: &App, theme: &Theme, area: Rect, line: &s
         .unwrap_or(10)
         .max(24)
         .min(area.width);
+    // Inside the table's frame, just above its bottom border.
+    let width = width.min(area.width.saturating_sub(2));
     let rect = Rect {
-        x: area.x,
-        y: area.y + area.height - height,
+        x: area.x + 1,
+        y: area.y + area.height.saturating_sub(height + 1),
         width,
-        height,
+        height: height.min(area.height.saturating_sub(1)),
     };
     frame.render_widget(Clear, rect);
     frame.render_widget(

@@ -27,22 +27,38 @@ fn demo() -> (DemoBackend, ManualClock) {
     (backend, clock)
 }
 
-/// Runs every fetch the app asks for until it asks for none.
-async fn settle(app: &mut App, backend: &DemoBackend, clock: &ManualClock) {
+/// Runs `first` and then every fetch the app asks for, until it asks for none.
+async fn settle_with(
+    app: &mut App,
+    backend: &DemoBackend,
+    clock: &ManualClock,
+    first: Vec<Effect>,
+) {
+    let mut effects = first;
     for _ in 0..10 {
-        let effects = app.due_fetches();
+        effects.extend(app.due_fetches());
         if effects.is_empty() {
             return;
         }
-        for Effect::Fetch(key) in effects {
+        for Effect::Fetch(key) in std::mem::take(&mut effects) {
             let result = crate::sync::fetch(backend, &key).await;
-            app.update(Action::Loaded {
+            effects.extend(app.update(Action::Loaded {
                 key,
                 result,
                 at: clock.now(),
-            });
+            }));
         }
     }
+}
+
+async fn settle(app: &mut App, backend: &DemoBackend, clock: &ManualClock) {
+    settle_with(app, backend, clock, Vec::new()).await;
+}
+
+/// A key, and whatever it makes the app fetch.
+async fn press_settle(app: &mut App, backend: &DemoBackend, clock: &ManualClock, code: KeyCode) {
+    let effects = press(app, code);
+    settle_with(app, backend, clock, effects).await;
 }
 
 async fn app_on(stack: Vec<Pane>) -> (App, DemoBackend, ManualClock) {
@@ -64,9 +80,7 @@ async fn app_on(stack: Vec<Pane>) -> (App, DemoBackend, ManualClock) {
 fn render(app: &App, width: u16, height: u16) -> String {
     let theme = Theme::load("dark", None, ColorDepth::TrueColor).unwrap();
     let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
-    terminal
-        .draw(|f| crate::ui::draw(f, app, &theme))
-        .unwrap();
+    terminal.draw(|f| crate::ui::draw(f, app, &theme)).unwrap();
     terminal.backend().to_string()
 }
 
@@ -98,8 +112,7 @@ async fn services_pane() {
 #[tokio::test]
 async fn tasks_of_a_service() {
     let (mut app, backend, clock) = app_on(services()).await;
-    press(&mut app, KeyCode::Enter);
-    settle(&mut app, &backend, &clock).await;
+    press_settle(&mut app, &backend, &clock, KeyCode::Enter).await;
     insta::assert_snapshot!(render(&app, 140, 32));
 }
 
@@ -131,18 +144,15 @@ async fn container_instances_pane() {
 #[tokio::test]
 async fn describe_service() {
     let (mut app, backend, clock) = app_on(services()).await;
-    press(&mut app, KeyCode::Char('d'));
-    settle(&mut app, &backend, &clock).await;
+    press_settle(&mut app, &backend, &clock, KeyCode::Char('d')).await;
     insta::assert_snapshot!(render(&app, 120, 60));
 }
 
 #[tokio::test]
 async fn describe_task() {
     let (mut app, backend, clock) = app_on(services()).await;
-    press(&mut app, KeyCode::Enter);
-    settle(&mut app, &backend, &clock).await;
-    press(&mut app, KeyCode::Char('d'));
-    settle(&mut app, &backend, &clock).await;
+    press_settle(&mut app, &backend, &clock, KeyCode::Enter).await;
+    press_settle(&mut app, &backend, &clock, KeyCode::Char('d')).await;
     insta::assert_snapshot!(render(&app, 120, 60));
 }
 
@@ -218,16 +228,17 @@ async fn tiny_terminals_do_not_panic() {
     };
     check(&app);
     for code in [KeyCode::Char('?'), KeyCode::Esc, KeyCode::Char('d')] {
-        press(&mut app, code);
-        settle(&mut app, &backend, &clock).await;
+        press_settle(&mut app, &backend, &clock, code).await;
         check(&app);
     }
     press(&mut app, KeyCode::Esc);
-    press(&mut app, KeyCode::Enter);
-    settle(&mut app, &backend, &clock).await;
+    press_settle(&mut app, &backend, &clock, KeyCode::Enter).await;
     check(&app);
     press(&mut app, KeyCode::Char(':'));
     check(&app);
     let screen = render(&app, 40, 10);
-    assert!(screen.contains("tasks"), "40x10 still shows where you are:\n{screen}");
+    assert!(
+        screen.contains("tasks"),
+        "40x10 still shows where you are:\n{screen}"
+    );
 }

@@ -3,6 +3,7 @@
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
+use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Borders, Cell, Paragraph, Row, Table, TableState, Wrap};
 use unicode_width::UnicodeWidthStr;
@@ -49,8 +50,19 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
         Cell::from(format!("{}{arrow}", c.title))
     }))
     .style(theme.header);
-    let body = rows.iter().map(|r| {
-        let cells = r.cells.iter().map(|c| {
+    // Only the rows that fit are turned into widgets: a pane of thousands costs no more
+    // to draw than a screenful.
+    let height = usize::from(inner.height.saturating_sub(1)).max(1);
+    let selected = App::selected_index(view, &rows);
+    let mut offset = view.offset.min(total.saturating_sub(1));
+    if selected < offset {
+        offset = selected;
+    } else if selected >= offset + height {
+        offset = selected + 1 - height;
+    }
+    let visible = &rows[offset..(offset + height).min(total)];
+    let body = visible.iter().map(|r| {
+        let cells = r.cells.iter().zip(&widths).map(|(c, &w)| {
             if let Some((used, total)) = c.bar {
                 return Cell::from(bar(used, total, theme, theme.tone(c.tone)));
             }
@@ -59,26 +71,71 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
             } else {
                 theme.tone(c.tone)
             };
-            Cell::from(Span::styled(c.text.clone(), style))
+            Cell::from(highlight(&fit(&c.text, w), &view.filter, style, theme))
         });
         Row::new(cells).style(theme.tone(r.tone))
     });
-    let selected = App::selected_index(view, &rows);
-    let mut state = TableState::new()
-        .with_offset(view.offset.min(total.saturating_sub(1)))
-        .with_selected(Some(selected));
-    let table = Table::new(body, widths)
+    let mut state = TableState::new().with_selected(Some(selected - offset));
+    let table = Table::new(body, widths.iter().map(|&w| Constraint::Length(w)))
         .header(header)
         .column_spacing(COLUMN_SPACING)
         .row_highlight_style(theme.selected);
     frame.render_stateful_widget(table, inner, &mut state);
 }
 
+/// Cuts `text` to `width` columns, ending in `…` when anything was cut.
+fn fit(text: &str, width: u16) -> String {
+    let width = usize::from(width);
+    if text.width() <= width {
+        return text.to_string();
+    }
+    let mut out = String::new();
+    let mut used = 0;
+    for ch in text.chars() {
+        let w = unicode_width::UnicodeWidthChar::width(ch).unwrap_or(0);
+        if used + w + 1 > width {
+            break;
+        }
+        out.push(ch);
+        used += w;
+    }
+    if width > 0 {
+        out.push('…');
+    }
+    out
+}
+
+/// The cell's text with the filter's matches marked, so it is clear why a row stayed.
+fn highlight<'a>(text: &str, filter: &str, style: Style, theme: &Theme) -> Line<'a> {
+    let lower = text.to_lowercase();
+    // Lowercasing can change byte lengths outside ASCII; then mark nothing rather than
+    // slice in the wrong place.
+    if filter.is_empty() || lower.len() != text.len() {
+        return Line::from(Span::styled(text.to_string(), style));
+    }
+    let mut spans = Vec::new();
+    let mut rest = 0;
+    for (start, m) in lower.match_indices(filter) {
+        if start > rest {
+            spans.push(Span::styled(text[rest..start].to_string(), style));
+        }
+        spans.push(Span::styled(
+            text[start..start + m.len()].to_string(),
+            theme.matched,
+        ));
+        rest = start + m.len();
+    }
+    if rest < text.len() {
+        spans.push(Span::styled(text[rest..].to_string(), style));
+    }
+    Line::from(spans)
+}
+
 /// Column widths: each column as wide as its widest cell; when that does not fit, the
-/// growing columns give up width (down to their minimum) in proportion to what they have
-/// to spare, so ids and names stay readable before free-text columns do.
-fn widths(columns: &[Column], rows: &[rows::Row], available: u16) -> Vec<Constraint> {
-    let desired: Vec<u16> = columns
+/// growing columns give up width, the rightmost first (free text such as a stopped
+/// reason sits last), each down to its minimum, so ids and names stay readable longest.
+fn widths(columns: &[Column], rows: &[rows::Row], available: u16) -> Vec<u16> {
+    let mut widths: Vec<u16> = columns
         .iter()
         .enumerate()
         .map(|(i, c)| {
@@ -100,26 +157,21 @@ fn widths(columns: &[Column], rows: &[rows::Row], available: u16) -> Vec<Constra
         .collect();
     let spacing = COLUMN_SPACING * columns.len().saturating_sub(1) as u16;
     let available = available.saturating_sub(spacing);
-    let total: u32 = desired.iter().map(|&d| u32::from(d)).sum();
-    let overflow = total.saturating_sub(u32::from(available));
-    let spare: u32 = columns
-        .iter()
-        .zip(&desired)
-        .filter(|(c, _)| c.grow)
-        .map(|(c, &d)| u32::from(d.saturating_sub(c.min)))
-        .sum();
-    columns
-        .iter()
-        .zip(&desired)
-        .map(|(c, &d)| {
-            if !c.grow || overflow == 0 || spare == 0 {
-                return Constraint::Length(d);
-            }
-            let own = u32::from(d.saturating_sub(c.min));
-            let cut = (overflow.min(spare) * own).div_ceil(spare);
-            Constraint::Length(d.saturating_sub(u16::try_from(cut).unwrap_or(u16::MAX)))
-        })
-        .collect()
+    let total: u16 = widths.iter().fold(0u16, |a, w| a.saturating_add(*w));
+    let mut overflow = total.saturating_sub(available);
+    for (c, w) in columns.iter().zip(widths.iter_mut()).rev() {
+        if overflow == 0 {
+            break;
+        }
+        if c.grow {
+            // Never narrower than the header (and its sort arrow).
+            let floor = c.min.max(c.title.width() as u16 + 1);
+            let cut = overflow.min(w.saturating_sub(floor));
+            *w -= cut;
+            overflow -= cut;
+        }
+    }
+    widths
 }
 
 /// `██████░░ 75%`.
@@ -140,9 +192,7 @@ fn bar<'a>(used: i64, total: i64, theme: &Theme, pct_style: ratatui::style::Styl
 fn draw_empty(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
     let view = app.view();
     let slots = app.visible_slots();
-    let error = slots
-        .iter()
-        .find_map(|s| s.and_then(|s| s.error.as_ref()));
+    let error = slots.iter().find_map(|s| s.and_then(|s| s.error.as_ref()));
     let loading = slots.iter().any(|s| s.is_none_or(|s| s.loading));
     let mut lines = Vec::new();
     if let Some(e) = error {
@@ -165,7 +215,11 @@ fn draw_empty(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
         )));
     } else if !view.filter.is_empty() {
         lines.push(Line::from(Span::styled(
-            format!("no {} match `{}` (Esc clears the filter)", view.pane.noun(), view.filter),
+            format!(
+                "no {} match `{}` (Esc clears the filter)",
+                view.pane.noun(),
+                view.filter
+            ),
             theme.warn,
         )));
     } else {

@@ -101,7 +101,11 @@ impl Theme {
             (None, None) => {
                 return Err(format!(
                     "unknown theme `{name}`; built in: {}; or put {name}.toml in {}",
-                    BUILT_IN.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", "),
+                    BUILT_IN
+                        .iter()
+                        .map(|(n, _)| *n)
+                        .collect::<Vec<_>>()
+                        .join(", "),
                     config_dir
                         .map(|d| d.join("themes").display().to_string())
                         .unwrap_or_else(|| "the config directory's themes/".to_string())
@@ -327,16 +331,25 @@ mod tests {
         std::fs::write(dir.path().join("themes/x.toml"), "[roles]\ntitel = {}\n").unwrap();
         let e = Theme::load("x", Some(dir.path()), ColorDepth::TrueColor).unwrap_err();
         assert!(e.contains("unknown role `titel`"), "{e}");
-        std::fs::write(dir.path().join("themes/y.toml"), "[roles]\ntext = { fg = \"#zz\" }\n")
-            .unwrap();
+        std::fs::write(
+            dir.path().join("themes/y.toml"),
+            "[roles]\ntext = { fg = \"#zz\" }\n",
+        )
+        .unwrap();
         let e = Theme::load("y", Some(dir.path()), ColorDepth::TrueColor).unwrap_err();
         assert!(e.contains("not a colour"), "{e}");
     }
 
     #[test]
     fn no_color_detection() {
-        assert_eq!(ColorDepth::detect(Some("1"), Some("truecolor")), ColorDepth::None);
-        assert_eq!(ColorDepth::detect(Some(""), Some("truecolor")), ColorDepth::TrueColor);
+        assert_eq!(
+            ColorDepth::detect(Some("1"), Some("truecolor")),
+            ColorDepth::None
+        );
+        assert_eq!(
+            ColorDepth::detect(Some(""), Some("truecolor")),
+            ColorDepth::TrueColor
+        );
         assert_eq!(ColorDepth::detect(None, None), ColorDepth::Ansi256);
     }
 }

@@ -1,0 +1,253 @@
+//! Task definition families of the demo fleet. A revision is a pure function of its family
+//! and number, so every revision up to the latest can be described without storing it.
+
+use std::collections::BTreeMap;
+
+use super::catalog::Sidecar;
+use super::ids::{ACCOUNT, REGION, role_arn, task_definition_arn};
+use crate::aws::model::{ContainerDefinition, LogConfiguration, PortMapping, TaskDefinition};
+
+const ENVOY_IMAGE: &str =
+    "840364872350.dkr.ecr.eu-west-1.amazonaws.com/aws-appmesh-envoy:v1.29.6.0-prod";
+const DATADOG_IMAGE: &str = "public.ecr.aws/datadog/agent:7.54.1";
+
+#[derive(Debug, Clone)]
+pub(super) struct Family {
+    pub name: String,
+    /// The application container's name and ECR repository (the service's own name).
+    pub app: String,
+    pub latest: i32,
+    pub ec2: bool,
+    pub cpu: i32,
+    pub memory: i32,
+    pub port: Option<i32>,
+    pub sidecars: Vec<Sidecar>,
+    /// Image versions are `v<major>.<minor>.<patch>`, moving on with each revision.
+    pub major: u32,
+}
+
+/// One container of a running task as the simulation tracks it.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) struct ContainerPlan {
+    pub name: String,
+    pub image: String,
+    pub essential: bool,
+    pub health_check: bool,
+}
+
+impl Family {
+    pub fn revision_name(&self, revision: i32) -> String {
+        format!("{}:{revision}", self.name)
+    }
+
+    pub fn log_group(&self) -> String {
+        format!("/ecs/{}", self.name)
+    }
+
+    fn app_image(&self, revision: i32) -> String {
+        // Spread revisions over minor/patch numbers so neighbouring revisions differ.
+        let minor = revision / 4;
+        let patch = revision % 4;
+        format!(
+            "{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/{}:v{}.{minor}.{patch}",
+            self.app, self.major
+        )
+    }
+
+    /// The containers a task of this revision runs, application first.
+    pub fn containers(&self, revision: i32) -> Vec<ContainerPlan> {
+        let mut out = vec![ContainerPlan {
+            name: self.app.clone(),
+            image: self.app_image(revision),
+            essential: true,
+            // Services behind a load balancer get a container health check too.
+            health_check: self.port.is_some(),
+        }];
+        for sidecar in &self.sidecars {
+            out.push(match sidecar {
+                Sidecar::Envoy => ContainerPlan {
+                    name: "envoy".into(),
+                    image: ENVOY_IMAGE.into(),
+                    essential: true,
+                    health_check: true,
+                },
+                Sidecar::Datadog => ContainerPlan {
+                    name: "datadog-agent".into(),
+                    image: DATADOG_IMAGE.into(),
+                    essential: false,
+                    health_check: true,
+                },
+            });
+        }
+        out
+    }
+
+    /// The definition as DescribeTaskDefinition would return it, or `None` past the latest.
+    pub fn definition(&self, revision: i32) -> Option<TaskDefinition> {
+        if revision < 1 || revision > self.latest {
+            return None;
+        }
+        let sidecar_memory: i32 = self.sidecars.iter().map(|s| sidecar_size(*s).1).sum();
+        let sidecar_cpu: i32 = self.sidecars.iter().map(|s| sidecar_size(*s).0).sum();
+        let containers = self
+            .containers(revision)
+            .into_iter()
+            .map(|c| {
+                let is_app = c.name == self.app;
+                let (cpu, reservation) =
+                    match self.sidecars.iter().find(|s| sidecar_name(**s) == c.name) {
+                        Some(s) => sidecar_size(*s),
+                        None => (self.cpu - sidecar_cpu, self.memory - sidecar_memory),
+                    };
+                ContainerDefinition {
+                    port_mappings: self.ports(&c.name, is_app),
+                    log_configuration: Some(self.log_configuration()),
+                    name: c.name,
+                    image: c.image,
+                    essential: c.essential,
+                    cpu,
+                    // The application gets a hard limit at the task's size: going past it is
+                    // what the OOM-killed worker does.
+                    memory: is_app.then_some(self.memory),
+                    memory_reservation: Some(reservation),
+                }
+            })
+            .collect();
+        let family_revision = self.revision_name(revision);
+        Some(TaskDefinition {
+            arn: task_definition_arn(&family_revision),
+            family: self.name.clone(),
+            revision,
+            status: "ACTIVE".into(),
+            task_role_arn: Some(role_arn(&format!("{}-task", self.name))),
+            execution_role_arn: Some(role_arn("ecsTaskExecutionRole")),
+            network_mode: Some(if self.ec2 { "bridge" } else { "awsvpc" }.into()),
+            cpu: Some(self.cpu.to_string()),
+            memory: Some(self.memory.to_string()),
+            requires_compatibilities: vec![if self.ec2 { "EC2" } else { "FARGATE" }.into()],
+            containers,
+        })
+    }
+
+    fn ports(&self, container: &str, is_app: bool) -> Vec<PortMapping> {
+        let ports: Vec<(i32, &str)> = match container {
+            _ if is_app => self.port.map(|p| (p, "tcp")).into_iter().collect(),
+            "envoy" => vec![(9901, "tcp")],
+            "datadog-agent" => vec![(8125, "udp"), (8126, "tcp")],
+            _ => Vec::new(),
+        };
+        ports
+            .into_iter()
+            .map(|(port, protocol)| PortMapping {
+                container_port: Some(port),
+                // Bridge networking maps to dynamic host ports (so two tasks can share an
+                // instance); awsvpc must mirror the container port.
+                host_port: Some(if self.ec2 { 0 } else { port }),
+                protocol: Some(protocol.into()),
+            })
+            .collect()
+    }
+
+    fn log_configuration(&self) -> LogConfiguration {
+        let options = BTreeMap::from([
+            ("awslogs-group".to_string(), self.log_group()),
+            ("awslogs-region".to_string(), REGION.to_string()),
+            ("awslogs-stream-prefix".to_string(), "ecs".to_string()),
+        ]);
+        LogConfiguration {
+            driver: "awslogs".into(),
+            options,
+        }
+    }
+}
+
+fn sidecar_name(sidecar: Sidecar) -> &'static str {
+    match sidecar {
+        Sidecar::Envoy => "envoy",
+        Sidecar::Datadog => "datadog-agent",
+    }
+}
+
+/// CPU units and memory reservation (MiB) a sidecar takes out of the task's share.
+fn sidecar_size(sidecar: Sidecar) -> (i32, i32) {
+    match sidecar {
+        Sidecar::Envoy => (64, 128),
+        Sidecar::Datadog => (64, 256),
+    }
+}
+
+/// Splits `family:revision` (or a task definition ARN) into its parts; a bare family
+/// means its latest revision.
+pub(super) fn parse_reference(reference: &str) -> (&str, Option<i32>) {
+    let tail = reference
+        .strip_prefix("arn:")
+        .and_then(|_| reference.rsplit_once('/').map(|(_, t)| t))
+        .unwrap_or(reference);
+    match tail.rsplit_once(':') {
+        Some((family, rev)) => match rev.parse() {
+            Ok(rev) => (family, Some(rev)),
+            Err(_) => (tail, None),
+        },
+        None => (tail, None),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn family() -> Family {
+        Family {
+            name: "payments".into(),
+            app: "payments".into(),
+            latest: 12,
+            ec2: true,
+            cpu: 512,
+            memory: 1024,
+            port: Some(8080),
+            sidecars: vec![Sidecar::Envoy, Sidecar::Datadog],
+            major: 3,
+        }
+    }
+
+    #[test]
+    fn revisions_within_latest_only() {
+        let f = family();
+        assert!(f.definition(0).is_none());
+        assert!(f.definition(13).is_none());
+        let d = f.definition(12).unwrap();
+        assert_eq!(
+            d.arn,
+            "arn:aws:ecs:eu-west-1:123456789012:task-definition/payments:12"
+        );
+        assert_eq!(d.containers.len(), 3);
+        assert_ne!(
+            d.containers[0].image,
+            f.definition(11).unwrap().containers[0].image
+        );
+    }
+
+    #[test]
+    fn memory_reservations_fit_the_task() {
+        let d = family().definition(5).unwrap();
+        let reserved: i32 = d
+            .containers
+            .iter()
+            .filter_map(|c| c.memory_reservation)
+            .sum();
+        assert_eq!(reserved, 1024);
+        let cpu: i32 = d.containers.iter().map(|c| c.cpu).sum();
+        assert_eq!(cpu, 512);
+        assert!(d.containers.iter().any(|c| !c.essential));
+    }
+
+    #[test]
+    fn references() {
+        assert_eq!(parse_reference("checkout:7"), ("checkout", Some(7)));
+        assert_eq!(parse_reference("checkout"), ("checkout", None));
+        assert_eq!(
+            parse_reference("arn:aws:ecs:eu-west-1:123456789012:task-definition/checkout:7"),
+            ("checkout", Some(7))
+        );
+    }
+}
