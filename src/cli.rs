@@ -141,7 +141,11 @@ mod tests {
         assert_eq!(s.cluster.as_deref(), Some("core"));
         assert_eq!(s.refresh, Some(std::time::Duration::from_secs(9)));
         assert_eq!(s.theme, "light");
-        let s = Settings::resolve(&cli(&["--region", "ap-south-1", "--refresh", "0"]), &config, None);
+        let s = Settings::resolve(
+            &cli(&["--region", "ap-south-1", "--refresh", "0"]),
+            &config,
+            None,
+        );
         assert_eq!(s.region.as_deref(), Some("ap-south-1"));
         assert_eq!(s.refresh, None, "0 turns refresh off");
     }
@@ -151,7 +155,11 @@ mod tests {
         let config = Config::parse("profile = \"from-file\"\n").unwrap();
         let s = Settings::resolve(&cli(&[]), &config, Some("from-env".into()));
         assert_eq!(s.profile.as_deref(), Some("from-env"));
-        let s = Settings::resolve(&cli(&["--profile", "flag"]), &config, Some("from-env".into()));
+        let s = Settings::resolve(
+            &cli(&["--profile", "flag"]),
+            &config,
+            Some("from-env".into()),
+        );
         assert_eq!(s.profile.as_deref(), Some("flag"));
     }
 

@@ -1,10 +1,10 @@
 //! ecsdash: a terminal dashboard for operating AWS ECS.
 #![forbid(unsafe_code)]
 
-pub mod aws;
-pub mod clock;
 pub mod app;
+pub mod aws;
 pub mod cli;
+pub mod clock;
 pub mod config;
 pub mod runtime;
 pub mod sync;

@@ -57,8 +57,12 @@ impl ErrorKind {
             ErrorKind::UnknownProfile => {
                 Some("check ~/.aws/config for the profile name, or try `ecsdash --demo`")
             }
-            ErrorKind::AccessDenied => Some("the role lacks a read permission listed in the README"),
-            ErrorKind::Throttled => Some("backing off; the refresh interval grows until AWS recovers"),
+            ErrorKind::AccessDenied => {
+                Some("the role lacks a read permission listed in the README")
+            }
+            ErrorKind::Throttled => {
+                Some("backing off; the refresh interval grows until AWS recovers")
+            }
             ErrorKind::Timeout | ErrorKind::Unreachable => {
                 Some("check the region name, the network and AWS_ENDPOINT_URL")
             }
@@ -92,7 +96,13 @@ impl BackendError {
 
 impl fmt::Display for BackendError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}: {}", self.operation, self.kind.label(), self.message)
+        write!(
+            f,
+            "{}: {}: {}",
+            self.operation,
+            self.kind.label(),
+            self.message
+        )
     }
 }
 

@@ -100,8 +100,12 @@ impl Dashboard {
     /// and the cursor shown again.
     fn assert_restored(&self) {
         let out = self.text();
-        let entered = out.find(ENTER_ALT_SCREEN).expect("entered the alternate screen");
-        let left = out.rfind(LEAVE_ALT_SCREEN).expect("left the alternate screen");
+        let entered = out
+            .find(ENTER_ALT_SCREEN)
+            .expect("entered the alternate screen");
+        let left = out
+            .rfind(LEAVE_ALT_SCREEN)
+            .expect("left the alternate screen");
         assert!(left > entered);
         assert!(out[entered..].contains("\x1b[?25h"), "cursor shown again");
     }

@@ -1,0 +1,8 @@
+//! The one integration-test binary: each module is one area. Tests that need moto get its
+//! address from `support::moto()`, which skips them (or fails them under CI) without it.
+
+mod support;
+
+mod cli;
+mod moto_reads;
+mod terminal;
