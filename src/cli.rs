@@ -2,24 +2,31 @@
 
 use std::path::PathBuf;
 
-use clap::Parser;
+use clap::{Parser, Subcommand};
 
 use crate::config::Config;
+use crate::tailcmd::TailArgs;
 
 /// A terminal dashboard for operating AWS ECS.
+///
+/// Without a command it opens the dashboard; `ecsdash tail` prints logs instead.
+/// Flags marked global work before or after the command.
 #[derive(Debug, Clone, Parser)]
 #[command(name = "ecsdash", version, about, long_about = None)]
 pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
     /// Open on the embedded demo fleet: no AWS account, no credentials, no network.
-    #[arg(long)]
+    #[arg(long, global = true)]
     pub demo: bool,
 
     /// AWS profile (from ~/.aws/config); defaults to AWS_PROFILE, then the config file.
-    #[arg(long, value_name = "NAME")]
+    #[arg(long, value_name = "NAME", global = true)]
     pub profile: Option<String>,
 
     /// AWS region; defaults to AWS_REGION, then the config file, then the profile's.
-    #[arg(long, value_name = "NAME")]
+    #[arg(long, value_name = "NAME", global = true)]
     pub region: Option<String>,
 
     /// Open on this cluster's services (the clusters pane is one Esc away).
@@ -39,24 +46,37 @@ pub struct Cli {
     pub theme: Option<String>,
 
     /// Seconds before an AWS call is abandoned and shown as timed out.
-    #[arg(long, value_name = "SECS")]
+    #[arg(long, value_name = "SECS", global = true)]
     pub timeout: Option<u64>,
 
     /// Config file (default: $XDG_CONFIG_HOME/ecsdash/config.toml).
-    #[arg(long, value_name = "PATH")]
+    #[arg(long, value_name = "PATH", global = true)]
     pub config: Option<PathBuf>,
 
     /// Log file (default: $XDG_STATE_HOME/ecsdash/ecsdash.log). Logs never go to the terminal.
-    #[arg(long, value_name = "PATH")]
+    #[arg(long, value_name = "PATH", global = true)]
     pub log_file: Option<PathBuf>,
 
     /// Seed of the demo fleet (the same seed gives the same fleet).
-    #[arg(long, value_name = "N", default_value_t = 7, hide = true)]
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = 7,
+        hide = true,
+        global = true
+    )]
     pub demo_seed: u64,
 
     /// Print how long the first frame and the first frame with data took, then exit.
     #[arg(long, hide = true)]
     pub measure_startup: bool,
+}
+
+/// What to do instead of opening the dashboard.
+#[derive(Debug, Clone, Subcommand)]
+pub enum Command {
+    /// Print a service's or a task's logs to stdout (no dashboard), optionally following.
+    Tail(TailArgs),
 }
 
 pub const DEFAULT_REFRESH_SECS: u64 = 5;
@@ -161,6 +181,23 @@ mod tests {
             Some("from-env".into()),
         );
         assert_eq!(s.profile.as_deref(), Some("flag"));
+    }
+
+    #[test]
+    fn tail_takes_the_global_flags_on_either_side() {
+        for args in [
+            &["--demo", "--region", "eu-west-1", "tail", "core/web"][..],
+            &["tail", "core/web", "--demo", "--region", "eu-west-1"][..],
+        ] {
+            let c = cli(args);
+            assert!(c.demo);
+            assert_eq!(c.region.as_deref(), Some("eu-west-1"));
+            let Some(Command::Tail(t)) = c.command else {
+                panic!("no tail command")
+            };
+            assert_eq!(t.target, "core/web");
+        }
+        assert!(cli(&[]).command.is_none());
     }
 
     #[test]

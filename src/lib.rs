@@ -6,6 +6,8 @@ pub mod aws;
 pub mod cli;
 pub mod clock;
 pub mod config;
+pub mod logs;
 pub mod runtime;
 pub mod sync;
+pub mod tailcmd;
 pub mod ui;

@@ -12,7 +12,7 @@ use ecsdash::app::pane::Pane;
 use ecsdash::aws::Backend;
 use ecsdash::aws::demo::{DemoBackend, DemoOptions};
 use ecsdash::aws::sdk::{ConnectOptions, SdkBackend};
-use ecsdash::cli::{Cli, Settings};
+use ecsdash::cli::{Cli, Command, Settings};
 use ecsdash::clock::{Clock, SystemClock};
 use ecsdash::config::{self, Config};
 use ecsdash::runtime::{self, RunOptions};
@@ -45,6 +45,11 @@ fn run(cli: Cli, started: Instant) -> Result<(), (u8, String)> {
     };
     let env_profile = std::env::var("AWS_PROFILE").ok().filter(|p| !p.is_empty());
     let settings = Settings::resolve(&cli, &config, env_profile);
+    if let Some(Command::Tail(args)) = &cli.command {
+        // No terminal, theme or dashboard: logs to stdout, notes to stderr.
+        let _log_guard = init_logging(&cli);
+        return ecsdash::tailcmd::run(&cli, args, &settings);
+    }
     let depth = ColorDepth::detect(
         std::env::var("NO_COLOR").ok().as_deref(),
         std::env::var("COLORTERM").ok().as_deref(),
@@ -113,6 +118,7 @@ fn run(cli: Cli, started: Instant) -> Result<(), (u8, String)> {
             &mut terminal,
             app,
             backend,
+            Arc::new(ecsdash::logs::NoLogs),
             clock,
             &theme,
             RunOptions {

@@ -12,15 +12,24 @@ use ratatui::Terminal;
 use ratatui::backend::Backend as TermBackend;
 use tokio::sync::mpsc;
 
+use std::collections::HashMap;
+use std::io::Write;
+
 use crate::app::{Action, App, Effect};
 use crate::aws::Backend;
 use crate::clock::Clock;
+use crate::logs::LogsApi;
+use crate::logs::tail::{RequestBudget, TailHandle, TailOptions};
 use crate::sync::Worker;
 use crate::ui::{self, theme::Theme};
 
 const TICK: Duration = Duration::from_millis(250);
 const MIN_FRAME: Duration = Duration::from_millis(16);
 const FETCH_CONCURRENCY: usize = 4;
+/// FilterLogEvents calls per second for all tails together: half of the usual account
+/// limit of 10, leaving room for everyone else using the account.
+const LOG_REQUESTS_PER_SECOND: f64 = 5.0;
+const LOG_REQUEST_BURST: u32 = 10;
 
 /// Start-up timings, for `--measure-startup`.
 #[derive(Debug, Default, Clone, Copy)]
@@ -37,10 +46,12 @@ pub struct RunOptions {
     pub panic_after_first_frame: bool,
 }
 
+#[allow(clippy::too_many_arguments)]
 pub async fn run<B: TermBackend>(
     terminal: &mut Terminal<B>,
     mut app: App,
     backend: Arc<dyn Backend>,
+    logs: Arc<dyn LogsApi>,
     clock: Arc<dyn Clock>,
     theme: &Theme,
     opts: RunOptions,
@@ -49,7 +60,20 @@ where
     B::Error: Send + Sync + 'static,
 {
     let (tx, mut rx) = mpsc::unbounded_channel::<Action>();
-    let worker = Worker::new(backend, clock.clone(), tx.clone(), FETCH_CONCURRENCY);
+    let mut worker = Effects {
+        fetches: Worker::new(
+            backend.clone(),
+            clock.clone(),
+            tx.clone(),
+            FETCH_CONCURRENCY,
+        ),
+        tails: HashMap::new(),
+        ecs: backend,
+        logs,
+        budget: RequestBudget::new(LOG_REQUESTS_PER_SECOND, LOG_REQUEST_BURST),
+        tx: tx.clone(),
+    };
+    let worker = &mut worker;
     spawn_terminal_events(tx.clone());
     spawn_ticks(tx.clone(), clock.clone());
     spawn_signals(tx.clone());
@@ -61,7 +85,7 @@ where
         });
     }
     for effect in app.due_fetches() {
-        run_effect(&worker, effect);
+        run_effect(worker, effect);
     }
     let mut startup = Startup::default();
     let mut last_draw: Option<Instant> = None;
@@ -73,7 +97,7 @@ where
             }
             // Take in what arrived while waiting so the frame shows the newest state.
             while let Ok(action) = rx.try_recv() {
-                apply(&mut app, &worker, action);
+                apply(&mut app, worker, action);
             }
             terminal
                 .draw(|f| ui::draw(f, &app, theme))
@@ -97,9 +121,9 @@ where
         let Some(action) = rx.recv().await else {
             return Ok(startup);
         };
-        apply(&mut app, &worker, action);
+        apply(&mut app, worker, action);
         while let Ok(action) = rx.try_recv() {
-            apply(&mut app, &worker, action);
+            apply(&mut app, worker, action);
         }
     }
 }
@@ -110,16 +134,88 @@ fn has_data(app: &App) -> bool {
         .all(|s| s.is_some_and(|s| s.data.is_some() || s.error.is_some()))
 }
 
-fn apply(app: &mut App, worker: &Worker, action: Action) {
+fn apply(app: &mut App, worker: &mut Effects, action: Action) {
     for effect in app.update(action) {
         run_effect(worker, effect);
     }
 }
 
-fn run_effect(worker: &Worker, effect: Effect) {
+/// What carries out the app's effects: fetches, log tails, the clipboard, files.
+struct Effects {
+    fetches: Worker,
+    tails: HashMap<u64, TailHandle>,
+    ecs: Arc<dyn Backend>,
+    logs: Arc<dyn LogsApi>,
+    /// Shared by every tail: FilterLogEvents is limited per account, and others use it too.
+    budget: Arc<RequestBudget>,
+    tx: mpsc::UnboundedSender<Action>,
+}
+
+fn run_effect(worker: &mut Effects, effect: Effect) {
     match effect {
-        Effect::Fetch(key) => worker.spawn_fetch(key),
+        Effect::Fetch(key) => worker.fetches.spawn_fetch(key),
+        Effect::StartTail { id, request } => {
+            let (tail_tx, mut tail_rx) = mpsc::unbounded_channel();
+            let handle = crate::logs::tail::spawn(
+                worker.ecs.clone(),
+                worker.logs.clone(),
+                request,
+                TailOptions::default(),
+                worker.budget.clone(),
+                tail_tx,
+            );
+            let tx = worker.tx.clone();
+            tokio::spawn(async move {
+                while let Some(msg) = tail_rx.recv().await {
+                    if tx.send(Action::Tail { id, msg }).is_err() {
+                        return;
+                    }
+                }
+            });
+            worker.tails.insert(id, handle);
+        }
+        // Dropping the handle stops the tail.
+        Effect::StopTail { id } => drop(worker.tails.remove(&id)),
+        Effect::LoadOlder { id, before_ms } => {
+            if let Some(tail) = worker.tails.get(&id) {
+                tail.load_older(before_ms);
+            }
+        }
+        Effect::Copy(text) => copy_to_clipboard(&text),
+        Effect::Save { path, contents } => {
+            let tx = worker.tx.clone();
+            tokio::task::spawn_blocking(move || {
+                let _ = tx.send(Action::Saved(save(&path, &contents)));
+            });
+        }
     }
+}
+
+/// OSC 52: the terminal the user sits at (also over SSH, and in tmux with
+/// `set-clipboard on`) puts the text on its clipboard.
+fn copy_to_clipboard(text: &str) {
+    use base64::Engine;
+    let encoded = base64::engine::general_purpose::STANDARD.encode(text);
+    let mut out = io::stdout();
+    if let Err(e) = write!(out, "\x1b]52;c;{encoded}\x07").and_then(|()| out.flush()) {
+        tracing::warn!(error = %e, "clipboard write failed");
+    }
+}
+
+/// Writes the buffer to a new file (never over an existing one); `~/` is the home directory.
+fn save(path: &str, contents: &str) -> Result<String, String> {
+    let path = match (path.strip_prefix("~/"), std::env::var_os("HOME")) {
+        (Some(rest), Some(home)) => std::path::Path::new(&home).join(rest),
+        _ => std::path::PathBuf::from(path),
+    };
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&path)
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    file.write_all(contents.as_bytes())
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok(path.display().to_string())
 }
 
 fn spawn_terminal_events(tx: mpsc::UnboundedSender<Action>) {

@@ -9,8 +9,8 @@ that stops at the first page or sends oversize batches would pass against it. Th
   opaque nextToken);
 - refuses DescribeClusters/Tasks/ContainerInstances of more than 100 items and
   DescribeServices of more than 10, with HTTP 400 InvalidParameterException;
-- counts requests per target, region and cluster (GET /_proxy/stats, optionally filtered
-  with ?target=&region=&cluster=; POST /_proxy/reset-stats);
+- counts requests per target, region, cluster and log group (GET /_proxy/stats,
+  optionally filtered with ?target=&region=&cluster=&group=; POST /_proxy/reset-stats);
 - injects faults (POST /_proxy/inject with {"target", "status", "type", "message",
   "count", "delay_ms", "match"}): the next `count` requests for `target` whose body
   contains `match` wait `delay_ms`, then fail with `status`/`type` if a status is given.
@@ -61,12 +61,12 @@ class State:
     def __init__(self, upstream):
         self.upstream = urllib.parse.urlsplit(upstream)
         self.lock = threading.Lock()
-        self.stats = Counter()  # (target, region, cluster) -> requests
+        self.stats = Counter()  # (target, region, cluster, log group) -> requests
         self.faults = []
 
-    def count(self, target, region, cluster):
+    def count(self, target, region, cluster, group=""):
         with self.lock:
-            self.stats[(target, region, cluster)] += 1
+            self.stats[(target, region, cluster, group)] += 1
 
     def take_fault(self, target, body):
         with self.lock:
@@ -155,9 +155,10 @@ class Handler(BaseHTTPRequestHandler):
             query = dict(urllib.parse.parse_qsl(url.query))
             totals = Counter()
             with self.state.lock:
-                for (target, region, cluster), n in self.state.stats.items():
+                for (target, region, cluster, group), n in self.state.stats.items():
                     if all(query.get(k, v) == v for k, v in
-                           (("target", target), ("region", region), ("cluster", cluster))):
+                           (("target", target), ("region", region), ("cluster", cluster),
+                            ("group", group))):
                         totals[target] += n
             return self.reply_json(200, dict(totals))
         self.pass_through(self.read_body())
@@ -199,7 +200,10 @@ class Handler(BaseHTTPRequestHandler):
             request = {}
         auth = REGION_IN_AUTH.search(self.headers.get("Authorization", ""))
         cluster = str(request.get("cluster", "")).rsplit("/", 1)[-1]
-        self.state.count(target, auth.group(1) if auth else "", cluster)
+        group = str(request.get("logGroupName") or request.get("logGroupIdentifier") or "")
+        if not group and request.get("logGroupIdentifiers"):  # StartLiveTail: ARNs
+            group = str(request["logGroupIdentifiers"][0]).split(":log-group:", 1)[-1]
+        self.state.count(target, auth.group(1) if auth else "", cluster, group)
 
         fault = self.state.take_fault(target, text)
         if fault:

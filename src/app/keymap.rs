@@ -23,6 +23,19 @@ pub enum Command {
     SortColumn(u8),
     ToggleStopped,
     Instances,
+    Logs,
+    Follow,
+    Search,
+    SearchNext,
+    SearchPrev,
+    Grep,
+    ServerFilter,
+    Wrap,
+    Timestamps,
+    Container,
+    Pretty,
+    Copy,
+    Save,
     Quit,
 }
 
@@ -30,21 +43,26 @@ pub enum Command {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Scope {
     Global,
+    /// Anything with lines to move through: tables and logs.
+    Scroll,
     /// Any table pane.
     Table,
     Clusters,
     Services,
     Tasks,
+    Logs,
 }
 
 impl Scope {
     fn title(self) -> &'static str {
         match self {
             Scope::Global => "anywhere",
+            Scope::Scroll => "tables and logs",
             Scope::Table => "any table",
             Scope::Clusters => "clusters",
             Scope::Services => "services",
             Scope::Tasks => "tasks",
+            Scope::Logs => "logs",
         }
     }
 }
@@ -88,44 +106,44 @@ pub struct Binding {
     pub help: &'static str,
 }
 
-/// Keys kept free for operations: s (scale), a (auto scaling), l (logs), e (edit), u (undo).
-pub const RESERVED: &[char] = &['s', 'a', 'l', 'e', 'u'];
+/// Keys kept free for operations: s (scale), a (auto scaling), e (edit), u (undo).
+pub const RESERVED: &[char] = &['s', 'a', 'e', 'u'];
 
 pub const BINDINGS: &[Binding] = &[
     Binding {
         keys: &[code(KeyCode::Up, "↑"), ch('k', "k")],
         command: Command::Up,
-        scope: Scope::Table,
+        scope: Scope::Scroll,
         help: "move up",
     },
     Binding {
         keys: &[code(KeyCode::Down, "↓"), ch('j', "j")],
         command: Command::Down,
-        scope: Scope::Table,
+        scope: Scope::Scroll,
         help: "move down",
     },
     Binding {
         keys: &[ch('g', "g"), code(KeyCode::Home, "Home")],
         command: Command::Top,
-        scope: Scope::Table,
+        scope: Scope::Scroll,
         help: "first row",
     },
     Binding {
         keys: &[ch('G', "G"), code(KeyCode::End, "End")],
         command: Command::Bottom,
-        scope: Scope::Table,
+        scope: Scope::Scroll,
         help: "last row",
     },
     Binding {
         keys: &[code(KeyCode::PageUp, "PgUp"), ctrl('b', "Ctrl-b")],
         command: Command::PageUp,
-        scope: Scope::Table,
+        scope: Scope::Scroll,
         help: "page up",
     },
     Binding {
         keys: &[code(KeyCode::PageDown, "PgDn"), ctrl('f', "Ctrl-f")],
         command: Command::PageDown,
-        scope: Scope::Table,
+        scope: Scope::Scroll,
         help: "page down",
     },
     Binding {
@@ -175,6 +193,90 @@ pub const BINDINGS: &[Binding] = &[
         command: Command::ToggleStopped,
         scope: Scope::Tasks,
         help: "show or hide stopped tasks",
+    },
+    Binding {
+        keys: &[ch('l', "l")],
+        command: Command::Logs,
+        scope: Scope::Services,
+        help: "live logs of the service (all its tasks)",
+    },
+    Binding {
+        keys: &[ch('l', "l")],
+        command: Command::Logs,
+        scope: Scope::Tasks,
+        help: "live logs of the task",
+    },
+    Binding {
+        keys: &[ch('f', "f")],
+        command: Command::Follow,
+        scope: Scope::Logs,
+        help: "follow: pin to the newest line (moving up pauses)",
+    },
+    Binding {
+        keys: &[ch('/', "/")],
+        command: Command::Search,
+        scope: Scope::Logs,
+        help: "search (regex, smart case); n / N next / previous",
+    },
+    Binding {
+        keys: &[ch('n', "n")],
+        command: Command::SearchNext,
+        scope: Scope::Logs,
+        help: "next match",
+    },
+    Binding {
+        keys: &[ch('N', "N")],
+        command: Command::SearchPrev,
+        scope: Scope::Logs,
+        help: "previous match",
+    },
+    Binding {
+        keys: &[ch('&', "&")],
+        command: Command::Grep,
+        scope: Scope::Logs,
+        help: "show only lines matching a regex (client side)",
+    },
+    Binding {
+        keys: &[ch('F', "F")],
+        command: Command::ServerFilter,
+        scope: Scope::Logs,
+        help: "CloudWatch filter pattern (server side; restarts the tail)",
+    },
+    Binding {
+        keys: &[ch('c', "c")],
+        command: Command::Container,
+        scope: Scope::Logs,
+        help: "next container (all → each container)",
+    },
+    Binding {
+        keys: &[ch('w', "w")],
+        command: Command::Wrap,
+        scope: Scope::Logs,
+        help: "wrap long lines on / off",
+    },
+    Binding {
+        keys: &[ch('t', "t")],
+        command: Command::Timestamps,
+        scope: Scope::Logs,
+        help: "timestamps on / off",
+    },
+    Binding {
+        keys: &[code(KeyCode::Enter, "Enter")],
+        command: Command::Pretty,
+        scope: Scope::Logs,
+        help: "the selected line in full (JSON pretty-printed)",
+    },
+    Binding {
+        keys: &[ch('y', "y")],
+        command: Command::Copy,
+        scope: Scope::Logs,
+        help: "copy the selected line (OSC 52: works over SSH)",
+    },
+    Binding {
+        keys: &[ch('S', "S")],
+        command: Command::Save,
+        scope: Scope::Logs,
+        help: "save the buffer to a file",
     },
     Binding {
         keys: &[ch(':', ":")],
@@ -233,7 +335,8 @@ pub fn lookup(key: &KeyEvent, scopes: &[Scope]) -> Option<Command> {
 /// The pane's own keys come first, then those of any table, then those of anywhere.
 pub fn help_rows(scopes: &[Scope]) -> Vec<(String, &'static str, &'static str)> {
     let rank = |s: Scope| match s {
-        Scope::Global => 2,
+        Scope::Global => 3,
+        Scope::Scroll => 2,
         Scope::Table => 1,
         _ => 0,
     };
@@ -294,9 +397,10 @@ mod tests {
     #[test]
     fn no_key_is_bound_twice_in_one_pane() {
         let panes: &[&[Scope]] = &[
-            &[Scope::Global, Scope::Table, Scope::Clusters],
-            &[Scope::Global, Scope::Table, Scope::Services],
-            &[Scope::Global, Scope::Table, Scope::Tasks],
+            &[Scope::Global, Scope::Scroll, Scope::Table, Scope::Clusters],
+            &[Scope::Global, Scope::Scroll, Scope::Table, Scope::Services],
+            &[Scope::Global, Scope::Scroll, Scope::Table, Scope::Tasks],
+            &[Scope::Global, Scope::Scroll, Scope::Logs],
         ];
         for scopes in panes {
             let mut seen = Vec::new();
@@ -311,7 +415,7 @@ mod tests {
 
     #[test]
     fn lookup_respects_scope_and_modifiers() {
-        let table = [Scope::Global, Scope::Table, Scope::Tasks];
+        let table = [Scope::Global, Scope::Scroll, Scope::Table, Scope::Tasks];
         assert_eq!(
             lookup(&key(KeyCode::Char('j')), &table),
             Some(Command::Down)

@@ -7,6 +7,7 @@ pub mod data;
 pub mod describe;
 pub mod format;
 pub mod keymap;
+pub mod logs;
 pub mod pane;
 pub mod rows;
 
@@ -18,9 +19,12 @@ use ratatui_textarea::TextArea;
 
 use crate::aws::model::{TaskScope, arn_account};
 use crate::aws::{BackendError, Identity};
+use crate::logs::source::LogScope;
+use crate::logs::tail::{TailMsg, TailRequest};
 use command::LineCommand;
 use data::{DataKey, Payload, Store};
 use keymap::Command;
+use logs::{LogView, Pattern};
 use pane::{Pane, View};
 use rows::{Column, Row};
 
@@ -40,14 +44,50 @@ pub enum Action {
         result: Result<Payload, BackendError>,
         at: DateTime<Utc>,
     },
+    /// A message from the tail feeding the logs pane `id`.
+    Tail {
+        id: u64,
+        msg: TailMsg,
+    },
+    /// Saving the log buffer finished: the path, or why not.
+    Saved(Result<String, String>),
     /// SIGTERM, SIGHUP or the terminal closing.
     Quit,
 }
 
 /// Work for the runtime.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub enum Effect {
     Fetch(DataKey),
+    StartTail {
+        id: u64,
+        request: TailRequest,
+    },
+    StopTail {
+        id: u64,
+    },
+    LoadOlder {
+        id: u64,
+        before_ms: i64,
+    },
+    /// Put text on the clipboard of the terminal the user sits at (OSC 52).
+    Copy(String),
+    Save {
+        path: String,
+        contents: String,
+    },
+}
+
+impl PartialEq for Effect {
+    fn eq(&self, other: &Effect) -> bool {
+        match (self, other) {
+            (Effect::Fetch(a), Effect::Fetch(b)) => a == b,
+            (Effect::StopTail { id: a }, Effect::StopTail { id: b }) => a == b,
+            (Effect::StartTail { id: a, .. }, Effect::StartTail { id: b, .. }) => a == b,
+            (Effect::Copy(a), Effect::Copy(b)) => a == b,
+            _ => false,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -62,19 +102,56 @@ pub enum Popup {
     Errors {
         scroll: u16,
     },
+    /// Text shown in full, such as a log line pretty-printed.
+    Text {
+        title: String,
+        body: String,
+        scroll: u16,
+    },
 }
 
-/// A one-line text field (the `/` filter or the `:` command line).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InputKind {
+    /// `/` on a table: filters rows as you type.
+    Filter,
+    /// `:` the command line.
+    Command,
+    /// `/` on logs: search.
+    Search,
+    /// `&` on logs: show only matching lines.
+    Grep,
+    /// `F` on logs: CloudWatch filter pattern.
+    Pattern,
+    /// `S` on logs: the file to save to.
+    SavePath,
+}
+
+/// A one-line text field at the bottom of the screen.
 #[derive(Debug, Clone)]
-pub enum Input {
-    Filter(TextArea<'static>),
-    Command(TextArea<'static>),
+pub struct Input {
+    pub kind: InputKind,
+    pub area: TextArea<'static>,
 }
 
 impl Input {
+    fn new(kind: InputKind, text: &str) -> Input {
+        let mut area = TextArea::new(vec![text.to_string()]);
+        area.move_cursor(ratatui_textarea::CursorMove::End);
+        Input { kind, area }
+    }
+
     pub fn text(&self) -> String {
-        match self {
-            Input::Filter(t) | Input::Command(t) => t.lines().join(""),
+        self.area.lines().join("")
+    }
+
+    pub fn prompt(&self) -> &'static str {
+        match self.kind {
+            InputKind::Filter => "/",
+            InputKind::Command => ":",
+            InputKind::Search => "search /",
+            InputKind::Grep => "show only &",
+            InputKind::Pattern => "CloudWatch filter pattern: ",
+            InputKind::SavePath => "save to: ",
         }
     }
 }
@@ -113,6 +190,13 @@ pub struct App {
     pub quit: bool,
     /// Something changed since the last frame.
     pub dirty: bool,
+    /// The logs pane's state while one is open.
+    pub log: Option<LogView>,
+    next_tail: u64,
+    /// Lines a logs pane keeps.
+    pub log_capacity: usize,
+    /// How far back a logs pane starts.
+    pub log_since: Duration,
 }
 
 impl App {
@@ -139,6 +223,10 @@ impl App {
             page_rows: 20,
             quit: false,
             dirty: true,
+            log: None,
+            next_tail: 0,
+            log_capacity: crate::logs::ring::Ring::DEFAULT_CAPACITY,
+            log_since: Duration::minutes(5),
         }
     }
 
@@ -208,6 +296,7 @@ impl App {
             Action::Key(key) if key.kind != KeyEventKind::Release => {
                 self.dirty = true;
                 let mut effects = self.on_key(key);
+                effects.extend(self.sync_tail());
                 effects.extend(self.due_fetches());
                 effects
             }
@@ -236,6 +325,28 @@ impl App {
                 self.due_fetches()
             }
             Action::Loaded { key, result, at } => self.on_loaded(key, result, at),
+            Action::Tail { id, msg } => {
+                if let Some(log) = self.log.as_mut().filter(|l| l.tail_id == id) {
+                    if let TailMsg::Error(e) = &msg {
+                        self.errors.push_front(ErrorRecord {
+                            at: self.now,
+                            error: e.clone(),
+                        });
+                        self.errors.truncate(ERROR_HISTORY);
+                    }
+                    log.on_tail(msg);
+                    self.dirty = true;
+                }
+                Vec::new()
+            }
+            Action::Saved(result) => {
+                match result {
+                    Ok(path) => self.say(format!("saved to {path}"), false),
+                    Err(e) => self.say(format!("not saved: {e}"), true),
+                }
+                self.dirty = true;
+                Vec::new()
+            }
             Action::Quit => {
                 self.quit = true;
                 Vec::new()
@@ -282,7 +393,9 @@ impl App {
         if let Some(popup) = self.popups.last_mut() {
             // Popups take scrolling keys; Esc closes; the rest falls through to globals.
             let scroll = match popup {
-                Popup::Describe { scroll, .. } | Popup::Errors { scroll } => Some(scroll),
+                Popup::Describe { scroll, .. }
+                | Popup::Errors { scroll }
+                | Popup::Text { scroll, .. } => Some(scroll),
                 Popup::Help => None,
             };
             if let Some(scroll) = scroll {
@@ -329,6 +442,12 @@ impl App {
     }
 
     fn run(&mut self, command: Command) -> Vec<Effect> {
+        if matches!(self.view().pane, Pane::Logs { .. })
+            && self.popups.is_empty()
+            && let Some(effects) = self.run_logs(command)
+        {
+            return effects;
+        }
         match command {
             Command::Up => self.move_selection(-1),
             Command::Down => self.move_selection(1),
@@ -336,16 +455,28 @@ impl App {
             Command::Bottom => self.move_selection(isize::MAX / 2),
             Command::PageUp => self.move_selection(-(self.page_rows as isize)),
             Command::PageDown => self.move_selection(self.page_rows as isize),
+            Command::Logs => return self.open_logs(),
             Command::Open => return self.open(),
             Command::Back => self.back(),
             Command::Describe => self.describe(),
             Command::Refresh => return self.refresh_now(),
             Command::Filter => {
-                let mut t = TextArea::new(vec![self.view().filter.clone()]);
-                t.move_cursor(ratatui_textarea::CursorMove::End);
-                self.input = Some(Input::Filter(t));
+                self.input = Some(Input::new(InputKind::Filter, &self.view().filter.clone()));
             }
-            Command::CommandLine => self.input = Some(Input::Command(TextArea::default())),
+            Command::CommandLine => self.input = Some(Input::new(InputKind::Command, "")),
+            // Logs commands outside a logs pane (none is bound there) do nothing.
+            Command::Follow
+            | Command::Search
+            | Command::SearchNext
+            | Command::SearchPrev
+            | Command::Grep
+            | Command::ServerFilter
+            | Command::Wrap
+            | Command::Timestamps
+            | Command::Container
+            | Command::Pretty
+            | Command::Copy
+            | Command::Save => {}
             Command::Help => self.toggle_popup(Popup::Help),
             Command::Errors => self.toggle_popup(Popup::Errors { scroll: 0 }),
             Command::SortColumn(n) => self.sort_by(usize::from(n)),
@@ -419,6 +550,8 @@ impl App {
                     .map(|i| rows::instance_rows(i))
                     .unwrap_or_default(),
             ),
+            // Drawn from `self.log`, not as a table.
+            Pane::Logs { .. } => (rows::NO_COLUMNS, Vec::new()),
         };
         if !view.filter.is_empty() {
             rows.retain(|r| r.matches(&view.filter));
@@ -536,6 +669,7 @@ impl App {
             }),
             // Tasks and instances have nothing below them yet: describe instead.
             Pane::Tasks { .. } | Pane::Instances { .. } => self.describe(),
+            Pane::Logs { .. } => {}
         }
         Vec::new()
     }
@@ -581,48 +715,306 @@ impl App {
         let Some(input) = self.input.as_mut() else {
             return Vec::new();
         };
+        let kind = input.kind;
         let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
-        match (input, key.code) {
-            (_, KeyCode::Char('c')) if ctrl => {
-                self.quit = true;
-            }
-            (Input::Filter(_), KeyCode::Esc) => {
+        match key.code {
+            KeyCode::Char('c') if ctrl => self.quit = true,
+            KeyCode::Esc => {
                 self.input = None;
-                self.view_mut().filter.clear();
-            }
-            (Input::Command(_), KeyCode::Esc) => self.input = None,
-            (Input::Filter(_), KeyCode::Enter) => {
-                self.input = None;
-                self.select_first();
-                let (_, rows) = self.rows(self.view());
-                if rows.is_empty() {
-                    self.say(format!("no row matches `{}`", self.view().filter), true);
+                if kind == InputKind::Filter {
+                    self.view_mut().filter.clear();
                 }
             }
-            (Input::Command(t), KeyCode::Enter) => {
-                let line = t.lines().join("");
-                self.input = None;
-                return self.run_line(&line);
-            }
-            (Input::Command(t), KeyCode::Tab) => {
-                let line = t.lines().join("");
-                if let Some(done) = command::complete(&line, &clusters) {
-                    let mut fresh = TextArea::new(vec![done]);
-                    fresh.move_cursor(ratatui_textarea::CursorMove::End);
-                    *t = fresh;
+            KeyCode::Enter => {
+                let text = input.text();
+                // A bad value keeps the field open with what was typed, so nothing is lost.
+                match self.submit(kind, &text) {
+                    Ok(effects) => {
+                        if self.input.as_ref().is_some_and(|i| i.kind == kind) {
+                            self.input = None;
+                        }
+                        return effects;
+                    }
+                    Err(e) => self.say(e, true),
                 }
             }
-            (Input::Filter(t) | Input::Command(t), _) => {
+            KeyCode::Tab if kind == InputKind::Command => {
+                if let Some(done) = command::complete(&input.text(), &clusters) {
+                    *input = Input::new(InputKind::Command, &done);
+                }
+            }
+            _ => {
                 // Single-line fields: Enter is handled above, so no newline gets in.
-                t.input(key);
-                if let Some(Input::Filter(t)) = &self.input {
-                    let text = t.lines().join("").to_lowercase();
+                input.area.input(key);
+                if kind == InputKind::Filter {
+                    let text = input.text().to_lowercase();
                     self.view_mut().filter = text;
                     self.select_first();
                 }
             }
         }
         Vec::new()
+    }
+
+    /// Enter in an input field.
+    fn submit(&mut self, kind: InputKind, text: &str) -> Result<Vec<Effect>, String> {
+        match kind {
+            InputKind::Filter => {
+                self.input = None;
+                self.select_first();
+                let (_, rows) = self.rows(self.view());
+                if rows.is_empty() {
+                    self.say(format!("no row matches `{}`", self.view().filter), true);
+                }
+                Ok(Vec::new())
+            }
+            InputKind::Command => {
+                self.input = None;
+                Ok(self.run_line(text))
+            }
+            InputKind::Search => {
+                let page = self.page_rows;
+                let Some(log) = self.log.as_mut() else {
+                    return Ok(Vec::new());
+                };
+                if text.is_empty() {
+                    log.search = None;
+                    return Ok(Vec::new());
+                }
+                log.search = Some(Pattern::new(text)?);
+                if !log.find(false, true, page) {
+                    self.say(format!("no line matches /{text}"), true);
+                }
+                Ok(Vec::new())
+            }
+            InputKind::Grep => {
+                let Some(log) = self.log.as_mut() else {
+                    return Ok(Vec::new());
+                };
+                log.grep = if text.is_empty() {
+                    None
+                } else {
+                    Some(Pattern::new(text)?)
+                };
+                Ok(Vec::new())
+            }
+            InputKind::Pattern => {
+                let Some(log) = self.log.as_ref() else {
+                    return Ok(Vec::new());
+                };
+                let mut request = log.request.clone();
+                request.pattern = Some(text.trim().to_string()).filter(|p| !p.is_empty());
+                Ok(self.restart_tail(request))
+            }
+            InputKind::SavePath => {
+                let Some(log) = self.log.as_ref() else {
+                    return Ok(Vec::new());
+                };
+                let path = text.trim();
+                if path.is_empty() {
+                    return Err("type a file name".to_string());
+                }
+                Ok(vec![Effect::Save {
+                    path: path.to_string(),
+                    contents: log.export(),
+                }])
+            }
+        }
+    }
+
+    /// Opens the logs of the selected service or task.
+    fn open_logs(&mut self) -> Vec<Effect> {
+        let Some(row) = self.selected_row() else {
+            return Vec::new();
+        };
+        let scope = match &self.view().pane {
+            Pane::Services { cluster } => LogScope::Service {
+                cluster: cluster.clone(),
+                service: row
+                    .cells
+                    .first()
+                    .map(|c| c.text.clone())
+                    .unwrap_or_default(),
+            },
+            Pane::Tasks { cluster, .. } => LogScope::Task {
+                cluster: cluster.clone(),
+                task: row.id.clone(),
+            },
+            _ => return Vec::new(),
+        };
+        let request = TailRequest {
+            scope: scope.clone(),
+            container: None,
+            start_ms: (self.now - self.log_since).timestamp_millis(),
+            pattern: None,
+            follow: true,
+        };
+        self.popups.clear();
+        self.push(Pane::Logs { scope });
+        self.restart_tail(request)
+    }
+
+    /// Starts a tail for the open logs pane, replacing the one it had.
+    fn restart_tail(&mut self, request: TailRequest) -> Vec<Effect> {
+        let mut effects = Vec::new();
+        let mut keep = None;
+        if let Some(old) = self.log.take() {
+            effects.push(Effect::StopTail { id: old.tail_id });
+            keep = Some((old.wrap, old.timestamps, old.grep, old.search));
+        }
+        self.next_tail += 1;
+        let mut view = LogView::new(self.next_tail, request.clone(), self.log_capacity);
+        if let Some((wrap, timestamps, grep, search)) = keep {
+            view.wrap = wrap;
+            view.timestamps = timestamps;
+            view.grep = grep;
+            view.search = search;
+        }
+        self.log = Some(view);
+        effects.push(Effect::StartTail {
+            id: self.next_tail,
+            request,
+        });
+        effects
+    }
+
+    /// Stops the tail once its pane is no longer on screen.
+    fn sync_tail(&mut self) -> Vec<Effect> {
+        if matches!(self.view().pane, Pane::Logs { .. }) {
+            return Vec::new();
+        }
+        self.log
+            .take()
+            .map(|l| Effect::StopTail { id: l.tail_id })
+            .into_iter()
+            .collect()
+    }
+
+    /// Keys of the logs pane; `None` lets the generic handling run.
+    fn run_logs(&mut self, command: Command) -> Option<Vec<Effect>> {
+        let rows = self.page_rows.max(1);
+        let page = rows as isize;
+        let log = self.log.as_mut()?;
+        let id = log.tail_id;
+        let older = |log: &mut LogView, wants: bool| -> Vec<Effect> {
+            if !wants {
+                return Vec::new();
+            }
+            log.older_than()
+                .map(|before_ms| Effect::LoadOlder { id, before_ms })
+                .into_iter()
+                .collect()
+        };
+        let effects = match command {
+            Command::Up => {
+                let wants = log.move_by(-1, rows);
+                older(log, wants)
+            }
+            Command::Down => {
+                log.move_by(1, rows);
+                Vec::new()
+            }
+            Command::PageUp => {
+                let wants = log.move_by(-page, rows);
+                older(log, wants)
+            }
+            Command::PageDown => {
+                log.move_by(page, rows);
+                Vec::new()
+            }
+            Command::Top => {
+                let wants = log.top(rows);
+                older(log, wants)
+            }
+            Command::Bottom | Command::Follow => {
+                log.resume();
+                Vec::new()
+            }
+            Command::Wrap => {
+                log.wrap = !log.wrap;
+                Vec::new()
+            }
+            Command::Timestamps => {
+                log.timestamps = !log.timestamps;
+                Vec::new()
+            }
+            Command::SearchNext | Command::SearchPrev => {
+                let forward = command == Command::SearchNext;
+                if log.search.is_none() {
+                    self.say("no search yet: press / first", true);
+                } else if !log.find(forward, false, rows) {
+                    self.say("no more matches", true);
+                }
+                Vec::new()
+            }
+            Command::Search => {
+                let text = log
+                    .search
+                    .as_ref()
+                    .map(|p| p.text.clone())
+                    .unwrap_or_default();
+                self.input = Some(Input::new(InputKind::Search, &text));
+                Vec::new()
+            }
+            Command::Grep => {
+                let text = log
+                    .grep
+                    .as_ref()
+                    .map(|p| p.text.clone())
+                    .unwrap_or_default();
+                self.input = Some(Input::new(InputKind::Grep, &text));
+                Vec::new()
+            }
+            Command::ServerFilter => {
+                let text = log.request.pattern.clone().unwrap_or_default();
+                self.input = Some(Input::new(InputKind::Pattern, &text));
+                Vec::new()
+            }
+            Command::Save => {
+                let name = format!(
+                    "ecsdash-{}-{}.log",
+                    log.title().replace([' ', '/', '(', ')'], "_"),
+                    self.now.format("%Y%m%dT%H%M%S")
+                );
+                self.input = Some(Input::new(InputKind::SavePath, &name));
+                Vec::new()
+            }
+            Command::Container => {
+                let containers = log.containers();
+                let next = match &log.request.container {
+                    None => containers.first().cloned(),
+                    Some(c) => containers
+                        .iter()
+                        .position(|x| x == c)
+                        .and_then(|i| containers.get(i + 1))
+                        .cloned(),
+                };
+                let mut request = log.request.clone();
+                request.container = next;
+                return Some(self.restart_tail(request));
+            }
+            Command::Copy => match log.selected_text().map(str::to_string) {
+                Some(text) => {
+                    self.say("copied the selected line (OSC 52)", false);
+                    vec![Effect::Copy(text)]
+                }
+                None => Vec::new(),
+            },
+            Command::Pretty => {
+                let Some(text) = log.selected_text().map(str::to_string) else {
+                    return Some(Vec::new());
+                };
+                let body = pretty_json(&text).unwrap_or(text);
+                self.popups.push(Popup::Text {
+                    title: "log line".to_string(),
+                    body,
+                    scroll: 0,
+                });
+                Vec::new()
+            }
+            _ => return None,
+        };
+        Some(effects)
     }
 
     pub fn cluster_names(&self) -> Vec<String> {
@@ -683,5 +1075,19 @@ impl App {
     }
 }
 
+/// The JSON object inside a log line (after any prefix such as a timestamp), indented.
+fn pretty_json(text: &str) -> Option<String> {
+    let start = text.find('{')?;
+    let value: serde_json::Value = serde_json::from_str(text[start..].trim_end()).ok()?;
+    let pretty = serde_json::to_string_pretty(&value).ok()?;
+    Some(if start == 0 {
+        pretty
+    } else {
+        format!("{}\n{pretty}", text[..start].trim_end())
+    })
+}
+
 #[cfg(test)]
-mod tests;
+mod logs_tests;
+#[cfg(test)]
+pub(crate) mod tests;

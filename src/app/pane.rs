@@ -3,6 +3,7 @@
 use super::data::DataKey;
 use super::keymap::Scope;
 use crate::aws::model::TaskScope;
+use crate::logs::source::LogScope;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Pane {
@@ -18,15 +19,20 @@ pub enum Pane {
     Instances {
         cluster: String,
     },
+    /// Live logs of a service, task or container.
+    Logs {
+        scope: LogScope,
+    },
 }
 
 impl Pane {
     pub fn scopes(&self) -> &'static [Scope] {
         match self {
-            Pane::Clusters => &[Scope::Global, Scope::Table, Scope::Clusters],
-            Pane::Services { .. } => &[Scope::Global, Scope::Table, Scope::Services],
-            Pane::Tasks { .. } => &[Scope::Global, Scope::Table, Scope::Tasks],
-            Pane::Instances { .. } => &[Scope::Global, Scope::Table],
+            Pane::Clusters => &[Scope::Global, Scope::Scroll, Scope::Table, Scope::Clusters],
+            Pane::Services { .. } => &[Scope::Global, Scope::Scroll, Scope::Table, Scope::Services],
+            Pane::Tasks { .. } => &[Scope::Global, Scope::Scroll, Scope::Table, Scope::Tasks],
+            Pane::Instances { .. } => &[Scope::Global, Scope::Scroll, Scope::Table],
+            Pane::Logs { .. } => &[Scope::Global, Scope::Scroll, Scope::Logs],
         }
     }
 
@@ -36,6 +42,11 @@ impl Pane {
             Pane::Services { cluster }
             | Pane::Tasks { cluster, .. }
             | Pane::Instances { cluster } => Some(cluster),
+            Pane::Logs { scope } => Some(match scope {
+                LogScope::Service { cluster, .. }
+                | LogScope::Task { cluster, .. }
+                | LogScope::Container { cluster, .. } => cluster,
+            }),
         }
     }
 
@@ -61,6 +72,8 @@ impl Pane {
             Pane::Instances { cluster } => vec![DataKey::Instances {
                 cluster: cluster.clone(),
             }],
+            // The tail engine feeds a logs pane; nothing to poll here.
+            Pane::Logs { .. } => Vec::new(),
         }
     }
 
@@ -78,6 +91,18 @@ impl Pane {
                 service: None,
             } => vec![cluster.clone(), "tasks".into()],
             Pane::Instances { cluster } => vec![cluster.clone(), "container instances".into()],
+            Pane::Logs { scope } => match scope {
+                LogScope::Service { cluster, service } => {
+                    vec![cluster.clone(), service.clone(), "logs".into()]
+                }
+                LogScope::Task { cluster, task } | LogScope::Container { cluster, task, .. } => {
+                    vec![
+                        cluster.clone(),
+                        super::logs::short_id(task).to_string(),
+                        "logs".into(),
+                    ]
+                }
+            },
         }
     }
 
@@ -87,6 +112,7 @@ impl Pane {
             Pane::Services { .. } => "services",
             Pane::Tasks { .. } => "tasks",
             Pane::Instances { .. } => "container instances",
+            Pane::Logs { .. } => "logs",
         }
     }
 }

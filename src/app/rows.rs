@@ -149,6 +149,9 @@ fn status_tone(status: &str) -> Tone {
     }
 }
 
+/// Panes that are not tables.
+pub const NO_COLUMNS: &[Column] = &[];
+
 pub const CLUSTER_COLUMNS: &[Column] = &[
     col("NAME", 12, true),
     col("STATUS", 8, false),

@@ -1,6 +1,7 @@
 //! Drawing: from the app state to a frame, nothing else. Nothing here fetches or changes
 //! state, so any screen can be drawn into a test buffer.
 
+pub mod logs;
 pub mod popups;
 pub mod table;
 pub mod theme;
@@ -11,7 +12,7 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use crate::app::{App, Input};
+use crate::app::App;
 use theme::Theme;
 
 /// Draws the whole screen.
@@ -29,7 +30,11 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
     ])
     .areas(area);
     draw_header(frame, app, theme, header);
-    table::draw(frame, app, theme, body);
+    if matches!(app.view().pane, crate::app::pane::Pane::Logs { .. }) {
+        logs::draw(frame, app, theme, body);
+    } else {
+        table::draw(frame, app, theme, body);
+    }
     draw_footer(frame, app, theme, footer);
     popups::draw(frame, app, theme, body);
 }
@@ -122,14 +127,14 @@ fn freshness<'a>(app: &App, theme: &Theme) -> Line<'a> {
 
 fn draw_footer(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
     if let Some(input) = &app.input {
-        let (prompt, textarea) = match input {
-            Input::Filter(t) => ("/", t),
-            Input::Command(t) => (":", t),
-        };
-        let [p, field] =
-            Layout::horizontal([Constraint::Length(1), Constraint::Min(1)]).areas(area);
+        let prompt = input.prompt();
+        let [p, field] = Layout::horizontal([
+            Constraint::Length(prompt.chars().count() as u16),
+            Constraint::Min(1),
+        ])
+        .areas(area);
         frame.render_widget(Paragraph::new(Span::styled(prompt, theme.key)), p);
-        let mut t = textarea.clone();
+        let mut t = input.area.clone();
         t.set_style(theme.text);
         t.set_cursor_line_style(Style::new());
         t.set_cursor_style(theme.selected);
@@ -160,15 +165,40 @@ fn draw_footer(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
             ]
         };
         let mut spans = vec![Span::raw(" ")];
-        for (k, what) in [
-            ("?", "help"),
-            (":", "command"),
-            ("/", "filter"),
-            ("d", "describe"),
-            ("Enter", "open"),
-            ("Esc", "back"),
-            ("q", "quit"),
-        ] {
+        let hints: &[(&str, &str)] = match app.view().pane {
+            crate::app::pane::Pane::Logs { .. } => &[
+                ("?", "help"),
+                ("f", "follow"),
+                ("/", "search"),
+                ("&", "only"),
+                ("F", "pattern"),
+                ("c", "container"),
+                ("w", "wrap"),
+                ("Enter", "full line"),
+                ("y", "copy"),
+                ("Esc", "back"),
+            ],
+            crate::app::pane::Pane::Services { .. } | crate::app::pane::Pane::Tasks { .. } => &[
+                ("?", "help"),
+                (":", "command"),
+                ("/", "filter"),
+                ("d", "describe"),
+                ("l", "logs"),
+                ("Enter", "open"),
+                ("Esc", "back"),
+                ("q", "quit"),
+            ],
+            _ => &[
+                ("?", "help"),
+                (":", "command"),
+                ("/", "filter"),
+                ("d", "describe"),
+                ("Enter", "open"),
+                ("Esc", "back"),
+                ("q", "quit"),
+            ],
+        };
+        for &(k, what) in hints {
             spans.extend(hint(k, what));
         }
         Line::from(spans)

@@ -8,7 +8,7 @@ use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph, Wrap};
 use super::centered;
 use super::theme::Theme;
 use crate::app::pane::Pane;
-use crate::app::{App, Input, Popup, command, describe, format, keymap};
+use crate::app::{App, InputKind, Popup, command, describe, format, keymap};
 
 pub fn draw(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
     if let Some(popup) = app.popups.last() {
@@ -18,10 +18,15 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
                 describe_view(frame, app, theme, area, pane, id, *scroll)
             }
             Popup::Errors { scroll } => errors(frame, app, theme, area, *scroll),
+            Popup::Text {
+                title,
+                body,
+                scroll,
+            } => text(frame, theme, area, title, body, *scroll),
         }
     }
-    if let Some(Input::Command(t)) = &app.input {
-        completions(frame, app, theme, area, &t.lines().join(""));
+    if let Some(input) = app.input.as_ref().filter(|i| i.kind == InputKind::Command) {
+        completions(frame, app, theme, area, &input.text());
     }
 }
 
@@ -172,6 +177,7 @@ pub fn describe_lines(app: &App, pane: &Pane, id: &str) -> (String, Option<Vec<d
                 i.map(|i| describe::outline(i, &[])),
             )
         }
+        Pane::Logs { .. } => ("logs".to_string(), None),
     }
 }
 
@@ -235,6 +241,26 @@ fn completions(frame: &mut Frame, app: &App, theme: &Theme, area: Rect, line: &s
     frame.render_widget(Clear, rect);
     frame.render_widget(
         Paragraph::new(shown).block(frame_block("Tab completes".into(), theme, "")),
+        rect,
+    );
+}
+
+fn text(frame: &mut Frame, theme: &Theme, area: Rect, title: &str, body: &str, scroll: u16) {
+    let rect = centered(area, 90, 90, (30, 6));
+    frame.render_widget(Clear, rect);
+    let lines: Vec<Line> = body
+        .lines()
+        .map(|l| Line::from(Span::styled(l.to_string(), theme.text)))
+        .collect();
+    frame.render_widget(
+        Paragraph::new(lines)
+            .block(frame_block(
+                title.to_string(),
+                theme,
+                " ↑↓ scroll  Esc close ",
+            ))
+            .wrap(Wrap { trim: false })
+            .scroll((scroll, 0)),
         rect,
     );
 }

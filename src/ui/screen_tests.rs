@@ -40,7 +40,10 @@ async fn settle_with(
         if effects.is_empty() {
             return;
         }
-        for Effect::Fetch(key) in std::mem::take(&mut effects) {
+        for effect in std::mem::take(&mut effects) {
+            let Effect::Fetch(key) = effect else {
+                continue;
+            };
             let result = crate::sync::fetch(backend, &key).await;
             effects.extend(app.update(Action::Loaded {
                 key,
@@ -241,4 +244,96 @@ async fn tiny_terminals_do_not_panic() {
         screen.contains("tasks"),
         "40x10 still shows where you are:\n{screen}"
     );
+}
+
+fn log_event(ms: i64, stream: &str, message: &str) -> crate::logs::LogEvent {
+    let t0 = Utc
+        .with_ymd_and_hms(2026, 11, 21, 2, 58, 0)
+        .unwrap()
+        .timestamp_millis();
+    crate::logs::LogEvent {
+        timestamp: t0 + ms,
+        ingestion_time: t0 + ms,
+        event_id: Some(ms.to_string()),
+        group: "/ecs/checkout".into(),
+        stream: stream.into(),
+        message: message.into(),
+    }
+}
+
+/// The logs pane with sources in two colours, levels, a multi-line stack trace, a hostile
+/// line, a search match, and the paused state with new lines waiting.
+#[tokio::test]
+async fn logs_pane() {
+    use crate::logs::source::{LogSource, SourceKind};
+    use crate::logs::tail::{TailMsg, Transport};
+    let (mut app, backend, clock) = app_on(services()).await;
+    press(&mut app, KeyCode::Down);
+    let effects = press(&mut app, KeyCode::Char('l'));
+    let Some(Effect::StartTail { id, .. }) = effects.first() else {
+        panic!("{effects:?}");
+    };
+    let id = *id;
+    let a = "ecs/checkout/0f4c2a9e8b7d4c1f9a3e2d1c0b9a8f7e";
+    let b = "ecs/envoy/0f4c2a9e8b7d4c1f9a3e2d1c0b9a8f7e";
+    let c = "ecs/checkout/5d6e7f8091a2b3c4d5e6f708192a3b4c";
+    let cw = |task: &str, container: &str, stream: &str| LogSource {
+        task_id: task.into(),
+        container: container.into(),
+        kind: SourceKind::CloudWatch {
+            region: "eu-west-1".into(),
+            group: "/ecs/checkout".into(),
+            stream: stream.into(),
+        },
+    };
+    let msgs = vec![
+        TailMsg::Transport(Transport::Poll),
+        TailMsg::Sources(vec![
+            cw("0f4c2a9e8b7d4c1f9a3e2d1c0b9a8f7e", "checkout", a),
+            cw("0f4c2a9e8b7d4c1f9a3e2d1c0b9a8f7e", "envoy", b),
+            cw("5d6e7f8091a2b3c4d5e6f708192a3b4c", "checkout", c),
+        ]),
+        TailMsg::Events(vec![
+            log_event(
+                0,
+                b,
+                "[2026-11-21T02:58:00.000Z] \"GET /healthz HTTP/1.1\" 200 - 0 2 1 \"-\"",
+            ),
+            log_event(
+                150,
+                a,
+                r#"{"level":"info","msg":"order placed","order_id":"o-4417","latency_ms":23}"#,
+            ),
+            log_event(900, c, "WARN slow query on carts (812 ms)"),
+            log_event(
+                1200,
+                a,
+                "ERROR payment declined\njava.lang.IllegalStateException: card expired\n\tat com.shop.Payments.charge(Payments.java:88)\n\tat com.shop.Checkout.run(Checkout.java:41)",
+            ),
+            log_event(
+                1300,
+                c,
+                "\x1b]0;pwned\x07\x1b[2Jhostile \u{9b}31mline\ttabbed",
+            ),
+            log_event(1400, a, "日本語の注文 ✓ done"),
+        ]),
+        TailMsg::HistoryDone,
+    ];
+    for msg in msgs {
+        app.update(Action::Tail { id, msg });
+    }
+    let follow = render(&app, 100, 16);
+    assert!(!follow.contains('\u{1b}') && !follow.contains("pwned"));
+    insta::assert_snapshot!("logs_follow", follow);
+    press(&mut app, KeyCode::Char('/'));
+    for ch in "order".chars() {
+        press(&mut app, KeyCode::Char(ch));
+    }
+    press(&mut app, KeyCode::Enter);
+    app.update(Action::Tail {
+        id,
+        msg: TailMsg::Events(vec![log_event(2000, a, "GET /cart 200")]),
+    });
+    settle(&mut app, &backend, &clock).await;
+    insta::assert_snapshot!("logs_paused_search", render(&app, 100, 16));
 }

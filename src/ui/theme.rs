@@ -63,6 +63,8 @@ pub struct Theme {
     pub bar_free: Style,
     pub stale: Style,
     pub matched: Style,
+    /// Colours that tell log sources (task/container) apart.
+    pub sources: [Style; 6],
 }
 
 /// How many colours the terminal shows.
@@ -155,6 +157,14 @@ impl Theme {
             bar_free: get("bar_free")?,
             stale: get("stale")?,
             matched: get("match")?,
+            sources: [
+                get("source1")?,
+                get("source2")?,
+                get("source3")?,
+                get("source4")?,
+                get("source5")?,
+                get("source6")?,
+            ],
         };
         if depth == ColorDepth::None {
             // Without colour, selection and marks must still be visible.
@@ -164,6 +174,11 @@ impl Theme {
             theme.dim = Style::new().add_modifier(Modifier::DIM);
         }
         Ok(theme)
+    }
+
+    /// The colour of log source `i`.
+    pub fn source(&self, i: u16) -> Style {
+        self.sources[usize::from(i) % self.sources.len()]
     }
 
     /// The style of a tone from the table model.
@@ -200,6 +215,12 @@ const KNOWN_ROLES: &[&str] = &[
     "bar_free",
     "stale",
     "match",
+    "source1",
+    "source2",
+    "source3",
+    "source4",
+    "source5",
+    "source6",
 ];
 
 fn merge(into: &mut BTreeMap<String, RoleSpec>, file: ThemeFile) -> Result<(), String> {

@@ -4,5 +4,7 @@
 mod support;
 
 mod cli;
+mod moto_logs;
 mod moto_reads;
+mod tail_cli;
 mod terminal;

@@ -13,6 +13,8 @@
 //! Changes come in through `ops` (`set_desired`, `register_revision`, `start_deployment`,
 //! `drain_instance`) or as timed `state::Intervention`s; the scheduler converges on them
 //! within each deployment's minimum healthy / maximum percent.
+//! `logs` is the fleet's CloudWatch Logs (`DemoBackend::logs`): every container's awslogs
+//! stream, generated on demand from the same tasks.
 
 mod catalog;
 mod events;
@@ -20,6 +22,7 @@ mod fleet;
 mod ids;
 mod launch;
 mod lifecycle;
+pub mod logs;
 mod ops;
 mod sim;
 mod state;
@@ -53,7 +56,8 @@ pub struct DemoOptions {
 }
 
 pub struct DemoBackend {
-    fleet: Mutex<Fleet>,
+    /// Shared with the demo's CloudWatch Logs (`logs`), which reads the same tasks.
+    fleet: Arc<Mutex<Fleet>>,
     clock: Arc<dyn Clock>,
     latency: Range<Duration>,
     latency_rng: Mutex<fastrand::Rng>,
@@ -67,11 +71,20 @@ impl DemoBackend {
         let mut fleet = fleet::build(opts.seed, now);
         fleet.advance_to(now);
         DemoBackend {
-            fleet: Mutex::new(fleet),
+            fleet: Arc::new(Mutex::new(fleet)),
             clock: opts.clock,
             latency: opts.latency,
             latency_rng: Mutex::new(rng_for(opts.seed, STREAM_LATENCY, 0)),
         }
+    }
+
+    /// The demo's CloudWatch Logs: the log streams of this fleet's containers.
+    pub fn logs(&self) -> Arc<dyn crate::logs::LogsApi> {
+        Arc::new(logs::DemoLogs::new(
+            self.fleet.clone(),
+            self.clock.clone(),
+            self.latency.clone(),
+        ))
     }
 
     /// The next call's simulated latency, drawn from the configured range.

@@ -6,6 +6,7 @@ mod connect;
 mod convert;
 mod errors;
 mod limits;
+pub mod logs;
 mod regions;
 
 use std::collections::HashMap;

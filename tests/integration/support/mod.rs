@@ -5,12 +5,16 @@
 #![allow(dead_code)] // each test module uses its own subset
 
 use std::collections::HashMap;
+use std::net::{IpAddr, Ipv4Addr};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 use aws_config::BehaviorVersion;
 use aws_config::Region;
 use aws_sdk_ecs::config::Credentials;
+use aws_smithy_http_client::tls::Provider;
+use aws_smithy_http_client::tls::rustls_provider::CryptoMode;
+use aws_smithy_runtime_api::client::dns::{DnsFuture, ResolveDns};
 use ecsdash::aws::sdk::{ConnectOptions, SdkBackend};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -73,6 +77,17 @@ pub fn ecs(moto: &Moto, region: &str) -> aws_sdk_ecs::Client {
     aws_sdk_ecs::Client::from_conf(config)
 }
 
+/// A CloudWatch Logs client straight to moto, for seeding log groups, streams and events.
+pub fn logs(moto: &Moto, region: &str) -> aws_sdk_cloudwatchlogs::Client {
+    let config = aws_sdk_cloudwatchlogs::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .endpoint_url(&moto.direct)
+        .region(Region::new(region.to_owned()))
+        .credentials_provider(credentials())
+        .build();
+    aws_sdk_cloudwatchlogs::Client::from_conf(config)
+}
+
 /// An ECS client through the proxy, to check the proxy itself behaves like AWS.
 pub fn ecs_via_proxy(moto: &Moto, region: &str) -> aws_sdk_ecs::Client {
     let direct = Moto {
@@ -96,6 +111,39 @@ pub async fn backend_with_timeout(moto: &Moto, region: &str, timeout: Duration) 
     };
     let loader = aws_config::defaults(BehaviorVersion::latest())
         .endpoint_url(&moto.proxy)
+        .credentials_provider(credentials());
+    SdkBackend::connect_with(opts, loader)
+        .await
+        .expect("connect to moto")
+}
+
+/// Resolves every name to 127.0.0.1, so a client can reach moto by a host name (and the
+/// SDK's `stream-` host prefix for Live Tail still lands on it) without asking DNS.
+#[derive(Debug, Clone)]
+struct Loopback;
+
+impl ResolveDns for Loopback {
+    fn resolve_dns<'a>(&'a self, _name: &'a str) -> DnsFuture<'a> {
+        DnsFuture::ready(Ok(vec![IpAddr::V4(Ipv4Addr::LOCALHOST)]))
+    }
+}
+
+/// The backend under test, pointed at the proxy as `http://moto.localhost:PORT`, a name
+/// only its own resolver knows.
+pub async fn backend_by_name(moto: &Moto, region: &str) -> SdkBackend {
+    let port = moto.proxy.rsplit(':').next().expect("a port");
+    let http = aws_smithy_http_client::Builder::new()
+        .tls_provider(Provider::Rustls(CryptoMode::AwsLc))
+        .build_with_resolver(Loopback);
+    let opts = ConnectOptions {
+        profile: None,
+        region: Some(region.to_owned()),
+        operation_timeout: Duration::from_secs(30),
+        describe_concurrency: 4,
+    };
+    let loader = aws_config::defaults(BehaviorVersion::latest())
+        .endpoint_url(format!("http://moto.localhost:{port}"))
+        .http_client(http)
         .credentials_provider(credentials());
     SdkBackend::connect_with(opts, loader)
         .await
@@ -270,6 +318,23 @@ pub async fn stats(
         query.push(format!("cluster={cluster}"));
     }
     let path = format!("/_proxy/stats?{}", query.join("&"));
+    let (status, body) = http(&moto.proxy, "GET", &path, &[], "").await;
+    assert_eq!(status, 200, "{body}");
+    serde_json::from_str(&body).expect("stats JSON")
+}
+
+/// Proxy request counts per target for one CloudWatch Logs group.
+pub async fn group_stats(moto: &Moto, group: &str) -> HashMap<String, u64> {
+    let query: String = group
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => {
+                char::from(b).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect();
+    let path = format!("/_proxy/stats?group={query}");
     let (status, body) = http(&moto.proxy, "GET", &path, &[], "").await;
     assert_eq!(status, 200, "{body}");
     serde_json::from_str(&body).expect("stats JSON")

@@ -1,0 +1,390 @@
+//! Unit tests of the logs pane's `update`: opening and stopping tails, follow and pause,
+//! search, the client-side filter, the server-side pattern, copying and pretty JSON.
+
+use std::sync::Arc;
+
+use chrono::{Duration, TimeZone, Utc};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use super::tests::{cluster, service};
+use super::*;
+use crate::logs::LogEvent;
+use crate::logs::source::{LogSource, SourceKind};
+
+fn key(code: KeyCode) -> Action {
+    Action::Key(KeyEvent::new(code, KeyModifiers::NONE))
+}
+
+fn type_text(app: &mut App, s: &str) {
+    for c in s.chars() {
+        app.update(key(KeyCode::Char(c)));
+    }
+}
+
+const T0: i64 = 1_795_000_000_000;
+
+fn event(ms: i64, stream: &str, message: &str) -> LogEvent {
+    LogEvent {
+        timestamp: T0 + ms,
+        ingestion_time: T0 + ms,
+        event_id: Some(format!("{ms}-{message}")),
+        group: "/ecs/web".into(),
+        stream: stream.into(),
+        message: message.into(),
+    }
+}
+
+const STREAM_A: &str = "ecs/web/aaaaaaaa11112222333344445555aaaa";
+const STREAM_B: &str = "ecs/envoy/bbbbbbbb11112222333344445555bbbb";
+
+/// A services pane of cluster `prod` with one service `web`, and its logs opened.
+fn logs_open() -> (App, u64) {
+    let now = Utc.with_ymd_and_hms(2026, 11, 21, 3, 0, 0).unwrap();
+    let mut app = App::new(
+        Identity::default(),
+        vec![
+            Pane::Clusters,
+            Pane::Services {
+                cluster: "prod".into(),
+            },
+        ],
+        now,
+        None,
+    );
+    app.update(Action::Loaded {
+        key: DataKey::Clusters,
+        result: Ok(Payload::Clusters(Arc::new(vec![cluster("prod")]))),
+        at: now,
+    });
+    app.update(Action::Loaded {
+        key: DataKey::Services {
+            cluster: "prod".into(),
+        },
+        result: Ok(Payload::Services(Arc::new(vec![service("prod", "web")]))),
+        at: now,
+    });
+    let effects = app.update(key(KeyCode::Char('l')));
+    let id = match effects.as_slice() {
+        [Effect::StartTail { id, request }] => {
+            assert_eq!(
+                request.scope,
+                LogScope::Service {
+                    cluster: "prod".into(),
+                    service: "web".into()
+                }
+            );
+            assert!(request.follow);
+            assert_eq!(
+                request.start_ms,
+                (now - Duration::minutes(5)).timestamp_millis(),
+                "the last few minutes by default"
+            );
+            *id
+        }
+        other => panic!("expected one StartTail, got {other:?}"),
+    };
+    let source = |task: &str, container: &str, stream: &str| LogSource {
+        task_id: task.into(),
+        container: container.into(),
+        kind: SourceKind::CloudWatch {
+            region: "eu-west-1".into(),
+            group: "/ecs/web".into(),
+            stream: stream.into(),
+        },
+    };
+    app.update(Action::Tail {
+        id,
+        msg: TailMsg::Sources(vec![
+            source("aaaaaaaa11112222333344445555aaaa", "web", STREAM_A),
+            source("bbbbbbbb11112222333344445555bbbb", "envoy", STREAM_B),
+        ]),
+    });
+    (app, id)
+}
+
+fn feed(app: &mut App, id: u64, events: Vec<LogEvent>) {
+    app.update(Action::Tail {
+        id,
+        msg: TailMsg::Events(events),
+    });
+}
+
+#[test]
+fn logs_open_on_the_service_and_stop_when_left() {
+    let (mut app, id) = logs_open();
+    assert!(matches!(app.view().pane, Pane::Logs { .. }));
+    feed(&mut app, id, vec![event(1, STREAM_A, "hello")]);
+    assert_eq!(app.log.as_ref().unwrap().ring.len(), 1);
+    // Messages of another tail (an old one) are ignored.
+    feed(&mut app, id + 7, vec![event(2, STREAM_A, "stray")]);
+    assert_eq!(app.log.as_ref().unwrap().ring.len(), 1);
+    let effects = app.update(key(KeyCode::Esc));
+    assert_eq!(effects, vec![Effect::StopTail { id }]);
+    assert!(app.log.is_none());
+    assert!(matches!(app.view().pane, Pane::Services { .. }));
+}
+
+#[test]
+fn moving_up_pauses_and_counts_new_lines_and_f_resumes() {
+    let (mut app, id) = logs_open();
+    feed(
+        &mut app,
+        id,
+        (0..10)
+            .map(|i| event(i, STREAM_A, &format!("line {i}")))
+            .collect(),
+    );
+    let log = app.log.as_ref().unwrap();
+    assert!(log.follow);
+    assert_eq!(log.selected_text(), Some("line 9"));
+    app.update(key(KeyCode::Up));
+    app.update(key(KeyCode::Up));
+    let log = app.log.as_ref().unwrap();
+    assert!(!log.follow);
+    assert_eq!(log.selected_text(), Some("line 7"));
+    feed(
+        &mut app,
+        id,
+        vec![event(20, STREAM_B, "new 1"), event(21, STREAM_B, "new 2")],
+    );
+    let log = app.log.as_ref().unwrap();
+    assert_eq!(log.waiting(), 2, "two lines wait while paused");
+    assert_eq!(log.selected_text(), Some("line 7"), "the view did not jump");
+    app.update(key(KeyCode::Char('f')));
+    let log = app.log.as_ref().unwrap();
+    assert!(log.follow);
+    assert_eq!(log.waiting(), 0);
+    assert_eq!(log.selected_text(), Some("new 2"));
+}
+
+#[test]
+fn moving_past_the_top_asks_for_older_lines_once() {
+    let (mut app, id) = logs_open();
+    feed(
+        &mut app,
+        id,
+        vec![event(5, STREAM_A, "first"), event(6, STREAM_A, "second")],
+    );
+    app.update(key(KeyCode::Up));
+    let effects = app.update(key(KeyCode::Up));
+    assert_eq!(effects.len(), 1);
+    assert!(
+        matches!(effects[0], Effect::LoadOlder { id: i, before_ms } if i == id && before_ms == T0 + 5)
+    );
+    assert!(
+        app.update(key(KeyCode::Up)).is_empty(),
+        "one request at a time"
+    );
+    app.update(Action::Tail {
+        id,
+        msg: TailMsg::Older {
+            events: vec![event(1, STREAM_A, "older")],
+            more: false,
+        },
+    });
+    let log = app.log.as_ref().unwrap();
+    assert_eq!(log.ring.len(), 3);
+    assert_eq!(
+        log.selected_text(),
+        Some("first"),
+        "selection stays on its line"
+    );
+    app.update(key(KeyCode::Up));
+    assert!(app.update(key(KeyCode::Up)).is_empty(), "no more history");
+}
+
+#[test]
+fn search_jumps_between_matches_and_grep_hides_the_rest() {
+    let (mut app, id) = logs_open();
+    feed(
+        &mut app,
+        id,
+        vec![
+            event(1, STREAM_A, "GET /cart 200"),
+            event(2, STREAM_A, "ERROR payment declined"),
+            event(3, STREAM_B, "GET /health 200"),
+            event(4, STREAM_A, "error: timeout"),
+        ],
+    );
+    app.update(key(KeyCode::Char('/')));
+    type_text(&mut app, "error");
+    app.update(key(KeyCode::Enter));
+    assert_eq!(
+        app.log.as_ref().unwrap().selected_text(),
+        Some("error: timeout"),
+        "smart case: lowercase matches both"
+    );
+    app.update(key(KeyCode::Char('N')));
+    assert_eq!(
+        app.log.as_ref().unwrap().selected_text(),
+        Some("ERROR payment declined")
+    );
+    app.update(key(KeyCode::Char('&')));
+    type_text(&mut app, "GET");
+    app.update(key(KeyCode::Enter));
+    let log = app.log.as_ref().unwrap();
+    let shown: Vec<_> = log
+        .ring
+        .iter()
+        .filter(|l| log.visible(l))
+        .map(|l| l.text.clone())
+        .collect();
+    assert_eq!(shown, ["GET /cart 200", "GET /health 200"]);
+    assert!(log.export().contains("GET /health 200"));
+    assert!(
+        !log.export().contains("declined"),
+        "saving writes what is shown"
+    );
+}
+
+#[test]
+fn a_bad_regex_is_refused_and_keeps_what_was_typed() {
+    let (mut app, _) = logs_open();
+    app.update(key(KeyCode::Char('&')));
+    type_text(&mut app, "(unclosed");
+    app.update(key(KeyCode::Enter));
+    assert!(app.status.as_ref().unwrap().error);
+    assert_eq!(app.input.as_ref().unwrap().text(), "(unclosed");
+    assert!(app.log.as_ref().unwrap().grep.is_none());
+}
+
+#[test]
+fn a_server_pattern_restarts_the_tail_with_it() {
+    let (mut app, id) = logs_open();
+    app.log.as_mut().unwrap().wrap = true;
+    app.update(key(KeyCode::Char('F')));
+    type_text(&mut app, "?ERROR ?WARN");
+    let effects = app.update(key(KeyCode::Enter));
+    let new_id = match effects.as_slice() {
+        [
+            Effect::StopTail { id: old },
+            Effect::StartTail { id: new, request },
+        ] => {
+            assert_eq!(*old, id);
+            assert_eq!(request.pattern.as_deref(), Some("?ERROR ?WARN"));
+            *new
+        }
+        other => panic!("{other:?}"),
+    };
+    let log = app.log.as_ref().unwrap();
+    assert_eq!(log.tail_id, new_id);
+    assert!(log.wrap, "display settings survive the restart");
+}
+
+#[test]
+fn container_key_cycles_through_the_containers() {
+    let (mut app, _) = logs_open();
+    let mut seen = Vec::new();
+    for _ in 0..3 {
+        let effects = app.update(key(KeyCode::Char('c')));
+        let Some(Effect::StartTail { request, .. }) = effects.last() else {
+            panic!("{effects:?}");
+        };
+        seen.push(request.container.clone());
+        // The restarted tail names its sources again.
+        let sources = vec![
+            LogSource {
+                task_id: "a".into(),
+                container: "web".into(),
+                kind: SourceKind::Elsewhere {
+                    driver: None,
+                    reason: "x".into(),
+                    group: None,
+                },
+            },
+            LogSource {
+                task_id: "a".into(),
+                container: "envoy".into(),
+                kind: SourceKind::Elsewhere {
+                    driver: None,
+                    reason: "x".into(),
+                    group: None,
+                },
+            },
+        ];
+        let id = app.log.as_ref().unwrap().tail_id;
+        app.update(Action::Tail {
+            id,
+            msg: TailMsg::Sources(sources),
+        });
+    }
+    assert_eq!(
+        seen,
+        [Some("envoy".to_string()), Some("web".to_string()), None]
+    );
+}
+
+#[test]
+fn enter_pretty_prints_json_and_y_copies() {
+    let (mut app, id) = logs_open();
+    feed(
+        &mut app,
+        id,
+        vec![event(
+            1,
+            STREAM_A,
+            r#"{"level":"info","msg":"order placed","id":7}"#,
+        )],
+    );
+    app.update(key(KeyCode::Enter));
+    let Some(Popup::Text { body, .. }) = app.popups.last() else {
+        panic!("{:?}", app.popups);
+    };
+    assert!(body.contains("\n  \"msg\": \"order placed\""), "{body}");
+    app.update(key(KeyCode::Esc));
+    let effects = app.update(key(KeyCode::Char('y')));
+    assert_eq!(
+        effects,
+        vec![Effect::Copy(
+            r#"{"level":"info","msg":"order placed","id":7}"#.to_string()
+        )]
+    );
+}
+
+#[test]
+fn hostile_lines_are_stored_sanitized() {
+    let (mut app, id) = logs_open();
+    feed(
+        &mut app,
+        id,
+        vec![event(
+            1,
+            STREAM_A,
+            "\x1b]0;pwned\x07\x1b[2Jhello\u{9b}31mworld",
+        )],
+    );
+    let text = app
+        .log
+        .as_ref()
+        .unwrap()
+        .selected_text()
+        .unwrap()
+        .to_string();
+    assert!(!text.chars().any(|c| c.is_control()), "{text:?}");
+    assert!(
+        text.contains("hello") && !text.contains("pwned"),
+        "{text:?}"
+    );
+}
+
+#[test]
+fn save_asks_for_a_file_name_and_refuses_an_empty_one() {
+    let (mut app, id) = logs_open();
+    feed(&mut app, id, vec![event(1, STREAM_A, "x")]);
+    app.update(key(KeyCode::Char('S')));
+    let name = app.input.as_ref().unwrap().text();
+    assert!(
+        name.starts_with("ecsdash-service_web-") && name.ends_with(".log"),
+        "{name}"
+    );
+    let effects = app.update(key(KeyCode::Enter));
+    assert!(
+        matches!(&effects[..], [Effect::Save { path, contents }] if *path == name && contents.contains(" x\n"))
+    );
+    app.update(key(KeyCode::Char('S')));
+    for _ in 0..name.len() {
+        app.update(key(KeyCode::Backspace));
+    }
+    assert!(app.update(key(KeyCode::Enter)).is_empty());
+    assert!(app.status.as_ref().unwrap().error);
+}

@@ -1,0 +1,279 @@
+//! `ecsdash tail`: a service's or a task's logs on stdout, without the dashboard, through
+//! the same tail engine as the log pane (`crate::logs::tail`), so history, following,
+//! Live Tail or polling, de-duplication and throttling behave the same.
+//!
+//! stdout carries events only; everything else (how events arrive, throttling, containers
+//! whose logs are not in CloudWatch, errors) goes to stderr. Exit codes: 0 at the end of
+//! the history, on Ctrl-C/SIGTERM while following, and when the reader closes the pipe
+//! (`| head`); 2 for bad arguments or a cluster, service or task that does not exist;
+//! 1 when the tail ends on any other error.
+
+mod args;
+mod output;
+
+pub use args::{Plan, TailArgs};
+
+use std::collections::HashSet;
+use std::io::{self, IsTerminal};
+use std::sync::Arc;
+
+use chrono::Utc;
+use tokio::sync::mpsc;
+
+use self::output::Printer;
+use crate::aws::demo::{DEFAULT_LATENCY, DemoBackend, DemoOptions};
+use crate::aws::sdk::logs::SdkLogs;
+use crate::aws::sdk::{ConnectOptions, SdkBackend};
+use crate::aws::{Backend, BackendError, ErrorKind};
+use crate::cli::{Cli, Settings};
+use crate::clock::SystemClock;
+use crate::logs::LogsApi;
+use crate::logs::source::{LogScope, LogSource, SourceKind};
+use crate::logs::tail::{self, RequestBudget, TailMsg, TailOptions, TailRequest, Transport};
+
+const EXIT_FAILED: u8 = 1;
+const EXIT_BAD_INPUT: u8 = 2;
+
+/// An exit code and the message for stderr.
+pub type Failure = (u8, String);
+
+/// Runs `ecsdash tail` to its end. Arguments are checked before any call is made.
+pub fn run(cli: &Cli, args: &TailArgs, settings: &Settings) -> Result<(), Failure> {
+    let plan = Plan::from_args(args, Utc::now()).map_err(|m| (EXIT_BAD_INPUT, m))?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| (EXIT_FAILED, format!("cannot start the async runtime: {e}")))?;
+    runtime.block_on(async {
+        let (ecs, logs) = backends(cli, settings).await?;
+        follow(ecs, logs, plan).await
+    })
+}
+
+/// The ECS backend and the logs API, the same way the dashboard builds them: the demo
+/// fleet with `--demo` (no AWS configuration read at all), else the SDK with the resolved
+/// profile, region and timeout.
+pub async fn backends(
+    cli: &Cli,
+    settings: &Settings,
+) -> Result<(Arc<dyn Backend>, Arc<dyn LogsApi>), Failure> {
+    if cli.demo {
+        let demo = DemoBackend::new(DemoOptions {
+            seed: cli.demo_seed,
+            clock: Arc::new(SystemClock),
+            latency: DEFAULT_LATENCY,
+        });
+        let logs = demo.logs();
+        return Ok((Arc::new(demo), logs));
+    }
+    let backend = SdkBackend::connect(ConnectOptions {
+        profile: settings.profile.clone(),
+        region: settings.region.clone(),
+        operation_timeout: settings.timeout,
+        describe_concurrency: 4,
+    })
+    .await
+    .map_err(|e| (EXIT_BAD_INPUT, with_hint(&e)))?;
+    let logs: Arc<dyn LogsApi> = Arc::new(SdkLogs::new(backend.sdk_config()));
+    Ok((Arc::new(backend), logs))
+}
+
+fn with_hint(e: &BackendError) -> String {
+    let hint = e
+        .kind
+        .hint()
+        .map(|h| format!("\n  hint: {h}"))
+        .unwrap_or_default();
+    format!("{}{hint}", e.message)
+}
+
+/// What the tail has told so far that decides how it ends.
+#[derive(Default)]
+struct Progress {
+    history_done: bool,
+    transport: Option<Transport>,
+    /// Shown only once it is clear the tail goes on: an error right before `Ended` is
+    /// the reason the tail ended and becomes the exit message instead.
+    held_error: Option<BackendError>,
+    /// Containers already reported as not logging to CloudWatch.
+    told_elsewhere: HashSet<(String, String)>,
+}
+
+async fn follow(ecs: Arc<dyn Backend>, logs: Arc<dyn LogsApi>, plan: Plan) -> Result<(), Failure> {
+    let req = TailRequest {
+        scope: plan.scope.clone(),
+        container: plan.container.clone(),
+        start_ms: plan.start_ms,
+        pattern: plan.pattern.clone(),
+        follow: plan.follow,
+    };
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let budget = RequestBudget::new(
+        RequestBudget::DEFAULT_PER_SECOND,
+        RequestBudget::DEFAULT_BURST,
+    );
+    let _tail = tail::spawn(ecs, logs, req, TailOptions::default(), budget, tx);
+    let stdout = io::stdout();
+    let terminal = stdout.is_terminal();
+    let mut printer = Printer::new(stdout, plan.json, plan.utc, terminal, plan.grep.clone());
+    let mut progress = Progress::default();
+    let mut stop = Stop::new()?;
+    loop {
+        let msg = tokio::select! {
+            msg = rx.recv() => msg,
+            () = stop.requested() => {
+                flush_held(&mut progress);
+                return Ok(());
+            }
+        };
+        let Some(msg) = msg else {
+            return Ok(());
+        };
+        if !matches!(msg, TailMsg::Ended) {
+            flush_held(&mut progress);
+        }
+        match msg {
+            TailMsg::Events(events) | TailMsg::Older { events, .. } => {
+                if let Err(e) = printer.events(&events) {
+                    // The reader went away (`| head`): that is how pipes end, not a failure.
+                    if e.kind() == io::ErrorKind::BrokenPipe {
+                        return Ok(());
+                    }
+                    return Err((EXIT_FAILED, format!("cannot write to stdout: {e}")));
+                }
+            }
+            TailMsg::Sources(sources) => {
+                printer.sources(&sources);
+                report_elsewhere(&sources, &mut progress);
+            }
+            TailMsg::Transport(t) => {
+                if plan.follow && progress.transport != Some(t) {
+                    eprintln!("ecsdash: following ({})", transport_note(t));
+                }
+                progress.transport = Some(t);
+            }
+            TailMsg::Throttled(true) => eprintln!("ecsdash: throttled by AWS, backing off"),
+            TailMsg::Throttled(false) => eprintln!("ecsdash: no longer throttled"),
+            TailMsg::Sampled { from_ms, to_ms } => eprintln!(
+                "ecsdash: Live Tail sampled {} ms of events (over 500 a second); reading them again",
+                to_ms - from_ms
+            ),
+            TailMsg::HistoryDone => progress.history_done = true,
+            TailMsg::Error(e) => progress.held_error = Some(e),
+            TailMsg::Ended => return ended(&plan, &mut progress),
+        }
+    }
+}
+
+/// A normal end (the history of a tail that does not follow) exits 0; anything else
+/// ended on an error.
+fn ended(plan: &Plan, progress: &mut Progress) -> Result<(), Failure> {
+    let error = progress.held_error.take();
+    if progress.history_done && !plan.follow {
+        if let Some(e) = error {
+            eprintln!("ecsdash: {}", with_hint(&e));
+        }
+        return Ok(());
+    }
+    match error {
+        Some(e) if e.kind == ErrorKind::NotFound => Err((
+            EXIT_BAD_INPUT,
+            format!(
+                "{}: {} ({})",
+                scope_name(&plan.scope),
+                e.message,
+                e.operation
+            ),
+        )),
+        Some(e) => Err((EXIT_FAILED, format!("{e}{}", hint_suffix(&e)))),
+        None => Ok(()),
+    }
+}
+
+fn scope_name(scope: &LogScope) -> String {
+    match scope {
+        LogScope::Service { cluster, service } => format!("{cluster}/{service}"),
+        LogScope::Task { cluster, task } => format!("{cluster} --task {task}"),
+        LogScope::Container {
+            cluster,
+            task,
+            container,
+        } => format!("{cluster} --task {task} --container {container}"),
+    }
+}
+
+fn hint_suffix(e: &BackendError) -> String {
+    e.kind
+        .hint()
+        .map(|h| format!("\n  hint: {h}"))
+        .unwrap_or_default()
+}
+
+fn flush_held(progress: &mut Progress) {
+    match progress.held_error.take() {
+        // The engine falls back to polling by itself: a note, not an alarm.
+        Some(e) if e.operation == "StartLiveTail" => {
+            eprintln!(
+                "ecsdash: Live Tail not available, polling instead: {}",
+                e.message
+            );
+        }
+        Some(e) => eprintln!("ecsdash: {e}{}", hint_suffix(&e)),
+        None => {}
+    }
+}
+
+fn transport_note(t: Transport) -> &'static str {
+    match t {
+        Transport::Live => "LIVE: CloudWatch Live Tail",
+        Transport::Poll => "POLL: FilterLogEvents",
+    }
+}
+
+fn report_elsewhere(sources: &[LogSource], progress: &mut Progress) {
+    for s in sources {
+        if let SourceKind::Elsewhere { reason, .. } = &s.kind {
+            let key = (s.task_id.clone(), s.container.clone());
+            if progress.told_elsewhere.insert(key) {
+                let short: String = s.task_id.chars().take(8).collect();
+                eprintln!(
+                    "ecsdash: {short}/{}: logs not in CloudWatch: {reason}",
+                    s.container
+                );
+            }
+        }
+    }
+}
+
+/// Ctrl-C or SIGTERM: the way a follower is stopped.
+struct Stop {
+    #[cfg(unix)]
+    term: tokio::signal::unix::Signal,
+}
+
+impl Stop {
+    fn new() -> Result<Stop, Failure> {
+        Ok(Stop {
+            #[cfg(unix)]
+            term: tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+                .map_err(|e| (EXIT_FAILED, format!("cannot watch for SIGTERM: {e}")))?,
+        })
+    }
+
+    async fn requested(&mut self) {
+        let ctrl_c = async {
+            // Without a handler Ctrl-C still ends the process the default way.
+            if tokio::signal::ctrl_c().await.is_err() {
+                std::future::pending::<()>().await;
+            }
+        };
+        #[cfg(unix)]
+        tokio::select! {
+            () = ctrl_c => {}
+            _ = self.term.recv() => {}
+        }
+        #[cfg(not(unix))]
+        ctrl_c.await;
+    }
+}
