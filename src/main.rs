@@ -9,9 +9,6 @@ use clap::Parser;
 
 use ecsdash::app::App;
 use ecsdash::app::pane::Pane;
-use ecsdash::aws::Backend;
-use ecsdash::aws::demo::{DemoBackend, DemoOptions};
-use ecsdash::aws::sdk::{ConnectOptions, SdkBackend};
 use ecsdash::cli::{Cli, Command, Settings};
 use ecsdash::clock::{Clock, SystemClock};
 use ecsdash::config::{self, Config};
@@ -65,30 +62,7 @@ fn run(cli: Cli, started: Instant) -> Result<(), (u8, String)> {
         .map_err(|e| (1, format!("cannot start the async runtime: {e}")))?;
     runtime.block_on(async move {
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-        let backend: Arc<dyn Backend> = if cli.demo {
-            Arc::new(DemoBackend::new(DemoOptions {
-                seed: cli.demo_seed,
-                clock: clock.clone(),
-                latency: ecsdash::aws::demo::DEFAULT_LATENCY,
-            }))
-        } else {
-            let backend = SdkBackend::connect(ConnectOptions {
-                profile: settings.profile.clone(),
-                region: settings.region.clone(),
-                operation_timeout: settings.timeout,
-                describe_concurrency: 4,
-            })
-            .await
-            .map_err(|e| {
-                let hint = e
-                    .kind
-                    .hint()
-                    .map(|h| format!("\n  hint: {h}"))
-                    .unwrap_or_default();
-                (EXIT_BAD_INPUT, format!("{}{hint}", e.message))
-            })?;
-            Arc::new(backend)
-        };
+        let (backend, logs) = ecsdash::tailcmd::backends(&cli, &settings).await?;
         if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
             return Err((
                 EXIT_BAD_INPUT,
@@ -118,7 +92,7 @@ fn run(cli: Cli, started: Instant) -> Result<(), (u8, String)> {
             &mut terminal,
             app,
             backend,
-            Arc::new(ecsdash::logs::NoLogs),
+            logs,
             clock,
             &theme,
             RunOptions {
