@@ -11,7 +11,9 @@ pub mod logs;
 pub mod pane;
 pub mod rows;
 
+use std::cell::RefCell;
 use std::collections::VecDeque;
+use std::rc::Rc;
 
 use chrono::{DateTime, Duration, Utc};
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
@@ -170,6 +172,39 @@ pub struct Status {
     pub at: DateTime<Utc>,
 }
 
+/// What the remembered rows were built from.
+#[derive(Debug)]
+struct RowsKey {
+    pane: Pane,
+    filter: String,
+    sort: Option<(usize, bool)>,
+    show_stopped: bool,
+    /// The answers the pane draws from, held so their addresses cannot be reused by a
+    /// newer answer while remembered; compared by identity.
+    data: Vec<Option<Payload>>,
+    /// Ages on screen change with the second.
+    second: i64,
+}
+
+impl PartialEq for RowsKey {
+    fn eq(&self, other: &RowsKey) -> bool {
+        let ids = |k: &RowsKey| -> Vec<usize> {
+            k.data
+                .iter()
+                .map(|p| p.as_ref().map_or(0, Payload::identity))
+                .collect()
+        };
+        self.pane == other.pane
+            && self.filter == other.filter
+            && self.sort == other.sort
+            && self.show_stopped == other.show_stopped
+            && self.second == other.second
+            && ids(self) == ids(other)
+    }
+}
+
+type RowsMemo = Option<(RowsKey, &'static [Column], Rc<Vec<Row>>)>;
+
 const ERROR_HISTORY: usize = 200;
 const STATUS_SECS: i64 = 8;
 
@@ -197,6 +232,7 @@ pub struct App {
     pub log_capacity: usize,
     /// How far back a logs pane starts.
     pub log_since: Duration,
+    rows_memo: RefCell<RowsMemo>,
 }
 
 impl App {
@@ -227,6 +263,7 @@ impl App {
             next_tail: 0,
             log_capacity: crate::logs::ring::Ring::DEFAULT_CAPACITY,
             log_since: Duration::minutes(5),
+            rows_memo: RefCell::new(None),
         }
     }
 
@@ -283,7 +320,7 @@ impl App {
                 .pane_tasks(pane)
                 .into_iter()
                 .find(|t| &t.arn == id)
-                .map(|t| t.task_definition_arn),
+                .map(|t| t.task_definition_arn.clone()),
             _ => None,
         };
         arn.map(|arn| DataKey::TaskDefinition { arn })
@@ -520,7 +557,42 @@ impl App {
     }
 
     /// The rows on screen: the pane's data, filtered and sorted.
-    pub fn rows(&self, view: &View) -> (&'static [Column], Vec<Row>) {
+    /// The rows on screen: the pane's data, filtered and sorted. Remembered until the
+    /// data, the filter, the sort or (for ages) the second changes, so keypresses and
+    /// frames on a large pane do not rebuild thousands of rows each time.
+    pub fn rows(&self, view: &View) -> (&'static [Column], Rc<Vec<Row>>) {
+        let key = self.rows_key(view);
+        if let Some(memo) = self.rows_memo.borrow().as_ref()
+            && memo.0 == key
+        {
+            return (memo.1, memo.2.clone());
+        }
+        let (columns, rows) = self.build_rows(view);
+        let rows = Rc::new(rows);
+        *self.rows_memo.borrow_mut() = Some((key, columns, rows.clone()));
+        (columns, rows)
+    }
+
+    fn rows_key(&self, view: &View) -> RowsKey {
+        let data = view
+            .data_keys()
+            .iter()
+            .map(|k| self.store.get(k).and_then(|s| s.data.clone()))
+            .collect();
+        RowsKey {
+            pane: view.pane.clone(),
+            filter: view.filter.clone(),
+            sort: view.sort,
+            show_stopped: view.show_stopped,
+            data,
+            second: match view.pane {
+                Pane::Services { .. } => self.now.timestamp(),
+                _ => 0,
+            },
+        }
+    }
+
+    fn build_rows(&self, view: &View) -> (&'static [Column], Vec<Row>) {
         let (columns, mut rows) = match &view.pane {
             Pane::Clusters => (
                 rows::CLUSTER_COLUMNS,
@@ -562,21 +634,27 @@ impl App {
         (columns, rows)
     }
 
-    /// A tasks pane's tasks: running ones first, then recently stopped ones, newest first.
-    fn pane_tasks(&self, pane: &Pane) -> Vec<crate::aws::model::Task> {
+    /// A tasks pane's tasks: running ones first, then recently stopped ones, each newest
+    /// first. A task that stopped between the two lists is shown once, as stopped.
+    fn pane_tasks(&self, pane: &Pane) -> Vec<&crate::aws::model::Task> {
         let Pane::Tasks { cluster, service } = pane else {
             return Vec::new();
         };
-        let mut tasks = Vec::new();
-        for scope in [TaskScope::Running, TaskScope::Stopped] {
-            if let Some(t) = self.store.tasks(cluster, service.as_deref(), scope) {
-                let mut t: Vec<_> = t.iter().cloned().collect();
-                t.sort_by_key(|t| std::cmp::Reverse(t.started_at));
-                // A task stopped between the two lists appears in both; keep the newer.
-                tasks.retain(|x: &crate::aws::model::Task| !t.iter().any(|y| y.arn == x.arn));
-                tasks.extend(t);
-            }
-        }
+        let list = |scope| {
+            let mut t: Vec<&crate::aws::model::Task> = self
+                .store
+                .tasks(cluster, service.as_deref(), scope)
+                .map(|t| t.iter().collect())
+                .unwrap_or_default();
+            t.sort_by_key(|t| std::cmp::Reverse(t.started_at));
+            t
+        };
+        let stopped = list(TaskScope::Stopped);
+        let stopped_arns: std::collections::HashSet<&str> =
+            stopped.iter().map(|t| t.arn.as_str()).collect();
+        let mut tasks = list(TaskScope::Running);
+        tasks.retain(|t| !stopped_arns.contains(t.arn.as_str()));
+        tasks.extend(stopped);
         tasks
     }
 
@@ -592,7 +670,7 @@ impl App {
     fn selected_row(&self) -> Option<Row> {
         let (_, rows) = self.rows(self.view());
         let i = Self::selected_index(self.view(), &rows);
-        rows.into_iter().nth(i)
+        rows.get(i).cloned()
     }
 
     fn move_selection(&mut self, delta: isize) {

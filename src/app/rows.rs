@@ -20,21 +20,39 @@ pub enum Tone {
     Dim,
 }
 
+/// How a cell sorts: by its text (case-insensitively, compared only when sorting, so
+/// building rows allocates nothing for it) or by a number.
 #[derive(Debug, Clone, PartialEq)]
 pub enum SortKey {
-    Text(String),
+    Text,
     Num(i64),
 }
 
-impl SortKey {
-    fn cmp(&self, other: &SortKey) -> Ordering {
-        match (self, other) {
-            (SortKey::Num(a), SortKey::Num(b)) => a.cmp(b),
-            (SortKey::Text(a), SortKey::Text(b)) => a.cmp(b),
-            (SortKey::Num(_), SortKey::Text(_)) => Ordering::Less,
-            (SortKey::Text(_), SortKey::Num(_)) => Ordering::Greater,
-        }
+fn cmp_cells(a: &Cell, b: &Cell) -> Ordering {
+    match (&a.sort, &b.sort) {
+        (SortKey::Num(x), SortKey::Num(y)) => x.cmp(y),
+        (SortKey::Text, SortKey::Text) => a
+            .text
+            .chars()
+            .flat_map(char::to_lowercase)
+            .cmp(b.text.chars().flat_map(char::to_lowercase)),
+        (SortKey::Num(_), SortKey::Text) => Ordering::Less,
+        (SortKey::Text, SortKey::Num(_)) => Ordering::Greater,
     }
+}
+
+/// Whether `hay` contains `needle` (already lowercase), ignoring case, without
+/// allocating for ASCII text (nearly every cell).
+fn contains_ci(hay: &str, needle: &str) -> bool {
+    if hay.is_ascii() && needle.is_ascii() {
+        let n = needle.len();
+        return n == 0
+            || hay
+                .as_bytes()
+                .windows(n)
+                .any(|w| w.eq_ignore_ascii_case(needle.as_bytes()));
+    }
+    hay.to_lowercase().contains(needle)
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -50,7 +68,7 @@ impl Cell {
     fn text(s: impl Into<String>) -> Cell {
         let text = s.into();
         Cell {
-            sort: SortKey::Text(text.to_lowercase()),
+            sort: SortKey::Text,
             text,
             tone: Tone::Normal,
             bar: None,
@@ -120,11 +138,7 @@ pub struct Row {
 impl Row {
     /// Case-insensitive substring match over every cell; `needle` is already lowercase.
     pub fn matches(&self, needle: &str) -> bool {
-        needle.is_empty()
-            || self
-                .cells
-                .iter()
-                .any(|c| c.text.to_lowercase().contains(needle))
+        needle.is_empty() || self.cells.iter().any(|c| contains_ci(&c.text, needle))
     }
 }
 
@@ -134,7 +148,7 @@ pub fn sort_rows(rows: &mut [Row], column: usize, descending: bool) {
         let (Some(x), Some(y)) = (a.cells.get(column), b.cells.get(column)) else {
             return Ordering::Equal;
         };
-        let o = x.sort.cmp(&y.sort);
+        let o = cmp_cells(x, y);
         if descending { o.reverse() } else { o }
     });
 }
@@ -263,7 +277,7 @@ pub const TASK_COLUMNS: &[Column] = &[
     col("STOPPED REASON", 14, true),
 ];
 
-pub fn task_rows(tasks: &[Task]) -> Vec<Row> {
+pub fn task_rows(tasks: &[&Task]) -> Vec<Row> {
     tasks
         .iter()
         .map(|t| {

@@ -127,11 +127,11 @@ impl Default for TailOptions {
     fn default() -> Self {
         TailOptions {
             live_tail: true,
-            resolve_every: Duration::from_secs(20),
-            poll_min: Duration::from_millis(250),
+            resolve_every: Duration::from_secs(30),
+            poll_min: Duration::from_millis(350),
             poll_max: Duration::from_secs(2),
             late_window: Duration::from_secs(30),
-            late_sweep_every: Duration::from_secs(10),
+            late_sweep_every: Duration::from_secs(15),
             dedup_window: Duration::from_secs(300),
             backoff_min: Duration::from_secs(1),
             backoff_max: Duration::from_secs(30),
