@@ -94,6 +94,8 @@ pub struct Settings {
     pub theme: String,
     pub timeout: std::time::Duration,
     pub read_only: bool,
+    /// Lines a logs pane keeps.
+    pub log_lines: usize,
 }
 
 impl Settings {
@@ -137,6 +139,10 @@ impl Settings {
                 .unwrap_or_else(|| "dark".to_string()),
             timeout: std::time::Duration::from_secs(timeout),
             read_only: section.read_only.or(config.read_only).unwrap_or(false),
+            log_lines: config
+                .log_lines
+                .unwrap_or(crate::logs::ring::Ring::DEFAULT_CAPACITY)
+                .max(1),
             profile,
         }
     }

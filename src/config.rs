@@ -7,6 +7,7 @@
 //! refresh = 5          # seconds; 0 turns automatic refresh off
 //! theme = "dark"
 //! timeout = 20         # seconds per AWS call
+//! log_lines = 100000   # lines a logs pane keeps
 //!
 //! [profiles.prod-admin]
 //! region = "us-east-1"
@@ -29,6 +30,8 @@ pub struct Config {
     pub theme: Option<String>,
     pub timeout: Option<u64>,
     pub read_only: Option<bool>,
+    /// Lines a logs pane keeps (default 100,000): the newest stay, the oldest go.
+    pub log_lines: Option<usize>,
     #[serde(default)]
     pub profiles: BTreeMap<String, ProfileConfig>,
 }

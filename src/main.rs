@@ -84,7 +84,8 @@ fn run(cli: Cli, started: Instant) -> Result<(), (u8, String)> {
         let refresh = settings
             .refresh
             .and_then(|d| chrono::Duration::from_std(d).ok());
-        let app = App::new(backend.identity(), stack, clock.now(), refresh);
+        let mut app = App::new(backend.identity(), stack, clock.now(), refresh);
+        app.log_capacity = settings.log_lines;
 
         let mut terminal =
             ratatui::try_init().map_err(|e| (1, format!("cannot set up the terminal: {e}")))?;

@@ -9,6 +9,8 @@ pub enum LineCommand {
     Instances(Option<String>),
     Errors,
     Help,
+    /// Restart the open logs pane from this far back (`10m`, `1h`, a time).
+    Since(String),
     Quit,
 }
 
@@ -19,6 +21,7 @@ const WORDS: &[(&str, &[&str])] = &[
     ("tasks", &["task"]),
     ("instances", &["instance", "ci", "containerinstances"]),
     ("errors", &["err"]),
+    ("since", &[]),
     ("help", &[]),
     ("quit", &["q", "q!"]),
 ];
@@ -58,6 +61,9 @@ pub fn parse(line: &str) -> Result<LineCommand, String> {
         "tasks" => Ok(LineCommand::Tasks(arg)),
         "instances" => Ok(LineCommand::Instances(arg)),
         "errors" => no_arg(LineCommand::Errors),
+        "since" => arg
+            .map(LineCommand::Since)
+            .ok_or_else(|| ":since takes how far back, e.g. :since 1h".to_string()),
         "help" => no_arg(LineCommand::Help),
         _ => no_arg(LineCommand::Quit),
     }
@@ -143,6 +149,8 @@ mod tests {
         assert!(parse("frobnicate").unwrap_err().contains("unknown command"));
         assert!(parse("").is_err());
         assert!(parse("tasks a b").unwrap_err().contains("unexpected"));
+        assert_eq!(parse("since 1h"), Ok(LineCommand::Since("1h".into())));
+        assert!(parse("since").unwrap_err().contains("how far back"));
     }
 
     #[test]

@@ -388,3 +388,34 @@ fn save_asks_for_a_file_name_and_refuses_an_empty_one() {
     assert!(app.update(key(KeyCode::Enter)).is_empty());
     assert!(app.status.as_ref().unwrap().error);
 }
+
+#[test]
+fn since_restarts_the_tail_from_there_and_bad_values_change_nothing() {
+    let (mut app, id) = logs_open();
+    app.update(key(KeyCode::Char(':')));
+    type_text(&mut app, "since 2h");
+    let effects = app.update(key(KeyCode::Enter));
+    match effects.as_slice() {
+        [
+            Effect::StopTail { id: old },
+            Effect::StartTail { request, .. },
+        ] => {
+            assert_eq!(*old, id);
+            assert_eq!(
+                request.start_ms,
+                (app.now - Duration::hours(2)).timestamp_millis()
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    let current = app.log.as_ref().unwrap().tail_id;
+    app.update(key(KeyCode::Char(':')));
+    type_text(&mut app, "since lately");
+    assert!(app.update(key(KeyCode::Enter)).is_empty());
+    assert!(app.status.as_ref().unwrap().error);
+    assert_eq!(
+        app.log.as_ref().unwrap().tail_id,
+        current,
+        "nothing restarted"
+    );
+}

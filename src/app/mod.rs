@@ -1137,6 +1137,27 @@ impl App {
             }
             LineCommand::Errors => self.popups.push(Popup::Errors { scroll: 0 }),
             LineCommand::Help => self.popups.push(Popup::Help),
+            LineCommand::Since(text) => {
+                let Some(log) = self.log.as_ref() else {
+                    self.say(
+                        ":since works in a logs pane (press l on a service or task)",
+                        true,
+                    );
+                    return Vec::new();
+                };
+                match logs::parse_since(&text, self.now) {
+                    Ok(start) => {
+                        let mut request = log.request.clone();
+                        request.start_ms = start.timestamp_millis();
+                        self.say(
+                            format!("logs since {}", format::timestamp(Some(start))),
+                            false,
+                        );
+                        return self.restart_tail(request);
+                    }
+                    Err(e) => self.say(e, true),
+                }
+            }
             LineCommand::Quit => self.quit = true,
         }
         Vec::new()
