@@ -4,6 +4,7 @@
 
 use fastrand::Rng;
 
+pub(super) use super::super::ids::uuid;
 use super::super::ids::hex;
 use super::streams::StreamCtx;
 
@@ -197,17 +198,6 @@ pub(super) fn user_agent(rng: &mut Rng) -> &'static str {
     AGENTS[rng.usize(..AGENTS.len())]
 }
 
-pub(super) fn uuid(rng: &mut Rng) -> String {
-    format!(
-        "{}-{}-4{}-{}{}-{}",
-        hex(rng, 8),
-        hex(rng, 4),
-        hex(rng, 3),
-        ["8", "9", "a", "b"][rng.usize(..4)],
-        hex(rng, 3),
-        hex(rng, 12)
-    )
-}
 
 /// What EC2 calls a private address's host.
 pub(super) fn hostname(ip: &str) -> String {
