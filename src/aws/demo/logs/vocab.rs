@@ -4,8 +4,8 @@
 
 use fastrand::Rng;
 
-pub(super) use super::super::ids::uuid;
 use super::super::ids::hex;
+pub(super) use super::super::ids::uuid;
 use super::streams::StreamCtx;
 
 pub(super) struct Request {
@@ -197,7 +197,6 @@ pub(super) fn user_agent(rng: &mut Rng) -> &'static str {
     }
     AGENTS[rng.usize(..AGENTS.len())]
 }
-
 
 /// What EC2 calls a private address's host.
 pub(super) fn hostname(ip: &str) -> String {
