@@ -7,6 +7,7 @@ pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod logs;
+pub mod ops;
 pub mod runtime;
 pub mod sync;
 pub mod tailcmd;

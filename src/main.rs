@@ -62,7 +62,11 @@ fn run(cli: Cli, started: Instant) -> Result<(), (u8, String)> {
         .map_err(|e| (1, format!("cannot start the async runtime: {e}")))?;
     runtime.block_on(async move {
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-        let (backend, logs) = ecsdash::tailcmd::backends(&cli, &settings).await?;
+        let ecsdash::tailcmd::Backends {
+            ecs: backend,
+            logs,
+            ops: _ops,
+        } = ecsdash::tailcmd::backends(&cli, &settings).await?;
         if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
             return Err((
                 EXIT_BAD_INPUT,

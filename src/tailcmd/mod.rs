@@ -23,6 +23,7 @@ use tokio::sync::mpsc;
 use self::output::Printer;
 use crate::aws::demo::{DEFAULT_LATENCY, DemoBackend, DemoOptions};
 use crate::aws::sdk::logs::SdkLogs;
+use crate::aws::sdk::ops::SdkOps;
 use crate::aws::sdk::{ConnectOptions, SdkBackend};
 use crate::aws::{Backend, BackendError, ErrorKind};
 use crate::cli::{Cli, Settings};
@@ -30,6 +31,7 @@ use crate::clock::SystemClock;
 use crate::logs::LogsApi;
 use crate::logs::source::{LogScope, LogSource, SourceKind};
 use crate::logs::tail::{self, RequestBudget, TailMsg, TailOptions, TailRequest, Transport};
+use crate::ops::Ops;
 
 const EXIT_FAILED: u8 = 1;
 const EXIT_BAD_INPUT: u8 = 2;
@@ -46,26 +48,26 @@ pub fn run(cli: &Cli, args: &TailArgs, settings: &Settings) -> Result<(), Failur
         .build()
         .map_err(|e| (EXIT_FAILED, format!("cannot start the async runtime: {e}")))?;
     runtime.block_on(async {
-        let (ecs, logs) = backends(cli, settings).await?;
-        follow(ecs, logs, plan).await
+        let b = backends(cli, settings).await?;
+        follow(b.ecs, b.logs, plan).await
     })
 }
 
 /// The ECS backend and the logs API, the same way the dashboard builds them: the demo
 /// fleet with `--demo` (no AWS configuration read at all), else the SDK with the resolved
 /// profile, region and timeout.
-pub async fn backends(
-    cli: &Cli,
-    settings: &Settings,
-) -> Result<(Arc<dyn Backend>, Arc<dyn LogsApi>), Failure> {
+pub async fn backends(cli: &Cli, settings: &Settings) -> Result<Backends, Failure> {
     if cli.demo {
-        let demo = DemoBackend::new(DemoOptions {
+        let demo = Arc::new(DemoBackend::new(DemoOptions {
             seed: cli.demo_seed,
             clock: Arc::new(SystemClock),
             latency: DEFAULT_LATENCY,
+        }));
+        return Ok(Backends {
+            logs: demo.logs(),
+            ecs: demo.clone(),
+            ops: demo,
         });
-        let logs = demo.logs();
-        return Ok((Arc::new(demo), logs));
     }
     let backend = SdkBackend::connect(ConnectOptions {
         profile: settings.profile.clone(),
@@ -76,7 +78,19 @@ pub async fn backends(
     .await
     .map_err(|e| (EXIT_BAD_INPUT, with_hint(&e)))?;
     let logs: Arc<dyn LogsApi> = Arc::new(SdkLogs::new(backend.sdk_config()));
-    Ok((Arc::new(backend), logs))
+    let ops: Arc<dyn Ops> = Arc::new(SdkOps::new(backend.sdk_config().clone()));
+    Ok(Backends {
+        ecs: Arc::new(backend),
+        logs,
+        ops,
+    })
+}
+
+/// The three ways to AWS (or the demo fleet) that commands and the dashboard use.
+pub struct Backends {
+    pub ecs: Arc<dyn Backend>,
+    pub logs: Arc<dyn LogsApi>,
+    pub ops: Arc<dyn Ops>,
 }
 
 fn with_hint(e: &BackendError) -> String {

@@ -23,6 +23,7 @@ mod ids;
 mod launch;
 mod lifecycle;
 pub mod logs;
+mod operations;
 mod ops;
 mod sim;
 mod state;

@@ -7,6 +7,7 @@ mod convert;
 mod errors;
 mod limits;
 pub mod logs;
+pub mod ops;
 mod regions;
 
 use std::collections::HashMap;

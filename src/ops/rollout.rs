@@ -1,0 +1,1 @@
+//! Following a deployment to its end. (Filled in by the rollout work.)
