@@ -57,6 +57,15 @@ pub struct Cli {
     #[arg(long, value_name = "PATH", global = true)]
     pub log_file: Option<PathBuf>,
 
+    /// Refuse every change (scale, deploy, auto scaling, stop, drain): nothing can be written.
+    /// Also `read_only = true` in the config file, for all profiles or one.
+    #[arg(long, global = true)]
+    pub read_only: bool,
+
+    /// Audit log of every change (default: $XDG_STATE_HOME/ecsdash/audit.log).
+    #[arg(long, value_name = "PATH", global = true)]
+    pub audit_log: Option<PathBuf>,
+
     /// Seed of the demo fleet (the same seed gives the same fleet).
     #[arg(
         long,
@@ -77,6 +86,10 @@ pub struct Cli {
 pub enum Command {
     /// Print a service's or a task's logs to stdout (no dashboard), optionally following.
     Tail(TailArgs),
+    /// Change a service's desired count (asks first unless --yes).
+    Scale(crate::opscmd::ScaleArgs),
+    /// Roll out a new image or a revision to a service (asks first unless --yes).
+    Deploy(crate::opscmd::DeployArgs),
 }
 
 pub const DEFAULT_REFRESH_SECS: u64 = 5;
@@ -94,6 +107,8 @@ pub struct Settings {
     pub theme: String,
     pub timeout: std::time::Duration,
     pub read_only: bool,
+    /// Where every change is recorded.
+    pub audit_log: PathBuf,
     /// Lines a logs pane keeps.
     pub log_lines: usize,
 }
@@ -138,7 +153,12 @@ impl Settings {
                 .or_else(|| config.theme.clone())
                 .unwrap_or_else(|| "dark".to_string()),
             timeout: std::time::Duration::from_secs(timeout),
-            read_only: section.read_only.or(config.read_only).unwrap_or(false),
+            read_only: cli.read_only || section.read_only.or(config.read_only).unwrap_or(false),
+            audit_log: cli
+                .audit_log
+                .clone()
+                .or_else(crate::ops::audit::Audit::default_path)
+                .unwrap_or_else(|| PathBuf::from("ecsdash-audit.log")),
             log_lines: config
                 .log_lines
                 .unwrap_or(crate::logs::ring::Ring::DEFAULT_CAPACITY)

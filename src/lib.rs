@@ -8,6 +8,7 @@ pub mod clock;
 pub mod config;
 pub mod logs;
 pub mod ops;
+pub mod opscmd;
 pub mod runtime;
 pub mod sync;
 pub mod tailcmd;

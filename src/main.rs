@@ -12,6 +12,8 @@ use ecsdash::app::pane::Pane;
 use ecsdash::cli::{Cli, Command, Settings};
 use ecsdash::clock::{Clock, SystemClock};
 use ecsdash::config::{self, Config};
+use ecsdash::ops::audit::Audit;
+use ecsdash::ops::guard::Guarded;
 use ecsdash::runtime::{self, RunOptions};
 use ecsdash::ui::theme::{ColorDepth, Theme};
 
@@ -47,6 +49,14 @@ fn run(cli: Cli, started: Instant) -> Result<(), (u8, String)> {
         let _log_guard = init_logging(&cli);
         return ecsdash::tailcmd::run(&cli, args, &settings);
     }
+    if let Some(Command::Scale(args)) = &cli.command {
+        let _log_guard = init_logging(&cli);
+        return ecsdash::opscmd::scale(&cli, args, &settings);
+    }
+    if let Some(Command::Deploy(args)) = &cli.command {
+        let _log_guard = init_logging(&cli);
+        return ecsdash::opscmd::deploy(&cli, args, &settings);
+    }
     let depth = ColorDepth::detect(
         std::env::var("NO_COLOR").ok().as_deref(),
         std::env::var("COLORTERM").ok().as_deref(),
@@ -65,7 +75,7 @@ fn run(cli: Cli, started: Instant) -> Result<(), (u8, String)> {
         let ecsdash::tailcmd::Backends {
             ecs: backend,
             logs,
-            ops: _ops,
+            ops,
         } = ecsdash::tailcmd::backends(&cli, &settings).await?;
         if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
             return Err((
@@ -90,6 +100,13 @@ fn run(cli: Cli, started: Instant) -> Result<(), (u8, String)> {
             .and_then(|d| chrono::Duration::from_std(d).ok());
         let mut app = App::new(backend.identity(), stack, clock.now(), refresh);
         app.log_capacity = settings.log_lines;
+        app.read_only = settings.read_only;
+        let guard = Guarded::new(
+            ops,
+            settings.read_only,
+            Audit::at(settings.audit_log.clone()),
+            clock.clone(),
+        );
 
         let mut terminal =
             ratatui::try_init().map_err(|e| (1, format!("cannot set up the terminal: {e}")))?;
@@ -98,6 +115,7 @@ fn run(cli: Cli, started: Instant) -> Result<(), (u8, String)> {
             app,
             backend,
             logs,
+            guard,
             clock,
             &theme,
             RunOptions {

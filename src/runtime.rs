@@ -20,6 +20,7 @@ use crate::aws::Backend;
 use crate::clock::Clock;
 use crate::logs::LogsApi;
 use crate::logs::tail::{RequestBudget, TailHandle, TailOptions};
+use crate::ops::guard::Guarded;
 use crate::sync::Worker;
 use crate::ui::{self, theme::Theme};
 
@@ -30,6 +31,8 @@ const FETCH_CONCURRENCY: usize = 4;
 /// limit of 10, leaving room for everyone else using the account.
 const LOG_REQUESTS_PER_SECOND: f64 = 5.0;
 const LOG_REQUEST_BURST: u32 = 10;
+/// Streams the stream picker lists.
+const STREAM_PICKER_LIMIT: usize = 50;
 
 /// Start-up timings, for `--measure-startup`.
 #[derive(Debug, Default, Clone, Copy)]
@@ -52,6 +55,7 @@ pub async fn run<B: TermBackend>(
     mut app: App,
     backend: Arc<dyn Backend>,
     logs: Arc<dyn LogsApi>,
+    guard: Guarded,
     clock: Arc<dyn Clock>,
     theme: &Theme,
     opts: RunOptions,
@@ -63,18 +67,21 @@ where
     let mut worker = Effects {
         fetches: Worker::new(
             backend.clone(),
+            guard.ops().clone(),
             clock.clone(),
             tx.clone(),
             FETCH_CONCURRENCY,
         ),
         tails: HashMap::new(),
+        edit: None,
+        guard,
         ecs: backend,
         logs,
         budget: RequestBudget::new(LOG_REQUESTS_PER_SECOND, LOG_REQUEST_BURST),
         tx: tx.clone(),
     };
     let worker = &mut worker;
-    spawn_terminal_events(tx.clone());
+    let mut input = spawn_terminal_events(tx.clone());
     spawn_ticks(tx.clone(), clock.clone());
     spawn_signals(tx.clone());
 
@@ -125,7 +132,71 @@ where
         while let Ok(action) = rx.try_recv() {
             apply(&mut app, worker, action);
         }
+        if let Some(text) = worker.edit.take() {
+            // The editor needs the terminal and its input to itself: stop reading keys,
+            // leave the dashboard's screen, and come back to a full redraw.
+            input.abort();
+            let _ = (&mut input).await;
+            let edited = external_edit(text).await;
+            input = spawn_terminal_events(tx.clone());
+            terminal
+                .clear()
+                .map_err(|e| io::Error::other(e.to_string()))?;
+            apply(&mut app, worker, Action::Edited(edited));
+        }
     }
+}
+
+/// Opens `text` in `$VISUAL` or `$EDITOR` (else `vi`) on a private temporary file and
+/// returns what was saved. The dashboard's screen is left while the editor runs.
+async fn external_edit(text: String) -> Result<String, String> {
+    tokio::task::spawn_blocking(move || {
+        let editor = std::env::var("VISUAL")
+            .ok()
+            .or_else(|| std::env::var("EDITOR").ok())
+            .filter(|e| !e.trim().is_empty())
+            .unwrap_or_else(|| "vi".into());
+        let path = std::env::temp_dir().join(format!(
+            "ecsdash-{}-{:08x}.json",
+            std::process::id(),
+            fastrand::u32(..)
+        ));
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            options.mode(0o600);
+        }
+        let write = options
+            .open(&path)
+            .and_then(|mut f| f.write_all(text.as_bytes()));
+        if let Err(e) = write {
+            return Err(format!("cannot write {}: {e}", path.display()));
+        }
+        ratatui::restore();
+        // Through the shell, so EDITOR may carry arguments ("code --wait").
+        let status = std::process::Command::new("sh")
+            .arg("-c")
+            .arg(format!("{editor} \"$1\""))
+            .arg("ecsdash-editor")
+            .arg(&path)
+            .status();
+        let back = crossterm::terminal::enable_raw_mode().and_then(|()| {
+            crossterm::execute!(io::stdout(), crossterm::terminal::EnterAlternateScreen)
+        });
+        let result = match status {
+            Ok(s) if s.success() => std::fs::read_to_string(&path)
+                .map_err(|e| format!("cannot read {}: {e}", path.display())),
+            Ok(s) => Err(format!("{editor} exited with {s}; nothing changed")),
+            Err(e) => Err(format!("cannot run {editor}: {e}")),
+        };
+        let _ = std::fs::remove_file(&path);
+        back.map_err(|e| format!("cannot take the terminal back: {e}"))?;
+        result
+    })
+    .await
+    .map_err(|e| format!("editor task failed: {e}"))?
 }
 
 fn has_data(app: &App) -> bool {
@@ -144,6 +215,9 @@ fn apply(app: &mut App, worker: &mut Effects, action: Action) {
 struct Effects {
     fetches: Worker,
     tails: HashMap<u64, TailHandle>,
+    /// Text waiting to be opened in `$EDITOR`.
+    edit: Option<String>,
+    guard: Guarded,
     ecs: Arc<dyn Backend>,
     logs: Arc<dyn LogsApi>,
     /// Shared by every tail: FilterLogEvents is limited per account, and others use it too.
@@ -188,6 +262,31 @@ fn run_effect(worker: &mut Effects, effect: Effect) {
                 let _ = tx.send(Action::Saved(save(&path, &contents)));
             });
         }
+        Effect::ListStreams {
+            id,
+            region,
+            group,
+            prefix,
+        } => {
+            let tx = worker.tx.clone();
+            let logs = worker.logs.clone();
+            tokio::spawn(async move {
+                let result = logs
+                    .streams(&region, &group, prefix.as_deref(), STREAM_PICKER_LIMIT)
+                    .await;
+                let _ = tx.send(Action::Streams { id, result });
+            });
+        }
+        Effect::Mutate { id, who, plan } => {
+            let tx = worker.tx.clone();
+            let guard = worker.guard.clone();
+            tokio::spawn(async move {
+                let results = crate::ops::plan::run(&guard, &who, &plan).await;
+                let _ = tx.send(Action::Mutated { id, results });
+            });
+        }
+        // The loop, which owns the terminal, runs the editor.
+        Effect::ExternalEdit { text } => worker.edit = Some(text),
     }
 }
 
@@ -218,7 +317,7 @@ fn save(path: &str, contents: &str) -> Result<String, String> {
     Ok(path.display().to_string())
 }
 
-fn spawn_terminal_events(tx: mpsc::UnboundedSender<Action>) {
+fn spawn_terminal_events(tx: mpsc::UnboundedSender<Action>) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let mut events = EventStream::new();
         while let Some(event) = events.next().await {
@@ -237,7 +336,7 @@ fn spawn_terminal_events(tx: mpsc::UnboundedSender<Action>) {
         }
         // The terminal went away (stdin closed): nothing more can be read or shown.
         let _ = tx.send(Action::Quit);
-    });
+    })
 }
 
 fn spawn_ticks(tx: mpsc::UnboundedSender<Action>, clock: Arc<dyn Clock>) {

@@ -4,16 +4,23 @@
 moto returns every ECS list in one page and accepts describes of any size, so a client
 that stops at the first page or sends oversize batches would pass against it. This proxy:
 
-- pages ListClusters, ListServices, ListTasks and ListContainerInstances itself (at most
-  min(maxResults, 100) items per page, 10 by default for ListServices as in ECS, with an
-  opaque nextToken);
+- pages ListClusters, ListServices, ListTasks, ListContainerInstances,
+  ListTaskDefinitionFamilies and ListTaskDefinitions itself (at most min(maxResults, 100)
+  items per page, 10 by default for ListServices as in ECS, with an opaque nextToken), and
+  sorts ListTaskDefinitions by revision when asked to (`sort`), which moto ignores;
 - refuses DescribeClusters/Tasks/ContainerInstances of more than 100 items and
   DescribeServices of more than 10, with HTTP 400 InvalidParameterException;
 - counts requests per target, region, cluster and log group (GET /_proxy/stats,
   optionally filtered with ?target=&region=&cluster=&group=; POST /_proxy/reset-stats);
+- records the body of every API request it receives (GET /_proxy/requests, optionally
+  filtered with ?target=&region=&match=, where `match` is a substring of the body): a list
+  of {"target", "region", "body"}, the body parsed when it is JSON; the newest 20,000 are
+  kept;
 - injects faults (POST /_proxy/inject with {"target", "status", "type", "message",
-  "count", "delay_ms", "match"}): the next `count` requests for `target` whose body
-  contains `match` wait `delay_ms`, then fail with `status`/`type` if a status is given.
+  "count", "delay_ms", "match", "forward"}): the next `count` requests for `target` whose
+  body contains `match` wait `delay_ms`, then fail with `status`/`type` if a status is
+  given; with `"forward": true` the request first reaches moto and only its answer is
+  replaced by the failure (a lost answer: the change happened, the client hears an error).
 
 Everything else passes through untouched. Standard library only.
 
@@ -30,7 +37,7 @@ import threading
 import time
 import urllib.parse
 import uuid
-from collections import Counter
+from collections import Counter, deque
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 ECS_PREFIX = "AmazonEC2ContainerServiceV20141113."
@@ -40,7 +47,11 @@ LISTS = {
     "ListServices": ("serviceArns", 10),
     "ListTasks": ("taskArns", 100),
     "ListContainerInstances": ("containerInstanceArns", 100),
+    "ListTaskDefinitionFamilies": ("families", 100),
+    "ListTaskDefinitions": ("taskDefinitionArns", 100),
 }
+# How many request bodies /_proxy/requests keeps.
+RECORDED = 20000
 # Describe target -> (item key in the request, most items per call).
 DESCRIBES = {
     "DescribeClusters": ("clusters", 100),
@@ -63,10 +74,15 @@ class State:
         self.lock = threading.Lock()
         self.stats = Counter()  # (target, region, cluster, log group) -> requests
         self.faults = []
+        self.requests = deque(maxlen=RECORDED)  # (target, region, body text)
 
     def count(self, target, region, cluster, group=""):
         with self.lock:
             self.stats[(target, region, cluster, group)] += 1
+
+    def record(self, target, region, text):
+        with self.lock:
+            self.requests.append((target, region, text))
 
     def take_fault(self, target, body):
         with self.lock:
@@ -81,6 +97,13 @@ class State:
 
 def short_target(target):
     return target.rsplit(".", 1)[-1] if target else ""
+
+
+def task_definition_order(arn):
+    """ECS's order of task definition ARNs: by family name, then by revision number."""
+    name = str(arn).rsplit("/", 1)[-1]
+    family, _, revision = name.rpartition(":")
+    return (family, int(revision) if revision.isdigit() else 0)
 
 
 def encode_token(offset):
@@ -161,6 +184,22 @@ class Handler(BaseHTTPRequestHandler):
                             ("group", group))):
                         totals[target] += n
             return self.reply_json(200, dict(totals))
+        if url.path == "/_proxy/requests":
+            query = dict(urllib.parse.parse_qsl(url.query))
+            with self.state.lock:
+                recorded = list(self.state.requests)
+            found = []
+            for target, region, text in recorded:
+                if query.get("target", target) != target or query.get("region", region) != region:
+                    continue
+                if query.get("match", "") not in text:
+                    continue
+                try:
+                    body = json.loads(text) if text else None
+                except ValueError:
+                    body = text
+                found.append({"target": target, "region": region, "body": body})
+            return self.reply_json(200, found)
         self.pass_through(self.read_body())
 
     def do_POST(self):
@@ -203,12 +242,16 @@ class Handler(BaseHTTPRequestHandler):
         group = str(request.get("logGroupName") or request.get("logGroupIdentifier") or "")
         if not group and request.get("logGroupIdentifiers"):  # StartLiveTail: ARNs
             group = str(request["logGroupIdentifiers"][0]).split(":log-group:", 1)[-1]
-        self.state.count(target, auth.group(1) if auth else "", cluster, group)
+        region = auth.group(1) if auth else ""
+        self.state.count(target, region, cluster, group)
+        self.state.record(target, region, text)
 
         fault = self.state.take_fault(target, text)
         if fault:
             time.sleep(fault.get("delay_ms", 0) / 1000)
             if fault.get("status"):
+                if fault.get("forward"):
+                    self.forward(body)
                 return self.aws_error(fault["status"], fault.get("type", "InternalFailure"),
                                       fault.get("message", "injected by aws_proxy"))
 
@@ -220,10 +263,10 @@ class Handler(BaseHTTPRequestHandler):
                 return self.aws_error(400, "InvalidParameterException",
                                       f"{key} can have at most {most} items (got {asked}).")
         if is_ecs and target in LISTS:
-            return self.list_page(request, *LISTS[target])
+            return self.list_page(target, request, *LISTS[target])
         self.pass_through(body)
 
-    def list_page(self, request, key, default_size):
+    def list_page(self, target, request, key, default_size):
         token = request.pop("nextToken", None)
         size = request.pop("maxResults", None)
         if size is not None and not (isinstance(size, int) and 1 <= size <= 100):
@@ -239,6 +282,8 @@ class Handler(BaseHTTPRequestHandler):
                               [(k, v) for k, v in headers if k.lower() not in HOP_BY_HOP])
         answer = json.loads(data)
         items = answer.get(key) or []
+        if target == "ListTaskDefinitions" and request.get("sort") in ("ASC", "DESC"):
+            items = sorted(items, key=task_definition_order, reverse=request["sort"] == "DESC")
         end = offset + (size or default_size)
         answer[key] = items[offset:end]
         answer.pop("nextToken", None)

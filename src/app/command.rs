@@ -7,6 +7,8 @@ pub enum LineCommand {
     Services(Option<String>),
     Tasks(Option<String>),
     Instances(Option<String>),
+    /// Task definition families, or one family's revisions.
+    TaskDefs(Option<String>),
     Errors,
     Help,
     /// Restart the open logs pane from this far back (`10m`, `1h`, a time).
@@ -20,6 +22,7 @@ const WORDS: &[(&str, &[&str])] = &[
     ("services", &["service", "svc"]),
     ("tasks", &["task"]),
     ("instances", &["instance", "ci", "containerinstances"]),
+    ("taskdefs", &["taskdef", "td", "taskdefinitions"]),
     ("errors", &["err"]),
     ("since", &[]),
     ("help", &[]),
@@ -60,6 +63,7 @@ pub fn parse(line: &str) -> Result<LineCommand, String> {
         "services" => Ok(LineCommand::Services(arg)),
         "tasks" => Ok(LineCommand::Tasks(arg)),
         "instances" => Ok(LineCommand::Instances(arg)),
+        "taskdefs" => Ok(LineCommand::TaskDefs(arg)),
         "errors" => no_arg(LineCommand::Errors),
         "since" => arg
             .map(LineCommand::Since)

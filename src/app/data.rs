@@ -9,6 +9,7 @@ use chrono::{DateTime, Utc};
 use crate::aws::BackendError;
 use crate::aws::ErrorKind;
 use crate::aws::model::{Cluster, ContainerInstance, Service, Task, TaskDefinition, TaskScope};
+use crate::ops::model::{Family, Scaling, TaskDefDoc};
 
 /// One query a pane needs; also the unit of coalescing (one fetch in flight per key).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -28,12 +29,31 @@ pub enum DataKey {
     TaskDefinition {
         arn: String,
     },
+    /// One service described on its own (a rollout being followed).
+    Service {
+        cluster: String,
+        service: String,
+    },
+    /// A service's Application Auto Scaling.
+    Scaling {
+        cluster: String,
+        service: String,
+    },
+    /// Task definition families and their revisions.
+    Families,
+    /// One revision as RegisterTaskDefinition JSON.
+    TaskDefDoc {
+        arn: String,
+    },
 }
 
 impl DataKey {
     /// Task definitions never change once registered: fetch once, never refresh.
     pub fn is_immutable(&self) -> bool {
-        matches!(self, DataKey::TaskDefinition { .. })
+        matches!(
+            self,
+            DataKey::TaskDefinition { .. } | DataKey::TaskDefDoc { .. }
+        )
     }
 }
 
@@ -44,6 +64,10 @@ pub enum Payload {
     Tasks(Arc<Vec<Task>>),
     Instances(Arc<Vec<ContainerInstance>>),
     TaskDefinition(Arc<TaskDefinition>),
+    Service(Arc<Service>),
+    Scaling(Arc<Scaling>),
+    Families(Arc<Vec<Family>>),
+    TaskDefDoc(Arc<TaskDefDoc>),
 }
 
 impl Payload {
@@ -55,6 +79,10 @@ impl Payload {
             Payload::Tasks(a) => Arc::as_ptr(a) as *const () as usize,
             Payload::Instances(a) => Arc::as_ptr(a) as *const () as usize,
             Payload::TaskDefinition(a) => Arc::as_ptr(a) as *const () as usize,
+            Payload::Service(a) => Arc::as_ptr(a) as *const () as usize,
+            Payload::Scaling(a) => Arc::as_ptr(a) as *const () as usize,
+            Payload::Families(a) => Arc::as_ptr(a) as *const () as usize,
+            Payload::TaskDefDoc(a) => Arc::as_ptr(a) as *const () as usize,
         }
     }
 }
@@ -194,6 +222,66 @@ impl Store {
         match self.get(&key)?.data.as_ref()? {
             Payload::TaskDefinition(t) => Some(t),
             _ => None,
+        }
+    }
+
+    pub fn service(&self, cluster: &str, service: &str) -> Option<&Arc<Service>> {
+        let key = DataKey::Service {
+            cluster: cluster.to_string(),
+            service: service.to_string(),
+        };
+        match self.get(&key)?.data.as_ref()? {
+            Payload::Service(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    pub fn scaling(&self, cluster: &str, service: &str) -> Option<&Arc<Scaling>> {
+        let key = DataKey::Scaling {
+            cluster: cluster.to_string(),
+            service: service.to_string(),
+        };
+        match self.get(&key)?.data.as_ref()? {
+            Payload::Scaling(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    pub fn families(&self) -> Option<&Arc<Vec<Family>>> {
+        match self.get(&DataKey::Families)?.data.as_ref()? {
+            Payload::Families(f) => Some(f),
+            _ => None,
+        }
+    }
+
+    pub fn task_def_doc(&self, arn: &str) -> Option<&Arc<TaskDefDoc>> {
+        let key = DataKey::TaskDefDoc {
+            arn: arn.to_string(),
+        };
+        match self.get(&key)?.data.as_ref()? {
+            Payload::TaskDefDoc(d) => Some(d),
+            _ => None,
+        }
+    }
+
+    /// Puts a service as a write call's answer described it into the cluster's list, so
+    /// the row shows what AWS says at once, before the next refresh.
+    pub fn put_service(&mut self, cluster: &str, service: Service) {
+        let key = DataKey::Services {
+            cluster: cluster.to_string(),
+        };
+        if let Some(Payload::Services(list)) =
+            self.slots.get_mut(&key).and_then(|s| s.data.as_mut())
+        {
+            let mut next: Vec<Service> = list.as_ref().clone();
+            match next
+                .iter_mut()
+                .find(|s| s.arn == service.arn || s.name == service.name)
+            {
+                Some(slot) => *slot = service,
+                None => next.push(service),
+            }
+            *list = Arc::new(next);
         }
     }
 }

@@ -36,6 +36,42 @@ pub enum Command {
     Pretty,
     Copy,
     Save,
+    /// Logs: pick a stream of a group whose stream names the pane cannot tell.
+    PickStream,
+    /// Change a service's desired count.
+    Scale,
+    /// Open a service's Application Auto Scaling.
+    AutoScaling,
+    /// Undo the last scale of the selected service.
+    Undo,
+    /// A new image for one container: register and roll out.
+    Image,
+    /// Roll out a chosen revision (or force a new deployment).
+    Rollout,
+    /// Stop the selected task, with a reason.
+    StopTask,
+    /// Drain the selected container instance, or make it active again.
+    Drain,
+    /// Edit the selected revision's JSON in the dashboard.
+    Edit,
+    /// Edit the selected revision's JSON in $EDITOR.
+    ExternalEdit,
+    /// Mark a revision to diff against.
+    Mark,
+    /// Diff the selected revision against the marked (or the previous) one.
+    Diff,
+    /// Roll back to the revision that ran before this rollout.
+    Rollback,
+    /// Auto scaling: edit the scalable target (min, max, suspended).
+    EditTarget,
+    /// Auto scaling: suspend or resume dynamic scale-in.
+    SuspendScaleIn,
+    /// Auto scaling: a new target tracking policy.
+    NewPolicy,
+    /// Auto scaling: a new scheduled action.
+    NewSchedule,
+    /// Auto scaling: delete the selected policy or scheduled action.
+    Delete,
     Quit,
 }
 
@@ -50,7 +86,15 @@ pub enum Scope {
     Clusters,
     Services,
     Tasks,
+    Instances,
     Logs,
+    /// Task definition families and revisions (`:taskdefs`).
+    Families,
+    Revisions,
+    /// A rollout being followed.
+    Rollout,
+    /// A service's auto scaling.
+    Scaling,
 }
 
 impl Scope {
@@ -62,7 +106,12 @@ impl Scope {
             Scope::Clusters => "clusters",
             Scope::Services => "services",
             Scope::Tasks => "tasks",
+            Scope::Instances => "container instances",
             Scope::Logs => "logs",
+            Scope::Families => "task definitions",
+            Scope::Revisions => "revisions",
+            Scope::Rollout => "rollout",
+            Scope::Scaling => "auto scaling",
         }
     }
 }
@@ -105,9 +154,6 @@ pub struct Binding {
     pub scope: Scope,
     pub help: &'static str,
 }
-
-/// Keys kept free for operations: s (scale), a (auto scaling), e (edit), u (undo).
-pub const RESERVED: &[char] = &['s', 'a', 'e', 'u'];
 
 pub const BINDINGS: &[Binding] = &[
     Binding {
@@ -279,6 +325,12 @@ pub const BINDINGS: &[Binding] = &[
         help: "save the buffer to a file",
     },
     Binding {
+        keys: &[ch('p', "p")],
+        command: Command::PickStream,
+        scope: Scope::Logs,
+        help: "pick a log stream (FireLens, awslogs without a prefix)",
+    },
+    Binding {
         keys: &[ch(':', ":")],
         command: Command::CommandLine,
         scope: Scope::Global,
@@ -301,6 +353,108 @@ pub const BINDINGS: &[Binding] = &[
         command: Command::Help,
         scope: Scope::Global,
         help: "keys of this pane",
+    },
+    Binding {
+        keys: &[ch('s', "s")],
+        command: Command::Scale,
+        scope: Scope::Services,
+        help: "scale: change the desired count",
+    },
+    Binding {
+        keys: &[ch('u', "u")],
+        command: Command::Undo,
+        scope: Scope::Services,
+        help: "undo this service's last scale",
+    },
+    Binding {
+        keys: &[ch('a', "a")],
+        command: Command::AutoScaling,
+        scope: Scope::Services,
+        help: "auto scaling: target, policies, schedules",
+    },
+    Binding {
+        keys: &[ch('i', "i")],
+        command: Command::Image,
+        scope: Scope::Services,
+        help: "deploy a new image for one container",
+    },
+    Binding {
+        keys: &[ch('R', "R")],
+        command: Command::Rollout,
+        scope: Scope::Services,
+        help: "roll out a revision, or force a new deployment",
+    },
+    Binding {
+        keys: &[ctrl('k', "Ctrl-k")],
+        command: Command::StopTask,
+        scope: Scope::Tasks,
+        help: "stop the task (asks for a reason)",
+    },
+    Binding {
+        keys: &[ch('D', "D")],
+        command: Command::Drain,
+        scope: Scope::Instances,
+        help: "drain the instance, or make it active again",
+    },
+    Binding {
+        keys: &[ch('e', "e")],
+        command: Command::Edit,
+        scope: Scope::Revisions,
+        help: "edit as a new revision",
+    },
+    Binding {
+        keys: &[ctrl('e', "Ctrl-e")],
+        command: Command::ExternalEdit,
+        scope: Scope::Revisions,
+        help: "edit in $EDITOR as a new revision",
+    },
+    Binding {
+        keys: &[ch('m', "m")],
+        command: Command::Mark,
+        scope: Scope::Revisions,
+        help: "mark the revision to diff against",
+    },
+    Binding {
+        keys: &[ch('=', "=")],
+        command: Command::Diff,
+        scope: Scope::Revisions,
+        help: "diff against the marked (or previous) revision",
+    },
+    Binding {
+        keys: &[ch('b', "b")],
+        command: Command::Rollback,
+        scope: Scope::Rollout,
+        help: "roll back to the revision that ran before",
+    },
+    Binding {
+        keys: &[ch('e', "e")],
+        command: Command::EditTarget,
+        scope: Scope::Scaling,
+        help: "edit min, max and suspended states",
+    },
+    Binding {
+        keys: &[ch('i', "i")],
+        command: Command::SuspendScaleIn,
+        scope: Scope::Scaling,
+        help: "suspend or resume dynamic scale-in",
+    },
+    Binding {
+        keys: &[ch('p', "p")],
+        command: Command::NewPolicy,
+        scope: Scope::Scaling,
+        help: "new target tracking policy",
+    },
+    Binding {
+        keys: &[ch('c', "c")],
+        command: Command::NewSchedule,
+        scope: Scope::Scaling,
+        help: "new scheduled action",
+    },
+    Binding {
+        keys: &[ch('x', "x")],
+        command: Command::Delete,
+        scope: Scope::Scaling,
+        help: "delete the selected policy or scheduled action",
     },
     Binding {
         keys: &[ch('q', "q"), ctrl('c', "Ctrl-c")],
@@ -381,26 +535,17 @@ mod tests {
     }
 
     #[test]
-    fn reserved_keys_stay_free() {
-        for b in BINDINGS {
-            for k in b.keys {
-                if let KeyCode::Char(c) = k.code {
-                    assert!(
-                        !RESERVED.contains(&c) || k.ctrl,
-                        "{c} is reserved for operations"
-                    );
-                }
-            }
-        }
-    }
-
-    #[test]
     fn no_key_is_bound_twice_in_one_pane() {
         let panes: &[&[Scope]] = &[
             &[Scope::Global, Scope::Scroll, Scope::Table, Scope::Clusters],
             &[Scope::Global, Scope::Scroll, Scope::Table, Scope::Services],
             &[Scope::Global, Scope::Scroll, Scope::Table, Scope::Tasks],
+            &[Scope::Global, Scope::Scroll, Scope::Table, Scope::Instances],
             &[Scope::Global, Scope::Scroll, Scope::Logs],
+            &[Scope::Global, Scope::Scroll, Scope::Table, Scope::Families],
+            &[Scope::Global, Scope::Scroll, Scope::Table, Scope::Revisions],
+            &[Scope::Global, Scope::Scroll, Scope::Rollout],
+            &[Scope::Global, Scope::Scroll, Scope::Table, Scope::Scaling],
         ];
         for scopes in panes {
             let mut seen = Vec::new();

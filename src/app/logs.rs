@@ -12,6 +12,8 @@ use crate::logs::ring::{Line, Ring};
 use crate::logs::source::{LogScope, LogSource, SourceKind};
 use crate::logs::tail::{TailMsg, TailRequest, Transport};
 
+pub use super::streams::{Listing, Origin, PickGroup, Row, StreamPicker, Wanted};
+
 /// A client-side regex, kept with the text the user typed.
 #[derive(Debug, Clone)]
 pub struct Pattern {
@@ -74,6 +76,22 @@ pub struct LogView {
     pub grep: Option<Pattern>,
     pub loading_older: bool,
     pub more_older: bool,
+    /// The stream picker, while open (`p`).
+    pub picker: Option<StreamPicker>,
+    /// What the pane tailed before a stream was picked.
+    pub origin: Option<Origin>,
+    /// The stream listing asked of AWS and not answered yet.
+    pub listing: Option<Wanted>,
+}
+
+/// Containers whose logs the pane cannot read by itself, as the pane tells them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ElsewhereNote {
+    /// `abcd1234/router`, or `router (3 tasks)` when several tasks say the same.
+    pub who: String,
+    pub reason: String,
+    /// The group to pick a stream from (`p`), when one is known.
+    pub group: Option<String>,
 }
 
 impl LogView {
@@ -102,6 +120,9 @@ impl LogView {
             grep: None,
             loading_older: false,
             more_older: true,
+            picker: None,
+            origin: None,
+            listing: None,
         }
     }
 
@@ -113,6 +134,10 @@ impl LogView {
             LogScope::Container {
                 task, container, ..
             } => format!("task {} / {container}", short_id(task)),
+            LogScope::Streams { group, streams, .. } => match streams.as_slice() {
+                [one] => format!("stream {one} of {group}"),
+                many => format!("{} streams of {group}", many.len()),
+            },
         };
         match &self.request.container {
             Some(c) => format!("{what} ({c})"),
@@ -168,7 +193,12 @@ impl LogView {
             if let SourceKind::CloudWatch { stream, .. } = &s.kind
                 && !self.stream_source.contains_key(stream)
             {
-                let label = format!("{}/{}", short_id(&s.task_id), s.container);
+                // A stream named outright may belong to no known task: its name says most.
+                let label = if s.task_id.is_empty() && s.container.is_empty() {
+                    stream.clone()
+                } else {
+                    format!("{}/{}", short_id(&s.task_id), s.container)
+                };
                 let idx = match self.labels.iter().position(|l| *l == label) {
                     Some(i) => i,
                     None => {
@@ -358,23 +388,42 @@ impl LogView {
         out
     }
 
-    /// Containers of the scope whose logs are not in CloudWatch, with the reason.
-    pub fn elsewhere(&self) -> Vec<String> {
-        self.sources
-            .iter()
-            .filter_map(|s| match &s.kind {
-                SourceKind::Elsewhere { reason, .. } => Some(format!(
-                    "{}/{}: {reason}",
-                    short_id(&s.task_id),
-                    s.container
+    /// Containers of the scope whose logs the pane does not read, with the reason and the
+    /// group to pick a stream from; tasks whose container says the same are one note.
+    pub fn elsewhere(&self) -> Vec<ElsewhereNote> {
+        let mut notes: Vec<(ElsewhereNote, &str, usize)> = Vec::new();
+        for s in &self.sources {
+            let SourceKind::Elsewhere { reason, group, .. } = &s.kind else {
+                continue;
+            };
+            let group = group.as_ref().map(|(_, g)| g.clone());
+            let same = notes.iter_mut().find(|(n, container, _)| {
+                *container == s.container && n.reason == *reason && n.group == group
+            });
+            match same {
+                Some((note, container, tasks)) => {
+                    *tasks += 1;
+                    note.who = format!("{container} ({tasks} tasks)");
+                }
+                None => notes.push((
+                    ElsewhereNote {
+                        who: format!("{}/{}", short_id(&s.task_id), s.container),
+                        reason: reason.clone(),
+                        group,
+                    },
+                    s.container.as_str(),
+                    1,
                 )),
-                SourceKind::CloudWatch { .. } => None,
-            })
-            .collect()
+            }
+        }
+        notes.into_iter().map(|(n, _, _)| n).collect()
     }
 
     /// The containers of the scope, for cycling the container filter.
     pub fn containers(&self) -> Vec<String> {
+        if matches!(self.request.scope, LogScope::Streams { .. }) {
+            return Vec::new();
+        }
         let mut names: Vec<String> = self.sources.iter().map(|s| s.container.clone()).collect();
         names.sort();
         names.dedup();

@@ -419,3 +419,352 @@ fn since_restarts_the_tail_from_there_and_bad_values_change_nothing() {
         "nothing restarted"
     );
 }
+
+// The stream picker (`p`): containers whose streams the pane cannot name.
+
+const FIRELENS_GROUP: &str = "/fl/web";
+const TASK_A: &str = "aaaaaaaa11112222333344445555aaaa";
+const TASK_B: &str = "bbbbbbbb11112222333344445555bbbb";
+
+fn elsewhere(task: &str, container: &str, group: Option<&str>) -> LogSource {
+    LogSource {
+        task_id: task.into(),
+        container: container.into(),
+        kind: SourceKind::Elsewhere {
+            driver: Some("awsfirelens".into()),
+            reason: "FireLens sends these logs through Fluent Bit, which names the streams itself"
+                .into(),
+            group: group.map(|g| ("eu-west-1".to_string(), g.to_string())),
+        },
+    }
+}
+
+/// The logs pane of `web`, whose tasks run a FireLens `router` next to `web`.
+fn logs_with_firelens() -> (App, u64) {
+    let (mut app, id) = logs_open();
+    let cw = LogSource {
+        task_id: TASK_A.into(),
+        container: "web".into(),
+        kind: SourceKind::CloudWatch {
+            region: "eu-west-1".into(),
+            group: "/ecs/web".into(),
+            stream: STREAM_A.into(),
+        },
+    };
+    app.update(Action::Tail {
+        id,
+        msg: TailMsg::Sources(vec![
+            cw,
+            elsewhere(TASK_A, "router", Some(FIRELENS_GROUP)),
+            elsewhere(TASK_B, "router", Some(FIRELENS_GROUP)),
+        ]),
+    });
+    (app, id)
+}
+
+fn stream_info(name: &str, age_s: i64) -> crate::logs::StreamInfo {
+    crate::logs::StreamInfo {
+        name: name.into(),
+        last_event_ms: Some(T0 - age_s * 1000),
+        creation_ms: Some(T0 - 86_400_000),
+    }
+}
+
+fn newest() -> Vec<crate::logs::StreamInfo> {
+    vec![
+        stream_info("router-firelens-aaaa", 2),
+        stream_info("router-firelens-bbbb", 40),
+        stream_info("router-firelens-cccc", 7200),
+    ]
+}
+
+fn picker(app: &App) -> &logs::StreamPicker {
+    app.log
+        .as_ref()
+        .and_then(|l| l.picker.as_ref())
+        .expect("the picker is open")
+}
+
+fn selected_name(app: &App) -> Option<String> {
+    match picker(app).selected_row() {
+        Some(logs::Row::Stream(s)) => Some(s.name.clone()),
+        Some(logs::Row::Back) => Some("<back>".into()),
+        None => None,
+    }
+}
+
+/// `p`, checking it asks for the group's streams (newest first: no prefix).
+fn open_picker(app: &mut App, id: u64) {
+    let effects = app.update(key(KeyCode::Char('p')));
+    match effects.as_slice() {
+        [
+            Effect::ListStreams {
+                id: asked,
+                region,
+                group,
+                prefix: None,
+            },
+        ] => {
+            assert_eq!((*asked, region.as_str()), (id, "eu-west-1"));
+            assert_eq!(group, FIRELENS_GROUP);
+        }
+        other => panic!("expected one ListStreams, got {other:?}"),
+    }
+    assert_eq!(picker(app).listing, logs::Listing::Loading);
+}
+
+#[test]
+fn the_pane_says_plainly_which_containers_it_cannot_read_and_how_to_pick() {
+    let (mut app, id) = logs_with_firelens();
+    let notes = app.log.as_ref().unwrap().elsewhere();
+    assert_eq!(
+        notes.len(),
+        1,
+        "two tasks saying the same are one note: {notes:?}"
+    );
+    assert_eq!(notes[0].who, "router (2 tasks)");
+    assert_eq!(notes[0].group.as_deref(), Some(FIRELENS_GROUP));
+    assert!(notes[0].reason.contains("FireLens"));
+
+    app.update(Action::Tail {
+        id,
+        msg: TailMsg::Sources(vec![elsewhere(TASK_A, "sidecar", None)]),
+    });
+    let notes = app.log.as_ref().unwrap().elsewhere();
+    assert_eq!(notes[0].who, "aaaaaaaa/sidecar");
+    assert_eq!(notes[0].group, None);
+    // No group known: nothing to pick, and the key says why.
+    assert!(app.update(key(KeyCode::Char('p'))).is_empty());
+    assert!(app.log.as_ref().unwrap().picker.is_none());
+    let status = app.status.as_ref().unwrap();
+    assert!(
+        status.error && status.text.contains("sidecar"),
+        "{}",
+        status.text
+    );
+}
+
+#[test]
+fn with_every_stream_known_there_is_nothing_to_pick() {
+    let (mut app, _) = logs_open();
+    assert!(app.update(key(KeyCode::Char('p'))).is_empty());
+    assert!(app.log.as_ref().unwrap().picker.is_none());
+    let text = &app.status.as_ref().unwrap().text;
+    assert!(text.contains("reads already"), "{text}");
+}
+
+#[test]
+fn the_picker_lists_newest_first_moves_and_enter_tails_the_choice() {
+    let (mut app, id) = logs_with_firelens();
+    let start_ms = app.log.as_ref().unwrap().request.start_ms;
+    open_picker(&mut app, id);
+    // While open it takes every key: `p` asks nothing more.
+    assert!(app.update(key(KeyCode::Char('p'))).is_empty());
+    app.update(Action::Streams {
+        id,
+        result: Ok(newest()),
+    });
+    assert_eq!(selected_name(&app).as_deref(), Some("router-firelens-aaaa"));
+    app.update(key(KeyCode::Char('j')));
+    assert_eq!(selected_name(&app).as_deref(), Some("router-firelens-bbbb"));
+    app.update(key(KeyCode::Up));
+    assert_eq!(selected_name(&app).as_deref(), Some("router-firelens-aaaa"));
+    for _ in 0..5 {
+        app.update(key(KeyCode::Down));
+    }
+    assert_eq!(
+        selected_name(&app).as_deref(),
+        Some("router-firelens-cccc"),
+        "stops at the last"
+    );
+
+    let effects = app.update(key(KeyCode::Enter));
+    let picked_id = match effects.as_slice() {
+        [
+            Effect::StopTail { id: old },
+            Effect::StartTail { id: new, request },
+        ] => {
+            assert_eq!(*old, id);
+            assert_eq!(
+                request.scope,
+                LogScope::Streams {
+                    region: "eu-west-1".into(),
+                    group: FIRELENS_GROUP.into(),
+                    streams: vec!["router-firelens-cccc".into()],
+                }
+            );
+            assert_eq!(request.start_ms, start_ms, "the same window");
+            assert!(request.follow);
+            *new
+        }
+        other => panic!("{other:?}"),
+    };
+    let log = app.log.as_ref().unwrap();
+    assert_eq!(log.tail_id, picked_id);
+    assert!(log.picker.is_none());
+    assert_eq!(
+        log.title(),
+        format!("stream router-firelens-cccc of {FIRELENS_GROUP}")
+    );
+    assert_eq!(log.origin.as_ref().unwrap().title, "service web");
+    assert!(
+        matches!(app.view().pane, Pane::Logs { .. }),
+        "the same pane"
+    );
+
+    // From the picked stream: the same group again, the stream tailed now selected, and
+    // a way back first.
+    open_picker(&mut app, picked_id);
+    app.update(Action::Streams {
+        id: picked_id,
+        result: Ok(newest()),
+    });
+    assert_eq!(selected_name(&app).as_deref(), Some("router-firelens-cccc"));
+    assert_eq!(picker(&app).rows().len(), 4);
+    app.update(key(KeyCode::Char('g')));
+    assert_eq!(selected_name(&app).as_deref(), Some("<back>"));
+    let effects = app.update(key(KeyCode::Enter));
+    let Some(Effect::StartTail { request, .. }) = effects.last() else {
+        panic!("{effects:?}");
+    };
+    assert_eq!(
+        request.scope,
+        LogScope::Service {
+            cluster: "prod".into(),
+            service: "web".into()
+        }
+    );
+    assert!(app.log.as_ref().unwrap().origin.is_none());
+}
+
+#[test]
+fn typing_filters_and_a_name_no_listed_stream_has_is_asked_of_aws_as_a_prefix() {
+    let (mut app, id) = logs_with_firelens();
+    open_picker(&mut app, id);
+    app.update(Action::Streams {
+        id,
+        result: Ok(newest()),
+    });
+    app.update(key(KeyCode::Char('/')));
+    type_text(&mut app, "BBB");
+    let rows = picker(&app).rows().len();
+    assert_eq!(rows, 1, "case-insensitive substring");
+    assert_eq!(selected_name(&app).as_deref(), Some("router-firelens-bbbb"));
+    // j is text while typing, not a move.
+    type_text(&mut app, "j");
+    assert!(picker(&app).rows().is_empty());
+    app.update(key(KeyCode::Backspace));
+
+    app.update(key(KeyCode::Esc));
+    let p = picker(&app);
+    assert!(!p.filtering && p.filter.is_empty() && p.rows().len() == 3);
+
+    app.update(key(KeyCode::Char('/')));
+    type_text(&mut app, "router-firelens-old");
+    let effects = app.update(key(KeyCode::Enter));
+    match effects.as_slice() {
+        [Effect::ListStreams { prefix, group, .. }] => {
+            assert_eq!(prefix.as_deref(), Some("router-firelens-old"));
+            assert_eq!(group, FIRELENS_GROUP);
+        }
+        other => panic!("{other:?}"),
+    }
+    app.update(Action::Streams {
+        id,
+        result: Ok(vec![stream_info("router-firelens-old1", 90_000)]),
+    });
+    assert_eq!(selected_name(&app).as_deref(), Some("router-firelens-old1"));
+    let effects = app.update(key(KeyCode::Enter));
+    let Some(Effect::StartTail { request, .. }) = effects.last() else {
+        panic!("{effects:?}");
+    };
+    assert!(matches!(
+        &request.scope,
+        LogScope::Streams { streams, .. } if streams == &["router-firelens-old1"]
+    ));
+}
+
+#[test]
+fn errors_show_aws_message_stale_answers_are_ignored_and_esc_closes() {
+    let (mut app, id) = logs_with_firelens();
+    open_picker(&mut app, id);
+    // An answer for another pane's picker changes nothing.
+    app.update(Action::Streams {
+        id: id + 9,
+        result: Ok(newest()),
+    });
+    assert_eq!(picker(&app).listing, logs::Listing::Loading);
+    app.update(Action::Streams {
+        id,
+        result: Err(BackendError::new(
+            crate::aws::ErrorKind::AccessDenied,
+            "DescribeLogStreams",
+            "User is not authorized to perform: logs:DescribeLogStreams",
+        )),
+    });
+    match &picker(&app).listing {
+        logs::Listing::Failed(e) => assert!(e.contains("not authorized"), "{e}"),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(
+        app.errors.front().unwrap().error.operation,
+        "DescribeLogStreams"
+    );
+
+    // r asks again; closing and opening while that question is out asks nothing more.
+    assert_eq!(app.update(key(KeyCode::Char('r'))).len(), 1);
+    assert!(app.update(key(KeyCode::Esc)).is_empty());
+    assert!(app.log.as_ref().unwrap().picker.is_none());
+    assert_eq!(app.log.as_ref().unwrap().tail_id, id, "the tail goes on");
+    assert!(app.update(key(KeyCode::Char('p'))).is_empty());
+    app.update(Action::Streams {
+        id,
+        result: Ok(Vec::new()),
+    });
+    assert_eq!(picker(&app).listing, logs::Listing::Loaded(Vec::new()));
+    assert!(
+        app.update(key(KeyCode::Enter)).is_empty(),
+        "nothing to tail"
+    );
+    app.update(key(KeyCode::Char('q')));
+    assert!(app.log.as_ref().unwrap().picker.is_none(), "q closes too");
+    assert!(!app.quit);
+}
+
+#[test]
+fn tab_moves_to_the_next_group_and_an_answer_for_the_last_one_is_not_shown() {
+    let (mut app, id) = logs_open();
+    app.update(Action::Tail {
+        id,
+        msg: TailMsg::Sources(vec![
+            elsewhere(TASK_A, "router", Some(FIRELENS_GROUP)),
+            elsewhere(TASK_A, "metrics", Some("/fl/metrics")),
+        ]),
+    });
+    open_picker(&mut app, id);
+    assert!(
+        app.update(key(KeyCode::Tab)).is_empty(),
+        "one question at a time"
+    );
+    assert_eq!(picker(&app).group().unwrap().group, "/fl/metrics");
+    // The answer about /fl/web is not shown as /fl/metrics: /fl/metrics is asked now.
+    let effects = app.update(Action::Streams {
+        id,
+        result: Ok(newest()),
+    });
+    match effects.as_slice() {
+        [Effect::ListStreams { group, .. }] => assert_eq!(group, "/fl/metrics"),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(picker(&app).listing, logs::Listing::Loading);
+    app.update(Action::Streams {
+        id,
+        result: Ok(vec![stream_info("metrics-firelens-1", 5)]),
+    });
+    assert_eq!(selected_name(&app).as_deref(), Some("metrics-firelens-1"));
+    let quit = app.update(Action::Key(KeyEvent::new(
+        KeyCode::Char('c'),
+        KeyModifiers::CONTROL,
+    )));
+    assert!(quit.is_empty() && app.quit, "Ctrl-c still quits");
+}

@@ -5,11 +5,15 @@
 pub mod command;
 pub mod data;
 pub mod describe;
+pub mod dialog;
 pub mod format;
 pub mod keymap;
 pub mod logs;
+pub mod ops;
 pub mod pane;
 pub mod rows;
+pub mod scaling;
+mod streams;
 
 use std::cell::RefCell;
 use std::collections::VecDeque;
@@ -23,12 +27,16 @@ use crate::aws::model::{TaskScope, arn_account};
 use crate::aws::{BackendError, Identity};
 use crate::logs::source::LogScope;
 use crate::logs::tail::{TailMsg, TailRequest};
+use crate::ops::guard::OpError;
+use crate::ops::{Mutation, Outcome};
 use command::LineCommand;
 use data::{DataKey, Payload, Store};
 use keymap::Command;
 use logs::{LogView, Pattern};
 use pane::{Pane, View};
 use rows::{Column, Row};
+
+pub use ops::{Dialog, PendingOp, Purpose};
 
 /// Everything that can change the state.
 #[derive(Debug, Clone)]
@@ -53,6 +61,19 @@ pub enum Action {
     },
     /// Saving the log buffer finished: the path, or why not.
     Saved(Result<String, String>),
+    /// A log group's streams, newest first, for the stream picker of logs pane `id`.
+    Streams {
+        id: u64,
+        result: Result<Vec<crate::logs::StreamInfo>, BackendError>,
+    },
+    /// Operation `id` ended: one result per step carried out (it stops at the first
+    /// failure, so fewer results than steps means the rest were not tried).
+    Mutated {
+        id: u64,
+        results: Vec<Result<Outcome, OpError>>,
+    },
+    /// The external editor closed: the edited text, or why it could not run.
+    Edited(Result<String, String>),
     /// SIGTERM, SIGHUP or the terminal closing.
     Quit,
 }
@@ -78,6 +99,23 @@ pub enum Effect {
         path: String,
         contents: String,
     },
+    /// List a log group's streams, newest first (the stream picker).
+    ListStreams {
+        id: u64,
+        region: String,
+        group: String,
+        prefix: Option<String>,
+    },
+    /// Carry out these mutations in order, through the guard, as `who`.
+    Mutate {
+        id: u64,
+        who: Identity,
+        plan: Vec<Mutation>,
+    },
+    /// Open `text` in `$EDITOR` (the dashboard steps aside until it closes).
+    ExternalEdit {
+        text: String,
+    },
 }
 
 impl PartialEq for Effect {
@@ -87,6 +125,17 @@ impl PartialEq for Effect {
             (Effect::StopTail { id: a }, Effect::StopTail { id: b }) => a == b,
             (Effect::StartTail { id: a, .. }, Effect::StartTail { id: b, .. }) => a == b,
             (Effect::Copy(a), Effect::Copy(b)) => a == b,
+            (Effect::Mutate { id: a, plan: p, .. }, Effect::Mutate { id: b, plan: q, .. }) => {
+                a == b && p == q
+            }
+            (
+                Effect::ListStreams {
+                    id: a, group: g, ..
+                },
+                Effect::ListStreams {
+                    id: b, group: h, ..
+                },
+            ) => a == b && g == h,
             _ => false,
         }
     }
@@ -110,6 +159,19 @@ pub enum Popup {
         body: String,
         scroll: u16,
     },
+    /// A task definition revision as RegisterTaskDefinition JSON.
+    Revision {
+        arn: String,
+        scroll: u16,
+    },
+    /// Two revisions compared.
+    Diff {
+        old: String,
+        new: String,
+        scroll: u16,
+    },
+    /// A form, a confirmation, the JSON editor or a revision picker: takes every key.
+    Dialog(Box<Dialog>),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -232,6 +294,19 @@ pub struct App {
     pub log_capacity: usize,
     /// How far back a logs pane starts.
     pub log_since: Duration,
+    /// Changes are refused (`--read-only`); shown in the header, and no dialog opens.
+    pub read_only: bool,
+    /// Operations sent and not yet answered, by id.
+    pub pending_ops: std::collections::HashMap<u64, PendingOp>,
+    next_op: u64,
+    /// The count each service had before its last scale from here, for `u`.
+    pub undo: std::collections::HashMap<(String, String), i32>,
+    /// A revision whose JSON is loading to be edited (in `$EDITOR` when true).
+    pending_edit: Option<(String, bool)>,
+    /// The revision being edited in `$EDITOR`.
+    editing: Option<std::sync::Arc<crate::ops::model::TaskDefDoc>>,
+    /// The revision `=` diffs against.
+    pub marked: Option<String>,
     rows_memo: RefCell<RowsMemo>,
 }
 
@@ -263,6 +338,13 @@ impl App {
             next_tail: 0,
             log_capacity: crate::logs::ring::Ring::DEFAULT_CAPACITY,
             log_since: Duration::minutes(5),
+            read_only: false,
+            pending_ops: std::collections::HashMap::new(),
+            next_op: 0,
+            undo: std::collections::HashMap::new(),
+            pending_edit: None,
+            editing: None,
+            marked: None,
             rows_memo: RefCell::new(None),
         }
     }
@@ -283,9 +365,11 @@ impl App {
         let interval = self.refresh.unwrap_or(Duration::days(36_500));
         let mut keys = self.view().data_keys();
         keys.extend(self.popup_keys());
+        keys.extend(self.dialog_keys());
         let mut effects = Vec::new();
         for key in keys {
             let never_tried = self.store.get(&key).is_none();
+            let interval = self.interval_for(&key, interval);
             if never_tried || (self.refresh.is_some() && self.store.due(&key, self.now, interval)) {
                 effects.extend(self.fetch(key));
             }
@@ -307,6 +391,18 @@ impl App {
 
     /// Task definitions an open describe view needs.
     fn popup_keys(&self) -> Vec<DataKey> {
+        match self.popups.last() {
+            Some(Popup::Revision { arn, .. }) => {
+                return vec![DataKey::TaskDefDoc { arn: arn.clone() }];
+            }
+            Some(Popup::Diff { old, new, .. }) => {
+                return vec![
+                    DataKey::TaskDefDoc { arn: old.clone() },
+                    DataKey::TaskDefDoc { arn: new.clone() },
+                ];
+            }
+            _ => {}
+        }
         let Some(Popup::Describe { pane, id, .. }) = self.popups.last() else {
             return Vec::new();
         };
@@ -388,6 +484,9 @@ impl App {
                 self.quit = true;
                 Vec::new()
             }
+            Action::Streams { id, result } => self.on_streams(id, result),
+            Action::Mutated { id, results } => self.on_mutated(id, results),
+            Action::Edited(result) => self.on_edited(result),
         }
     }
 
@@ -414,16 +513,29 @@ impl App {
             self.errors.truncate(ERROR_HISTORY);
         }
         self.store.land(&key, result, at);
+        let mut effects = Vec::new();
+        match &key {
+            DataKey::TaskDefDoc { arn } => effects.extend(self.on_doc_loaded(arn)),
+            DataKey::Scaling { .. } => self.update_scale_warning(),
+            _ => {}
+        }
         let again = std::mem::take(&mut self.store.slot_mut(&key).again);
         if again && self.view().data_keys().contains(&key) {
-            return self.fetch(key).into_iter().collect();
+            effects.extend(self.fetch(key));
         }
-        Vec::new()
+        effects
     }
 
     fn on_key(&mut self, key: KeyEvent) -> Vec<Effect> {
         if self.input.is_some() {
             return self.on_input_key(key);
+        }
+        if matches!(self.popups.last(), Some(Popup::Dialog(_))) {
+            return self.on_dialog_key(key);
+        }
+        // The logs pane's stream picker (streams.rs), while open, takes every key.
+        if let Some(effects) = self.on_picker_key(key) {
+            return effects;
         }
         let ctrl_c =
             key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL);
@@ -432,8 +544,10 @@ impl App {
             let scroll = match popup {
                 Popup::Describe { scroll, .. }
                 | Popup::Errors { scroll }
-                | Popup::Text { scroll, .. } => Some(scroll),
-                Popup::Help => None,
+                | Popup::Text { scroll, .. }
+                | Popup::Revision { scroll, .. }
+                | Popup::Diff { scroll, .. } => Some(scroll),
+                Popup::Help | Popup::Dialog(_) => None,
             };
             if let Some(scroll) = scroll {
                 let page = u16::try_from(self.page_rows).unwrap_or(u16::MAX);
@@ -493,6 +607,7 @@ impl App {
             Command::PageUp => self.move_selection(-(self.page_rows as isize)),
             Command::PageDown => self.move_selection(self.page_rows as isize),
             Command::Logs => return self.open_logs(),
+            Command::PickStream => return self.open_stream_picker(),
             Command::Open => return self.open(),
             Command::Back => self.back(),
             Command::Describe => self.describe(),
@@ -535,9 +650,48 @@ impl App {
                     self.push(Pane::Instances { cluster });
                 }
             }
+            Command::Scale => self.open_scale(),
+            Command::Undo => self.undo_scale(),
+            Command::Image => self.open_image(),
+            Command::Rollout => self.open_rollout_picker(),
+            Command::StopTask => self.open_stop_task(),
+            Command::Drain => self.drain_instance(),
+            Command::Edit => return self.edit_revision(false),
+            Command::ExternalEdit => return self.edit_revision(true),
+            Command::Mark => self.mark_revision(),
+            Command::Diff => return self.diff_revisions(),
+            Command::Rollback => self.rollback(),
+            Command::AutoScaling => {
+                if let Some((cluster, s)) = self.selected_service_for_scaling() {
+                    self.push(Pane::Scaling {
+                        cluster,
+                        service: s,
+                    });
+                }
+            }
+            Command::EditTarget
+            | Command::SuspendScaleIn
+            | Command::NewPolicy
+            | Command::NewSchedule
+            | Command::Delete => return self.run_scaling(command),
             Command::Quit => self.quit = true,
         }
         Vec::new()
+    }
+
+    fn selected_service_for_scaling(&self) -> Option<(String, String)> {
+        let Pane::Services { cluster } = &self.view().pane else {
+            return None;
+        };
+        let row = self.selected_row()?;
+        let name = self
+            .store
+            .services(cluster)?
+            .iter()
+            .find(|s| s.arn == row.id)?
+            .name
+            .clone();
+        Some((cluster.clone(), name))
     }
 
     fn toggle_popup(&mut self, popup: Popup) {
@@ -624,6 +778,24 @@ impl App {
             ),
             // Drawn from `self.log`, not as a table.
             Pane::Logs { .. } => (rows::NO_COLUMNS, Vec::new()),
+            Pane::Families => (
+                rows::FAMILY_COLUMNS,
+                self.store
+                    .families()
+                    .map(|f| rows::family_rows(f))
+                    .unwrap_or_default(),
+            ),
+            Pane::Revisions { family } => (
+                rows::REVISION_COLUMNS,
+                self.store
+                    .families()
+                    .and_then(|f| f.iter().find(|f| &f.name == family))
+                    .map(|f| rows::revision_rows(f, self.marked.as_deref()))
+                    .unwrap_or_default(),
+            ),
+            // Drawn from the followed service, not as a table.
+            Pane::Rollout { .. } => (rows::NO_COLUMNS, Vec::new()),
+            Pane::Scaling { cluster, service } => self.scaling_rows(cluster, service),
         };
         if !view.filter.is_empty() {
             rows.retain(|r| r.matches(&view.filter));
@@ -747,7 +919,13 @@ impl App {
             }),
             // Tasks and instances have nothing below them yet: describe instead.
             Pane::Tasks { .. } | Pane::Instances { .. } => self.describe(),
-            Pane::Logs { .. } => {}
+            Pane::Logs { .. } | Pane::Rollout { .. } => {}
+            Pane::Families => self.push(Pane::Revisions { family: name }),
+            Pane::Revisions { .. } => self.popups.push(Popup::Revision {
+                arn: row.id,
+                scroll: 0,
+            }),
+            Pane::Scaling { .. } => return self.run_scaling(Command::Open),
         }
         Vec::new()
     }
@@ -1135,6 +1313,12 @@ impl App {
             LineCommand::Instances(arg) => {
                 cluster_pane(arg, self, |cluster| Pane::Instances { cluster })
             }
+            LineCommand::TaskDefs(family) => {
+                self.push(Pane::Families);
+                if let Some(family) = family {
+                    self.push(Pane::Revisions { family });
+                }
+            }
             LineCommand::Errors => self.popups.push(Popup::Errors { scroll: 0 }),
             LineCommand::Help => self.popups.push(Popup::Help),
             LineCommand::Since(text) => {
@@ -1188,5 +1372,7 @@ fn pretty_json(text: &str) -> Option<String> {
 
 #[cfg(test)]
 mod logs_tests;
+#[cfg(test)]
+mod ops_tests;
 #[cfg(test)]
 pub(crate) mod tests;

@@ -23,6 +23,27 @@ pub enum Pane {
     Logs {
         scope: LogScope,
     },
+    /// Task definition families (`:taskdefs`).
+    Families,
+    /// One family's revisions, newest first.
+    Revisions {
+        family: String,
+    },
+    /// A deployment followed to its end.
+    Rollout {
+        cluster: String,
+        service: String,
+        deployment_id: String,
+        /// The task definition the service ran before (what `b` rolls back to).
+        previous: String,
+        /// When the rollout started: events from then on are shown.
+        since: chrono::DateTime<chrono::Utc>,
+    },
+    /// A service's Application Auto Scaling.
+    Scaling {
+        cluster: String,
+        service: String,
+    },
 }
 
 impl Pane {
@@ -31,22 +52,28 @@ impl Pane {
             Pane::Clusters => &[Scope::Global, Scope::Scroll, Scope::Table, Scope::Clusters],
             Pane::Services { .. } => &[Scope::Global, Scope::Scroll, Scope::Table, Scope::Services],
             Pane::Tasks { .. } => &[Scope::Global, Scope::Scroll, Scope::Table, Scope::Tasks],
-            Pane::Instances { .. } => &[Scope::Global, Scope::Scroll, Scope::Table],
+            Pane::Instances { .. } => {
+                &[Scope::Global, Scope::Scroll, Scope::Table, Scope::Instances]
+            }
             Pane::Logs { .. } => &[Scope::Global, Scope::Scroll, Scope::Logs],
+            Pane::Families => &[Scope::Global, Scope::Scroll, Scope::Table, Scope::Families],
+            Pane::Revisions { .. } => {
+                &[Scope::Global, Scope::Scroll, Scope::Table, Scope::Revisions]
+            }
+            Pane::Rollout { .. } => &[Scope::Global, Scope::Scroll, Scope::Rollout],
+            Pane::Scaling { .. } => &[Scope::Global, Scope::Scroll, Scope::Table, Scope::Scaling],
         }
     }
 
     pub fn cluster(&self) -> Option<&str> {
         match self {
-            Pane::Clusters => None,
+            Pane::Clusters | Pane::Families | Pane::Revisions { .. } => None,
             Pane::Services { cluster }
             | Pane::Tasks { cluster, .. }
-            | Pane::Instances { cluster } => Some(cluster),
-            Pane::Logs { scope } => Some(match scope {
-                LogScope::Service { cluster, .. }
-                | LogScope::Task { cluster, .. }
-                | LogScope::Container { cluster, .. } => cluster,
-            }),
+            | Pane::Instances { cluster }
+            | Pane::Rollout { cluster, .. }
+            | Pane::Scaling { cluster, .. } => Some(cluster),
+            Pane::Logs { scope } => scope.cluster(),
         }
     }
 
@@ -74,6 +101,17 @@ impl Pane {
             }],
             // The tail engine feeds a logs pane; nothing to poll here.
             Pane::Logs { .. } => Vec::new(),
+            Pane::Families | Pane::Revisions { .. } => vec![DataKey::Families],
+            Pane::Rollout {
+                cluster, service, ..
+            } => vec![DataKey::Service {
+                cluster: cluster.clone(),
+                service: service.clone(),
+            }],
+            Pane::Scaling { cluster, service } => vec![DataKey::Scaling {
+                cluster: cluster.clone(),
+                service: service.clone(),
+            }],
         }
     }
 
@@ -102,7 +140,16 @@ impl Pane {
                         "logs".into(),
                     ]
                 }
+                LogScope::Streams { group, .. } => vec![group.clone(), "logs".into()],
             },
+            Pane::Families => vec!["task definitions".into()],
+            Pane::Revisions { family } => vec!["task definitions".into(), family.clone()],
+            Pane::Rollout {
+                cluster, service, ..
+            } => vec![cluster.clone(), service.clone(), "rollout".into()],
+            Pane::Scaling { cluster, service } => {
+                vec![cluster.clone(), service.clone(), "auto scaling".into()]
+            }
         }
     }
 
@@ -113,6 +160,10 @@ impl Pane {
             Pane::Tasks { .. } => "tasks",
             Pane::Instances { .. } => "container instances",
             Pane::Logs { .. } => "logs",
+            Pane::Families => "task definition families",
+            Pane::Revisions { .. } => "revisions",
+            Pane::Rollout { .. } => "rollout",
+            Pane::Scaling { .. } => "auto scaling",
         }
     }
 }

@@ -7,7 +7,7 @@ use std::cmp::Ordering;
 use chrono::{DateTime, Utc};
 
 use super::format::{age, minute, opt};
-use crate::aws::model::{Cluster, ContainerInstance, Service, Task};
+use crate::aws::model::{Cluster, ContainerInstance, Service, Task, arn_name};
 
 /// How a cell or row should look; the theme maps tones to colours.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -65,7 +65,7 @@ pub struct Cell {
 }
 
 impl Cell {
-    fn text(s: impl Into<String>) -> Cell {
+    pub fn text(s: impl Into<String>) -> Cell {
         let text = s.into();
         Cell {
             sort: SortKey::Text,
@@ -75,7 +75,7 @@ impl Cell {
         }
     }
 
-    fn num(n: i64) -> Cell {
+    pub fn num(n: i64) -> Cell {
         Cell {
             text: n.to_string(),
             sort: SortKey::Num(n),
@@ -85,7 +85,7 @@ impl Cell {
     }
 
     /// An age column: shows `3h`, sorts by the time itself (newest last).
-    fn age(now: DateTime<Utc>, t: Option<DateTime<Utc>>) -> Cell {
+    pub fn age(now: DateTime<Utc>, t: Option<DateTime<Utc>>) -> Cell {
         Cell {
             text: age(now, t),
             sort: SortKey::Num(t.map(|t| t.timestamp_millis()).unwrap_or(i64::MIN)),
@@ -108,7 +108,7 @@ impl Cell {
         }
     }
 
-    fn tone(mut self, tone: Tone) -> Cell {
+    pub fn tone(mut self, tone: Tone) -> Cell {
         self.tone = tone;
         self
     }
@@ -357,6 +357,61 @@ pub fn instance_rows(instances: &[ContainerInstance]) -> Vec<Row> {
                 Cell::num(i.running_tasks.into()),
             ],
             tone: Tone::Normal,
+        })
+        .collect()
+}
+
+pub const FAMILY_COLUMNS: &[Column] = &[
+    col("FAMILY", 20, true),
+    col("REVISIONS", 9, false),
+    col("LATEST", 20, true),
+];
+
+pub fn family_rows(families: &[crate::ops::model::Family]) -> Vec<Row> {
+    families
+        .iter()
+        .map(|f| Row {
+            id: f.name.clone(),
+            cells: vec![
+                Cell::text(&f.name),
+                Cell::num(f.revisions.len() as i64),
+                Cell::text(f.revisions.first().map_or("-", |r| arn_name(r))),
+            ],
+            tone: Tone::Normal,
+        })
+        .collect()
+}
+
+pub const REVISION_COLUMNS: &[Column] = &[
+    col("REVISION", 8, false),
+    col("TASK DEFINITION", 24, true),
+    col("MARK", 6, false),
+];
+
+/// A family's revisions, newest first; the one marked for diffs says so.
+pub fn revision_rows(family: &crate::ops::model::Family, marked: Option<&str>) -> Vec<Row> {
+    family
+        .revisions
+        .iter()
+        .map(|arn| {
+            let name = arn_name(arn);
+            let revision = name
+                .rsplit_once(':')
+                .and_then(|(_, r)| r.parse::<i64>().ok())
+                .unwrap_or(0);
+            Row {
+                id: arn.clone(),
+                cells: vec![
+                    Cell::num(revision),
+                    Cell::text(name),
+                    Cell::text(if marked == Some(arn.as_str()) {
+                        "marked"
+                    } else {
+                        ""
+                    }),
+                ],
+                tone: Tone::Normal,
+            }
         })
         .collect()
 }

@@ -107,7 +107,7 @@ pub struct DeploymentConfig {
     pub controller: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Deployment {
     pub id: String,
     pub status: String,
@@ -153,7 +153,7 @@ pub struct NetworkConfig {
     pub assign_public_ip: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Task {
     pub arn: String,
     pub id: String,

@@ -23,14 +23,24 @@ pub enum LogScope {
         task: String,
         container: String,
     },
+    /// Streams of one log group named outright: those of containers whose stream names
+    /// cannot be derived from the task definition (FireLens, awslogs without a prefix),
+    /// picked by the user. An empty `region` is the connection's own region.
+    Streams {
+        region: String,
+        group: String,
+        streams: Vec<String>,
+    },
 }
 
 impl LogScope {
-    pub fn cluster(&self) -> &str {
+    /// The cluster of a task's or a service's logs; none for streams named outright.
+    pub fn cluster(&self) -> Option<&str> {
         match self {
             LogScope::Service { cluster, .. }
             | LogScope::Task { cluster, .. }
-            | LogScope::Container { cluster, .. } => cluster,
+            | LogScope::Container { cluster, .. } => Some(cluster),
+            LogScope::Streams { .. } => None,
         }
     }
 }
@@ -139,6 +149,14 @@ pub async fn resolve(
     container: Option<&str>,
     cache: &TaskDefCache,
 ) -> BackendResult<Vec<LogSource>> {
+    if let LogScope::Streams {
+        region,
+        group,
+        streams,
+    } = scope
+    {
+        return named_streams(ecs, region, group, streams);
+    }
     let container = match scope {
         LogScope::Container { container, .. } => Some(container.as_str()),
         _ => container,
@@ -148,6 +166,7 @@ pub async fn resolve(
         LogScope::Task { cluster, task } | LogScope::Container { cluster, task, .. } => {
             vec![find_task(ecs, cluster, task).await?]
         }
+        LogScope::Streams { .. } => Vec::new(),
     };
     let default_region = ecs.identity().region;
     let mut sources = Vec::new();
@@ -170,6 +189,53 @@ pub async fn resolve(
         ));
     }
     Ok(sources)
+}
+
+/// The sources of streams named outright, each once, in the order given. A stream named
+/// the awslogs way (`prefix/container/task-id`) is attributed to its task and container;
+/// any other name leaves both empty.
+fn named_streams(
+    ecs: &dyn Backend,
+    region: &str,
+    group: &str,
+    streams: &[String],
+) -> BackendResult<Vec<LogSource>> {
+    let invalid =
+        |message: &str| BackendError::new(ErrorKind::InvalidRequest, "FilterLogEvents", message);
+    if group.trim().is_empty() {
+        return Err(invalid("no log group given"));
+    }
+    let mut seen = HashSet::new();
+    let names: Vec<&String> = streams
+        .iter()
+        .filter(|s| !s.is_empty() && seen.insert(s.as_str()))
+        .collect();
+    if names.is_empty() {
+        return Err(invalid(&format!("no stream of {group} given to tail")));
+    }
+    let region = if region.is_empty() {
+        ecs.identity().region
+    } else {
+        region.to_owned()
+    };
+    Ok(names
+        .into_iter()
+        .map(|stream| {
+            let (task_id, container) = match parse_stream(stream) {
+                Some((_, container, task)) => (task.to_owned(), container.to_owned()),
+                None => (String::new(), String::new()),
+            };
+            LogSource {
+                task_id,
+                container,
+                kind: SourceKind::CloudWatch {
+                    region: region.clone(),
+                    group: group.to_owned(),
+                    stream: stream.clone(),
+                },
+            }
+        })
+        .collect())
 }
 
 async fn service_tasks(
@@ -237,7 +303,7 @@ fn source_of(task: &Task, def: &ContainerDefinition, default_region: &str) -> Lo
                 "awsfirelens" => SourceKind::Elsewhere {
                     driver: Some(config.driver.clone()),
                     reason: "FireLens sends these logs through Fluent Bit, which names the \
-                             streams itself: pick a stream"
+                             streams itself"
                         .to_owned(),
                     group: option("log_group_name").map(|g| (region, g.clone())),
                 },
@@ -295,7 +361,7 @@ fn awslogs(
         None => SourceKind::Elsewhere {
             driver,
             reason: "no awslogs-stream-prefix: the stream is named after the Docker container \
-                     id, which ECS does not report for this container: pick a stream"
+                     id, which ECS has not reported for this container"
                 .to_owned(),
             group: Some((region, group.clone())),
         },

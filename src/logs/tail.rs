@@ -1,5 +1,6 @@
-//! The tail engine: the logs of a task, a container or a whole service, from a start time
-//! on, then followed as they come, with no line lost and none shown twice.
+//! The tail engine: the logs of a task, a container, a whole service or streams of a log
+//! group named outright, from a start time on, then followed as they come, with no line
+//! lost and none shown twice.
 //!
 //! One tokio task per tail (see `engine`). History is read with FilterLogEvents; following
 //! uses Live Tail where it works and polling FilterLogEvents where it does not, switching
@@ -21,6 +22,8 @@ mod harness;
 #[cfg(test)]
 mod live_tests;
 #[cfg(test)]
+mod named_tests;
+#[cfg(test)]
 mod tests;
 
 use std::sync::Arc;
@@ -39,7 +42,7 @@ use crate::aws::{Backend, BackendError};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TailRequest {
     pub scope: LogScope,
-    /// Only this container of each task.
+    /// Only this container of each task (streams named outright are read whatever it says).
     pub container: Option<String>,
     /// The first event time to show, milliseconds since the epoch (`--since`).
     pub start_ms: i64,

@@ -7,6 +7,7 @@ pub mod audit;
 pub mod diff;
 pub mod guard;
 pub mod model;
+pub mod plan;
 pub mod rollout;
 pub mod taskdef;
 pub mod validate;

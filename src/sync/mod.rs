@@ -10,9 +10,14 @@ use crate::app::Action;
 use crate::app::data::{DataKey, Payload};
 use crate::aws::{Backend, BackendError};
 use crate::clock::Clock;
+use crate::ops::Ops;
 
 /// Runs one query.
-pub async fn fetch(backend: &dyn Backend, key: &DataKey) -> Result<Payload, BackendError> {
+pub async fn fetch(
+    backend: &dyn Backend,
+    ops: &dyn Ops,
+    key: &DataKey,
+) -> Result<Payload, BackendError> {
     Ok(match key {
         DataKey::Clusters => Payload::Clusters(Arc::new(backend.clusters().await?)),
         DataKey::Services { cluster } => {
@@ -31,6 +36,16 @@ pub async fn fetch(backend: &dyn Backend, key: &DataKey) -> Result<Payload, Back
         DataKey::TaskDefinition { arn } => {
             Payload::TaskDefinition(Arc::new(backend.task_definition(arn).await?))
         }
+        DataKey::Service { cluster, service } => {
+            Payload::Service(Arc::new(ops.service(cluster, service).await?))
+        }
+        DataKey::Scaling { cluster, service } => {
+            Payload::Scaling(Arc::new(ops.scaling(cluster, service).await?))
+        }
+        DataKey::Families => Payload::Families(Arc::new(ops.families().await?)),
+        DataKey::TaskDefDoc { arn } => {
+            Payload::TaskDefDoc(Arc::new(ops.task_definition_doc(arn).await?))
+        }
     })
 }
 
@@ -38,6 +53,7 @@ pub async fn fetch(backend: &dyn Backend, key: &DataKey) -> Result<Payload, Back
 #[derive(Clone)]
 pub struct Worker {
     backend: Arc<dyn Backend>,
+    ops: Arc<dyn Ops>,
     clock: Arc<dyn Clock>,
     tx: mpsc::UnboundedSender<Action>,
     permits: Arc<Semaphore>,
@@ -46,12 +62,14 @@ pub struct Worker {
 impl Worker {
     pub fn new(
         backend: Arc<dyn Backend>,
+        ops: Arc<dyn Ops>,
         clock: Arc<dyn Clock>,
         tx: mpsc::UnboundedSender<Action>,
         concurrency: usize,
     ) -> Worker {
         Worker {
             backend,
+            ops,
             clock,
             tx,
             permits: Arc::new(Semaphore::new(concurrency.max(1))),
@@ -64,7 +82,7 @@ impl Worker {
             // The semaphore is never closed, so acquiring only fails if it were; then run
             // unbounded rather than drop the request.
             let _permit = w.permits.acquire().await.ok();
-            let result = fetch(w.backend.as_ref(), &key).await;
+            let result = fetch(w.backend.as_ref(), w.ops.as_ref(), &key).await;
             if let Err(e) = &result {
                 tracing::warn!(?key, error = %e, "fetch failed");
             }

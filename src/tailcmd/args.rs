@@ -6,12 +6,23 @@ use regex::Regex;
 
 use crate::logs::source::LogScope;
 
-/// `ecsdash tail CLUSTER/SERVICE` or `ecsdash tail CLUSTER --task ID`.
+/// `ecsdash tail CLUSTER/SERVICE`, `ecsdash tail CLUSTER --task ID`, or
+/// `ecsdash tail --group GROUP --stream NAME`.
 #[derive(Debug, Clone, clap::Args)]
 pub struct TailArgs {
     /// CLUSTER/SERVICE (every task of the service, new ones included), or CLUSTER with --task.
-    #[arg(value_name = "TARGET")]
+    /// Not given with --group.
+    #[arg(value_name = "TARGET", default_value = "", hide_default_value = true)]
     pub target: String,
+
+    /// A log group (in --region) whose streams are named with --stream, for logs whose
+    /// stream names the task definition does not tell (FireLens, awslogs without a prefix).
+    #[arg(long, value_name = "GROUP")]
+    pub group: Option<String>,
+
+    /// A stream of --group to tail; repeat for several.
+    #[arg(long = "stream", value_name = "NAME")]
+    pub streams: Vec<String>,
 
     /// One task (id or ARN) of CLUSTER, such as a task started outside any service.
     #[arg(long, value_name = "ID")]
@@ -62,7 +73,13 @@ pub struct Plan {
 
 impl Plan {
     pub fn from_args(args: &TailArgs, now: DateTime<Utc>) -> Result<Plan, String> {
-        let scope = target(&args.target, args.task.as_deref())?;
+        let scope = match &args.group {
+            Some(group) => named_streams(args, group)?,
+            None if !args.streams.is_empty() => {
+                return Err("--stream names a stream of --group GROUP: give the group too".into());
+            }
+            None => target(&args.target, args.task.as_deref())?,
+        };
         let container = match args.container.as_deref().map(str::trim) {
             Some("") => return Err("--container: give a container name".into()),
             other => other.map(String::from),
@@ -124,11 +141,51 @@ pub fn target(target: &str, task: Option<&str>) -> Result<LogScope, String> {
                 service: service.to_owned(),
             })
         }
+        _ if target.is_empty() => {
+            Err("give CLUSTER/SERVICE, CLUSTER --task ID, or --group GROUP --stream NAME".into())
+        }
         _ => Err(format!(
             "`{target}` is not CLUSTER/SERVICE; for a task outside any service use \
              `ecsdash tail CLUSTER --task ID`"
         )),
     }
+}
+
+/// `--group GROUP --stream NAME...`, alone: streams named outright belong to no cluster,
+/// task or container.
+fn named_streams(args: &TailArgs, group: &str) -> Result<LogScope, String> {
+    let group = group.trim();
+    if group.is_empty() {
+        return Err("--group: give a log group name".into());
+    }
+    if !args.target.trim().is_empty() || args.task.is_some() || args.container.is_some() {
+        return Err(format!(
+            "--group tails streams named with --stream, not a cluster's tasks: \
+             `ecsdash tail --group {group} --stream NAME` (no TARGET, --task or --container)"
+        ));
+    }
+    let mut streams = Vec::new();
+    for name in &args.streams {
+        let name = name.trim();
+        if name.is_empty() {
+            return Err("--stream: give a stream name".into());
+        }
+        if !streams.iter().any(|s| s == name) {
+            streams.push(name.to_owned());
+        }
+    }
+    if streams.is_empty() {
+        return Err(format!(
+            "--group {group}: name the streams to tail with --stream NAME (the dashboard's \
+             logs pane lists a group's newest streams: p)"
+        ));
+    }
+    Ok(LogScope::Streams {
+        // The connection's region (--region, the profile's, the environment's).
+        region: String::new(),
+        group: group.to_owned(),
+        streams,
+    })
 }
 
 /// `--since`: a duration back from `now`, or a point in time. Milliseconds since the epoch.
@@ -260,5 +317,63 @@ mod tests {
                 .contains("cluster alone")
         );
         assert!(target("a", Some(" ")).is_err());
+    }
+
+    fn plan(args: &[&str]) -> Result<Plan, String> {
+        #[derive(clap::Parser)]
+        struct Line {
+            #[command(flatten)]
+            tail: TailArgs,
+        }
+        let line = <Line as clap::Parser>::try_parse_from(
+            std::iter::once("tail").chain(args.iter().copied()),
+        )
+        .map_err(|e| e.to_string())?;
+        Plan::from_args(&line.tail, now())
+    }
+
+    #[test]
+    fn a_group_and_its_streams_are_tailed_by_name() {
+        let p = plan(&[
+            "--group",
+            "/fl/app",
+            "--stream",
+            "router-a",
+            "--stream",
+            " router-b ",
+            "--stream",
+            "router-a",
+        ])
+        .unwrap();
+        assert_eq!(
+            p.scope,
+            LogScope::Streams {
+                region: String::new(),
+                group: "/fl/app".into(),
+                streams: vec!["router-a".into(), "router-b".into()],
+            }
+        );
+        assert_eq!(p.container, None);
+    }
+
+    #[test]
+    fn a_group_is_refused_with_a_target_without_streams_and_streams_without_a_group() {
+        let cases: [(&[&str], &str); 6] = [
+            (&["--group", "/g"], "--stream NAME"),
+            (&["--stream", "s"], "--group GROUP"),
+            (&["core/web", "--group", "/g", "--stream", "s"], "no TARGET"),
+            (
+                &["--group", "/g", "--stream", "s", "--container", "c"],
+                "no TARGET",
+            ),
+            (&["--group", " ", "--stream", "s"], "--group: give"),
+            (&["--group", "/g", "--stream", ""], "--stream: give"),
+        ];
+        for (args, expect) in cases {
+            let e = plan(args).unwrap_err();
+            assert!(e.contains(expect), "{args:?}: {e}");
+        }
+        let e = plan(&[]).unwrap_err();
+        assert!(e.contains("--group GROUP --stream NAME"), "{e}");
     }
 }

@@ -1,12 +1,14 @@
-//! `ecsdash tail`: a service's or a task's logs on stdout, without the dashboard, through
-//! the same tail engine as the log pane (`crate::logs::tail`), so history, following,
-//! Live Tail or polling, de-duplication and throttling behave the same.
+//! `ecsdash tail`: a service's or a task's logs, or streams of a log group named outright
+//! (`--group GROUP --stream NAME`), on stdout, without the dashboard, through the same tail
+//! engine as the log pane (`crate::logs::tail`), so history, following, Live Tail or
+//! polling, de-duplication and throttling behave the same.
 //!
 //! stdout carries events only; everything else (how events arrive, throttling, containers
 //! whose logs are not in CloudWatch, errors) goes to stderr. Exit codes: 0 at the end of
 //! the history, on Ctrl-C/SIGTERM while following, and when the reader closes the pipe
-//! (`| head`); 2 for bad arguments or a cluster, service or task that does not exist;
-//! 1 when the tail ends on any other error.
+//! (`| head`); 2 for bad arguments or a cluster, service, task or (reading named streams
+//! without following) log group that does not exist; 1 when the tail ends on any other
+//! error.
 
 mod args;
 mod output;
@@ -78,7 +80,7 @@ pub async fn backends(cli: &Cli, settings: &Settings) -> Result<Backends, Failur
     .await
     .map_err(|e| (EXIT_BAD_INPUT, with_hint(&e)))?;
     let logs: Arc<dyn LogsApi> = Arc::new(SdkLogs::new(backend.sdk_config()));
-    let ops: Arc<dyn Ops> = Arc::new(SdkOps::new(backend.sdk_config().clone()));
+    let ops: Arc<dyn Ops> = Arc::new(SdkOps::new(&backend));
     Ok(Backends {
         ecs: Arc::new(backend),
         logs,
@@ -185,6 +187,15 @@ async fn follow(ecs: Arc<dyn Backend>, logs: Arc<dyn LogsApi>, plan: Plan) -> Re
 fn ended(plan: &Plan, progress: &mut Progress) -> Result<(), Failure> {
     let error = progress.held_error.take();
     if progress.history_done && !plan.follow {
+        // Named streams all live in the one group: without it there was nothing to read.
+        if let Some(e) = error.as_ref().filter(|e| {
+            e.kind == ErrorKind::NotFound && matches!(plan.scope, LogScope::Streams { .. })
+        }) {
+            return Err((
+                EXIT_BAD_INPUT,
+                format!("{}: {}", scope_name(&plan.scope), e.message),
+            ));
+        }
         if let Some(e) = error {
             eprintln!("ecsdash: {}", with_hint(&e));
         }
@@ -214,6 +225,10 @@ fn scope_name(scope: &LogScope) -> String {
             task,
             container,
         } => format!("{cluster} --task {task} --container {container}"),
+        LogScope::Streams { group, streams, .. } => {
+            let named: Vec<String> = streams.iter().map(|s| format!("--stream {s}")).collect();
+            format!("--group {group} {}", named.join(" "))
+        }
     }
 }
 
@@ -247,14 +262,21 @@ fn transport_note(t: Transport) -> &'static str {
 
 fn report_elsewhere(sources: &[LogSource], progress: &mut Progress) {
     for s in sources {
-        if let SourceKind::Elsewhere { reason, .. } = &s.kind {
+        if let SourceKind::Elsewhere { reason, group, .. } = &s.kind {
             let key = (s.task_id.clone(), s.container.clone());
             if progress.told_elsewhere.insert(key) {
                 let short: String = s.task_id.chars().take(8).collect();
-                eprintln!(
-                    "ecsdash: {short}/{}: logs not in CloudWatch: {reason}",
-                    s.container
-                );
+                match group {
+                    Some((region, group)) => eprintln!(
+                        "ecsdash: {short}/{}: stream not known: {reason}; tail one with \
+                         `ecsdash tail --region {region} --group {group} --stream NAME`",
+                        s.container
+                    ),
+                    None => eprintln!(
+                        "ecsdash: {short}/{}: logs not in CloudWatch: {reason}",
+                        s.container
+                    ),
+                }
             }
         }
     }

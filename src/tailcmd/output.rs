@@ -61,16 +61,22 @@ impl<W: Write> Printer<W> {
             }
             let (task, container) = self.origin(&e.stream);
             let time = self.time(e.timestamp);
+            // A stream named outright (`--group --stream`) may belong to no known task.
+            let unattributed = task.is_empty() && container.is_empty();
             if self.json {
+                let or_null = |s: String| (!s.is_empty()).then_some(s);
                 let line = serde_json::json!({
                     "timestamp": time,
-                    "task": task,
-                    "container": container,
+                    "task": or_null(task),
+                    "container": or_null(container),
                     "stream": e.stream,
                     "group": e.group,
                     "message": message,
                 });
                 writeln!(buf, "{line}")?;
+            } else if unattributed {
+                let stream = sanitize::for_screen(&e.stream);
+                writeln!(buf, "{time} {stream} {message}")?;
             } else {
                 let short: String = task.chars().take(SHORT_TASK).collect();
                 writeln!(buf, "{time} {short}/{container} {message}")?;
@@ -169,6 +175,42 @@ mod tests {
         assert_eq!(v["group"], "/ecs/checkout");
         assert_eq!(v["stream"], "ecs/checkout/0123456789abcdef0123456789abcdef");
         assert_eq!(v["message"], "a\nb");
+    }
+
+    #[test]
+    fn streams_of_no_known_task_are_printed_by_name() {
+        let mut p = Printer::new(Vec::new(), false, true, false, None);
+        let firelens = "router-firelens-0a1b2c";
+        p.sources(&[LogSource {
+            task_id: String::new(),
+            container: String::new(),
+            kind: crate::logs::source::SourceKind::CloudWatch {
+                region: "eu-west-1".into(),
+                group: "/fl/app".into(),
+                stream: firelens.into(),
+            },
+        }]);
+        let mut e = event("routed");
+        e.stream = firelens.into();
+        p.events(std::slice::from_ref(&e)).unwrap();
+        let out = String::from_utf8(p.into_inner()).unwrap();
+        assert_eq!(out, format!("2026-11-21T03:00:01.123Z {firelens} routed\n"));
+
+        let mut p = Printer::new(Vec::new(), true, true, false, None);
+        p.sources(&[LogSource {
+            task_id: String::new(),
+            container: String::new(),
+            kind: crate::logs::source::SourceKind::CloudWatch {
+                region: "eu-west-1".into(),
+                group: "/fl/app".into(),
+                stream: firelens.into(),
+            },
+        }]);
+        p.events(&[e]).unwrap();
+        let out = String::from_utf8(p.into_inner()).unwrap();
+        let v: serde_json::Value = serde_json::from_str(out.trim_end()).unwrap();
+        assert!(v["task"].is_null() && v["container"].is_null(), "{v}");
+        assert_eq!(v["stream"], firelens);
     }
 
     #[test]

@@ -7,12 +7,12 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, BorderType, Borders, Paragraph};
+use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph, Wrap};
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 use super::theme::Theme;
 use crate::app::App;
-use crate::app::logs::LogView;
+use crate::app::logs::{ElsewhereNote, Listing, LogView, Row, StreamPicker};
 use crate::logs::ring;
 use crate::logs::sanitize::Level;
 use crate::logs::tail::Transport;
@@ -31,11 +31,22 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
     if inner.height == 0 || inner.width == 0 {
         return;
     }
+    let width = usize::from(inner.width);
     let mut notes: Vec<Line> = log
         .elsewhere()
-        .into_iter()
-        .map(|n| Line::from(Span::styled(format!("not in CloudWatch: {n}"), theme.warn)))
+        .iter()
+        .flat_map(|n| wrap_spans(note(n, theme), width))
         .collect();
+    if let Some(origin) = &log.origin {
+        let spans = vec![
+            Span::styled("p", theme.key),
+            Span::styled(
+                format!(" another stream, or back to {}", origin.title),
+                theme.dim,
+            ),
+        ];
+        notes.extend(wrap_spans(spans, width));
+    }
     if let Some(e) = &log.last_error {
         notes.push(Line::from(Span::styled(e.clone(), theme.error)));
     }
@@ -48,72 +59,232 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
     }
     lines.extend(rows);
     frame.render_widget(Paragraph::new(lines), inner);
+    if let Some(picker) = &log.picker {
+        stream_picker(frame, app, picker, theme, area);
+    }
 }
 
-fn title<'a>(log: &LogView, theme: &Theme) -> Vec<Span<'a>> {
-    let mut spans = vec![Span::styled(
-        format!(" logs: {} ", log.title()),
-        theme.title,
-    )];
-    match log.transport {
-        Some(Transport::Live) => spans.push(Span::styled(" LIVE ", theme.ok)),
-        Some(Transport::Poll) => spans.push(Span::styled(" POLL ", theme.info)),
-        None => spans.push(Span::styled(" connecting… ", theme.dim)),
+/// A container the pane does not read, said plainly, with the key to pick a stream when
+/// its group is known.
+fn note(note: &ElsewhereNote, theme: &Theme) -> Vec<Span<'static>> {
+    match &note.group {
+        Some(group) => vec![
+            Span::styled(
+                format!("{}: stream names not known: {}. ", note.who, note.reason),
+                theme.warn,
+            ),
+            Span::styled("p", theme.key),
+            Span::styled(format!(" picks a stream of {group}"), theme.text),
+        ],
+        None => vec![Span::styled(
+            format!("{}: not in CloudWatch: {}", note.who, note.reason),
+            theme.warn,
+        )],
     }
-    if log.follow {
-        spans.push(Span::styled(" FOLLOW ", theme.dim));
-    } else {
-        let waiting = log.waiting();
-        let text = if waiting > 0 {
-            format!(" PAUSED, {waiting} new (f: follow) ")
-        } else {
-            " PAUSED (f: follow) ".to_string()
-        };
-        spans.push(Span::styled(text, theme.warn));
-    }
-    if log.throttled {
-        spans.push(Span::styled(" THROTTLED, backing off ", theme.stale));
-    }
-    if log.sampled {
-        spans.push(Span::styled(" sampled by AWS (backfilled) ", theme.warn));
-    }
-    if let Some(p) = &log.request.pattern {
-        spans.push(Span::styled(format!(" F:{p} "), theme.matched));
-    }
-    if let Some(g) = &log.grep {
-        spans.push(Span::styled(format!(" &{} ", g.text), theme.matched));
-    }
-    if let Some(s) = &log.search {
-        spans.push(Span::styled(format!(" /{} ", s.text), theme.matched));
-    }
-    spans.push(Span::styled(
-        format!(" {} lines ", log.ring.len()),
-        theme.dim,
-    ));
-    if log.ring.dropped() > 0 {
-        spans.push(Span::styled(
-            format!("({} oldest dropped) ", log.ring.dropped()),
-            theme.dim,
-        ));
-    }
-    if log.loading_older {
-        spans.push(Span::styled(" loading older… ", theme.info));
-    }
-    spans
 }
 
-fn empty_text(log: &LogView, app: &App) -> String {
-    let since = crate::app::format::age(
-        app.now,
-        chrono::DateTime::from_timestamp_millis(log.request.start_ms),
+/// Styled text as rows of at most `width` columns, broken after spaces where it can be
+/// and inside a word only when the word alone is wider than a row.
+fn wrap_spans(spans: Vec<Span<'static>>, width: usize) -> Vec<Line<'static>> {
+    let width = width.max(1);
+    let mut rows: Vec<Vec<Span<'static>>> = vec![Vec::new()];
+    let mut used = 0;
+    for span in spans {
+        let style = span.style;
+        for word in span.content.split_inclusive(' ') {
+            let w = word.width();
+            if used + w > width && used > 0 {
+                rows.push(Vec::new());
+                used = 0;
+            }
+            let pieces = if w > width {
+                wrap(word, width)
+            } else {
+                vec![word.to_string()]
+            };
+            let n = pieces.len();
+            for (i, piece) in pieces.into_iter().enumerate() {
+                used += piece.width();
+                if let Some(row) = rows.last_mut() {
+                    row.push(Span::styled(piece, style));
+                }
+                if i + 1 < n {
+                    rows.push(Vec::new());
+                    used = 0;
+                }
+            }
+        }
+    }
+    rows.into_iter().map(Line::from).collect()
+}
+
+/// The stream picker: a box over the pane listing the group's streams, newest first.
+fn stream_picker(frame: &mut Frame, app: &App, picker: &StreamPicker, theme: &Theme, area: Rect) {
+    let rect = super::centered(area, 80, 80, (44, 10));
+    frame.render_widget(Clear, rect);
+    let group = picker.group();
+    let title = group.map_or_else(
+        || " streams ".to_string(),
+        |g| format!(" streams of {} ", g.group),
     );
-    if log.ring.is_empty() && !log.history_done {
-        format!("reading the last {since} of logs…")
-    } else if log.grep.is_some() {
-        "no line matches the & filter (Esc clears it)".to_string()
+    let footer = if picker.filtering {
+        " type to filter  ↑↓ move  Enter tail  Esc clear "
     } else {
-        format!("no log lines in the last {since}; new lines appear here as they come")
+        " ↑↓ move  Enter tail  / filter  r reload  Esc close "
+    };
+    let mut block = Block::default()
+        .borders(Borders::ALL)
+        .border_type(BorderType::Rounded)
+        .border_style(theme.border_focus)
+        .title(Span::styled(title, theme.title))
+        .title_bottom(Span::styled(footer, theme.dim));
+    if picker.groups.len() > 1 {
+        block = block.title(
+            Line::from(Span::styled(
+                format!(
+                    " Tab: next group ({}/{}) ",
+                    picker.group + 1,
+                    picker.groups.len()
+                ),
+                theme.dim,
+            ))
+            .right_aligned(),
+        );
     }
+    let inner = block.inner(rect);
+    frame.render_widget(block, rect);
+    if inner.height == 0 || inner.width == 0 {
+        return;
+    }
+    let width = usize::from(inner.width);
+    let mut about = Vec::new();
+    if let Some(g) = group {
+        about.push(g.region.clone());
+        if !g.containers.is_empty() {
+            about.push(format!("for {}", g.containers.join(", ")));
+        }
+    }
+    if let Some(prefix) = &picker.prefix {
+        about.push(format!("names starting with {prefix}"));
+    }
+    about.push("newest first".to_string());
+    let mut lines = vec![Line::from(Span::styled(
+        cut(&about.join(" · "), width),
+        theme.dim,
+    ))];
+    let filter_line = (picker.filtering || !picker.filter.is_empty()).then(|| {
+        let mut spans = vec![
+            Span::styled("/", theme.key),
+            Span::styled(picker.filter.clone(), theme.text),
+        ];
+        if picker.filtering {
+            spans.push(Span::styled(" ", theme.selected));
+        }
+        Line::from(spans)
+    });
+    let room = usize::from(inner.height)
+        .saturating_sub(lines.len())
+        .saturating_sub(usize::from(filter_line.is_some()));
+    let rows = picker.rows();
+    let streams = rows.iter().filter(|r| matches!(r, Row::Stream(_))).count();
+    let message = match &picker.listing {
+        Listing::Loading => Some(Line::from(Span::styled("loading streams…", theme.info))),
+        Listing::Failed(e) => Some(Line::from(Span::styled(e.clone(), theme.error))),
+        Listing::Loaded(_) if streams > 0 => None,
+        Listing::Loaded(all) => {
+            let name = group.map_or("", |g| g.group.as_str());
+            let text = match (&picker.prefix, picker.filter.as_str()) {
+                (Some(p), _) if all.is_empty() => format!("no stream of {name} starts with {p}"),
+                (_, "") => format!("no streams in {name}"),
+                (_, f) => format!(
+                    "none of the {} newest streams contains {f}: Enter asks AWS for names \
+                     starting with it",
+                    all.len()
+                ),
+            };
+            Some(Line::from(Span::styled(text, theme.warn)))
+        }
+    };
+    let list_room = room.saturating_sub(usize::from(message.is_some()));
+    let selected = picker.selected.min(rows.len().saturating_sub(1));
+    let first = (selected + 1).saturating_sub(list_room.max(1));
+    for (i, row) in rows.iter().enumerate().skip(first).take(list_room) {
+        let mut line = picker_row(app, picker, row, theme, width, i == selected);
+        if i == selected {
+            line = line.style(theme.selected);
+        }
+        lines.push(line);
+    }
+    if let Some(message) = message {
+        lines.push(message);
+    }
+    let body = Rect {
+        height: inner
+            .height
+            .saturating_sub(u16::from(filter_line.is_some())),
+        ..inner
+    };
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), body);
+    if let Some(filter_line) = filter_line {
+        let at = Rect {
+            y: inner.y + inner.height - 1,
+            height: 1,
+            ..inner
+        };
+        frame.render_widget(Paragraph::new(filter_line), at);
+    }
+}
+
+/// `▸• name                    12s ago`: the selection mark, the mark of the stream tailed
+/// now, the name and the age of its last event; or the way back to the scope's own tail.
+fn picker_row<'a>(
+    app: &App,
+    picker: &StreamPicker,
+    row: &Row<'_>,
+    theme: &Theme,
+    width: usize,
+    selected: bool,
+) -> Line<'a> {
+    let pointer = if selected { "▸" } else { " " };
+    let stream = match row {
+        Row::Back => {
+            let title = picker.back.as_deref().unwrap_or_default();
+            return Line::from(vec![
+                Span::styled(pointer, theme.key),
+                Span::styled(
+                    cut(&format!(" ↩ back to {title}"), width.saturating_sub(1)),
+                    theme.accent,
+                ),
+            ]);
+        }
+        Row::Stream(stream) => stream,
+    };
+    let ago = |ms: i64| {
+        let t = chrono::DateTime::from_timestamp_millis(ms);
+        crate::app::format::age(app.now, t)
+    };
+    let age = match (stream.last_event_ms, stream.creation_ms) {
+        (Some(last), _) => format!(" {} ago", ago(last)),
+        (None, Some(created)) => format!(" no events, made {} ago", ago(created)),
+        (None, None) => " no events".to_string(),
+    };
+    let tailed = if picker.current.contains(&stream.name) {
+        "• "
+    } else {
+        "  "
+    };
+    let name_room = width
+        .saturating_sub(age.width() + pointer.width() + tailed.width())
+        .max(1);
+    let name = cut(&stream.name, name_room);
+    let pad = name_room.saturating_sub(name.width());
+    Line::from(vec![
+        Span::styled(pointer, theme.key),
+        Span::styled(tailed, theme.accent),
+        Span::styled(name, theme.text),
+        Span::raw(" ".repeat(pad)),
+        Span::styled(age, theme.dim),
+    ])
 }
 
 /// The screen rows for the lines ending at the selected one (or the newest, following).
@@ -300,6 +471,10 @@ fn highlight<'a>(piece: String, log: &LogView, style: Style, theme: &Theme) -> V
 }
 
 #[cfg(test)]
+#[path = "stream_picker_tests.rs"]
+mod stream_picker_tests;
+
+#[cfg(test)]
 mod tests {
     use super::*;
 
@@ -309,6 +484,27 @@ mod tests {
         assert_eq!(wrap("日本語", 4), vec!["日本", "語"]);
         assert_eq!(wrap("", 4), vec![""]);
         assert_eq!(wrap("x", 1), vec!["x"]);
+    }
+
+    #[test]
+    fn styled_notes_wrap_between_words() {
+        let text = |rows: &[Line]| -> Vec<String> {
+            rows.iter()
+                .map(|r| r.spans.iter().map(|s| s.content.as_ref()).collect())
+                .collect()
+        };
+        let rows = wrap_spans(
+            vec![Span::raw("router: names unknown. "), Span::raw("p picks one")],
+            12,
+        );
+        assert_eq!(
+            text(&rows),
+            ["router: ", "names ", "unknown. p ", "picks one"]
+        );
+        assert_eq!(rows[2].spans.len(), 2, "styles stay with their words");
+        let rows = wrap_spans(vec![Span::raw("abcdefghij")], 4);
+        assert_eq!(text(&rows), ["abcd", "efgh", "ij"]);
+        assert_eq!(wrap_spans(vec![Span::raw("x")], 0).len(), 1);
     }
 
     #[test]

@@ -1,8 +1,11 @@
 //! Drawing: from the app state to a frame, nothing else. Nothing here fetches or changes
 //! state, so any screen can be drawn into a test buffer.
 
+pub mod dialog;
 pub mod logs;
 pub mod popups;
+pub mod rollout;
+pub mod scaling;
 pub mod table;
 pub mod theme;
 
@@ -30,10 +33,11 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
     ])
     .areas(area);
     draw_header(frame, app, theme, header);
-    if matches!(app.view().pane, crate::app::pane::Pane::Logs { .. }) {
-        logs::draw(frame, app, theme, body);
-    } else {
-        table::draw(frame, app, theme, body);
+    match app.view().pane {
+        crate::app::pane::Pane::Logs { .. } => logs::draw(frame, app, theme, body),
+        crate::app::pane::Pane::Rollout { .. } => rollout::draw(frame, app, theme, body),
+        crate::app::pane::Pane::Scaling { .. } => scaling::draw(frame, app, theme, body),
+        _ => table::draw(frame, app, theme, body),
     }
     draw_footer(frame, app, theme, footer);
     popups::draw(frame, app, theme, body);
@@ -61,6 +65,10 @@ fn draw_header(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
         first.push(sep.clone());
         first.push(Span::styled("endpoint ", theme.dim));
         first.push(Span::styled(endpoint.clone(), theme.warn));
+    }
+    if app.read_only {
+        first.push(sep.clone());
+        first.push(Span::styled(" READ-ONLY ", theme.stale));
     }
     let crumbs = app.view().pane.crumbs();
     let mut second = vec![Span::raw(" ")];

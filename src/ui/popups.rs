@@ -23,6 +23,13 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
                 body,
                 scroll,
             } => text(frame, theme, area, title, body, *scroll),
+            Popup::Revision { arn, scroll } => {
+                super::dialog::revision(frame, app, theme, area, arn, *scroll)
+            }
+            Popup::Diff { old, new, scroll } => {
+                super::dialog::diff(frame, app, theme, area, old, new, *scroll)
+            }
+            Popup::Dialog(d) => super::dialog::draw(frame, app, theme, area, d),
         }
     }
     if let Some(input) = app.input.as_ref().filter(|i| i.kind == InputKind::Command) {
@@ -177,7 +184,7 @@ pub fn describe_lines(app: &App, pane: &Pane, id: &str) -> (String, Option<Vec<d
                 i.map(|i| describe::outline(i, &[])),
             )
         }
-        Pane::Logs { .. } => ("logs".to_string(), None),
+        _ => (pane.noun().to_string(), None),
     }
 }
 

@@ -41,16 +41,56 @@ async fn settle_with(
             return;
         }
         for effect in std::mem::take(&mut effects) {
+            if let Effect::Mutate { id, plan, .. } = effect {
+                let results = execute(backend, &plan).await;
+                effects.extend(app.update(Action::Mutated { id, results }));
+                continue;
+            }
             let Effect::Fetch(key) = effect else {
                 continue;
             };
-            let result = crate::sync::fetch(backend, &key).await;
+            let result = crate::sync::fetch(backend, backend, &key).await;
             effects.extend(app.update(Action::Loaded {
                 key,
                 result,
                 at: clock.now(),
             }));
         }
+    }
+}
+
+/// Carries out a plan on the demo as the guard would (the guard itself is tested on its
+/// own), the new revision standing in where a step asks for it.
+async fn execute(
+    backend: &DemoBackend,
+    plan: &[crate::ops::Mutation],
+) -> Vec<Result<crate::ops::Outcome, crate::ops::guard::OpError>> {
+    use crate::ops::{Mutation, Ops, Outcome};
+    let mut results = Vec::new();
+    let mut registered = None;
+    for step in plan {
+        let mut step = step.clone();
+        if let (Mutation::Deploy { to, .. }, Some(arn)) = (&mut step, &registered)
+            && to == crate::ops::plan::NEW_REVISION
+        {
+            *to = String::clone(arn);
+        }
+        let r = backend.execute(&step).await;
+        if let Ok(Outcome::Registered { arn, .. }) = &r {
+            registered = Some(arn.clone());
+        }
+        let failed = r.is_err();
+        results.push(r.map_err(crate::ops::guard::OpError::Aws));
+        if failed {
+            break;
+        }
+    }
+    results
+}
+
+fn chars(app: &mut App, s: &str) {
+    for c in s.chars() {
+        press(app, KeyCode::Char(c));
     }
 }
 
@@ -336,4 +376,63 @@ async fn logs_pane() {
     });
     settle(&mut app, &backend, &clock).await;
     insta::assert_snapshot!("logs_paused_search", render(&app, 100, 16));
+}
+
+#[tokio::test]
+async fn scale_dialog_and_its_confirmation() {
+    let (mut app, backend, clock) = app_on(services()).await;
+    press_settle(&mut app, &backend, &clock, KeyCode::Char('s')).await;
+    let key = DataKey::Scaling {
+        cluster: "prod-core".into(),
+        service: "api-gateway".into(),
+    };
+    let slot = app
+        .store
+        .get(&key)
+        .expect("the dialog asked for auto scaling");
+    assert!(slot.data.is_some(), "{:?}", slot.error);
+    chars(&mut app, "12x");
+    insta::assert_snapshot!("scale_dialog_with_a_bad_count", render(&app, 120, 32));
+    press(&mut app, KeyCode::Backspace);
+    press(&mut app, KeyCode::Enter);
+    insta::assert_snapshot!("scale_confirmation", render(&app, 120, 32));
+}
+
+#[tokio::test]
+async fn rollout_view_follows_a_deployment() {
+    let (mut app, backend, clock) = app_on(services()).await;
+    press_settle(&mut app, &backend, &clock, KeyCode::Char('R')).await;
+    insta::assert_snapshot!("rollout_revision_picker", render(&app, 120, 32));
+    // The newest revision, forced, so there is always something to roll out.
+    press(&mut app, KeyCode::Char('f'));
+    press_settle(&mut app, &backend, &clock, KeyCode::Enter).await;
+    insta::assert_snapshot!("rollout_confirmation", render(&app, 120, 40));
+    press_settle(&mut app, &backend, &clock, KeyCode::Char('y')).await;
+    assert!(matches!(app.view().pane, Pane::Rollout { .. }));
+    for _ in 0..6 {
+        clock.advance(chrono::Duration::seconds(5));
+        let effects = app.update(Action::Tick(clock.now()));
+        settle_with(&mut app, &backend, &clock, effects).await;
+    }
+    insta::assert_snapshot!("rollout_in_progress", render(&app, 120, 32));
+}
+
+#[tokio::test]
+async fn task_definition_revisions_json_and_editor() {
+    let (mut app, backend, clock) = app_on(vec![Pane::Families]).await;
+    insta::assert_snapshot!("task_definition_families", render(&app, 120, 32));
+    press_settle(&mut app, &backend, &clock, KeyCode::Enter).await;
+    press_settle(&mut app, &backend, &clock, KeyCode::Enter).await;
+    insta::assert_snapshot!("task_definition_json", render(&app, 120, 32));
+    press(&mut app, KeyCode::Esc);
+    press_settle(&mut app, &backend, &clock, KeyCode::Char('e')).await;
+    chars(&mut app, "{");
+    app.update(Action::Key(KeyEvent::new(
+        KeyCode::Char('s'),
+        KeyModifiers::CONTROL,
+    )));
+    insta::assert_snapshot!(
+        "task_definition_editor_with_a_problem",
+        render(&app, 120, 32)
+    );
 }

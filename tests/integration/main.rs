@@ -5,6 +5,7 @@ mod support;
 
 mod cli;
 mod moto_logs;
+mod moto_ops;
 mod moto_reads;
 mod tail_cli;
 mod terminal;

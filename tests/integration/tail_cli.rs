@@ -435,3 +435,168 @@ async fn against_moto_every_line_of_a_service_appears_once_in_order() {
     let wanted: Vec<String> = expected.into_iter().map(|(_, m)| m).collect();
     assert_eq!(printed, wanted);
 }
+
+/// `--json` lines of the demo's `prod-core/checkout` over the last `since`.
+fn demo_json(args: &[&str]) -> Vec<serde_json::Value> {
+    let o = ecsdash(args);
+    assert_eq!(o.status.code(), Some(0), "{args:?}: {}", text(&o.stderr));
+    text(&o.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect()
+}
+
+#[test]
+fn demo_streams_named_with_group_and_stream_are_tailed_alone() {
+    let all = demo_json(&[
+        "--demo",
+        "tail",
+        "prod-core/checkout",
+        "--since",
+        "5m",
+        "--json",
+        "--container",
+        "checkout",
+    ]);
+    let stream = all
+        .first()
+        .and_then(|v| v["stream"].as_str())
+        .expect("checkout logged in five minutes")
+        .to_owned();
+    let picked = demo_json(&[
+        "--demo",
+        "tail",
+        "--group",
+        "/ecs/checkout",
+        "--stream",
+        &stream,
+        "--since",
+        "5m",
+        "--json",
+    ]);
+    assert!(picked.len() > 10, "{} events", picked.len());
+    for v in &picked {
+        assert_eq!(v["stream"], stream.as_str(), "{v}");
+        assert_eq!(v["group"], "/ecs/checkout");
+        // An awslogs-shaped name still says whose it is.
+        assert_eq!(v["container"], "checkout");
+    }
+    let times: Vec<&str> = picked
+        .iter()
+        .map(|v| v["timestamp"].as_str().unwrap())
+        .collect();
+    assert!(times.windows(2).all(|w| w[0] <= w[1]), "not in time order");
+}
+
+#[test]
+fn group_and_stream_arguments_are_checked() {
+    refused(
+        &["--demo", "tail", "--group", "/ecs/checkout"],
+        "--stream NAME",
+    );
+    refused(&["--demo", "tail", "--stream", "x"], "--group GROUP");
+    refused(
+        &[
+            "--demo",
+            "tail",
+            "prod-core/checkout",
+            "--group",
+            "/ecs/checkout",
+            "--stream",
+            "x",
+        ],
+        "no TARGET",
+    );
+    refused(&["--demo", "tail"], "--group GROUP --stream NAME");
+    // The group does not exist: nothing could be read.
+    refused(
+        &[
+            "--demo", "tail", "--group", "/nope", "--stream", "x", "--since", "1m",
+        ],
+        "--group /nope --stream x",
+    );
+}
+
+#[tokio::test]
+async fn against_moto_only_the_named_streams_of_a_group_are_printed() {
+    let Some(moto) = support::moto() else { return };
+    let logs = logs_client(&moto);
+    let group = format!("/fl/{}", unique("named"));
+    logs.create_log_group()
+        .log_group_name(&group)
+        .send()
+        .await
+        .unwrap();
+    let now = chrono::Utc::now().timestamp_millis();
+    let streams = [
+        "router-firelens-a1",
+        "router-firelens-b2",
+        "router-firelens-c3",
+    ];
+    let mut expected = Vec::new();
+    for (s, stream) in streams.iter().enumerate() {
+        logs.create_log_stream()
+            .log_group_name(&group)
+            .log_stream_name(*stream)
+            .send()
+            .await
+            .unwrap();
+        let s = i64::try_from(s).unwrap();
+        let events: Vec<InputLogEvent> = (0..20i64)
+            .map(|i| {
+                let ts = now - 120_000 + i * 1_000 + s * 300;
+                let message = format!("{stream} line {i}");
+                if *stream != "router-firelens-b2" {
+                    expected.push((ts, format!("{stream} {message}")));
+                }
+                InputLogEvent::builder()
+                    .timestamp(ts)
+                    .message(message)
+                    .build()
+                    .unwrap()
+            })
+            .collect();
+        logs.put_log_events()
+            .log_group_name(&group)
+            .log_stream_name(*stream)
+            .set_log_events(Some(events))
+            .send()
+            .await
+            .unwrap();
+    }
+    expected.sort();
+
+    let o = {
+        let (mut cmd, _dir) = command(&[
+            "tail",
+            "--group",
+            &group,
+            "--stream",
+            "router-firelens-c3",
+            "--stream",
+            "router-firelens-a1",
+            "--since",
+            "10m",
+            "--utc",
+            "--region",
+            REGION,
+        ]);
+        cmd.env("AWS_ENDPOINT_URL", &moto.proxy)
+            .env("AWS_ACCESS_KEY_ID", "testing")
+            .env("AWS_SECRET_ACCESS_KEY", "testing")
+            .output()
+            .unwrap()
+    };
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    // `TIME STREAM MESSAGE`: a name not in the awslogs shape is printed whole.
+    let printed: Vec<String> = text(&o.stdout)
+        .lines()
+        .map(|l| {
+            l.split_once(' ')
+                .map(|(_, rest)| rest.to_owned())
+                .unwrap_or_default()
+        })
+        .collect();
+    let wanted: Vec<String> = expected.into_iter().map(|(_, m)| m).collect();
+    assert_eq!(printed, wanted);
+}

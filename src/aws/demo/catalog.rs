@@ -146,6 +146,10 @@ const BOTH: &[Sidecar] = &[Sidecar::Envoy, Sidecar::Datadog];
 /// The cluster whose `checkout` service is mid-rollout when the demo starts.
 pub(super) const ROLLOUT_CLUSTER: &str = "prod-core";
 pub(super) const ROLLOUT_SERVICE: &str = "checkout";
+/// The service whose family's newest revision (registered, never deployed) fails its
+/// health checks: rolling it out trips the circuit breaker and rolls back.
+pub(super) const FAILING_CLUSTER: &str = "prod-core";
+pub(super) const FAILING_SERVICE: &str = "orders";
 /// The service whose first task runs an UNHEALTHY (non-essential) datadog-agent.
 pub(super) const UNHEALTHY_SIDECAR_SERVICE: &str = "search-indexer";
 /// Standalone RunTask work, started on a schedule in the data cluster.

@@ -16,6 +16,10 @@ pub(super) struct Notes {
     pub draining: Vec<String>,
     pub stopped: Vec<String>,
     pub unplaceable: bool,
+    /// Tasks stopped for failing their health checks.
+    pub unhealthy: Vec<String>,
+    /// The deployment of each task that failed to become healthy (one entry per task).
+    pub failed: Vec<String>,
 }
 
 fn task_refs(ids: &[String]) -> String {
@@ -36,6 +40,7 @@ pub(super) fn write_events(
         && notes.registered.is_empty()
         && notes.draining.is_empty()
         && notes.stopped.is_empty()
+        && notes.unhealthy.is_empty()
         && !notes.unplaceable
     {
         return;
@@ -46,6 +51,20 @@ pub(super) fn write_events(
         .as_ref()
         .and_then(|lb| lb.target_group_arn.clone());
     let mut messages = Vec::new();
+    for id in &notes.unhealthy {
+        match (
+            &tg,
+            svc.load_balancer.as_ref().and_then(|lb| lb.container_port),
+        ) {
+            (Some(tg), Some(port)) => messages.push(format!(
+                "(service {name}) (task {id}) (port {port}) is unhealthy in (target-group {tg}) \
+                 due to (reason Health checks failed)."
+            )),
+            _ => messages.push(format!(
+                "(service {name}) (task {id}) failed container health checks."
+            )),
+        }
+    }
     if !notes.started.is_empty() {
         let n = notes.started.len();
         messages.push(format!(

@@ -8,11 +8,11 @@ use chrono::{DateTime, Duration, Utc};
 use fastrand::Rng;
 
 use super::catalog::{
-    BATCH_CLUSTER, BATCH_FAMILY, CLUSTERS, ClusterSpec, InstanceSpec, ROLLOUT_CLUSTER,
-    ROLLOUT_SERVICE, ServiceSpec, UNHEALTHY_SIDECAR_SERVICE,
+    BATCH_CLUSTER, BATCH_FAMILY, CLUSTERS, ClusterSpec, FAILING_CLUSTER, FAILING_SERVICE,
+    InstanceSpec, ROLLOUT_CLUSTER, ROLLOUT_SERVICE, ServiceSpec, UNHEALTHY_SIDECAR_SERVICE,
 };
 use super::ids::{
-    STREAM_ESTATE, deployment_id, ec2_instance_id, hex, private_ip, rng_for, role_arn,
+    STREAM_ESTATE, deployment_id, ec2_instance_id, hex, private_ip, rng_for, role_arn, salt,
     target_group_arn, task_id, uuid,
 };
 use super::launch::{Ask, NewTask, new_task, place};
@@ -68,14 +68,17 @@ pub(super) fn build(seed: u64, opens_at: DateTime<Utc>) -> Fleet {
             },
         ),
     ];
-    Fleet {
+    let mut fleet = Fleet {
         seed,
         origin,
         step: 0,
         clusters,
         families,
         script,
-    }
+        autoscaling: Default::default(),
+    };
+    fleet.autoscaling = super::scaling::initial(&fleet);
+    fleet
 }
 
 fn build_cluster(
@@ -120,26 +123,35 @@ fn build_cluster(
         .map(|i| build_instance(i, spec, origin, rng))
         .collect();
     for s in spec.services {
-        let family = family_for(s, spec, rng);
+        let mut family = family_for(s, spec, origin, rng);
         let service = build_service(s, &cluster, &family, &shared_sg, origin, rng);
+        // Registered by the pipeline shortly before it was deployed.
+        if let Some(d) = service.primary() {
+            let lead = 5 + i64::try_from(salt(&family.name) % 40).unwrap_or(0);
+            family.base.1 = d.created_at - Duration::minutes(lead);
+        }
         families.insert(family.name.clone(), family);
         cluster.services.push(service);
         populate(&mut cluster, families, origin, rng);
+        if spec.name == FAILING_CLUSTER && s.name == FAILING_SERVICE {
+            preregister_failing(families, s.name, origin);
+        }
     }
     if spec.name == BATCH_CLUSTER {
+        let latest = 3 + rng.i32(0..20);
         families.insert(
             BATCH_FAMILY.into(),
-            Family {
-                name: BATCH_FAMILY.into(),
-                app: BATCH_FAMILY.into(),
-                latest: 3 + rng.i32(0..20),
-                ec2: false,
-                cpu: 1024,
-                memory: 2048,
-                port: None,
-                sidecars: Vec::new(),
-                major: 1,
-            },
+            Family::generated(
+                BATCH_FAMILY.into(),
+                BATCH_FAMILY.into(),
+                latest,
+                false,
+                (1024, 2048),
+                None,
+                Vec::new(),
+                1,
+                origin - Duration::days(9),
+            ),
         );
         cluster.schedules.push(Schedule {
             family: BATCH_FAMILY.into(),
@@ -190,17 +202,35 @@ fn build_instance(
     }
 }
 
-fn family_for(s: &ServiceSpec, cluster: &ClusterSpec, rng: &mut Rng) -> Family {
-    Family {
-        name: format!("{}{}", s.name, cluster.family_suffix),
-        app: s.name.into(),
-        latest: 4 + rng.i32(0..150),
-        ec2: cluster.ec2,
-        cpu: s.cpu,
-        memory: s.memory,
-        port: s.port,
-        sidecars: s.sidecars.to_vec(),
-        major: 1 + rng.u32(..4),
+fn family_for(
+    s: &ServiceSpec,
+    cluster: &ClusterSpec,
+    origin: DateTime<Utc>,
+    rng: &mut Rng,
+) -> Family {
+    let latest = 4 + rng.i32(0..150);
+    let major = 1 + rng.u32(..4);
+    Family::generated(
+        format!("{}{}", s.name, cluster.family_suffix),
+        s.name.into(),
+        latest,
+        cluster.ec2,
+        (s.cpu, s.memory),
+        s.port,
+        s.sidecars.to_vec(),
+        major,
+        origin,
+    )
+}
+
+/// A newer revision the pipeline registered but nobody has deployed: its application
+/// never passes its health checks, so rolling it out trips the circuit breaker.
+fn preregister_failing(families: &mut BTreeMap<String, Family>, name: &str, origin: DateTime<Utc>) {
+    if let Some(f) = families.get_mut(name) {
+        f.latest += 1;
+        f.failing.insert(f.latest);
+        f.registered_at
+            .insert(f.latest, origin - Duration::minutes(95));
     }
 }
 
@@ -267,6 +297,7 @@ fn build_service(
     });
     let env = cluster.tags.get("env").cloned().unwrap_or_default();
     let id = deployment_id(rng);
+    let task_definition = family.revision_name(family.latest);
     ServiceState {
         name: s.name.into(),
         family: family.name.clone(),
@@ -286,10 +317,11 @@ fn build_service(
         network,
         grace_period: s.port.map(|_| 60),
         exec: rng.u8(..3) != 0,
+        last_completed: Some((id.clone(), task_definition.clone())),
         deployments: vec![DeploymentState {
             rollout_reason: format!("ECS deployment {id} completed."),
             id,
-            task_definition: family.revision_name(family.latest),
+            task_definition,
             rollout_state: "COMPLETED".into(),
             created_at: deployed_at,
             updated_at: deployed_at + Duration::minutes(3),

@@ -15,6 +15,8 @@ pub(super) const STREAM_ESTATE: u64 = 1;
 pub(super) const STREAM_STEP: u64 = 2;
 pub(super) const STREAM_LATENCY: u64 = 3;
 pub(super) const STREAM_INJECT: u64 = 4;
+pub(super) const STREAM_SCALING: u64 = 5;
+pub(super) const STREAM_OPS: u64 = 6;
 
 /// The splitmix64 finaliser: neighbouring inputs (step 7, step 8) give unrelated outputs.
 pub(super) fn mix(mut x: u64) -> u64 {

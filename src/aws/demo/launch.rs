@@ -174,7 +174,8 @@ pub(super) struct NewTask<'a> {
 
 pub(super) fn new_task(rng: &mut Rng, spec: NewTask<'_>, slot: Slot) -> TaskState {
     let id = task_id(rng);
-    let awsvpc = !spec.family.ec2;
+    let awsvpc = spec.family.awsvpc(spec.revision);
+    let (cpu, memory) = spec.family.size(spec.revision);
     let containers = spec
         .family
         .containers(spec.revision)
@@ -208,8 +209,8 @@ pub(super) fn new_task(rng: &mut Rng, spec: NewTask<'_>, slot: Slot) -> TaskStat
         instance: slot.instance,
         awsvpc,
         drain_secs: spec.drain_secs,
-        cpu: spec.family.cpu,
-        memory: spec.family.memory,
+        cpu,
+        memory,
         created_at: spec.created_at,
         started_at: None,
         stopping_at: None,
@@ -217,6 +218,8 @@ pub(super) fn new_task(rng: &mut Rng, spec: NewTask<'_>, slot: Slot) -> TaskStat
         stopped_reason: None,
         stop_code: None,
         containers,
+        failing: None,
+        fail_at: None,
         id,
     }
 }

@@ -15,6 +15,9 @@ const SPOT_INTERRUPTIONS_PER_TASK_HOUR: f64 = 0.05;
 pub(super) const OOM_REASON: &str = "OutOfMemoryError: Container killed due to memory usage";
 pub(super) const EXITED_REASON: &str = "Essential container in task exited";
 pub(super) const SCHEDULER_STOP: &str = "ServiceSchedulerInitiated";
+pub(super) const USER_STOP: &str = "UserInitiated";
+/// How long before a failing task is stopped its container health reads UNHEALTHY.
+const UNHEALTHY_LEAD_SECS: u64 = 15;
 
 /// Moves a task to its next lifecycle state when that is due.
 pub(super) fn advance_task(
@@ -24,6 +27,20 @@ pub(super) fn advance_task(
     rng: &mut Rng,
     notes: &mut Notes,
 ) {
+    if t.status == TaskStatus::Running
+        && let Some(at) = t.fail_at
+    {
+        if at <= s {
+            fail(t, s, now, rng, notes);
+            return;
+        }
+        // The health check reports UNHEALTHY for a while before the task is stopped.
+        if s + UNHEALTHY_LEAD_SECS >= at
+            && let Some(app) = t.containers.iter_mut().find(|c| c.plan.health_check)
+        {
+            app.unhealthy = true;
+        }
+    }
     if let Some((at, code)) = t.exit_at
         && at <= s
         && t.status == TaskStatus::Running
@@ -49,6 +66,18 @@ pub(super) fn advance_task(
             if t.drain_secs.is_some() {
                 notes.registered.push(t.id.clone());
             }
+            if let Some(f) = &t.failing {
+                // Never healthy: a failing health check within its grace, or an
+                // application that exits as soon as it reads its configuration.
+                t.healthy_at = Some(u64::MAX);
+                t.fail_at = Some(
+                    s + if f.health_check {
+                        rng.u64(25..50)
+                    } else {
+                        rng.u64(3..12)
+                    },
+                );
+            }
         }
         TaskStatus::Deactivating => {
             t.status = TaskStatus::Stopping;
@@ -71,6 +100,28 @@ pub(super) fn advance_task(
             }
         }
         TaskStatus::Running | TaskStatus::Stopped => {}
+    }
+}
+
+/// A task of a broken revision gives up: stopped by the scheduler for failing its health
+/// checks, or its application exits. Either way its deployment counts a failed task.
+fn fail(t: &mut TaskState, s: u64, now: DateTime<Utc>, rng: &mut Rng, notes: &mut Notes) {
+    t.fail_at = None;
+    let Some(failing) = t.failing.clone() else {
+        return;
+    };
+    if failing.health_check {
+        notes.unhealthy.push(t.id.clone());
+        if begin_stop(t, s, now, rng, &failing.reason, SCHEDULER_STOP) {
+            notes.draining.push(t.id.clone());
+        } else {
+            notes.stopped.push(t.id.clone());
+        }
+    } else {
+        essential_exit(t, s, now, rng, 1, None, &failing.reason);
+    }
+    if let Some(d) = &t.deployment {
+        notes.failed.push(d.clone());
     }
 }
 

@@ -11,11 +11,17 @@
 //! opening scenario) -> `sim` (per-step scheduler), `lifecycle` (one task's states),
 //! `launch` (placement), `events` (service events) -> `view` (model types for the panes).
 //! Changes come in through `ops` (`set_desired`, `register_revision`, `start_deployment`,
-//! `drain_instance`) or as timed `state::Intervention`s; the scheduler converges on them
-//! within each deployment's minimum healthy / maximum percent.
+//! `set_instance_state`) or as timed `state::Intervention`s; the scheduler converges on them
+//! within each deployment's minimum healthy / maximum percent. `breaker` fails rollouts
+//! whose tasks never become healthy and rolls them back; `scaling` is the fleet's
+//! Application Auto Scaling (with `schedule` running its scheduled actions).
+//! `operations` is the `crate::ops::Ops` side: reads for the operation screens and every
+//! mutation; task definitions registered there are kept as JSON (`registry`), and every
+//! revision can be described as DescribeTaskDefinition JSON (`taskdef_doc`).
 //! `logs` is the fleet's CloudWatch Logs (`DemoBackend::logs`): every container's awslogs
 //! stream, generated on demand from the same tasks.
 
+mod breaker;
 mod catalog;
 mod events;
 mod fleet;
@@ -25,11 +31,17 @@ mod lifecycle;
 pub mod logs;
 mod operations;
 mod ops;
+mod registry;
+mod scaling;
+mod schedule;
 mod sim;
 mod state;
 mod taskdef;
+mod taskdef_doc;
 mod view;
 
+#[cfg(test)]
+mod operations_tests;
 #[cfg(test)]
 mod tests;
 

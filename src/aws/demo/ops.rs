@@ -1,6 +1,6 @@
-//! Changes injected into the running simulation: the opening scenario uses them now, and
-//! the demo's mutations (scaling, rollouts, failing revisions) are meant to build on them.
-//! Each takes effect from the current step; the scheduler does the rest over later steps.
+//! Changes injected into the running simulation: the opening scenario and the demo's
+//! mutations (`operations`) use them. Each takes effect from the current step; the
+//! scheduler does the rest over later steps.
 
 use super::ids::{STREAM_INJECT, deployment_id, rng_for, salt};
 use super::state::{DeploymentState, Fleet, ServiceState};
@@ -11,11 +11,12 @@ fn not_found(operation: &str, message: &str) -> BackendError {
     BackendError::new(ErrorKind::NotFound, operation, message)
 }
 
-// Only the opening scenario and the tests call some of these until the demo's mutations
-// land; they are the intended way in.
-#[cfg_attr(not(test), allow(dead_code))]
 impl Fleet {
-    fn service_mut(&mut self, cluster: &str, service: &str) -> BackendResult<&mut ServiceState> {
+    pub(super) fn service_mut(
+        &mut self,
+        cluster: &str,
+        service: &str,
+    ) -> BackendResult<&mut ServiceState> {
         let c = self
             .clusters
             .iter_mut()
@@ -43,13 +44,19 @@ impl Fleet {
     /// Registers the family's next revision (same containers, next image tag) and returns
     /// it as `family:revision`.
     pub fn register_revision(&mut self, family: &str) -> BackendResult<String> {
-        let f = self.families.get_mut(family).ok_or_else(|| {
-            not_found(
-                "RegisterTaskDefinition",
-                "Unable to describe task definition.",
-            )
-        })?;
+        let now = self.now();
+        let f = self
+            .families
+            .get_mut(family)
+            .filter(|f| f.synthetic)
+            .ok_or_else(|| {
+                not_found(
+                    "RegisterTaskDefinition",
+                    "Unable to describe task definition.",
+                )
+            })?;
         f.latest += 1;
+        f.registered_at.insert(f.latest, now);
         Ok(f.revision_name(f.latest))
     }
 
@@ -105,6 +112,30 @@ impl Fleet {
         let family = self.service_mut(cluster, service)?.family.clone();
         let revision = self.register_revision(&family)?;
         self.start_deployment(cluster, service, &revision)
+    }
+
+    /// Sets a container instance (by id or ARN) to ACTIVE or DRAINING; DRAINING moves its
+    /// service tasks away over the next steps.
+    pub fn set_instance_state(
+        &mut self,
+        cluster: &str,
+        instance: &str,
+        status: &str,
+    ) -> BackendResult<()> {
+        let id = crate::aws::model::arn_name(instance);
+        let operation = "UpdateContainerInstancesState";
+        let c = self
+            .clusters
+            .iter_mut()
+            .find(|c| c.name == cluster)
+            .ok_or_else(|| not_found(operation, "Cluster not found."))?;
+        let inst = c
+            .instances
+            .iter_mut()
+            .find(|i| i.id == id)
+            .ok_or_else(|| not_found(operation, "Container instance not found. (MISSING)"))?;
+        inst.status = status.into();
+        Ok(())
     }
 
     /// Sets a container instance (by position) to DRAINING: its service tasks move away.

@@ -10,12 +10,15 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use fastrand::Rng;
 
+use super::breaker::count_failures;
 use super::events::{Notes, write_events};
 use super::ids::{STREAM_STEP, rng_for, uuid};
 use super::launch::{Ask, NewTask, new_task, place};
-use super::lifecycle::{SCHEDULER_STOP, advance_task, begin_stop, churn, retain_recent};
+use super::lifecycle::{
+    EXITED_REASON, SCHEDULER_STOP, advance_task, begin_stop, churn, retain_recent,
+};
 use super::state::{
-    ClusterState, Fleet, Intervention, Launch, ServiceState, TaskState, TaskStatus,
+    ClusterState, Failing, Fleet, Intervention, Launch, ServiceState, TaskState, TaskStatus,
 };
 use super::taskdef::{Family, parse_reference};
 
@@ -47,6 +50,7 @@ impl Fleet {
         let now = self.time(s);
         let mut rng = rng_for(self.seed, STREAM_STEP, s);
         self.run_script(s);
+        self.auto_scale(s);
         let Fleet {
             clusters, families, ..
         } = self;
@@ -96,6 +100,7 @@ fn step_service(
         advance_task(t, s, now, rng, &mut notes);
         churn(t, crash_p, s, now, rng);
     }
+    count_failures(svc, &notes.failed, now, rng);
     let plan = plan(&cluster.services[si], draining, s);
     let svc = &mut cluster.services[si];
     for &i in &plan.stop {
@@ -146,6 +151,13 @@ struct Plan {
 /// instances) are replaced while at least minimum-healthy percent stay healthy and at
 /// most maximum percent run; surplus tasks go; missing ones start.
 fn plan(svc: &ServiceState, draining: &[String], s: u64) -> Plan {
+    // A deployment the circuit breaker failed, without rollback, launches nothing more.
+    if svc.primary().is_some_and(|d| d.rollout_state == "FAILED") {
+        return Plan {
+            start: 0,
+            stop: Vec::new(),
+        };
+    }
     let desired = usize::try_from(svc.desired).unwrap_or(0);
     let min_pct = usize::try_from(svc.config.minimum_healthy_percent.unwrap_or(100)).unwrap_or(100);
     let max_pct = usize::try_from(svc.config.maximum_percent.unwrap_or(200)).unwrap_or(200);
@@ -212,13 +224,17 @@ fn start_tasks(
         return;
     };
     let group = format!("service:{}", svc.name);
+    let (cpu, memory) = family.size(revision);
     let ask = Ask {
         group: &group,
         launch: &svc.launch,
         instance_family: svc.instance_family.as_deref(),
-        cpu: family.cpu,
-        memory: family.memory,
+        cpu,
+        memory,
     };
+    let failing = family
+        .is_failing(revision)
+        .then(|| failing_mode(svc, family, revision));
     let slots = place(cluster, &ask, n, rng, false);
     notes.unplaceable = slots.len() < n;
     let deployment = Some(dep.id.clone());
@@ -226,7 +242,7 @@ fn start_tasks(
     let mut new = Vec::with_capacity(slots.len());
     for slot in slots {
         // Fargate provisions an ENI first; EC2 bridge tasks go straight to pulling images.
-        let (status, wait) = if family.ec2 {
+        let (status, wait) = if !family.awsvpc(revision) {
             (TaskStatus::Pending, rng.u64(5..20))
         } else {
             (TaskStatus::Provisioning, rng.u64(5..15))
@@ -241,10 +257,36 @@ fn start_tasks(
             created_at: now,
             drain_secs,
         };
-        new.push(new_task(rng, spec, slot));
+        let mut task = new_task(rng, spec, slot);
+        task.failing = failing.clone();
+        new.push(task);
     }
     notes.started.extend(new.iter().map(|t| t.id.clone()));
     cluster.services[si].tasks.extend(new);
+}
+
+/// How a task of a broken revision fails in this service: the load balancer's health
+/// checks, the container's own, or (with neither) an application that exits.
+fn failing_mode(svc: &ServiceState, family: &Family, revision: i32) -> Failing {
+    let tg = svc
+        .load_balancer
+        .as_ref()
+        .and_then(|lb| lb.target_group_arn.as_deref());
+    let container_check = family.containers(revision).iter().any(|c| c.health_check);
+    match tg {
+        Some(tg) => Failing {
+            health_check: true,
+            reason: format!("Task failed ELB health checks in (target-group {tg})"),
+        },
+        None if container_check => Failing {
+            health_check: true,
+            reason: "Task failed container health checks".into(),
+        },
+        None => Failing {
+            health_check: false,
+            reason: EXITED_REASON.into(),
+        },
+    }
 }
 
 /// Retires finished deployments, completes the rollout and notes steady states.
@@ -281,6 +323,7 @@ fn settle(svc: &mut ServiceState, draining: &[String], s: u64, now: DateTime<Utc
         d.rollout_state = "COMPLETED".into();
         d.rollout_reason = format!("ECS deployment {id} completed.");
         d.updated_at = now;
+        svc.last_completed = Some((id.clone(), d.task_definition.clone()));
         svc.push_event(
             uuid(rng),
             now,
@@ -346,12 +389,13 @@ fn step_standalone(
             continue;
         };
         let group = format!("family:{}", family.name);
+        let (cpu, memory) = family.size(family.latest);
         let ask = Ask {
             group: &group,
             launch: &launch,
             instance_family: None,
-            cpu: family.cpu,
-            memory: family.memory,
+            cpu,
+            memory,
         };
         let Some(slot) = place(cluster, &ask, 1, rng, false).pop() else {
             continue;

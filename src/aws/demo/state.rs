@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Duration, Utc};
 
+use super::scaling::AutoScaling;
 use super::taskdef::{ContainerPlan, Family};
 use crate::aws::model::{
     CapacityProviderItem, DeploymentConfig, LoadBalancer, NetworkConfig, Placement, ServiceEvent,
@@ -52,6 +53,8 @@ pub(super) struct Fleet {
     pub families: BTreeMap<String, Family>,
     /// Interventions due at a step, applied before that step's scheduling.
     pub script: Vec<(u64, Intervention)>,
+    /// Application Auto Scaling: scalable targets, policies, scheduled actions, activities.
+    pub autoscaling: AutoScaling,
 }
 
 impl Fleet {
@@ -175,6 +178,9 @@ pub(super) struct ServiceState {
     pub steady: bool,
     pub last_steady_event: DateTime<Utc>,
     pub last_unplaceable_event: Option<u64>,
+    /// The last deployment that completed (id, `family:revision`): what the circuit
+    /// breaker rolls back to.
+    pub last_completed: Option<(String, String)>,
 }
 
 pub(super) const MAX_EVENTS: usize = 100;
@@ -198,6 +204,12 @@ impl ServiceState {
 
     pub fn pending(&self) -> i32 {
         count(self.tasks.iter().filter(|t| t.status.is_pending()))
+    }
+
+    /// Whether a rollout is under way (the primary deployment is IN_PROGRESS).
+    pub fn rolling(&self) -> bool {
+        self.primary()
+            .is_some_and(|d| d.rollout_state == "IN_PROGRESS")
     }
 
     pub fn push_event(&mut self, id: String, at: DateTime<Utc>, message: String) {
@@ -258,6 +270,20 @@ pub(super) struct TaskState {
     pub stopped_reason: Option<String>,
     pub stop_code: Option<String>,
     pub containers: Vec<ContainerState>,
+    /// Set for tasks of a revision that never becomes healthy.
+    pub failing: Option<Failing>,
+    /// Step at which a failing task is stopped (set on reaching RUNNING).
+    pub fail_at: Option<u64>,
+}
+
+/// How a task of a broken revision fails.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) struct Failing {
+    /// Health checks (load balancer or container) fail and the scheduler stops the task;
+    /// without any, the application exits with code 1 soon after starting.
+    pub health_check: bool,
+    /// The stopped reason ECS gives.
+    pub reason: String,
 }
 
 impl TaskState {

@@ -1,10 +1,15 @@
-//! Task definition families of the demo fleet. A revision is a pure function of its family
-//! and number, so every revision up to the latest can be described without storing it.
+//! Task definition families of the demo fleet. A generated revision is a pure function of
+//! its family and number, so every revision up to the latest can be described without
+//! storing it; revisions registered through RegisterTaskDefinition are kept as their JSON
+//! (`registry`).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::{DateTime, Duration, Utc};
 
 use super::catalog::Sidecar;
-use super::ids::{ACCOUNT, REGION, role_arn, task_definition_arn};
+use super::ids::{ACCOUNT, REGION, role_arn, salt, task_definition_arn};
+use super::registry::Registered;
 use crate::aws::model::{ContainerDefinition, LogConfiguration, PortMapping, TaskDefinition};
 
 const ENVOY_IMAGE: &str =
@@ -24,6 +29,18 @@ pub(super) struct Family {
     pub sidecars: Vec<Sidecar>,
     /// Image versions are `v<major>.<minor>.<patch>`, moving on with each revision.
     pub major: u32,
+    /// Whether revisions 1..=latest not in `registered` are generated from the fields
+    /// above; a family first made by RegisterTaskDefinition has only registered ones.
+    pub synthetic: bool,
+    /// Revisions registered through RegisterTaskDefinition, kept as sent.
+    pub registered: BTreeMap<i32, Registered>,
+    /// Generated revisions whose application never passes its health checks.
+    pub failing: BTreeSet<i32>,
+    /// The revision the estate started on and when it was registered; older generated
+    /// revisions are spaced back from it.
+    pub base: (i32, DateTime<Utc>),
+    /// When generated revisions after `base` were registered.
+    pub registered_at: BTreeMap<i32, DateTime<Utc>>,
 }
 
 /// One container of a running task as the simulation tracks it.
@@ -36,8 +53,118 @@ pub(super) struct ContainerPlan {
 }
 
 impl Family {
+    /// A generated family as the estate starts with it: revisions 1..=`latest`, the
+    /// latest registered at `registered`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn generated(
+        name: String,
+        app: String,
+        latest: i32,
+        ec2: bool,
+        (cpu, memory): (i32, i32),
+        port: Option<i32>,
+        sidecars: Vec<Sidecar>,
+        major: u32,
+        registered: DateTime<Utc>,
+    ) -> Family {
+        Family {
+            name,
+            app,
+            latest,
+            ec2,
+            cpu,
+            memory,
+            port,
+            sidecars,
+            major,
+            synthetic: true,
+            registered: BTreeMap::new(),
+            failing: BTreeSet::new(),
+            base: (latest, registered),
+            registered_at: BTreeMap::new(),
+        }
+    }
+
+    /// A family first made by RegisterTaskDefinition.
+    pub fn from_registration(name: &str, app: &str) -> Family {
+        Family {
+            name: name.into(),
+            app: app.into(),
+            latest: 0,
+            ec2: false,
+            cpu: 0,
+            memory: 0,
+            port: None,
+            sidecars: Vec::new(),
+            major: 1,
+            synthetic: false,
+            registered: BTreeMap::new(),
+            failing: BTreeSet::new(),
+            base: (0, DateTime::<Utc>::MIN_UTC),
+            registered_at: BTreeMap::new(),
+        }
+    }
+
     pub fn revision_name(&self, revision: i32) -> String {
         format!("{}:{revision}", self.name)
+    }
+
+    /// Whether the revision exists (registered, or generated up to the latest).
+    pub fn exists(&self, revision: i32) -> bool {
+        self.registered.contains_key(&revision)
+            || (self.synthetic && (1..=self.latest).contains(&revision))
+    }
+
+    /// Every revision, newest first.
+    pub fn revisions(&self) -> Vec<i32> {
+        (1..=self.latest)
+            .rev()
+            .filter(|&r| self.exists(r))
+            .collect()
+    }
+
+    /// Task-level CPU units and memory (MiB) of a revision: what placement reserves.
+    pub fn size(&self, revision: i32) -> (i32, i32) {
+        match self.registered.get(&revision) {
+            Some(r) => (r.cpu, r.memory),
+            None => (self.cpu, self.memory),
+        }
+    }
+
+    /// Whether the revision's tasks get their own network interface (awsvpc).
+    pub fn awsvpc(&self, revision: i32) -> bool {
+        self.registered
+            .get(&revision)
+            .map_or(!self.ec2, |r| r.awsvpc)
+    }
+
+    /// Whether the revision can run on Fargate.
+    pub fn fargate_compatible(&self, revision: i32) -> bool {
+        self.registered
+            .get(&revision)
+            .map_or(!self.ec2, |r| r.fargate)
+    }
+
+    /// Whether the revision's tasks fail their health checks (or exit at once).
+    pub fn is_failing(&self, revision: i32) -> bool {
+        self.failing.contains(&revision)
+            || self.registered.get(&revision).is_some_and(|r| r.failing)
+    }
+
+    /// When the revision was registered.
+    pub fn registered_time(&self, revision: i32) -> DateTime<Utc> {
+        if let Some(r) = self.registered.get(&revision) {
+            return r.at;
+        }
+        if let Some(at) = self.registered_at.get(&revision) {
+            return *at;
+        }
+        let (base, at) = self.base;
+        // Older revisions a day or three apart, the same for every look.
+        let back: i64 = (revision..base)
+            .map(|r| 20 + i64::try_from(salt(&self.revision_name(r)) % 52).unwrap_or(0))
+            .sum();
+        at - Duration::hours(back)
     }
 
     pub fn log_group(&self) -> String {
@@ -56,6 +183,9 @@ impl Family {
 
     /// The containers a task of this revision runs, application first.
     pub fn containers(&self, revision: i32) -> Vec<ContainerPlan> {
+        if let Some(r) = self.registered.get(&revision) {
+            return r.containers.clone();
+        }
         let mut out = vec![ContainerPlan {
             name: self.app.clone(),
             image: self.app_image(revision),
@@ -84,7 +214,10 @@ impl Family {
 
     /// The definition as DescribeTaskDefinition would return it, or `None` past the latest.
     pub fn definition(&self, revision: i32) -> Option<TaskDefinition> {
-        if revision < 1 || revision > self.latest {
+        if let Some(r) = self.registered.get(&revision) {
+            return Some(r.definition(&self.name, revision));
+        }
+        if !self.exists(revision) {
             return None;
         }
         let sidecar_memory: i32 = self.sidecars.iter().map(|s| sidecar_size(*s).1).sum();
@@ -129,7 +262,7 @@ impl Family {
         })
     }
 
-    fn ports(&self, container: &str, is_app: bool) -> Vec<PortMapping> {
+    pub(super) fn ports(&self, container: &str, is_app: bool) -> Vec<PortMapping> {
         let ports: Vec<(i32, &str)> = match container {
             _ if is_app => self.port.map(|p| (p, "tcp")).into_iter().collect(),
             "envoy" => vec![(9901, "tcp")],
@@ -148,7 +281,7 @@ impl Family {
             .collect()
     }
 
-    fn log_configuration(&self) -> LogConfiguration {
+    pub(super) fn log_configuration(&self) -> LogConfiguration {
         let options = BTreeMap::from([
             ("awslogs-group".to_string(), self.log_group()),
             ("awslogs-region".to_string(), REGION.to_string()),
@@ -197,17 +330,19 @@ mod tests {
     use super::*;
 
     fn family() -> Family {
-        Family {
-            name: "payments".into(),
-            app: "payments".into(),
-            latest: 12,
-            ec2: true,
-            cpu: 512,
-            memory: 1024,
-            port: Some(8080),
-            sidecars: vec![Sidecar::Envoy, Sidecar::Datadog],
-            major: 3,
-        }
+        Family::generated(
+            "payments".into(),
+            "payments".into(),
+            12,
+            true,
+            (512, 1024),
+            Some(8080),
+            vec![Sidecar::Envoy, Sidecar::Datadog],
+            3,
+            DateTime::parse_from_rfc3339("2025-03-01T10:00:00Z")
+                .unwrap()
+                .with_timezone(&Utc),
+        )
     }
 
     #[test]
@@ -225,6 +360,17 @@ mod tests {
             d.containers[0].image,
             f.definition(11).unwrap().containers[0].image
         );
+    }
+
+    #[test]
+    fn older_revisions_were_registered_earlier() {
+        let f = family();
+        assert_eq!(f.registered_time(12), f.base.1);
+        assert!(f.registered_time(11) < f.registered_time(12));
+        assert!(f.registered_time(1) < f.registered_time(11));
+        assert_eq!(f.revisions().first(), Some(&12));
+        assert_eq!(f.revisions().len(), 12);
+        assert!(!f.exists(13) && !f.exists(0));
     }
 
     #[test]

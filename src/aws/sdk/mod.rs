@@ -12,7 +12,7 @@ mod regions;
 
 use std::collections::HashMap;
 use std::future::Future;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -59,7 +59,9 @@ pub struct ConnectOptions {
 pub struct SdkBackend {
     ecs: Client,
     config: SdkConfig,
-    limiters: Limiters,
+    /// Shared with the operations built from this backend (`ops::SdkOps::new`): ECS
+    /// throttles per account, so every call of the process draws from the same buckets.
+    limiters: Arc<Limiters>,
     describe_concurrency: usize,
     identity: Identity,
     /// Learned from the first ARN any answer carries.
@@ -104,7 +106,7 @@ impl SdkBackend {
         Ok(SdkBackend {
             ecs: Client::new(&loaded.config),
             config: loaded.config,
-            limiters: Limiters::new(ApiLimits::default()),
+            limiters: Arc::new(Limiters::new(ApiLimits::default())),
             describe_concurrency: opts.describe_concurrency.max(1),
             identity: Identity {
                 profile: loaded.profile,
@@ -119,7 +121,7 @@ impl SdkBackend {
     /// Replaces the client-side rate limits (e.g. for an account with raised quotas).
     #[must_use]
     pub fn with_limits(mut self, limits: ApiLimits) -> Self {
-        self.limiters = Limiters::new(limits);
+        self.limiters = Arc::new(Limiters::new(limits));
         self
     }
 
@@ -127,6 +129,16 @@ impl SdkBackend {
     /// its credentials, region, endpoint, timeouts and retries.
     pub fn sdk_config(&self) -> &SdkConfig {
         &self.config
+    }
+
+    /// The rate limiters, for the operations to share.
+    pub(crate) fn limiters(&self) -> Arc<Limiters> {
+        Arc::clone(&self.limiters)
+    }
+
+    /// How many describe batches (or other bounded fan-outs) may be in flight at once.
+    pub(crate) fn describe_concurrency(&self) -> usize {
+        self.describe_concurrency
     }
 
     fn learn_account(&self, arn: &str) {

@@ -352,3 +352,63 @@ pub async fn inject(moto: &Moto, fault: serde_json::Value) {
     let (status, answer) = http(&moto.proxy, "POST", "/_proxy/inject", &headers, &body).await;
     assert_eq!(status, 200, "{answer}");
 }
+
+/// `value` escaped for a URL query.
+fn query_escape(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => {
+                char::from(b).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// The bodies of the API requests the proxy received for `target` (e.g.
+/// `RegisterTaskDefinition`) whose text contains `matching`, oldest first, parsed as JSON.
+pub async fn requests(moto: &Moto, target: &str, matching: &str) -> Vec<serde_json::Value> {
+    let path = format!(
+        "/_proxy/requests?target={}&match={}",
+        query_escape(target),
+        query_escape(matching)
+    );
+    let (status, body) = http(&moto.proxy, "GET", &path, &[], "").await;
+    assert_eq!(status, 200, "{body}");
+    let found: Vec<serde_json::Value> = serde_json::from_str(&body).expect("requests JSON");
+    found.into_iter().map(|mut r| r["body"].take()).collect()
+}
+
+/// One ECS call straight to moto with a raw JSON body, for seeding what the typed SDK
+/// cannot express (fields it does not model). Panics on a non-200 answer.
+pub async fn ecs_json(
+    moto: &Moto,
+    region: &str,
+    target: &str,
+    body: &serde_json::Value,
+) -> serde_json::Value {
+    let auth = format!(
+        "AWS4-HMAC-SHA256 Credential=testing/20240101/{region}/ecs/aws4_request, SignedHeaders=host, Signature=0"
+    );
+    let target = format!("AmazonEC2ContainerServiceV20141113.{target}");
+    let headers = [
+        ("Content-Type", "application/x-amz-json-1.1"),
+        ("X-Amz-Target", target.as_str()),
+        ("Authorization", auth.as_str()),
+    ];
+    let (status, answer) = http(&moto.direct, "POST", "/", &headers, &body.to_string()).await;
+    assert_eq!(status, 200, "{target}: {answer}");
+    serde_json::from_str(&answer).expect("a JSON answer")
+}
+
+/// An Application Auto Scaling client straight to moto, for seeding and reading back.
+pub fn autoscaling(moto: &Moto, region: &str) -> aws_sdk_applicationautoscaling::Client {
+    let config = aws_sdk_applicationautoscaling::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .endpoint_url(&moto.direct)
+        .region(Region::new(region.to_owned()))
+        .credentials_provider(credentials())
+        .build();
+    aws_sdk_applicationautoscaling::Client::from_conf(config)
+}

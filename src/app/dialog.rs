@@ -1,0 +1,356 @@
+//! Dialogs: forms whose fields are checked as the user types, and the confirmation every
+//! change passes through. A form never loses what was typed: a bad value keeps it open
+//! with the message beside the field.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui_textarea::{CursorMove, TextArea};
+
+use crate::ops::Mutation;
+use crate::ops::diff::DiffLine;
+
+/// What a field holds and how it is edited.
+#[derive(Debug, Clone)]
+pub enum FieldKind {
+    /// One line of text, checked by `check` on every keystroke.
+    Text {
+        area: Box<TextArea<'static>>,
+        check: fn(&str) -> Result<(), String>,
+    },
+    /// On or off (Space).
+    Toggle { on: bool },
+    /// One of several values (← →).
+    Choice { options: Vec<String>, index: usize },
+}
+
+#[derive(Debug, Clone)]
+pub struct Field {
+    pub label: String,
+    pub kind: FieldKind,
+    /// A line of help under the field.
+    pub help: Option<String>,
+}
+
+impl Field {
+    /// A text field holding `value`, all of it selected so typing replaces it.
+    pub fn text(label: &str, value: &str, check: fn(&str) -> Result<(), String>) -> Field {
+        let mut area = TextArea::new(vec![value.to_string()]);
+        area.move_cursor(CursorMove::End);
+        area.select_all();
+        Field {
+            label: label.into(),
+            kind: FieldKind::Text {
+                area: Box::new(area),
+                check,
+            },
+            help: None,
+        }
+    }
+
+    pub fn toggle(label: &str, on: bool) -> Field {
+        Field {
+            label: label.into(),
+            kind: FieldKind::Toggle { on },
+            help: None,
+        }
+    }
+
+    pub fn choice(label: &str, options: Vec<String>, index: usize) -> Field {
+        let index = index.min(options.len().saturating_sub(1));
+        Field {
+            label: label.into(),
+            kind: FieldKind::Choice { options, index },
+            help: None,
+        }
+    }
+
+    pub fn with_help(mut self, help: impl Into<String>) -> Field {
+        self.help = Some(help.into());
+        self
+    }
+
+    /// The field's value as text (`true`/`false` for toggles, the option for choices).
+    pub fn value(&self) -> String {
+        match &self.kind {
+            FieldKind::Text { area, .. } => area.lines().join(""),
+            FieldKind::Toggle { on } => on.to_string(),
+            FieldKind::Choice { options, index } => {
+                options.get(*index).cloned().unwrap_or_default()
+            }
+        }
+    }
+
+    pub fn is_on(&self) -> bool {
+        matches!(self.kind, FieldKind::Toggle { on: true })
+    }
+
+    /// Why the value is not acceptable, if it is not.
+    pub fn problem(&self) -> Option<String> {
+        match &self.kind {
+            FieldKind::Text { area, check } => check(&area.lines().join("")).err(),
+            _ => None,
+        }
+    }
+
+    /// Feeds one key to the field. Returns false when the field did not take it.
+    fn key(&mut self, key: KeyEvent) -> bool {
+        match &mut self.kind {
+            FieldKind::Text { area, .. } => {
+                // One line: Enter and Tab belong to the form.
+                if matches!(key.code, KeyCode::Enter | KeyCode::Tab | KeyCode::BackTab) {
+                    return false;
+                }
+                // Typing over a selection replaces it.
+                if let KeyCode::Char(_) = key.code
+                    && area.is_selecting()
+                    && !key.modifiers.contains(KeyModifiers::CONTROL)
+                {
+                    area.cut();
+                }
+                area.input(key);
+                true
+            }
+            FieldKind::Toggle { on } => {
+                if key.code == KeyCode::Char(' ') {
+                    *on = !*on;
+                    return true;
+                }
+                false
+            }
+            FieldKind::Choice { options, index } => match key.code {
+                KeyCode::Left | KeyCode::Char('h') if !options.is_empty() => {
+                    *index = (*index + options.len() - 1) % options.len();
+                    true
+                }
+                KeyCode::Right | KeyCode::Char('l') | KeyCode::Char(' ') if !options.is_empty() => {
+                    *index = (*index + 1) % options.len();
+                    true
+                }
+                _ => false,
+            },
+        }
+    }
+}
+
+/// A form: some lines of context, then fields; Enter submits when every field is valid.
+#[derive(Debug, Clone)]
+pub struct Form<P> {
+    pub title: String,
+    pub info: Vec<String>,
+    pub fields: Vec<Field>,
+    pub focus: usize,
+    /// What submitting does; read by whoever opened the form.
+    pub purpose: P,
+    /// A warning computed from all fields together (e.g. outside the auto scaling range).
+    pub warning: Option<String>,
+    /// An error from the last submit attempt (cross-field), shown until the next key.
+    pub error: Option<String>,
+}
+
+/// What a key did to a form.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FormKey {
+    /// Edited or moved; stay open.
+    Stay,
+    /// Enter with every field valid.
+    Submit,
+    /// Esc.
+    Cancel,
+}
+
+impl<P> Form<P> {
+    pub fn new(title: impl Into<String>, purpose: P) -> Form<P> {
+        Form {
+            title: title.into(),
+            info: Vec::new(),
+            fields: Vec::new(),
+            focus: 0,
+            purpose,
+            warning: None,
+            error: None,
+        }
+    }
+
+    pub fn field(mut self, f: Field) -> Form<P> {
+        self.fields.push(f);
+        self
+    }
+
+    pub fn info(mut self, line: impl Into<String>) -> Form<P> {
+        self.info.push(line.into());
+        self
+    }
+
+    /// The value of the field labelled `label`.
+    pub fn value(&self, label: &str) -> String {
+        self.fields
+            .iter()
+            .find(|f| f.label == label)
+            .map(Field::value)
+            .unwrap_or_default()
+    }
+
+    pub fn is_on(&self, label: &str) -> bool {
+        self.fields.iter().any(|f| f.label == label && f.is_on())
+    }
+
+    pub fn problems(&self) -> Vec<(usize, String)> {
+        self.fields
+            .iter()
+            .enumerate()
+            .filter_map(|(i, f)| f.problem().map(|p| (i, p)))
+            .collect()
+    }
+
+    pub fn key(&mut self, key: KeyEvent) -> FormKey {
+        self.error = None;
+        let n = self.fields.len().max(1);
+        match key.code {
+            KeyCode::Esc => return FormKey::Cancel,
+            KeyCode::Tab | KeyCode::Down => {
+                self.focus = (self.focus + 1) % n;
+                return FormKey::Stay;
+            }
+            KeyCode::BackTab | KeyCode::Up => {
+                self.focus = (self.focus + n - 1) % n;
+                return FormKey::Stay;
+            }
+            _ => {}
+        }
+        if let Some(field) = self.fields.get_mut(self.focus)
+            && field.key(key)
+        {
+            return FormKey::Stay;
+        }
+        if key.code == KeyCode::Enter {
+            if let Some((i, p)) = self.problems().into_iter().next() {
+                self.focus = i;
+                self.error = Some(format!("{}: {p}", self.fields[i].label));
+                return FormKey::Stay;
+            }
+            return FormKey::Submit;
+        }
+        FormKey::Stay
+    }
+}
+
+/// The last step before anything changes: exactly what, where, as whom.
+#[derive(Debug, Clone)]
+pub struct Confirm {
+    pub title: String,
+    /// Where and as whom: profile, region, account, cluster, service.
+    pub context: Vec<String>,
+    /// Old value to new, one line per change.
+    pub changes: Vec<String>,
+    /// Warnings to read before saying yes.
+    pub warnings: Vec<String>,
+    /// A diff to read (task definitions), scrolled with ↑↓.
+    pub diff: Vec<DiffLine>,
+    pub scroll: u16,
+    pub plan: Vec<Mutation>,
+    pub after: After,
+}
+
+/// What the dashboard does when a confirmed operation succeeds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum After {
+    /// Refresh what is on screen.
+    Refresh,
+    /// Remember the service's previous count for `u`.
+    Scaled {
+        cluster: String,
+        service: String,
+        from: i32,
+    },
+    /// Open the rollout view on the new deployment.
+    FollowRollout {
+        cluster: String,
+        service: String,
+        previous: String,
+    },
+    /// Show the new revision in the revisions pane.
+    Registered { family: String },
+}
+
+/// One integer from `min` up, as typed in a count field.
+pub fn parse_count(text: &str) -> Result<i32, String> {
+    let t = text.trim();
+    if t.is_empty() {
+        return Err("enter a whole number".into());
+    }
+    if t.starts_with('-') {
+        return Err("must be 0 or more".into());
+    }
+    if !t.chars().all(|c| c.is_ascii_digit()) {
+        return Err(format!("`{t}` is not a whole number"));
+    }
+    t.parse::<i32>()
+        .map_err(|_| "too large (at most 2147483647)".into())
+}
+
+/// A count field's check.
+pub fn check_count(text: &str) -> Result<(), String> {
+    parse_count(text).map(drop)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn k(c: KeyCode) -> KeyEvent {
+        KeyEvent::new(c, KeyModifiers::NONE)
+    }
+
+    #[test]
+    fn counts_must_be_whole_numbers_from_zero() {
+        assert_eq!(parse_count("0"), Ok(0));
+        assert_eq!(parse_count(" 12 "), Ok(12));
+        for bad in ["", "-1", "1.5", "3x", "１", "99999999999", "+2"] {
+            assert!(parse_count(bad).is_err(), "{bad:?} accepted");
+        }
+    }
+
+    #[test]
+    fn typing_replaces_the_selected_value_and_bad_input_keeps_the_form_open() {
+        let mut form = Form::new("scale", ()).field(Field::text("count", "4", check_count));
+        assert_eq!(form.key(k(KeyCode::Char('1'))), FormKey::Stay);
+        assert_eq!(form.key(k(KeyCode::Char('2'))), FormKey::Stay);
+        assert_eq!(form.value("count"), "12");
+        form.key(k(KeyCode::Char('x')));
+        assert_eq!(form.value("count"), "12x");
+        assert_eq!(form.key(k(KeyCode::Enter)), FormKey::Stay);
+        assert!(
+            form.error
+                .as_deref()
+                .unwrap()
+                .contains("not a whole number")
+        );
+        assert_eq!(form.value("count"), "12x", "nothing typed is lost");
+        form.key(k(KeyCode::Backspace));
+        assert_eq!(form.key(k(KeyCode::Enter)), FormKey::Submit);
+        assert_eq!(form.key(k(KeyCode::Esc)), FormKey::Cancel);
+    }
+
+    #[test]
+    fn tab_moves_between_fields_and_toggles_and_choices_take_their_keys() {
+        let mut form = Form::new("t", ())
+            .field(Field::text("min", "1", check_count))
+            .field(Field::toggle("suspend", false))
+            .field(Field::choice(
+                "metric",
+                vec!["cpu".into(), "memory".into()],
+                0,
+            ));
+        form.key(k(KeyCode::Tab));
+        form.key(k(KeyCode::Char(' ')));
+        assert!(form.is_on("suspend"));
+        form.key(k(KeyCode::Tab));
+        form.key(k(KeyCode::Right));
+        assert_eq!(form.value("metric"), "memory");
+        form.key(k(KeyCode::Left));
+        form.key(k(KeyCode::Left));
+        assert_eq!(form.value("metric"), "memory", "wraps around");
+        form.key(k(KeyCode::BackTab));
+        form.key(k(KeyCode::BackTab));
+        assert_eq!(form.focus, 0);
+    }
+}

@@ -1,0 +1,461 @@
+//! Operations from the keyboard: dialogs, confirmations, what is sent, what is shown after.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, TimeZone, Utc};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use serde_json::json;
+
+use super::dialog::After;
+use super::ops::{Dialog, RANGE_TOO};
+use super::tests::service;
+use super::*;
+use crate::aws::ErrorKind;
+use crate::aws::model::Deployment;
+use crate::ops::model::{Family, ScalableTarget, Scaling, TaskDefDoc};
+
+fn t0() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 22, 3, 0, 0).unwrap()
+}
+
+fn who() -> Identity {
+    Identity {
+        profile: "prod-admin".into(),
+        region: "eu-west-1".into(),
+        account: Some("123456789012".into()),
+        endpoint: None,
+    }
+}
+
+fn key(app: &mut App, code: KeyCode) -> Vec<Effect> {
+    app.update(Action::Key(KeyEvent::new(code, KeyModifiers::NONE)))
+}
+
+fn ctrl(app: &mut App, c: char) -> Vec<Effect> {
+    app.update(Action::Key(KeyEvent::new(
+        KeyCode::Char(c),
+        KeyModifiers::CONTROL,
+    )))
+}
+
+fn typed(app: &mut App, s: &str) {
+    for c in s.chars() {
+        key(app, KeyCode::Char(c));
+    }
+}
+
+fn land(app: &mut App, key: DataKey, payload: Payload) {
+    app.update(Action::Loaded {
+        key,
+        result: Ok(payload),
+        at: t0(),
+    });
+}
+
+/// The services pane of cluster `prod` with one service `api` (desired 2), loaded.
+fn on_services() -> App {
+    let mut app = App::new(
+        who(),
+        vec![
+            Pane::Clusters,
+            Pane::Services {
+                cluster: "prod".into(),
+            },
+        ],
+        t0(),
+        None,
+    );
+    app.due_fetches();
+    land(
+        &mut app,
+        DataKey::Services {
+            cluster: "prod".into(),
+        },
+        Payload::Services(Arc::new(vec![service("prod", "api")])),
+    );
+    app
+}
+
+fn top_dialog(app: &App) -> Option<&Dialog> {
+    match app.popups.last() {
+        Some(Popup::Dialog(d)) => Some(d),
+        _ => None,
+    }
+}
+
+fn confirm_of(app: &App) -> &super::dialog::Confirm {
+    match top_dialog(app) {
+        Some(Dialog::Confirm(c)) => c,
+        other => panic!("expected a confirmation, got {other:?}"),
+    }
+}
+
+fn mutate_plan(effects: &[Effect]) -> (u64, Vec<Mutation>) {
+    effects
+        .iter()
+        .find_map(|e| match e {
+            Effect::Mutate { id, plan, .. } => Some((*id, plan.clone())),
+            _ => None,
+        })
+        .expect("a Mutate effect")
+}
+
+#[test]
+fn scale_replaces_the_selected_count_confirms_old_to_new_and_sends_one_update() {
+    let mut app = on_services();
+    key(&mut app, KeyCode::Char('s'));
+    assert!(matches!(top_dialog(&app), Some(Dialog::Form(_))));
+    typed(&mut app, "5");
+    let effects = key(&mut app, KeyCode::Enter);
+    assert!(
+        effects.iter().all(|e| !matches!(e, Effect::Mutate { .. })),
+        "nothing sent before y"
+    );
+    let c = confirm_of(&app);
+    assert_eq!(c.changes, vec!["desired count: 2 → 5".to_string()]);
+    assert!(c.context[0].contains("profile prod-admin"));
+    assert!(c.context[0].contains("region eu-west-1"));
+    assert!(c.context.iter().any(|l| l == "service api in cluster prod"));
+    let effects = key(&mut app, KeyCode::Char('y'));
+    let (id, plan) = mutate_plan(&effects);
+    assert_eq!(
+        plan,
+        vec![Mutation::Scale {
+            cluster: "prod".into(),
+            service: "api".into(),
+            from: 2,
+            to: 5
+        }]
+    );
+    assert!(app.popups.is_empty());
+    // AWS answers with the service as it now is: the row shows it at once.
+    let mut after = service("prod", "api");
+    after.desired = 5;
+    let effects = app.update(Action::Mutated {
+        id,
+        results: vec![Ok(Outcome::Service(Box::new(after)))],
+    });
+    assert_eq!(app.store.services("prod").unwrap()[0].desired, 5);
+    assert!(effects.contains(&Effect::Fetch(DataKey::Services {
+        cluster: "prod".into()
+    })));
+    assert_eq!(app.undo.get(&("prod".into(), "api".into())), Some(&2));
+    // u undoes: back to 2, with the same confirmation.
+    key(&mut app, KeyCode::Char('u'));
+    assert_eq!(
+        confirm_of(&app).changes,
+        vec!["desired count: 5 → 2".to_string()]
+    );
+    let (_, plan) = mutate_plan(&key(&mut app, KeyCode::Char('y')));
+    assert!(matches!(plan[0], Mutation::Scale { from: 5, to: 2, .. }));
+}
+
+#[test]
+fn a_count_that_is_not_a_whole_number_is_refused_in_the_dialog_and_kept() {
+    let mut app = on_services();
+    key(&mut app, KeyCode::Char('s'));
+    typed(&mut app, "1O");
+    let effects = key(&mut app, KeyCode::Enter);
+    assert!(effects.is_empty());
+    let Some(Dialog::Form(form)) = top_dialog(&app) else {
+        panic!("the form stays open");
+    };
+    assert_eq!(form.value("desired count"), "1O");
+    assert!(
+        form.error
+            .as_deref()
+            .unwrap()
+            .contains("not a whole number")
+    );
+    typed(&mut app, "-");
+    key(&mut app, KeyCode::Esc);
+    assert!(app.popups.is_empty(), "Esc cancels");
+}
+
+#[test]
+fn n_cancels_the_confirmation_and_nothing_is_sent() {
+    let mut app = on_services();
+    key(&mut app, KeyCode::Char('s'));
+    typed(&mut app, "3");
+    key(&mut app, KeyCode::Enter);
+    let effects = key(&mut app, KeyCode::Char('n'));
+    assert!(effects.is_empty());
+    assert!(app.popups.is_empty());
+    assert!(app.pending_ops.is_empty());
+}
+
+#[test]
+fn a_count_outside_the_auto_scaling_range_warns_and_can_move_the_range_in_the_same_step() {
+    let mut app = on_services();
+    key(&mut app, KeyCode::Char('s'));
+    let target = ScalableTarget {
+        min: 1,
+        max: 4,
+        suspended: Default::default(),
+    };
+    land(
+        &mut app,
+        DataKey::Scaling {
+            cluster: "prod".into(),
+            service: "api".into(),
+        },
+        Payload::Scaling(Arc::new(Scaling {
+            target: Some(target),
+            ..Scaling::default()
+        })),
+    );
+    typed(&mut app, "9");
+    let Some(Dialog::Form(form)) = top_dialog(&app) else {
+        panic!()
+    };
+    assert!(
+        form.warning
+            .as_deref()
+            .unwrap()
+            .contains("outside auto scaling's range 1–4")
+    );
+    assert!(form.fields.iter().any(|f| f.label == RANGE_TOO));
+    // Tab to the option, Space turns it on.
+    key(&mut app, KeyCode::Tab);
+    key(&mut app, KeyCode::Char(' '));
+    key(&mut app, KeyCode::Enter);
+    let c = confirm_of(&app);
+    assert!(c.changes.contains(&"max: 4 → 9".to_string()));
+    let (_, plan) = mutate_plan(&key(&mut app, KeyCode::Char('y')));
+    assert_eq!(plan.len(), 2);
+    assert!(
+        matches!(&plan[0], Mutation::PutScalableTarget { after, .. } if after.max == 9 && after.min == 1)
+    );
+    assert!(matches!(&plan[1], Mutation::Scale { to: 9, .. }));
+}
+
+#[test]
+fn read_only_opens_no_dialog() {
+    let mut app = on_services();
+    app.read_only = true;
+    for k in ['s', 'u', 'i', 'R'] {
+        key(&mut app, KeyCode::Char(k));
+        assert!(
+            app.popups.is_empty(),
+            "{k} opened a dialog in read-only mode"
+        );
+        assert!(app.status.as_ref().unwrap().text.contains("read-only"));
+    }
+}
+
+#[test]
+fn an_aws_error_is_shown_with_its_message_and_nothing_is_remembered_for_undo() {
+    let mut app = on_services();
+    key(&mut app, KeyCode::Char('s'));
+    typed(&mut app, "7");
+    key(&mut app, KeyCode::Enter);
+    let (id, _) = mutate_plan(&key(&mut app, KeyCode::Char('y')));
+    let err = crate::aws::BackendError::new(
+        ErrorKind::AccessDenied,
+        "UpdateService",
+        "User: arn:aws:iam::1:user/x is not authorized to perform: ecs:UpdateService",
+    );
+    app.update(Action::Mutated {
+        id,
+        results: vec![Err(OpError::Aws(err))],
+    });
+    let status = app.status.as_ref().unwrap();
+    assert!(status.error);
+    assert!(
+        status
+            .text
+            .contains("not authorized to perform: ecs:UpdateService")
+    );
+    assert_eq!(
+        app.errors.front().unwrap().error.kind,
+        ErrorKind::AccessDenied
+    );
+    assert!(app.undo.is_empty());
+    assert_eq!(
+        app.store.services("prod").unwrap()[0].desired,
+        2,
+        "the screen keeps what AWS says"
+    );
+}
+
+#[test]
+fn stopping_a_task_asks_for_a_reason_then_confirms() {
+    let mut app = App::new(
+        who(),
+        vec![Pane::Tasks {
+            cluster: "prod".into(),
+            service: Some("api".into()),
+        }],
+        t0(),
+        None,
+    );
+    app.due_fetches();
+    let task = crate::aws::model::Task {
+        arn: "arn:aws:ecs:eu-west-1:123456789012:task/prod/0123abcd".into(),
+        last_status: "RUNNING".into(),
+        ..crate::aws::model::Task::default()
+    };
+    land(
+        &mut app,
+        DataKey::Tasks {
+            cluster: "prod".into(),
+            service: Some("api".into()),
+            scope: crate::aws::model::TaskScope::Running,
+        },
+        Payload::Tasks(Arc::new(vec![task])),
+    );
+    ctrl(&mut app, 'k');
+    assert!(matches!(top_dialog(&app), Some(Dialog::Form(_))));
+    // The suggested reason is selected: Backspace clears it, and an empty reason is
+    // refused where it is typed.
+    key(&mut app, KeyCode::Backspace);
+    assert!(key(&mut app, KeyCode::Enter).is_empty());
+    assert!(matches!(top_dialog(&app), Some(Dialog::Form(f)) if f.error.is_some()));
+    typed(&mut app, "wedged on a lock");
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(confirm_of(&app).changes[1], "reason: wedged on a lock");
+    let (_, plan) = mutate_plan(&key(&mut app, KeyCode::Char('y')));
+    match &plan[0] {
+        Mutation::StopTask { reason, task, .. } => {
+            assert_eq!(reason, "wedged on a lock");
+            assert!(task.ends_with("0123abcd"));
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn a_confirmed_rollout_opens_the_view_that_follows_its_deployment() {
+    let mut app = on_services();
+    let deploy = Mutation::Deploy {
+        cluster: "prod".into(),
+        service: "api".into(),
+        from: "api:3".into(),
+        to: "api:4".into(),
+        force: false,
+    };
+    app.confirm(
+        "Roll out".into(),
+        vec![deploy],
+        Vec::new(),
+        After::FollowRollout {
+            cluster: "prod".into(),
+            service: "api".into(),
+            previous: "api:3".into(),
+        },
+    );
+    let (id, _) = mutate_plan(&key(&mut app, KeyCode::Char('y')));
+    let mut after = service("prod", "api");
+    after.task_definition = "api:4".into();
+    after.deployments = vec![Deployment {
+        id: "ecs-svc/999".into(),
+        status: "PRIMARY".into(),
+        task_definition: "api:4".into(),
+        ..Deployment::default()
+    }];
+    app.update(Action::Mutated {
+        id,
+        results: vec![Ok(Outcome::Service(Box::new(after)))],
+    });
+    match &app.view().pane {
+        Pane::Rollout {
+            deployment_id,
+            previous,
+            ..
+        } => {
+            assert_eq!(deployment_id, "ecs-svc/999");
+            assert_eq!(previous, "api:3");
+        }
+        other => panic!("{other:?}"),
+    }
+    // `b` offers the way back, confirmed.
+    key(&mut app, KeyCode::Char('b'));
+    let c = confirm_of(&app);
+    assert!(c.changes[0].contains("api:4 → api:3"), "{:?}", c.changes);
+}
+
+fn doc() -> TaskDefDoc {
+    TaskDefDoc {
+        arn: "arn:aws:ecs:eu-west-1:123456789012:task-definition/api:3".into(),
+        family: "api".into(),
+        revision: 3,
+        json: json!({
+            "family": "api",
+            "containerDefinitions": [{"name": "app", "image": "nginx:1.27", "memory": 256, "essential": true}]
+        }),
+    }
+}
+
+fn on_revisions() -> App {
+    let mut app = App::new(
+        who(),
+        vec![Pane::Revisions {
+            family: "api".into(),
+        }],
+        t0(),
+        None,
+    );
+    app.due_fetches();
+    land(
+        &mut app,
+        DataKey::Families,
+        Payload::Families(Arc::new(vec![Family {
+            name: "api".into(),
+            revisions: vec![doc().arn],
+        }])),
+    );
+    app
+}
+
+#[test]
+fn editing_a_revision_checks_before_anything_is_sent_and_esc_guards_changes() {
+    let mut app = on_revisions();
+    let effects = key(&mut app, KeyCode::Char('e'));
+    assert!(effects.contains(&Effect::Fetch(DataKey::TaskDefDoc { arn: doc().arn })));
+    land(
+        &mut app,
+        DataKey::TaskDefDoc { arn: doc().arn },
+        Payload::TaskDefDoc(Arc::new(doc())),
+    );
+    assert!(
+        matches!(top_dialog(&app), Some(Dialog::Editor(_))),
+        "opens once loaded"
+    );
+    // Break the JSON: a stray character at the very start.
+    typed(&mut app, "x");
+    let effects = ctrl(&mut app, 's');
+    assert!(effects.is_empty());
+    let Some(Dialog::Editor(ed)) = top_dialog(&app) else {
+        panic!()
+    };
+    assert!(!ed.problems.is_empty());
+    assert_eq!(ed.problems[0].line, 1);
+    // Esc with changes asks once more; the second discards.
+    key(&mut app, KeyCode::Esc);
+    assert!(top_dialog(&app).is_some());
+    key(&mut app, KeyCode::Esc);
+    assert!(app.popups.is_empty());
+}
+
+#[test]
+fn an_unchanged_revision_registers_the_same_json_after_a_confirmation() {
+    let mut app = on_revisions();
+    land(
+        &mut app,
+        DataKey::TaskDefDoc { arn: doc().arn },
+        Payload::TaskDefDoc(Arc::new(doc())),
+    );
+    key(&mut app, KeyCode::Char('e'));
+    ctrl(&mut app, 's');
+    let c = confirm_of(&app);
+    assert!(c.warnings.iter().any(|w| w.contains("no changes")));
+    let (_, plan) = mutate_plan(&key(&mut app, KeyCode::Char('y')));
+    match &plan[0] {
+        Mutation::RegisterTaskDefinition { json, based_on, .. } => {
+            assert_eq!(json, &doc().json);
+            assert_eq!(based_on.as_deref(), Some(doc().arn.as_str()));
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(app.popups.is_empty(), "editor and confirmation both closed");
+}

@@ -1,0 +1,404 @@
+//! Dialogs: forms, the confirmation, the JSON editor, the revision picker; and the
+//! revision and diff views.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph, Wrap};
+
+use super::centered;
+use super::theme::Theme;
+use crate::app::dialog::{Confirm, FieldKind, Form};
+use crate::app::ops::{Editor, Pick};
+use crate::app::{App, Dialog, Purpose};
+use crate::aws::model::arn_name;
+use crate::ops::diff::{DiffLine, LineKind};
+use crate::ops::taskdef;
+
+fn block<'a>(title: String, theme: &Theme, footer: String) -> Block<'a> {
+    Block::default()
+        .borders(Borders::ALL)
+        .border_type(BorderType::Rounded)
+        .border_style(theme.border_focus)
+        .title(Span::styled(format!(" {title} "), theme.title))
+        .title_bottom(Span::styled(footer, theme.dim))
+}
+
+pub fn draw(frame: &mut Frame, app: &App, theme: &Theme, area: Rect, dialog: &Dialog) {
+    match dialog {
+        Dialog::Form(f) => form(frame, theme, area, f),
+        Dialog::Confirm(c) => confirm(frame, app, theme, area, c),
+        Dialog::Editor(e) => editor(frame, theme, area, e),
+        Dialog::Pick(p) => pick(frame, app, theme, area, p),
+    }
+}
+
+fn form(frame: &mut Frame, theme: &Theme, area: Rect, f: &Form<Purpose>) {
+    let mut lines: Vec<Line> = f
+        .info
+        .iter()
+        .map(|l| Line::from(Span::styled(l.clone(), theme.dim)))
+        .collect();
+    if !lines.is_empty() {
+        lines.push(Line::raw(""));
+    }
+    let label_w = f
+        .fields
+        .iter()
+        .map(|x| x.label.chars().count())
+        .max()
+        .unwrap_or(5);
+    let mut cursor = None;
+    for (i, field) in f.fields.iter().enumerate() {
+        let focused = i == f.focus;
+        let label_style = if focused { theme.key } else { theme.text };
+        let marker = if focused { "› " } else { "  " };
+        let mut spans = vec![
+            Span::styled(marker, theme.accent),
+            Span::styled(format!("{:<label_w$}  ", field.label), label_style),
+        ];
+        match &field.kind {
+            FieldKind::Text { area: ta, .. } => {
+                let value = ta.lines().join("");
+                let style = if ta.is_selecting() {
+                    theme.selected
+                } else if focused {
+                    theme.accent
+                } else {
+                    theme.text
+                };
+                if focused {
+                    let col = ta.cursor().1;
+                    cursor = Some((lines.len(), 2 + label_w + 2 + col));
+                }
+                spans.push(Span::styled(format!("[{value}]"), style));
+            }
+            FieldKind::Toggle { on } => {
+                spans.push(Span::styled(
+                    if *on { "[x]" } else { "[ ]" },
+                    if focused { theme.accent } else { theme.text },
+                ));
+            }
+            FieldKind::Choice { options, index } => {
+                let v = options.get(*index).cloned().unwrap_or_else(|| "—".into());
+                spans.push(Span::styled(
+                    format!("◀ {v} ▶"),
+                    if focused { theme.accent } else { theme.text },
+                ));
+            }
+        }
+        lines.push(Line::from(spans));
+        let pad = " ".repeat(label_w + 4);
+        if let Some(p) = field.problem() {
+            lines.push(Line::from(vec![
+                Span::raw(pad.clone()),
+                Span::styled(format!("✗ {p}"), theme.error),
+            ]));
+        } else if focused && let Some(h) = &field.help {
+            lines.push(Line::from(vec![
+                Span::raw(pad),
+                Span::styled(h.clone(), theme.dim),
+            ]));
+        }
+    }
+    if let Some(w) = &f.warning {
+        lines.push(Line::raw(""));
+        lines.push(Line::from(Span::styled(format!("⚠ {w}"), theme.warn)));
+    }
+    if let Some(e) = &f.error {
+        lines.push(Line::raw(""));
+        lines.push(Line::from(Span::styled(format!("✗ {e}"), theme.error)));
+    }
+    let height = (lines.len() as u16 + 2).min(area.height);
+    let rect = centered(area, 70, 100, (40, height));
+    let rect = Rect {
+        height,
+        y: area.y + area.height.saturating_sub(height) / 2,
+        ..rect
+    };
+    frame.render_widget(Clear, rect);
+    frame.render_widget(
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .block(block(
+                f.title.clone(),
+                theme,
+                " Enter: next step  Tab: next field  Space/←→: change  Esc: cancel ".into(),
+            )),
+        rect,
+    );
+    if let Some((row, col)) = cursor {
+        let x = rect.x + 1 + u16::try_from(col + 1).unwrap_or(0);
+        let y = rect.y + 1 + u16::try_from(row).unwrap_or(0);
+        if x < rect.right().saturating_sub(1) && y < rect.bottom().saturating_sub(1) {
+            frame.set_cursor_position((x, y));
+        }
+    }
+}
+
+pub fn diff_lines(diff: &[DiffLine], theme: &Theme) -> Vec<Line<'static>> {
+    diff.iter()
+        .map(|d| {
+            let (prefix, style): (&str, Style) = match d.kind {
+                LineKind::Added => ("+", theme.ok),
+                LineKind::Removed => ("-", theme.error),
+                LineKind::Hunk => ("", theme.info),
+                LineKind::Context => (" ", theme.dim),
+            };
+            Line::from(Span::styled(format!("{prefix}{}", d.text), style))
+        })
+        .collect()
+}
+
+fn confirm(frame: &mut Frame, app: &App, theme: &Theme, area: Rect, c: &Confirm) {
+    let mut lines: Vec<Line> = Vec::new();
+    for l in &c.context {
+        lines.push(Line::from(Span::styled(l.clone(), theme.accent)));
+    }
+    lines.push(Line::raw(""));
+    for l in &c.changes {
+        lines.push(Line::from(vec![
+            Span::styled("  ", theme.text),
+            Span::styled(l.clone(), theme.text),
+        ]));
+    }
+    for w in &c.warnings {
+        lines.push(Line::from(Span::styled(format!("⚠ {w}"), theme.warn)));
+    }
+    if app.read_only {
+        lines.push(Line::from(Span::styled(
+            "read-only mode: this will be refused",
+            theme.error,
+        )));
+    }
+    let mut diff = diff_lines(&c.diff, theme);
+    if c.diff.is_empty()
+        && c.plan
+            .iter()
+            .any(|m| matches!(m, crate::ops::Mutation::Deploy { from, to, .. } if from != to))
+    {
+        diff.push(Line::from(Span::styled("loading the diff…", theme.dim)));
+    }
+    let has_diff = !diff.is_empty();
+    let top = lines.len() as u16 + 2;
+    let want = if has_diff { area.height } else { top };
+    let rect = centered(area, 80, 100, (44, want.min(area.height)));
+    let rect = Rect {
+        height: want.min(area.height),
+        y: area.y + area.height.saturating_sub(want.min(area.height)) / 2,
+        ..rect
+    };
+    frame.render_widget(Clear, rect);
+    let b = block(
+        c.title.clone(),
+        theme,
+        if has_diff {
+            " y: yes, do it   n/Esc: no   ↑↓ scroll the diff ".into()
+        } else {
+            " y: yes, do it   n/Esc: no ".into()
+        },
+    );
+    let inner = b.inner(rect);
+    frame.render_widget(b, rect);
+    let [head, rest] = Layout::vertical([
+        Constraint::Length(top.saturating_sub(2)),
+        Constraint::Min(0),
+    ])
+    .areas(inner);
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), head);
+    if has_diff && rest.height > 0 {
+        frame.render_widget(
+            Paragraph::new(diff)
+                .block(
+                    Block::default()
+                        .borders(Borders::TOP)
+                        .border_style(theme.border),
+                )
+                .scroll((c.scroll, 0)),
+            rest,
+        );
+    }
+}
+
+fn editor(frame: &mut Frame, theme: &Theme, area: Rect, e: &Editor) {
+    let rect = centered(area, 96, 100, (40, 10));
+    frame.render_widget(Clear, rect);
+    let b = block(
+        format!("new revision from {}", arn_name(&e.based_on.arn)),
+        theme,
+        " Ctrl-s: check, diff, register   Ctrl-e: $EDITOR   Esc: discard ".into(),
+    );
+    let inner = b.inner(rect);
+    frame.render_widget(b, rect);
+    let problems_h = if e.problems.is_empty() {
+        0
+    } else {
+        (e.problems.len() as u16 + 1).min(inner.height / 3).max(2)
+    };
+    let [text, problems] =
+        Layout::vertical([Constraint::Min(1), Constraint::Length(problems_h)]).areas(inner);
+    let mut area = e.area.clone();
+    area.set_line_number_style(theme.dim);
+    area.set_cursor_line_style(Style::default());
+    area.set_style(theme.text);
+    frame.render_widget(&area, text);
+    if problems_h > 0 {
+        let lines: Vec<Line> = e
+            .problems
+            .iter()
+            .map(|p| {
+                Line::from(vec![
+                    Span::styled(format!("{}:{} ", p.line, p.column), theme.key),
+                    Span::styled(
+                        if p.path.is_empty() {
+                            String::new()
+                        } else {
+                            format!("{}: ", p.path)
+                        },
+                        theme.accent,
+                    ),
+                    Span::styled(p.message.clone(), theme.error),
+                ])
+            })
+            .collect();
+        frame.render_widget(
+            Paragraph::new(lines).block(
+                Block::default()
+                    .borders(Borders::TOP)
+                    .border_style(theme.error),
+            ),
+            problems,
+        );
+    }
+}
+
+fn pick(frame: &mut Frame, app: &App, theme: &Theme, area: Rect, p: &Pick) {
+    let mut lines = vec![
+        Line::from(Span::styled(
+            format!("service {} runs {}", p.service, arn_name(&p.current)),
+            theme.dim,
+        )),
+        Line::from(Span::styled(
+            format!(
+                "force a new deployment: {}  (f toggles)",
+                if p.force { "yes" } else { "no" }
+            ),
+            if p.force { theme.warn } else { theme.dim },
+        )),
+        Line::raw(""),
+    ];
+    match app.pick_options(p) {
+        None => lines.push(Line::from(Span::styled("loading revisions…", theme.dim))),
+        Some(options) if options.is_empty() => lines.push(Line::from(Span::styled(
+            format!("no revisions of {} found", p.family),
+            theme.warn,
+        ))),
+        Some(options) => {
+            let visible = usize::from(area.height.saturating_sub(7)).max(1);
+            let start = p.selected.saturating_sub(visible.saturating_sub(1));
+            for (i, arn) in options.iter().enumerate().skip(start).take(visible) {
+                let current = *arn == p.current;
+                let style = if i == p.selected {
+                    theme.selected
+                } else {
+                    theme.text
+                };
+                lines.push(Line::from(Span::styled(
+                    format!(
+                        "{} {}{}",
+                        if i == p.selected { "›" } else { " " },
+                        arn_name(arn),
+                        if current { "  (running now)" } else { "" }
+                    ),
+                    style,
+                )));
+            }
+        }
+    }
+    let height = (lines.len() as u16 + 2).min(area.height);
+    let rect = centered(area, 60, 100, (40, height));
+    let rect = Rect {
+        height,
+        y: area.y + area.height.saturating_sub(height) / 2,
+        ..rect
+    };
+    frame.render_widget(Clear, rect);
+    frame.render_widget(
+        Paragraph::new(lines).block(block(
+            format!("roll out {}: choose a revision", p.service),
+            theme,
+            " Enter: diff and confirm   f: force   Esc: cancel ".into(),
+        )),
+        rect,
+    );
+}
+
+/// A revision as the JSON RegisterTaskDefinition takes.
+pub fn revision(frame: &mut Frame, app: &App, theme: &Theme, area: Rect, arn: &str, scroll: u16) {
+    let slot = app.store.get(&crate::app::data::DataKey::TaskDefDoc {
+        arn: arn.to_string(),
+    });
+    let lines: Vec<Line> = match (
+        app.store.task_def_doc(arn),
+        slot.and_then(|s| s.error.as_ref()),
+    ) {
+        (Some(doc), _) => taskdef::pretty(&doc.json)
+            .lines()
+            .map(|l| Line::from(Span::styled(l.to_string(), theme.text)))
+            .collect(),
+        (None, Some(e)) => vec![Line::from(Span::styled(e.to_string(), theme.error))],
+        (None, None) => vec![Line::from(Span::styled("loading…", theme.dim))],
+    };
+    let rect = centered(area, 90, 94, (30, 6));
+    frame.render_widget(Clear, rect);
+    frame.render_widget(
+        Paragraph::new(lines)
+            .block(block(
+                arn_name(arn).to_string(),
+                theme,
+                " ↑↓ scroll  Esc close  (RegisterTaskDefinition input) ".into(),
+            ))
+            .scroll((scroll, 0)),
+        rect,
+    );
+}
+
+/// Two revisions compared, older first.
+pub fn diff(
+    frame: &mut Frame,
+    app: &App,
+    theme: &Theme,
+    area: Rect,
+    old: &str,
+    new: &str,
+    scroll: u16,
+) {
+    let lines = match (app.store.task_def_doc(old), app.store.task_def_doc(new)) {
+        (Some(a), Some(b)) => {
+            let d =
+                crate::ops::diff::unified(&taskdef::pretty(&a.json), &taskdef::pretty(&b.json), 3);
+            if d.is_empty() {
+                vec![Line::from(Span::styled(
+                    "the two revisions are identical",
+                    theme.dim,
+                ))]
+            } else {
+                diff_lines(&d, theme)
+            }
+        }
+        _ => vec![Line::from(Span::styled("loading…", theme.dim))],
+    };
+    let rect = centered(area, 90, 94, (30, 6));
+    frame.render_widget(Clear, rect);
+    frame.render_widget(
+        Paragraph::new(lines)
+            .block(block(
+                format!("{} → {}", arn_name(old), arn_name(new)),
+                theme,
+                " ↑↓ scroll  Esc close ".into(),
+            ))
+            .scroll((scroll, 0)),
+        rect,
+    );
+}

@@ -1,0 +1,300 @@
+//! The auto scaling pane: the scalable target, target tracking and step policies,
+//! scheduled actions and recent activities, each section under its own heading with its
+//! own column titles. It draws the pane's rows (`App::rows`), so selection, filter and
+//! sort behave as in every other table; with the pane unfiltered and unsorted, empty
+//! sections say so.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, BorderType, Borders, Paragraph};
+use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
+
+use super::table;
+use super::theme::Theme;
+use crate::app::App;
+use crate::app::pane::Pane;
+use crate::app::rows::{Row, Tone};
+use crate::app::scaling::Section;
+use crate::ops::model::Scaling;
+
+const GAP: usize = 2;
+const MARGIN: usize = 1;
+
+/// One line of the pane.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Entry {
+    Blank,
+    Heading(Section),
+    Header(Section),
+    Row(usize),
+    Placeholder(&'static str),
+}
+
+pub fn draw(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
+    let view = app.view();
+    let Pane::Scaling { cluster, service } = &view.pane else {
+        return;
+    };
+    let (_, rows) = app.rows(view);
+    let Some(scaling) = app.store.scaling(cluster, service) else {
+        // Not loaded yet, or failed: the table's loading and error states say it.
+        table::draw(frame, app, theme, area);
+        return;
+    };
+    if rows.is_empty() {
+        // Filtered down to nothing: the table says which filter.
+        table::draw(frame, app, theme, area);
+        return;
+    }
+    let mut title = vec![Span::styled(" auto scaling ", theme.title)];
+    if let Some(s) = app
+        .store
+        .services(cluster)
+        .and_then(|list| list.iter().find(|s| &s.name == service))
+    {
+        title.push(Span::styled(
+            format!("desired {} · running {} ", s.desired, s.running),
+            theme.dim,
+        ));
+    }
+    if !view.filter.is_empty() {
+        title.push(Span::styled(format!(" /{} ", view.filter), theme.matched));
+        title.push(Span::raw(" "));
+    }
+    let mut hints = vec![Span::raw(" ")];
+    for (k, what) in [
+        ("e", "target"),
+        ("i", "scale-in"),
+        ("p", "policy"),
+        ("c", "schedule"),
+        ("x", "delete"),
+        ("Enter", "open"),
+    ] {
+        hints.push(Span::styled(k, theme.key));
+        hints.push(Span::styled(format!(" {what}  "), theme.dim));
+    }
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_type(BorderType::Rounded)
+        .border_style(theme.border_focus)
+        .title(Line::from(title))
+        .title_bottom(Line::from(hints));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+
+    let canonical = view.filter.is_empty() && view.sort.is_none();
+    let entries = layout(scaling, &rows, canonical);
+    let selected = App::selected_index(view, &rows);
+    let width = usize::from(inner.width);
+    let widths: Vec<(Section, Vec<usize>)> = Section::ALL
+        .iter()
+        .map(|&s| (s, widths(s, scaling, &rows, width.saturating_sub(MARGIN))))
+        .collect();
+    let widths_of = |s: Section| -> &[usize] {
+        widths
+            .iter()
+            .find(|(x, _)| *x == s)
+            .map_or(&[], |(_, w)| w.as_slice())
+    };
+    let height = usize::from(inner.height);
+    let selected_line = entries
+        .iter()
+        .position(|e| *e == Entry::Row(selected))
+        .unwrap_or(0);
+    let start = (selected_line + 1).saturating_sub(height);
+    let lines: Vec<Line> = entries
+        .iter()
+        .skip(start)
+        .take(height)
+        .map(|e| match *e {
+            Entry::Blank => Line::raw(""),
+            Entry::Heading(s) => Line::from(Span::styled(s.title(), theme.title)),
+            Entry::Header(s) => {
+                let titles: Vec<(String, Style)> = s
+                    .columns()
+                    .iter()
+                    .map(|t| (t.to_string(), theme.header))
+                    .collect();
+                cells_line(&titles, widths_of(s), width, None)
+            }
+            Entry::Placeholder(text) => Line::from(Span::styled(
+                format!(
+                    "{}{}",
+                    " ".repeat(MARGIN),
+                    fit(text, width.saturating_sub(MARGIN))
+                ),
+                theme.dim,
+            )),
+            Entry::Row(i) => {
+                let row = &rows[i];
+                let section = Section::of(scaling, &row.id);
+                let cells: Vec<(String, Style)> = row
+                    .cells
+                    .iter()
+                    .map(|c| {
+                        let tone = if c.tone == Tone::Normal {
+                            row.tone
+                        } else {
+                            c.tone
+                        };
+                        (c.text.clone(), theme.tone(tone))
+                    })
+                    .collect();
+                let highlight = (i == selected).then_some(theme.selected);
+                if cells.len() == 1 {
+                    cells_line(&cells, &[width.saturating_sub(MARGIN)], width, highlight)
+                } else {
+                    cells_line(&cells, widths_of(section), width, highlight)
+                }
+            }
+        })
+        .collect();
+    frame.render_widget(Paragraph::new(lines), inner);
+}
+
+/// The lines of the pane: unfiltered and unsorted, every section in order (empty ones
+/// say so); otherwise the rows in their order, with a heading wherever the section
+/// changes, so moving the selection always moves down the screen.
+fn layout(scaling: &Scaling, rows: &[Row], canonical: bool) -> Vec<Entry> {
+    let mut entries = Vec::new();
+    let with_columns = |s: Section| {
+        rows.iter()
+            .any(|r| r.cells.len() > 1 && Section::of(scaling, &r.id) == s)
+    };
+    if canonical {
+        for section in Section::ALL {
+            let members: Vec<usize> = rows
+                .iter()
+                .enumerate()
+                .filter(|(_, r)| Section::of(scaling, &r.id) == section)
+                .map(|(i, _)| i)
+                .collect();
+            let placeholder = section.placeholder();
+            if members.is_empty() && placeholder.is_none() {
+                continue;
+            }
+            if !entries.is_empty() {
+                entries.push(Entry::Blank);
+            }
+            entries.push(Entry::Heading(section));
+            match placeholder {
+                Some(text) if members.is_empty() => entries.push(Entry::Placeholder(text)),
+                _ => {
+                    if with_columns(section) {
+                        entries.push(Entry::Header(section));
+                    }
+                    entries.extend(members.into_iter().map(Entry::Row));
+                }
+            }
+        }
+        return entries;
+    }
+    let mut previous = None;
+    for (i, r) in rows.iter().enumerate() {
+        let section = Section::of(scaling, &r.id);
+        if previous != Some(section) {
+            if !entries.is_empty() {
+                entries.push(Entry::Blank);
+            }
+            entries.push(Entry::Heading(section));
+            if with_columns(section) {
+                entries.push(Entry::Header(section));
+            }
+            previous = Some(section);
+        }
+        entries.push(Entry::Row(i));
+    }
+    entries
+}
+
+/// A section's column widths: each as wide as its widest cell or title; when that does
+/// not fit, the rightmost columns give way first (free text sits last), down to their
+/// title's width.
+fn widths(section: Section, scaling: &Scaling, rows: &[Row], available: usize) -> Vec<usize> {
+    let titles = section.columns();
+    let members: Vec<&Row> = rows
+        .iter()
+        .filter(|r| r.cells.len() > 1 && Section::of(scaling, &r.id) == section)
+        .collect();
+    let mut widths: Vec<usize> = titles
+        .iter()
+        .enumerate()
+        .map(|(i, t)| {
+            members
+                .iter()
+                .filter_map(|r| r.cells.get(i))
+                .map(|c| c.text.width())
+                .max()
+                .unwrap_or(0)
+                .max(t.width())
+        })
+        .collect();
+    let spacing = GAP * titles.len().saturating_sub(1);
+    let total: usize = widths.iter().sum::<usize>() + spacing;
+    let mut overflow = total.saturating_sub(available);
+    for (w, t) in widths.iter_mut().zip(titles).rev() {
+        if overflow == 0 {
+            break;
+        }
+        let floor = t.width().max(4);
+        let cut = overflow.min(w.saturating_sub(floor));
+        *w -= cut;
+        overflow -= cut;
+    }
+    widths
+}
+
+/// Cells side by side at `widths`, the whole line in `highlight` when selected.
+fn cells_line<'a>(
+    cells: &[(String, Style)],
+    widths: &[usize],
+    width: usize,
+    highlight: Option<Style>,
+) -> Line<'a> {
+    let patch = |s: Style| highlight.map_or(s, |h| s.patch(h));
+    let mut spans = vec![Span::styled(" ".repeat(MARGIN), patch(Style::new()))];
+    let mut used = MARGIN;
+    for (i, ((text, style), w)) in cells.iter().zip(widths).enumerate() {
+        if i > 0 {
+            spans.push(Span::styled(" ".repeat(GAP), patch(Style::new())));
+            used += GAP;
+        }
+        let shown = fit(text, *w);
+        let pad = w.saturating_sub(shown.width());
+        used += shown.width() + pad;
+        spans.push(Span::styled(shown, patch(*style)));
+        spans.push(Span::styled(" ".repeat(pad), patch(Style::new())));
+    }
+    if highlight.is_some() && used < width {
+        spans.push(Span::styled(" ".repeat(width - used), patch(Style::new())));
+    }
+    Line::from(spans)
+}
+
+/// Cuts `text` to `width` columns, ending in `…` when anything was cut.
+fn fit(text: &str, width: usize) -> String {
+    if text.width() <= width {
+        return text.to_string();
+    }
+    if width == 0 {
+        return String::new();
+    }
+    let mut out = String::new();
+    let mut used = 0;
+    for ch in text.chars() {
+        let w = ch.width().unwrap_or(0);
+        if used + w + 1 > width {
+            break;
+        }
+        out.push(ch);
+        used += w;
+    }
+    out.push('…');
+    out
+}
+
+#[cfg(test)]
+#[path = "scaling_tests.rs"]
+mod tests;
