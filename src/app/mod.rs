@@ -610,6 +610,13 @@ impl App {
             Command::PickStream => return self.open_stream_picker(),
             Command::Open => return self.open(),
             Command::Back => self.back(),
+            // An auto scaling row is described by showing the item in full.
+            Command::Describe if matches!(self.view().pane, Pane::Scaling { .. }) => {
+                return self.run_scaling(Command::Open);
+            }
+            Command::Describe if matches!(self.view().pane, Pane::Revisions { .. }) => {
+                return self.open();
+            }
             Command::Describe => self.describe(),
             Command::Refresh => return self.refresh_now(),
             Command::Filter => {

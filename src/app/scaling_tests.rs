@@ -1117,3 +1117,48 @@ fn keys_before_the_data_lands_say_it_is_loading() {
     assert!(app.popups.is_empty());
     assert_eq!(status(&app), "auto scaling is still loading…");
 }
+
+#[test]
+fn j_and_k_walk_the_rows_in_screen_order() {
+    let mut app = app_with(sample());
+    let selected = |app: &App| {
+        let (_, rows) = app.rows(app.view());
+        rows[App::selected_index(app.view(), &rows)].id.clone()
+    };
+    assert_eq!(selected(&app), "target");
+    let mut seen = vec![selected(&app)];
+    for _ in 0..5 {
+        press(&mut app, KeyCode::Char('j'));
+        seen.push(selected(&app));
+    }
+    assert_eq!(
+        seen,
+        [
+            "target",
+            "policy:cpu",
+            "policy:steps",
+            "schedule:night",
+            "activity:0",
+            "activity:1"
+        ]
+    );
+    press(&mut app, KeyCode::Char('k'));
+    assert_eq!(selected(&app), "activity:0");
+}
+
+#[test]
+fn a_customized_metric_policy_opens_read_only() {
+    let mut s = sample();
+    s.policies[0].kind = PolicyKind::TargetTracking(tracking(
+        TrackedMetric::Custom("QueueBacklogPerTask".into()),
+        20.0,
+    ));
+    let mut app = app_with(s);
+    select(&mut app, "policy:cpu");
+    press(&mut app, KeyCode::Enter);
+    let Some(Popup::Text { body, .. }) = app.popups.last() else {
+        panic!("a text view")
+    };
+    assert!(body.contains("metric: QueueBacklogPerTask"));
+    assert!(body.contains("not edited here"));
+}

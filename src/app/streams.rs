@@ -216,7 +216,8 @@ impl LogView {
 /// Groups of the `Elsewhere` sources that name one, in source order, with their
 /// containers (`router`, or `router (3 tasks)`).
 fn elsewhere_groups(log: &LogView) -> Vec<PickGroup> {
-    let mut found: Vec<(String, String, Vec<(String, usize)>)> = Vec::new();
+    // Each group with its containers' names, and beside it how many tasks run each.
+    let mut found: Vec<(PickGroup, Vec<usize>)> = Vec::new();
     for s in &log.sources {
         let SourceKind::Elsewhere {
             group: Some((region, group)),
@@ -225,28 +226,39 @@ fn elsewhere_groups(log: &LogView) -> Vec<PickGroup> {
         else {
             continue;
         };
-        let at = match found.iter().position(|(r, g, _)| r == region && g == group) {
+        let at = match found
+            .iter()
+            .position(|(g, _)| g.region == *region && g.group == *group)
+        {
             Some(at) => at,
             None => {
-                found.push((region.clone(), group.clone(), Vec::new()));
+                let new = PickGroup {
+                    region: region.clone(),
+                    group: group.clone(),
+                    containers: Vec::new(),
+                };
+                found.push((new, Vec::new()));
                 found.len() - 1
             }
         };
-        let containers = &mut found[at].2;
-        match containers.iter_mut().find(|(c, _)| *c == s.container) {
-            Some((_, n)) => *n += 1,
-            None => containers.push((s.container.clone(), 1)),
+        let (group, tasks) = &mut found[at];
+        match group.containers.iter().position(|c| *c == s.container) {
+            Some(k) => tasks[k] += 1,
+            None => {
+                group.containers.push(s.container.clone());
+                tasks.push(1);
+            }
         }
     }
     found
         .into_iter()
-        .map(|(region, group, containers)| PickGroup {
-            region,
-            group,
-            containers: containers
-                .into_iter()
-                .map(|(c, n)| if n > 1 { format!("{c} ({n} tasks)") } else { c })
-                .collect(),
+        .map(|(mut group, tasks)| {
+            for (name, n) in group.containers.iter_mut().zip(tasks) {
+                if n > 1 {
+                    *name = format!("{name} ({n} tasks)");
+                }
+            }
+            group
         })
         .collect()
 }
@@ -372,7 +384,10 @@ impl App {
             .picker
             .as_ref()
             .and_then(|p| Some((p.group()?.clone(), p.selected_row()?.owned())));
-        let (Some((group, row)), Some(picker)) = (chosen, log.picker.take()) else {
+        let Some((group, row)) = chosen else {
+            return Vec::new();
+        };
+        let Some(picker) = log.picker.take() else {
             return Vec::new();
         };
         let stream = match row {

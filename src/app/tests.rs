@@ -231,6 +231,10 @@ fn command_line_uses_the_selected_cluster_and_completes() {
     app.update(key(KeyCode::Char(':')));
     chars(&mut app, "ta");
     app.update(key(KeyCode::Tab));
+    // :tasks and :taskdefs share "task": Tab goes as far as they agree.
+    assert_eq!(app.input.as_ref().unwrap().text(), "task");
+    chars(&mut app, "s");
+    app.update(key(KeyCode::Tab));
     assert_eq!(app.input.as_ref().unwrap().text(), "tasks ");
     app.update(key(KeyCode::Enter));
     assert_eq!(

@@ -114,6 +114,14 @@ struct Progress {
     held_error: Option<BackendError>,
     /// Containers already reported as not logging to CloudWatch.
     told_elsewhere: HashSet<(String, String)>,
+    /// The group of streams named outright does not exist (reading the history only).
+    missing_group: Option<BackendError>,
+}
+
+/// A history of named streams whose group does not exist: bad input, not a passing note.
+/// A follower goes on instead, since FireLens may create the group when it first writes.
+fn missing_group(plan: &Plan, e: &BackendError) -> bool {
+    !plan.follow && e.kind == ErrorKind::NotFound && matches!(plan.scope, LogScope::Streams { .. })
 }
 
 async fn follow(ecs: Arc<dyn Backend>, logs: Arc<dyn LogsApi>, plan: Plan) -> Result<(), Failure> {
@@ -176,6 +184,7 @@ async fn follow(ecs: Arc<dyn Backend>, logs: Arc<dyn LogsApi>, plan: Plan) -> Re
                 to_ms - from_ms
             ),
             TailMsg::HistoryDone => progress.history_done = true,
+            TailMsg::Error(e) if missing_group(&plan, &e) => progress.missing_group = Some(e),
             TailMsg::Error(e) => progress.held_error = Some(e),
             TailMsg::Ended => return ended(&plan, &mut progress),
         }
@@ -188,9 +197,10 @@ fn ended(plan: &Plan, progress: &mut Progress) -> Result<(), Failure> {
     let error = progress.held_error.take();
     if progress.history_done && !plan.follow {
         // Named streams all live in the one group: without it there was nothing to read.
-        if let Some(e) = error.as_ref().filter(|e| {
-            e.kind == ErrorKind::NotFound && matches!(plan.scope, LogScope::Streams { .. })
-        }) {
+        if let Some(e) = progress.missing_group.take() {
+            if let Some(other) = error {
+                eprintln!("ecsdash: {}", with_hint(&other));
+            }
             return Err((
                 EXIT_BAD_INPUT,
                 format!("{}: {}", scope_name(&plan.scope), e.message),

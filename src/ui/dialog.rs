@@ -25,6 +25,21 @@ fn block<'a>(title: String, theme: &Theme, footer: String) -> Block<'a> {
         .title_bottom(Span::styled(footer, theme.dim))
 }
 
+/// Rows `lines` take when wrapped to `width` columns (a word-wrapping paragraph may need
+/// a little more than the characters alone; one spare row per long line covers it).
+fn wrapped_rows(lines: &[Line], width: u16) -> u16 {
+    let width = usize::from(width.max(1));
+    lines
+        .iter()
+        .map(|l| {
+            let w = l.width();
+            if w <= width { 1 } else { w.div_ceil(width) + 1 }
+        })
+        .sum::<usize>()
+        .try_into()
+        .unwrap_or(u16::MAX)
+}
+
 pub fn draw(frame: &mut Frame, app: &App, theme: &Theme, area: Rect, dialog: &Dialog) {
     match dialog {
         Dialog::Form(f) => form(frame, theme, area, f),
@@ -110,8 +125,8 @@ fn form(frame: &mut Frame, theme: &Theme, area: Rect, f: &Form<Purpose>) {
         lines.push(Line::raw(""));
         lines.push(Line::from(Span::styled(format!("✗ {e}"), theme.error)));
     }
-    let height = (lines.len() as u16 + 2).min(area.height);
-    let rect = centered(area, 70, 100, (40, height));
+    let rect = centered(area, 70, 100, (40, 3));
+    let height = (wrapped_rows(&lines, rect.width.saturating_sub(2)) + 2).min(area.height);
     let rect = Rect {
         height,
         y: area.y + area.height.saturating_sub(height) / 2,
@@ -181,7 +196,8 @@ fn confirm(frame: &mut Frame, app: &App, theme: &Theme, area: Rect, c: &Confirm)
         diff.push(Line::from(Span::styled("loading the diff…", theme.dim)));
     }
     let has_diff = !diff.is_empty();
-    let top = lines.len() as u16 + 2;
+    let width = centered(area, 80, 100, (44, 3)).width;
+    let top = wrapped_rows(&lines, width.saturating_sub(2)) + 2;
     let want = if has_diff { area.height } else { top };
     let rect = centered(area, 80, 100, (44, want.min(area.height)));
     let rect = Rect {

@@ -287,6 +287,72 @@ fn picker_row<'a>(
     ])
 }
 
+fn title<'a>(log: &LogView, theme: &Theme) -> Vec<Span<'a>> {
+    let mut spans = vec![Span::styled(
+        format!(" logs: {} ", log.title()),
+        theme.title,
+    )];
+    match log.transport {
+        Some(Transport::Live) => spans.push(Span::styled(" LIVE ", theme.ok)),
+        Some(Transport::Poll) => spans.push(Span::styled(" POLL ", theme.info)),
+        None => spans.push(Span::styled(" connecting… ", theme.dim)),
+    }
+    if log.follow {
+        spans.push(Span::styled(" FOLLOW ", theme.dim));
+    } else {
+        let waiting = log.waiting();
+        let text = if waiting > 0 {
+            format!(" PAUSED, {waiting} new (f: follow) ")
+        } else {
+            " PAUSED (f: follow) ".to_string()
+        };
+        spans.push(Span::styled(text, theme.warn));
+    }
+    if log.throttled {
+        spans.push(Span::styled(" THROTTLED, backing off ", theme.stale));
+    }
+    if log.sampled {
+        spans.push(Span::styled(" sampled by AWS (backfilled) ", theme.warn));
+    }
+    if let Some(p) = &log.request.pattern {
+        spans.push(Span::styled(format!(" F:{p} "), theme.matched));
+    }
+    if let Some(g) = &log.grep {
+        spans.push(Span::styled(format!(" &{} ", g.text), theme.matched));
+    }
+    if let Some(s) = &log.search {
+        spans.push(Span::styled(format!(" /{} ", s.text), theme.matched));
+    }
+    spans.push(Span::styled(
+        format!(" {} lines ", log.ring.len()),
+        theme.dim,
+    ));
+    if log.ring.dropped() > 0 {
+        spans.push(Span::styled(
+            format!("({} oldest dropped) ", log.ring.dropped()),
+            theme.dim,
+        ));
+    }
+    if log.loading_older {
+        spans.push(Span::styled(" loading older… ", theme.info));
+    }
+    spans
+}
+
+fn empty_text(log: &LogView, app: &App) -> String {
+    let since = crate::app::format::age(
+        app.now,
+        chrono::DateTime::from_timestamp_millis(log.request.start_ms),
+    );
+    if log.ring.is_empty() && !log.history_done {
+        format!("reading the last {since} of logs…")
+    } else if log.grep.is_some() {
+        "no line matches the & filter (Esc clears it)".to_string()
+    } else {
+        format!("no log lines in the last {since}; new lines appear here as they come")
+    }
+}
+
 /// The screen rows for the lines ending at the selected one (or the newest, following).
 fn layout<'a>(log: &LogView, theme: &Theme, width: u16, height: usize) -> Vec<Line<'a>> {
     let Some(selected) = log.selected_index() else {
@@ -494,7 +560,10 @@ mod tests {
                 .collect()
         };
         let rows = wrap_spans(
-            vec![Span::raw("router: names unknown. "), Span::raw("p picks one")],
+            vec![
+                Span::raw("router: names unknown. "),
+                Span::raw("p picks one"),
+            ],
             12,
         );
         assert_eq!(

@@ -63,24 +63,11 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
         title.push(Span::styled(format!(" /{} ", view.filter), theme.matched));
         title.push(Span::raw(" "));
     }
-    let mut hints = vec![Span::raw(" ")];
-    for (k, what) in [
-        ("e", "target"),
-        ("i", "scale-in"),
-        ("p", "policy"),
-        ("c", "schedule"),
-        ("x", "delete"),
-        ("Enter", "open"),
-    ] {
-        hints.push(Span::styled(k, theme.key));
-        hints.push(Span::styled(format!(" {what}  "), theme.dim));
-    }
     let block = Block::default()
         .borders(Borders::ALL)
         .border_type(BorderType::Rounded)
         .border_style(theme.border_focus)
-        .title(Line::from(title))
-        .title_bottom(Line::from(hints));
+        .title(Line::from(title));
     let inner = block.inner(area);
     frame.render_widget(block, area);
 

@@ -187,8 +187,19 @@ fn the_pane_names_what_it_cannot_read_and_the_picker_lists_streams_newest_first(
     insta::assert_snapshot!("stream_picker_filtered", render(&app, 100, 22));
 
     let effects = press(&mut app, KeyCode::Enter);
-    assert!(matches!(effects.last(), Some(Effect::StartTail { .. })));
+    let Some(Effect::StartTail { id: picked, .. }) = effects.last() else {
+        panic!("{effects:?}");
+    };
+    let picked = *picked;
     insta::assert_snapshot!("stream_picked", render(&app, 100, 14));
+
+    // Again from the picked stream: the way back first, the stream tailed now marked.
+    press(&mut app, KeyCode::Char('p'));
+    app.update(Action::Streams {
+        id: picked,
+        result: Ok(streams()),
+    });
+    insta::assert_snapshot!("stream_picker_from_a_picked_stream", render(&app, 100, 16));
 }
 
 #[test]

@@ -7,5 +7,6 @@ mod cli;
 mod moto_logs;
 mod moto_ops;
 mod moto_reads;
+mod ops_cli;
 mod tail_cli;
 mod terminal;

@@ -85,8 +85,12 @@ impl Fleet {
             STREAM_INJECT,
             self.step ^ salt(cluster) ^ salt(service).rotate_left(17),
         );
-        let id = deployment_id(&mut rng);
+        let mut id = deployment_id(&mut rng);
         let svc = self.service_mut(cluster, service)?;
+        // A second deployment of the service within the same second draws again.
+        while svc.deployments.iter().any(|d| d.id == id) {
+            id = deployment_id(&mut rng);
+        }
         svc.deployments.insert(
             0,
             DeploymentState {
@@ -233,6 +237,18 @@ mod tests {
         assert!(live.clone().all(|t| t.task_definition == revision));
         assert_eq!(live.count(), 4);
         assert_eq!(done.running(), done.desired);
+    }
+
+    #[test]
+    fn two_deployments_in_one_second_get_different_ids() {
+        let mut f = opened(1);
+        let td = service(&f, "prod-platform", "auth")
+            .task_definition()
+            .to_string();
+        let a = f.start_deployment("prod-platform", "auth", &td).unwrap();
+        let b = f.start_deployment("prod-platform", "auth", &td).unwrap();
+        assert_ne!(a, b);
+        assert_eq!(service(&f, "prod-platform", "auth").deployments.len(), 3);
     }
 
     #[test]

@@ -81,7 +81,7 @@ fn tag_says_broken(image: &str) -> bool {
 }
 
 /// Checks a RegisterTaskDefinition body as the service would and reads what the
-/// simulation needs from it. `family` is the family the body names.
+/// simulation needs from it: the family the body names, and the revision to keep.
 pub(super) fn parse(
     body: &Value,
     at: DateTime<Utc>,
