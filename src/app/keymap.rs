@@ -334,7 +334,7 @@ pub const BINDINGS: &[Binding] = &[
         keys: &[ch(':', ":")],
         command: Command::CommandLine,
         scope: Scope::Global,
-        help: "command line (:clusters :services :tasks :instances :errors)",
+        help: "command line (:clusters :services :tasks :instances :taskdefs :errors)",
     },
     Binding {
         keys: &[ch('r', "r")],
