@@ -77,7 +77,7 @@ pub(super) fn build(seed: u64, opens_at: DateTime<Utc>) -> Fleet {
         script,
         autoscaling: Default::default(),
     };
-    fleet.autoscaling = super::scaling::initial(&fleet);
+    fleet.autoscaling = super::scaling_estate::initial(&fleet);
     fleet
 }
 

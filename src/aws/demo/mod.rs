@@ -33,6 +33,7 @@ mod operations;
 mod ops;
 mod registry;
 mod scaling;
+mod scaling_estate;
 mod schedule;
 mod sim;
 mod state;
