@@ -63,7 +63,23 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
             Span::styled("   from ", theme.dim),
             Span::styled(arn_name(previous).to_string(), theme.text),
         ]),
-        Line::from(Span::styled(verdict, style)),
+        Line::from({
+            let mut spans = vec![Span::styled(verdict, style)];
+            // After a circuit-breaker rollback, say where the service is going now.
+            if let (Verdict::Failed { .. }, Some(primary)) = (&p.verdict, svc.primary_deployment())
+                && primary.id != *deployment_id
+            {
+                spans.push(Span::styled(
+                    format!(
+                        "   rolling back to {} ({})",
+                        arn_name(&primary.task_definition),
+                        primary.rollout_state.as_deref().unwrap_or("in progress")
+                    ),
+                    theme.warn,
+                ));
+            }
+            spans
+        }),
         Line::from(vec![
             Span::styled(
                 format!(
@@ -147,17 +163,16 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
         ),
         deps_area,
     );
-    let height = usize::from(events_area.height.saturating_sub(1));
-    let skip = p.events.len().saturating_sub(height);
     let events: Vec<Line> = if p.events.is_empty() {
         vec![Line::from(Span::styled(
             "no service events since the rollout began",
             theme.dim,
         ))]
     } else {
+        // Newest first, so the latest word (a rollback, a failure) is never cut off.
         p.events
             .iter()
-            .skip(skip)
+            .rev()
             .map(|e| {
                 Line::from(vec![
                     Span::styled(crate::app::format::timestamp(e.created_at), theme.dim),
@@ -172,7 +187,7 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
             Block::default()
                 .borders(Borders::TOP)
                 .border_style(theme.border)
-                .title(Span::styled(" events ", theme.header)),
+                .title(Span::styled(" events, newest first ", theme.header)),
         ),
         events_area,
     );

@@ -436,3 +436,40 @@ async fn task_definition_revisions_json_and_editor() {
         render(&app, 120, 32)
     );
 }
+
+#[tokio::test]
+async fn rollout_view_shows_a_circuit_breaker_failure() {
+    let (mut app, backend, clock) = app_on(services()).await;
+    // orders: its newest revision fails its health checks.
+    for _ in 0..3 {
+        press(&mut app, KeyCode::Down);
+    }
+    press_settle(&mut app, &backend, &clock, KeyCode::Char('R')).await;
+    press_settle(&mut app, &backend, &clock, KeyCode::Enter).await;
+    press_settle(&mut app, &backend, &clock, KeyCode::Char('y')).await;
+    let Pane::Rollout {
+        cluster,
+        service,
+        deployment_id,
+        since,
+        ..
+    } = app.view().pane.clone()
+    else {
+        panic!("no rollout view: {:?}", app.view().pane);
+    };
+    assert_eq!(service, "orders");
+    let mut failed = false;
+    for _ in 0..60 {
+        clock.advance(chrono::Duration::seconds(5));
+        let effects = app.update(Action::Tick(clock.now()));
+        settle_with(&mut app, &backend, &clock, effects).await;
+        let s = app.store.service(&cluster, &service).expect("followed");
+        let p = crate::ops::rollout::progress(s, &deployment_id, since);
+        if matches!(p.verdict, crate::ops::rollout::Verdict::Failed { .. }) {
+            failed = true;
+            break;
+        }
+    }
+    assert!(failed, "the circuit breaker never tripped");
+    insta::assert_snapshot!("rollout_failed", render(&app, 120, 32));
+}

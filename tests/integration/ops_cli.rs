@@ -188,6 +188,38 @@ fn an_aws_error_exits_1_with_its_message() {
     );
 }
 
+#[test]
+fn demo_deploy_of_a_failing_image_waits_for_the_circuit_breaker_and_exits_4() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = run(
+        &[
+            "--demo",
+            "deploy",
+            "prod-core/payments",
+            "--image",
+            "payments=payments:broken",
+            "--wait",
+            "--yes",
+            "--poll",
+            "1",
+        ],
+        dir.path(),
+    );
+    let err = text(&o.stderr);
+    assert_eq!(o.status.code(), Some(4), "{err}");
+    assert!(err.contains("circuit breaker"), "{err}");
+    let out = text(&o.stdout);
+    assert!(
+        out.contains("+      \"image\": \"payments:broken\""),
+        "the diff: {out}"
+    );
+    assert!(out.contains("registered payments:"), "{out}");
+    let lines = audit_lines(dir.path());
+    let apis: Vec<&str> = lines.iter().map(|l| l["api"].as_str().unwrap()).collect();
+    assert_eq!(apis, ["RegisterTaskDefinition", "UpdateService"]);
+    assert!(lines.iter().all(|l| l["result"] == "ok"));
+}
+
 /// Runs the binary against moto through the proxy, as a user with a profile would.
 fn moto_command(moto: &support::Moto, args: &[&str], state: &std::path::Path) -> Command {
     let mut cmd = command(args, state);
