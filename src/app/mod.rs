@@ -1123,15 +1123,17 @@ impl App {
         let mut keep = None;
         if let Some(old) = self.log.take() {
             effects.push(Effect::StopTail { id: old.tail_id });
-            keep = Some((old.wrap, old.timestamps, old.grep, old.search));
+            // A picked stream keeps its way back across restarts (`F`, `:since`, `c`).
+            keep = Some((old.wrap, old.timestamps, old.grep, old.search, old.origin));
         }
         self.next_tail += 1;
         let mut view = LogView::new(self.next_tail, request.clone(), self.log_capacity);
-        if let Some((wrap, timestamps, grep, search)) = keep {
+        if let Some((wrap, timestamps, grep, search, origin)) = keep {
             view.wrap = wrap;
             view.timestamps = timestamps;
             view.grep = grep;
             view.search = search;
+            view.origin = origin;
         }
         self.log = Some(view);
         effects.push(Effect::StartTail {
