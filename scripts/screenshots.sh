@@ -10,7 +10,7 @@
 # waiting for each screen to show the text expected of it, captures it with colours
 # (`tmux capture-pane -e -p`), turns it into HTML with ansi2html (installed into the
 # git-ignored .venv) and renders that to PNG with headless Chromium.
-# Writes screenshots/01-clusters.png ... screenshots/09-logs.png.
+# Writes screenshots/01-clusters.png ... screenshots/15-edit-revision.png.
 #
 # Installs what is missing: chromium and fonts-dejavu-core (apt; root or sudo), tmux (apt),
 # and ansi2html (pip, into .venv).
@@ -324,6 +324,47 @@ shot 09-logs
 
 keys Escape
 wait_gone "the logs pane" 'logs: service checkout'
+keys g s
+wait_for "the scale dialog" '╭ Scale api-gateway ' 'auto scaling: min'
+type_text "24"
+wait_for "the out-of-range warning" '\[24\]' 'outside auto scaling'
+shot 10-scale
+
+keys Tab Space Enter
+wait_for "the scale confirmation" 'desired count: [0-9]+ → 24' 'max: [0-9]+ → 24' 'y: yes, do it'
+shot 11-scale-confirm
+
+keys n
+wait_gone "the confirmation" 'y: yes, do it'
+keys a
+wait_for "the auto scaling of api-gateway" 'api-gateway › auto scaling' 'cpu-target-tracking'
+shot 12-auto-scaling
+
+keys Escape
+wait_for "the services of prod-core" 'prod-core › services'
+keys g j j j R
+wait_for "the revisions of orders" 'roll out orders' 'orders:[0-9]+ +\(running now\)'
+keys Enter
+wait_for "the rollout confirmation with its diff" '╭ Roll out to orders ' 'task definition: orders:' '^.*│@@ '
+shot 13-rollout-confirm
+
+keys y
+wait_for "the rollout view" 'orders › rollout'
+WAIT_SECONDS=120 wait_for "the circuit breaker" 'FAILED ✗' 'rolling back to'
+shot 14-rollout-failed
+
+keys Escape
+wait_for "the services of prod-core" 'prod-core › services'
+keys :
+type_text "taskdefs payments"
+keys Enter
+wait_for "the revisions of payments" 'task definitions › payments' 'payments:[0-9]+'
+keys e
+wait_for "the JSON editor" 'new revision from payments' 'containerDefinitions'
+shot 15-edit-revision
+
+keys Escape
+wait_gone "the editor" 'new revision from payments'
 keys q
 deadline=$((SECONDS + WAIT_SECONDS))
 until [[ "$(tmx display-message -p -t shots '#{pane_dead}')" == 1 ]]; do

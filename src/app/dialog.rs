@@ -245,6 +245,8 @@ pub struct Confirm {
     pub warnings: Vec<String>,
     /// A diff to read (task definitions), scrolled with ↑↓.
     pub diff: Vec<DiffLine>,
+    /// The diff waits for a revision's JSON to load.
+    pub diff_loading: bool,
     pub scroll: u16,
     pub plan: Vec<Mutation>,
     pub after: After,

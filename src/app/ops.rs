@@ -530,7 +530,7 @@ impl App {
             );
             return;
         }
-        self.confirm(
+        let mut confirm = self.confirmation(
             format!("Roll {service} back"),
             vec![Mutation::Deploy {
                 cluster: cluster.clone(),
@@ -546,6 +546,9 @@ impl App {
                 previous: current,
             },
         );
+        confirm.diff_loading = true;
+        self.open_dialog(Dialog::Confirm(confirm));
+        self.fill_confirm_diff();
     }
 
     // ---- task definitions ---------------------------------------------------------------
@@ -587,8 +590,46 @@ impl App {
         Vec::new()
     }
 
+    /// A rollout's confirmation opened before both revisions' JSON had loaded: fill in the
+    /// diff once they have.
+    fn fill_confirm_diff(&mut self) {
+        let Some(Popup::Dialog(d)) = self.popups.last() else {
+            return;
+        };
+        let Dialog::Confirm(c) = d.as_ref() else {
+            return;
+        };
+        if !c.diff_loading {
+            return;
+        }
+        let Some((from, to)) = c.plan.iter().find_map(|m| match m {
+            Mutation::Deploy { from, to, .. } if from != to && to != NEW_REVISION => {
+                Some((from.clone(), to.clone()))
+            }
+            _ => None,
+        }) else {
+            return;
+        };
+        let (Some(old), Some(new)) = (
+            self.store.task_def_doc(&from).cloned(),
+            self.store.task_def_doc(&to).cloned(),
+        ) else {
+            return;
+        };
+        if let Some(Dialog::Confirm(c)) = self.dialog_mut() {
+            c.diff_loading = false;
+            c.changes.extend(diff::summary(&old.json, &new.json));
+            c.diff = diff::unified(&taskdef::pretty(&old.json), &taskdef::pretty(&new.json), 3);
+            if c.diff.is_empty() {
+                c.warnings
+                    .push("the two revisions have the same JSON".to_string());
+            }
+        }
+    }
+
     /// A task definition JSON landed: open the editor if one was waiting for it.
     pub(super) fn on_doc_loaded(&mut self, arn: &str) -> Vec<Effect> {
+        self.fill_confirm_diff();
         let Some((want, external)) = self.pending_edit.clone() else {
             return Vec::new();
         };
@@ -1032,15 +1073,9 @@ impl App {
                 previous: p.current.clone(),
             },
         );
-        if let (Some(old), Some(new)) = (
-            self.store.task_def_doc(&p.current),
-            self.store.task_def_doc(&to),
-        ) {
-            confirm.changes.extend(diff::summary(&old.json, &new.json));
-            confirm.diff =
-                diff::unified(&taskdef::pretty(&old.json), &taskdef::pretty(&new.json), 3);
-        }
+        confirm.diff_loading = p.current != to;
         self.open_dialog(Dialog::Confirm(confirm));
+        self.fill_confirm_diff();
     }
 
     // ---- confirmation and sending ------------------------------------------------------
@@ -1079,6 +1114,7 @@ impl App {
             changes,
             warnings,
             diff: Vec::new(),
+            diff_loading: false,
             scroll: 0,
             plan,
             after,

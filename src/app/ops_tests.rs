@@ -459,3 +459,45 @@ fn an_unchanged_revision_registers_the_same_json_after_a_confirmation() {
     }
     assert!(app.popups.is_empty(), "editor and confirmation both closed");
 }
+
+#[test]
+fn the_rollout_confirmation_shows_the_diff_once_both_revisions_have_loaded() {
+    let mut app = on_services();
+    let running = doc();
+    let mut older = doc();
+    older.arn = running.arn.replace(":3", ":2");
+    older.revision = 2;
+    older.json["containerDefinitions"][0]["image"] = json!("nginx:1.26");
+    land(
+        &mut app,
+        DataKey::Families,
+        Payload::Families(Arc::new(vec![Family {
+            name: "api".into(),
+            revisions: vec![running.arn.clone(), older.arn.clone()],
+        }])),
+    );
+    let effects = key(&mut app, KeyCode::Char('R'));
+    assert!(matches!(top_dialog(&app), Some(Dialog::Pick(_))), "{effects:?}");
+    key(&mut app, KeyCode::Down);
+    let effects = key(&mut app, KeyCode::Enter);
+    assert!(effects.contains(&Effect::Fetch(DataKey::TaskDefDoc {
+        arn: older.arn.clone()
+    })));
+    assert!(confirm_of(&app).diff_loading);
+    assert!(confirm_of(&app).diff.is_empty());
+    for d in [&running, &older] {
+        land(
+            &mut app,
+            DataKey::TaskDefDoc { arn: d.arn.clone() },
+            Payload::TaskDefDoc(Arc::new(d.clone())),
+        );
+    }
+    let c = confirm_of(&app);
+    assert!(!c.diff_loading);
+    assert!(
+        c.changes.iter().any(|l| l.contains("nginx:1.27 → nginx:1.26")),
+        "{:?}",
+        c.changes
+    );
+    assert!(c.diff.iter().any(|l| l.text.contains("nginx:1.26")));
+}

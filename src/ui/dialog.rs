@@ -188,11 +188,7 @@ fn confirm(frame: &mut Frame, app: &App, theme: &Theme, area: Rect, c: &Confirm)
         )));
     }
     let mut diff = diff_lines(&c.diff, theme);
-    if c.diff.is_empty()
-        && c.plan
-            .iter()
-            .any(|m| matches!(m, crate::ops::Mutation::Deploy { from, to, .. } if from != to))
-    {
+    if c.diff_loading {
         diff.push(Line::from(Span::styled("loading the diff…", theme.dim)));
     }
     let has_diff = !diff.is_empty();

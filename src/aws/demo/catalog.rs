@@ -7,6 +7,10 @@
 pub(super) enum Sidecar {
     Envoy,
     Datadog,
+    /// A FireLens log router (`log_router`, Fluent Bit): the application logs through it
+    /// with the `awsfirelens` driver to a group of its own, under stream names Fluent Bit
+    /// makes up, while the router itself logs with awslogs like every other container.
+    FireLens,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -142,6 +146,7 @@ pub(super) struct ClusterSpec {
 const ENVOY: &[Sidecar] = &[Sidecar::Envoy];
 const DATADOG: &[Sidecar] = &[Sidecar::Datadog];
 const BOTH: &[Sidecar] = &[Sidecar::Envoy, Sidecar::Datadog];
+const FIRELENS: &[Sidecar] = &[Sidecar::FireLens];
 
 /// The cluster whose `checkout` service is mid-rollout when the demo starts.
 pub(super) const ROLLOUT_CLUSTER: &str = "prod-core";
@@ -152,6 +157,12 @@ pub(super) const FAILING_CLUSTER: &str = "prod-core";
 pub(super) const FAILING_SERVICE: &str = "orders";
 /// The service whose first task runs an UNHEALTHY (non-essential) datadog-agent.
 pub(super) const UNHEALTHY_SIDECAR_SERVICE: &str = "search-indexer";
+/// The service whose application logs through FireLens: its streams can only be found
+/// with the logs pane's stream picker.
+#[cfg(test)]
+pub(super) const FIRELENS_CLUSTER: &str = "prod-core";
+#[cfg(test)]
+pub(super) const FIRELENS_SERVICE: &str = "shipping-quotes";
 /// Standalone RunTask work, started on a schedule in the data cluster.
 pub(super) const BATCH_CLUSTER: &str = "data-pipeline";
 pub(super) const BATCH_FAMILY: &str = "batch-report";
@@ -178,7 +189,7 @@ pub(super) const CLUSTERS: &[ClusterSpec] = &[
             web("recommendations", 2, 1024, 3072),
             worker("notifications", 2, 256, 512).with(DATADOG),
             worker("pdf-renderer", 3, 1024, 2048).crashy(1.5).on("c5"),
-            web("shipping-quotes", 2, 256, 512),
+            web("shipping-quotes", 2, 256, 512).with(FIRELENS),
             web("fraud-scoring", 2, 512, 2048).with(DATADOG),
             worker("legacy-reporting", 0, 512, 1024),
         ],

@@ -17,6 +17,8 @@ pub(super) const STREAM_LATENCY: u64 = 3;
 pub(super) const STREAM_INJECT: u64 = 4;
 pub(super) const STREAM_SCALING: u64 = 5;
 pub(super) const STREAM_OPS: u64 = 6;
+/// FireLens log routers' runtime ids, keyed by their task.
+pub(super) const STREAM_ROUTER: u64 = 7;
 
 /// The splitmix64 finaliser: neighbouring inputs (step 7, step 8) give unrelated outputs.
 pub(super) fn mix(mut x: u64) -> u64 {

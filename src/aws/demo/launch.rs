@@ -7,9 +7,9 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use fastrand::Rng;
 
-use super::ids::{digits, hex, private_ip, task_id};
+use super::ids::{STREAM_ROUTER, digits, hex, private_ip, rng_for, salt, task_id};
 use super::state::{ClusterState, ContainerState, Launch, TaskState, TaskStatus};
-use super::taskdef::Family;
+use super::taskdef::{Family, LOG_ROUTER};
 use crate::aws::model::CapacityProviderItem;
 
 /// What is being placed: the tasks of one group (`service:<name>` or `family:<name>`).
@@ -180,17 +180,29 @@ pub(super) fn new_task(rng: &mut Rng, spec: NewTask<'_>, slot: Slot) -> TaskStat
         .family
         .containers(spec.revision)
         .into_iter()
-        .map(|plan| ContainerState {
-            plan,
-            unhealthy: false,
-            exit_code: None,
-            reason: None,
-            // Docker ids on EC2; Fargate names runtimes after the task.
-            runtime_id: if awsvpc {
-                format!("{id}-{}", digits(rng, 10))
+        .map(|plan| {
+            // A FireLens router draws from a stream of its own, keyed by the task, so a
+            // family with a router shifts none of the ids drawn after its tasks.
+            let mut own;
+            let draw = if plan.name == LOG_ROUTER {
+                own = rng_for(salt(&id), STREAM_ROUTER, salt(&plan.name));
+                &mut own
             } else {
-                hex(rng, 64)
-            },
+                &mut *rng
+            };
+            // Docker ids on EC2; Fargate names runtimes after the task.
+            let runtime_id = if awsvpc {
+                format!("{id}-{}", digits(draw, 10))
+            } else {
+                hex(draw, 64)
+            };
+            ContainerState {
+                plan,
+                unhealthy: false,
+                exit_code: None,
+                reason: None,
+                runtime_id,
+            }
         })
         .collect();
     TaskState {

@@ -18,8 +18,9 @@
 //! `operations` is the `crate::ops::Ops` side: reads for the operation screens and every
 //! mutation; task definitions registered there are kept as JSON (`registry`), and every
 //! revision can be described as DescribeTaskDefinition JSON (`taskdef_doc`).
-//! `logs` is the fleet's CloudWatch Logs (`DemoBackend::logs`): every container's awslogs
-//! stream, generated on demand from the same tasks.
+//! `logs` is the fleet's CloudWatch Logs (`DemoBackend::logs`): every container's stream,
+//! generated on demand from the same tasks: awslogs streams, and the FireLens streams of
+//! `shipping-quotes` (Fluent Bit names them, so only the stream picker finds them).
 
 mod breaker;
 mod catalog;
@@ -41,6 +42,8 @@ mod taskdef;
 mod taskdef_doc;
 mod view;
 
+#[cfg(test)]
+mod firelens_tests;
 #[cfg(test)]
 mod operations_tests;
 #[cfg(test)]

@@ -140,6 +140,7 @@ async fn generated_task_definition_docs_are_full_and_match_the_fleet() {
         ("prod-core", "payments"),
         ("prod-platform", "web-frontend"),
         ("staging", "checkout"),
+        ("prod-core", "shipping-quotes"),
     ] {
         let svc = b.service(cluster, service).await.unwrap();
         let doc = b.task_definition_doc(&svc.task_definition).await.unwrap();
@@ -176,14 +177,19 @@ async fn generated_task_definition_docs_are_full_and_match_the_fleet() {
             );
             assert_eq!(c["memoryReservation"], json!(model.memory_reservation));
             assert!(c["environment"].is_array());
+            // The same log configuration as the model: what finding the streams reads.
             let log = &c["logConfiguration"];
-            assert_eq!(log["logDriver"], "awslogs");
-            assert_eq!(
-                log["options"]["awslogs-group"],
-                json!(format!("/ecs/{}", td.family))
-            );
-            assert_eq!(log["options"]["awslogs-region"], "eu-west-1");
-            assert_eq!(log["options"]["awslogs-stream-prefix"], "ecs");
+            let model_log = model.log_configuration.as_ref().unwrap();
+            assert_eq!(log["logDriver"], json!(model_log.driver));
+            assert_eq!(log["options"], json!(model_log.options));
+            if model_log.driver == "awslogs" {
+                assert_eq!(
+                    log["options"]["awslogs-group"],
+                    json!(format!("/ecs/{}", td.family))
+                );
+                assert_eq!(log["options"]["awslogs-region"], "eu-west-1");
+                assert_eq!(log["options"]["awslogs-stream-prefix"], "ecs");
+            }
             let ports: Vec<i64> = c["portMappings"]
                 .as_array()
                 .unwrap()

@@ -330,6 +330,24 @@ fn requires_attributes(td: &Map<String, Value>) -> Vec<Value> {
                 names.insert("ecs.capability.execution-role-awslogs");
             }
         }
+        if c.pointer("/logConfiguration/logDriver")
+            .and_then(Value::as_str)
+            == Some("awsfirelens")
+        {
+            names.insert("com.amazonaws.ecs.capability.logging-driver.awsfirelens");
+        }
+        match c
+            .pointer("/firelensConfiguration/type")
+            .and_then(Value::as_str)
+        {
+            Some("fluentbit") => {
+                names.insert("ecs.capability.firelens.fluentbit");
+            }
+            Some("fluentd") => {
+                names.insert("ecs.capability.firelens.fluentd");
+            }
+            _ => {}
+        }
         if c.get("healthCheck").is_some() {
             names.insert("ecs.capability.container-health-check");
             names.insert("com.amazonaws.ecs.capability.docker-remote-api.1.24");

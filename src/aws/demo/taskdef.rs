@@ -15,6 +15,13 @@ use crate::aws::model::{ContainerDefinition, LogConfiguration, PortMapping, Task
 const ENVOY_IMAGE: &str =
     "840364872350.dkr.ecr.eu-west-1.amazonaws.com/aws-appmesh-envoy:v1.29.6.0-prod";
 const DATADOG_IMAGE: &str = "public.ecr.aws/datadog/agent:7.54.1";
+const FLUENT_BIT_IMAGE: &str = "public.ecr.aws/aws-observability/aws-for-fluent-bit:2.32.4";
+
+/// The FireLens router's container name, as the AWS examples and most estates call it.
+pub(super) const LOG_ROUTER: &str = "log_router";
+/// Fluent Bit's cloudwatch_logs output names a stream `log_stream_prefix` followed by the
+/// record's tag, which FireLens sets to `<container>-firelens-<task-id>`.
+const FIRELENS_STREAM_PREFIX: &str = "fluent-bit-";
 
 #[derive(Debug, Clone)]
 pub(super) struct Family {
@@ -207,6 +214,13 @@ impl Family {
                     essential: false,
                     health_check: true,
                 },
+                // Essential: without its router the application's logs go nowhere.
+                Sidecar::FireLens => ContainerPlan {
+                    name: LOG_ROUTER.into(),
+                    image: FLUENT_BIT_IMAGE.into(),
+                    essential: true,
+                    health_check: false,
+                },
             });
         }
         out
@@ -234,7 +248,7 @@ impl Family {
                     };
                 ContainerDefinition {
                     port_mappings: self.ports(&c.name, is_app),
-                    log_configuration: Some(self.log_configuration()),
+                    log_configuration: Some(self.log_configuration(is_app)),
                     name: c.name,
                     image: c.image,
                     essential: c.essential,
@@ -281,15 +295,49 @@ impl Family {
             .collect()
     }
 
-    pub(super) fn log_configuration(&self) -> LogConfiguration {
-        let options = BTreeMap::from([
-            ("awslogs-group".to_string(), self.log_group()),
-            ("awslogs-region".to_string(), REGION.to_string()),
-            ("awslogs-stream-prefix".to_string(), "ecs".to_string()),
-        ]);
+    /// Where a FireLens application's lines go: a group Fluent Bit writes to, apart from
+    /// the family's awslogs group.
+    pub fn firelens_group(&self) -> String {
+        format!("/ecs/firelens/{}", self.name)
+    }
+
+    /// Whether the application logs through a FireLens router.
+    pub fn firelens(&self) -> bool {
+        self.sidecars.contains(&Sidecar::FireLens)
+    }
+
+    /// A generated container's log configuration: awslogs into the family's group, or, for
+    /// the application of a family with a log router, `awsfirelens` options that Fluent
+    /// Bit's cloudwatch_logs output reads (`log_key` sends the bare line, not the record).
+    pub(super) fn log_configuration(&self, is_app: bool) -> LogConfiguration {
+        let (driver, options): (&str, Vec<(&str, String)>) = if is_app && self.firelens() {
+            (
+                "awsfirelens",
+                vec![
+                    ("Name", "cloudwatch_logs".into()),
+                    ("region", REGION.into()),
+                    ("log_group_name", self.firelens_group()),
+                    ("log_stream_prefix", FIRELENS_STREAM_PREFIX.into()),
+                    ("auto_create_group", "true".into()),
+                    ("log_key", "log".into()),
+                ],
+            )
+        } else {
+            (
+                "awslogs",
+                vec![
+                    ("awslogs-group", self.log_group()),
+                    ("awslogs-region", REGION.into()),
+                    ("awslogs-stream-prefix", "ecs".into()),
+                ],
+            )
+        };
         LogConfiguration {
-            driver: "awslogs".into(),
-            options,
+            driver: driver.into(),
+            options: options
+                .into_iter()
+                .map(|(k, v)| (k.to_owned(), v))
+                .collect(),
         }
     }
 }
@@ -298,6 +346,7 @@ fn sidecar_name(sidecar: Sidecar) -> &'static str {
     match sidecar {
         Sidecar::Envoy => "envoy",
         Sidecar::Datadog => "datadog-agent",
+        Sidecar::FireLens => LOG_ROUTER,
     }
 }
 
@@ -306,6 +355,7 @@ fn sidecar_size(sidecar: Sidecar) -> (i32, i32) {
     match sidecar {
         Sidecar::Envoy => (64, 128),
         Sidecar::Datadog => (64, 256),
+        Sidecar::FireLens => (32, 64),
     }
 }
 

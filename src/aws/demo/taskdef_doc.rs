@@ -1,13 +1,14 @@
 //! Task definitions as the JSON DescribeTaskDefinition returns: generated revisions written
-//! out in full (roles, environment, secrets, health checks, awslogs options matching the
-//! demo's log groups, tags), registered ones as they were sent plus what AWS adds.
+//! out in full (roles, environment, secrets, health checks, log options matching the demo's
+//! log groups: awslogs, or FireLens with its `log_router`; tags), registered ones as they
+//! were sent plus what AWS adds.
 
 use serde_json::{Map, Value, json};
 
 use super::catalog::Sidecar;
 use super::ids::{ACCOUNT, REGION, task_definition_arn};
 use super::registry;
-use super::taskdef::Family;
+use super::taskdef::{Family, LOG_ROUTER};
 
 /// Who registered the generated revisions: the deploy pipeline's role.
 fn pipeline(family: &Family) -> String {
@@ -91,20 +92,38 @@ impl Family {
                 if !secrets.is_empty() {
                     o.insert("secrets".into(), Value::Array(secrets));
                 }
-                if is_app && self.sidecars.contains(&Sidecar::Envoy) {
-                    o.insert(
-                        "dependsOn".into(),
-                        json!([{ "containerName": "envoy", "condition": "HEALTHY" }]),
-                    );
+                if is_app {
+                    let mut depends = Vec::new();
+                    // The router must be up before the application writes its first line.
+                    if self.firelens() {
+                        depends.push(json!({ "containerName": LOG_ROUTER, "condition": "START" }));
+                    }
+                    if self.sidecars.contains(&Sidecar::Envoy) {
+                        depends.push(json!({ "containerName": "envoy", "condition": "HEALTHY" }));
+                    }
+                    if !depends.is_empty() {
+                        o.insert("dependsOn".into(), Value::Array(depends));
+                    }
                 }
                 if c.name == "envoy" {
                     o.insert("user".into(), json!("1337"));
                 }
-                let log = self.log_configuration();
-                o.insert(
-                    "logConfiguration".into(),
-                    json!({ "logDriver": log.driver, "options": log.options, "secretOptions": [] }),
-                );
+                if c.name == LOG_ROUTER {
+                    o.insert("user".into(), json!("0"));
+                    o.insert(
+                        "firelensConfiguration".into(),
+                        json!({
+                            "type": "fluentbit",
+                            "options": { "enable-ecs-log-metadata": "true" },
+                        }),
+                    );
+                }
+                if let Some(log) = &c.log_configuration {
+                    o.insert(
+                        "logConfiguration".into(),
+                        json!({ "logDriver": log.driver, "options": log.options, "secretOptions": [] }),
+                    );
+                }
                 if let Some(check) = check {
                     o.insert("healthCheck".into(), check);
                 }

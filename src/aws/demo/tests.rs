@@ -7,8 +7,9 @@ use std::time::Duration as StdDuration;
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use futures::FutureExt;
 
-use super::catalog::{ROLLOUT_CLUSTER, ROLLOUT_SERVICE};
+use super::catalog::{FIRELENS_SERVICE, ROLLOUT_CLUSTER, ROLLOUT_SERVICE};
 use super::lifecycle::{EXITED_REASON, OOM_REASON};
+use super::taskdef::LOG_ROUTER;
 use super::{DemoBackend, DemoOptions};
 use crate::aws::model::{Cluster, ContainerInstance, Service, Task, TaskScope};
 use crate::aws::{Backend, ErrorKind};
@@ -168,8 +169,10 @@ async fn estate_has_the_promised_shape() {
     assert!(batch >= 2, "{batch} batch-report tasks");
 }
 
+/// Every container logs to CloudWatch: awslogs into its family's group, except the
+/// FireLens application, which Fluent Bit sends to a group of its own.
 #[tokio::test]
-async fn every_container_logs_to_awslogs() {
+async fn every_container_logs_to_cloudwatch() {
     let (b, _) = demo(1);
     let snap = snapshot(&b).await;
     let mut definitions = BTreeSet::new();
@@ -180,18 +183,34 @@ async fn every_container_logs_to_awslogs() {
         definitions.insert(t.task_definition_arn.clone());
     }
     assert!(definitions.len() >= 40);
+    let mut firelens = 0;
     for arn in definitions {
         let td = b.task_definition(&arn).await.unwrap();
         assert_eq!(td.arn, arn);
         assert!(td.task_role_arn.is_some() && td.execution_role_arn.is_some());
         for c in &td.containers {
             let log = c.log_configuration.as_ref().unwrap();
+            if log.driver == "awsfirelens" {
+                firelens += 1;
+                assert_eq!(td.family, FIRELENS_SERVICE);
+                assert_eq!(c.name, td.family, "the application, not its router");
+                assert!(td.containers.iter().any(|r| r.name == LOG_ROUTER));
+                assert_eq!(log.options["Name"], "cloudwatch_logs");
+                assert_eq!(log.options["region"], "eu-west-1");
+                assert_eq!(
+                    log.options["log_group_name"],
+                    format!("/ecs/firelens/{}", td.family)
+                );
+                assert_eq!(log.options["log_stream_prefix"], "fluent-bit-");
+                continue;
+            }
             assert_eq!(log.driver, "awslogs");
             assert_eq!(log.options["awslogs-group"], format!("/ecs/{}", td.family));
             assert_eq!(log.options["awslogs-region"], "eu-west-1");
             assert_eq!(log.options["awslogs-stream-prefix"], "ecs");
         }
     }
+    assert!(firelens >= 1, "one service logs through FireLens");
 }
 
 fn is_lower_hex(s: &str, len: usize) -> bool {

@@ -1,11 +1,12 @@
 //! What the demo's containers say in steady state, per kind of software: nginx and envoy
 //! access logs, Spring Boot (with the odd Java stack trace as one event, as an awslogs
 //! multiline pattern makes it), Go and Node JSON logs, Python workers (with tracebacks),
-//! uvicorn, and the datadog-agent sidecar.
+//! uvicorn, the datadog-agent sidecar, and Fluent Bit as a FireLens log router.
 
 use chrono::{DateTime, Utc};
 use fastrand::Rng;
 
+use super::super::taskdef::LOG_ROUTER;
 use super::streams::StreamCtx;
 use super::vocab;
 
@@ -23,6 +24,7 @@ pub(super) enum Kind {
     JavaWorker,
     Envoy,
     Datadog,
+    FluentBit,
 }
 
 impl Kind {
@@ -30,6 +32,7 @@ impl Kind {
         match container {
             "envoy" => return Kind::Envoy,
             "datadog-agent" => return Kind::Datadog,
+            LOG_ROUTER => return Kind::FluentBit,
             _ => {}
         }
         match app {
@@ -73,6 +76,11 @@ pub(super) fn nginx_error_time(ms: i64) -> String {
 
 pub(super) fn envoy_time(ms: i64) -> String {
     at(ms).format("%Y-%m-%d %H:%M:%S%.3f").to_string()
+}
+
+/// `[2026/11/21 03:00:01] [ info]`, Fluent Bit's prefix: levels padded to five.
+pub(super) fn fluent_bit_head(ms: i64, level: &str) -> String {
+    format!("[{}] [{level:>5}]", at(ms).format("%Y/%m/%d %H:%M:%S"))
 }
 
 pub(super) fn dd_time(ms: i64) -> String {
@@ -212,6 +220,7 @@ pub(super) fn regular(ctx: &StreamCtx, rng: &mut Rng, ms: i64) -> String {
         Kind::Uvicorn => uvicorn(ctx, rng, ms),
         Kind::PyWorker => py_worker(ctx, rng, ms),
         Kind::Datadog => datadog_line(ctx, rng, ms),
+        Kind::FluentBit => fluent_bit_line(ctx, rng, ms),
     }
 }
 
@@ -516,6 +525,45 @@ fn datadog_line(ctx: &StreamCtx, rng: &mut Rng, ms: i64) -> String {
                 "check:{} | Running check...",
                 ["ecs_fargate", "cpu", "memory", "network", "io", "disk"][rng.usize(..6)]
             ),
+        ),
+    }
+}
+
+/// A log router in steady state says little: a chunk that CloudWatch refused for a moment
+/// and its retry, the odd throttled PutLogEvents or slow DNS answer.
+fn fluent_bit_line(ctx: &StreamCtx, rng: &mut Rng, ms: i64) -> String {
+    let chunk = format!(
+        "1-{}.{:09}.flb",
+        ms.div_euclid(1000),
+        rng.u32(..1_000_000_000)
+    );
+    let route = format!(
+        "task_id={}, input=forward.1 > output=cloudwatch_logs.0 (out_id=0)",
+        rng.u32(..8)
+    );
+    let stream = ctx
+        .forwards_to
+        .as_ref()
+        .map_or(ctx.name.as_str(), |(_, stream)| stream.as_str());
+    match rng.u32(..20) {
+        0..8 => format!(
+            "{} [engine] flush chunk '{chunk}' succeeded at retry 1: {route}",
+            fluent_bit_head(ms, "info")
+        ),
+        8..16 => format!(
+            "{} [engine] failed to flush chunk '{chunk}', retry in {} seconds: {route}",
+            fluent_bit_head(ms, "warn"),
+            rng.u32(6..20)
+        ),
+        16..18 => format!(
+            "{} [output:cloudwatch_logs:cloudwatch_logs.0] PutLogEvents API responded with \
+             error='ThrottlingException', message='Rate exceeded for logStreamName {stream}'",
+            fluent_bit_head(ms, "error")
+        ),
+        _ => format!(
+            "{} [net] getaddrinfo(host='logs.eu-west-1.amazonaws.com', err=12): Timeout while \
+             contacting DNS servers",
+            fluent_bit_head(ms, "warn")
         ),
     }
 }

@@ -5,8 +5,8 @@
 use fastrand::Rng;
 
 use super::lines::{
-    Kind, Level, SHUTDOWN_SPAN_MS, datadog, envoy_time, go_json, nginx_error_time, node_json,
-    python, spring,
+    Kind, Level, SHUTDOWN_SPAN_MS, datadog, envoy_time, fluent_bit_head, go_json, nginx_error_time,
+    node_json, python, spring,
 };
 use super::streams::{Ending, StreamCtx};
 use super::vocab;
@@ -220,6 +220,66 @@ fn startup(ctx: &StreamCtx, rng: &mut Rng) -> Vec<(i64, String)> {
                 ),
             ]
         }
+        Kind::FluentBit => {
+            let mut steps: Vec<(i64, String)> = [
+                "AWS for Fluent Bit Container Image Version 2.32.4",
+                "Fluent Bit v1.9.10",
+                "* Copyright (C) 2015-2022 The Fluent Bit Authors",
+                "* Fluent Bit is a CNCF sub-project under the umbrella of Fluentd",
+                "* https://fluentbit.io",
+            ]
+            .iter()
+            .map(|l| (3, l.to_string()))
+            .collect();
+            let mut say = |gap: i64, level: &str, msg: String| {
+                let ms = t + steps.iter().map(|(g, _)| g).sum::<i64>() + gap;
+                steps.push((gap, format!("{} {msg}", fluent_bit_head(ms, level))));
+            };
+            say(
+                40,
+                "info",
+                "[fluent bit] version=1.9.10, commit=760956f50c, pid=1".into(),
+            );
+            say(
+                5,
+                "info",
+                "[storage] version=1.4.0, type=memory-only, sync=normal, checksum=disabled, \
+                 max_chunks_up=128"
+                    .into(),
+            );
+            say(2, "info", "[cmetrics] version=0.3.7".into());
+            say(
+                30,
+                "info",
+                "[input:tcp:tcp.0] listening on 127.0.0.1:8877".into(),
+            );
+            say(
+                4,
+                "info",
+                "[input:forward:forward.1] listening on unix:///var/run/fluent.sock".into(),
+            );
+            say(
+                3,
+                "info",
+                "[input:forward:forward.2] listening on 127.0.0.1:24224".into(),
+            );
+            say(
+                10,
+                "info",
+                "[output:cloudwatch_logs:cloudwatch_logs.0] worker #0 started".into(),
+            );
+            say(2, "info", "[sp] stream processor started".into());
+            if let Some((group, stream)) = &ctx.forwards_to {
+                let out = "[output:cloudwatch_logs:cloudwatch_logs.0]";
+                say(
+                    1_300,
+                    "info",
+                    format!("{out} Creating log stream {stream} in log group {group}"),
+                );
+                say(90, "info", format!("{out} Created log stream {stream}"));
+            }
+            steps
+        }
         Kind::Datadog => vec![
             (
                 900,
@@ -363,6 +423,43 @@ fn shutdown(ctx: &StreamCtx, at: i64) -> Vec<(i64, String)> {
                 ),
             ),
         ],
+        Kind::FluentBit => {
+            let head = |gap: i64, level: &str| fluent_bit_head(at + gap, level);
+            let out = "[output:cloudwatch_logs:cloudwatch_logs.0]";
+            vec![
+                // Fluent Bit prints its signal notice without a level.
+                (
+                    5,
+                    format!(
+                        "[{}] [engine] caught signal (SIGTERM)",
+                        nginx_error_time(at + 5)
+                    ),
+                ),
+                (5, format!("{} [input] pausing forward.1", head(10, "info"))),
+                (
+                    5,
+                    format!(
+                        "{} [engine] service will shutdown in max 5 seconds",
+                        head(15, "warn")
+                    ),
+                ),
+                (
+                    900,
+                    format!(
+                        "{} [engine] service has stopped (0 pending tasks)",
+                        head(915, "info")
+                    ),
+                ),
+                (
+                    20,
+                    format!("{} {out} thread worker #0 stopping...", head(935, "info")),
+                ),
+                (
+                    10,
+                    format!("{} {out} thread worker #0 stopped", head(945, "info")),
+                ),
+            ]
+        }
         Kind::Datadog => vec![(
             50,
             datadog(
