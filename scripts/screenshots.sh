@@ -10,7 +10,7 @@
 # waiting for each screen to show the text expected of it, captures it with colours
 # (`tmux capture-pane -e -p`), turns it into HTML with ansi2html (installed into the
 # git-ignored .venv) and renders that to PNG with headless Chromium.
-# Writes screenshots/01-clusters.png ... screenshots/15-edit-revision.png.
+# Writes screenshots/01-clusters.png ... screenshots/16-stream-picker.png.
 #
 # Installs what is missing: chromium and fonts-dejavu-core (apt; root or sudo), tmux (apt),
 # and ansi2html (pip, into .venv).
@@ -365,6 +365,21 @@ shot 15-edit-revision
 
 keys Escape
 wait_gone "the editor" 'new revision from payments'
+keys :
+type_text "services prod-core"
+keys Enter
+wait_for "the services of prod-core" 'prod-core › services' '│checkout +ACTIVE'
+keys /
+type_text "shipping"
+keys Enter
+wait_for "the filter /shipping" '│shipping-quotes '
+keys l
+wait_for "the logs of shipping-quotes" 'logs: service shipping-quotes' 'awsfirelens|FireLens'
+keys p
+wait_for "the stream picker" 'fluent-bit-shipping-quotes-firelens-'
+shot 16-stream-picker
+
+keys Escape Escape
 keys q
 deadline=$((SECONDS + WAIT_SECONDS))
 until [[ "$(tmx display-message -p -t shots '#{pane_dead}')" == 1 ]]; do
