@@ -1257,28 +1257,14 @@ impl App {
         for m in plan {
             match m {
                 Mutation::RegisterTaskDefinition { .. } => keys.push(DataKey::Families),
-                Mutation::PutScalableTarget {
-                    cluster, service, ..
+                m => {
+                    if let Some((cluster, service)) = m.scaling_service() {
+                        keys.push(DataKey::Scaling {
+                            cluster: cluster.to_string(),
+                            service: service.to_string(),
+                        });
+                    }
                 }
-                | Mutation::DeleteScalableTarget {
-                    cluster, service, ..
-                }
-                | Mutation::PutTargetTracking {
-                    cluster, service, ..
-                }
-                | Mutation::DeletePolicy {
-                    cluster, service, ..
-                }
-                | Mutation::PutScheduledAction {
-                    cluster, service, ..
-                }
-                | Mutation::DeleteScheduledAction {
-                    cluster, service, ..
-                } => keys.push(DataKey::Scaling {
-                    cluster: cluster.clone(),
-                    service: service.clone(),
-                }),
-                _ => {}
             }
         }
         keys.dedup();

@@ -477,7 +477,10 @@ fn the_rollout_confirmation_shows_the_diff_once_both_revisions_have_loaded() {
         }])),
     );
     let effects = key(&mut app, KeyCode::Char('R'));
-    assert!(matches!(top_dialog(&app), Some(Dialog::Pick(_))), "{effects:?}");
+    assert!(
+        matches!(top_dialog(&app), Some(Dialog::Pick(_))),
+        "{effects:?}"
+    );
     key(&mut app, KeyCode::Down);
     let effects = key(&mut app, KeyCode::Enter);
     assert!(effects.contains(&Effect::Fetch(DataKey::TaskDefDoc {
@@ -495,7 +498,9 @@ fn the_rollout_confirmation_shows_the_diff_once_both_revisions_have_loaded() {
     let c = confirm_of(&app);
     assert!(!c.diff_loading);
     assert!(
-        c.changes.iter().any(|l| l.contains("nginx:1.27 → nginx:1.26")),
+        c.changes
+            .iter()
+            .any(|l| l.contains("nginx:1.27 → nginx:1.26")),
         "{:?}",
         c.changes
     );

@@ -235,17 +235,10 @@ impl Mutation {
         }
     }
 
-    /// What is changed, in words: "service api in cluster prod", "task abc123 ...".
-    pub fn target(&self) -> String {
-        let svc = |cluster: &str, service: &str| format!("service {service} in cluster {cluster}");
+    /// The service an auto scaling change is about.
+    pub fn scaling_service(&self) -> Option<(&str, &str)> {
         match self {
-            Mutation::Scale {
-                cluster, service, ..
-            }
-            | Mutation::Deploy {
-                cluster, service, ..
-            }
-            | Mutation::PutScalableTarget {
+            Mutation::PutScalableTarget {
                 cluster, service, ..
             }
             | Mutation::DeleteScalableTarget {
@@ -261,6 +254,23 @@ impl Mutation {
                 cluster, service, ..
             }
             | Mutation::DeleteScheduledAction {
+                cluster, service, ..
+            } => Some((cluster, service)),
+            _ => None,
+        }
+    }
+
+    /// What is changed, in words: "service api in cluster prod", "task abc123 ...".
+    pub fn target(&self) -> String {
+        let svc = |cluster: &str, service: &str| format!("service {service} in cluster {cluster}");
+        if let Some((cluster, service)) = self.scaling_service() {
+            return svc(cluster, service);
+        }
+        match self {
+            Mutation::Scale {
+                cluster, service, ..
+            }
+            | Mutation::Deploy {
                 cluster, service, ..
             } => svc(cluster, service),
             Mutation::RegisterTaskDefinition { family, .. } => {
@@ -278,6 +288,8 @@ impl Mutation {
                 "container instance {} in cluster {cluster}",
                 crate::aws::model::arn_name(instance)
             ),
+            // Auto scaling changes returned above.
+            _ => self.cluster().to_string(),
         }
     }
 
