@@ -139,9 +139,15 @@ where
             let _ = (&mut input).await;
             let edited = external_edit(text).await;
             input = spawn_terminal_events(tx.clone());
-            terminal
-                .clear()
-                .map_err(|e| io::Error::other(e.to_string()))?;
+            // Blank the screen and forget the last frame, so the next one is drawn whole.
+            // (Not `Terminal::clear`: it asks the terminal for the cursor position, which a
+            // slow link may not answer in time.)
+            crossterm::execute!(
+                io::stdout(),
+                crossterm::terminal::Clear(crossterm::terminal::ClearType::All)
+            )?;
+            terminal.swap_buffers();
+            app.dirty = true;
             apply(&mut app, worker, Action::Edited(edited));
         }
     }
@@ -151,10 +157,9 @@ where
 /// returns what was saved. The dashboard's screen is left while the editor runs.
 async fn external_edit(text: String) -> Result<String, String> {
     tokio::task::spawn_blocking(move || {
-        let editor = std::env::var("VISUAL")
-            .ok()
-            .or_else(|| std::env::var("EDITOR").ok())
-            .filter(|e| !e.trim().is_empty())
+        let set = |name: &str| std::env::var(name).ok().filter(|e| !e.trim().is_empty());
+        let editor = set("VISUAL")
+            .or_else(|| set("EDITOR"))
             .unwrap_or_else(|| "vi".into());
         let path = std::env::temp_dir().join(format!(
             "ecsdash-{}-{:08x}.json",

@@ -155,3 +155,51 @@ fn panic_restores() {
         &out[left..]
     );
 }
+
+/// Ctrl-e on a revision hands the terminal to `$EDITOR` and takes it back: the edited JSON
+/// is checked, diffed and, once confirmed, registered (and recorded in the audit log).
+#[test]
+fn external_editor_edits_a_revision_and_the_dashboard_comes_back() {
+    let scripts = tempfile::tempdir().unwrap();
+    let editor = scripts.path().join("edit.sh");
+    std::fs::write(
+        &editor,
+        "#!/bin/sh\nsed -i 's/payments:v4.3.0/payments:v4.3.1/' \"$1\"\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(&editor, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let editor = editor.to_str().unwrap().to_string();
+    let mut d = Dashboard::start(&[("EDITOR", &editor), ("VISUAL", "")]);
+    d.wait_for("prod-core");
+    let mut keys = d.master.take_writer().unwrap();
+    keys.write_all(b":taskdefs payments\r").unwrap();
+    d.wait_for("payments:12");
+    // Ctrl-e: the editor runs, then the check and the confirmation with the diff.
+    keys.write_all(b"\x05").unwrap();
+    d.wait_for("Register a new revision of payments");
+    d.wait_for("payments:v4.3.1");
+    keys.write_all(b"y").unwrap();
+    // The screen is drawn as differences from the frame before, so the new revision's
+    // name is not in the output in one piece: the audit log says when it is done.
+    let audit_path = d._dir.path().join("ecsdash/audit.log");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !std::fs::read_to_string(&audit_path).is_ok_and(|a| a.contains("\"result\":\"ok\"")) {
+        assert!(
+            Instant::now() < deadline,
+            "the revision was never registered"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    keys.write_all(b"q").unwrap();
+    let status = d.wait_exit();
+    assert!(status.success(), "{status:?}");
+    d.assert_restored();
+    let audit = std::fs::read_to_string(&audit_path).unwrap();
+    let line: serde_json::Value = serde_json::from_str(audit.lines().last().unwrap()).unwrap();
+    assert_eq!(line["api"], "RegisterTaskDefinition");
+    assert_eq!(line["result"], "ok");
+    assert!(
+        line["after"].to_string().contains("payments:v4.3.1"),
+        "{line}"
+    );
+}
