@@ -56,12 +56,15 @@ pub struct DeployArgs {
     /// Force a new deployment (also with an unchanged task definition).
     #[arg(long)]
     pub force: bool,
-    /// Follow the rollout to its end; exit 4 if it fails.
+    /// Follow the rollout to its end; exit 4 if it fails (or outlasts --wait-timeout).
     #[arg(long)]
     pub wait: bool,
     /// Do not ask for confirmation.
     #[arg(long, short = 'y')]
     pub yes: bool,
+    /// With --wait: give up waiting after this many seconds (the rollout goes on; exit 4).
+    #[arg(long, value_name = "SECS", default_value_t = 3600)]
+    pub wait_timeout: u64,
     /// Seconds between checks while waiting.
     #[arg(long, value_name = "SECS", default_value_t = 5, hide = true)]
     pub poll: u64,
@@ -265,8 +268,11 @@ pub fn deploy(cli: &Cli, args: &DeployArgs, settings: &Settings) -> Result<(), F
         .map(parse_revision)
         .transpose()
         .map_err(|m| (EXIT_BAD_INPUT, m))?;
-    if args.poll == 0 {
-        return Err((EXIT_BAD_INPUT, "--poll must be at least 1 second".into()));
+    if args.poll == 0 || args.wait_timeout == 0 {
+        return Err((
+            EXIT_BAD_INPUT,
+            "--poll and --wait-timeout must be at least 1 second".into(),
+        ));
     }
     runtime()?.block_on(async {
         let s = session(cli, settings).await?;
@@ -383,17 +389,29 @@ pub fn deploy(cli: &Cli, args: &DeployArgs, settings: &Settings) -> Result<(), F
                 last = line;
             }
         };
-        let end = rollout::follow(
-            ops.as_ref(),
-            &cluster,
-            &service,
-            &deployment,
-            since,
-            Duration::from_secs(args.poll),
-            &mut on_update,
+        let followed = tokio::time::timeout(
+            Duration::from_secs(args.wait_timeout),
+            rollout::follow(
+                ops.as_ref(),
+                &cluster,
+                &service,
+                &deployment,
+                since,
+                Duration::from_secs(args.poll),
+                &mut on_update,
+            ),
         )
-        .await
-        .map_err(aws)?;
+        .await;
+        let Ok(end) = followed else {
+            return Err((
+                EXIT_ROLLOUT_FAILED,
+                format!(
+                    "{service}: deployment {deployment} still in progress after {} s; it goes on (follow it with `ecsdash`)",
+                    args.wait_timeout
+                ),
+            ));
+        };
+        let end = end.map_err(aws)?;
         match end.verdict {
             Verdict::Completed => {
                 println!("{service}: rollout completed");

@@ -294,6 +294,8 @@ async fn moto_scale_is_read_back_and_read_only_sends_no_write() {
     assert_eq!(read.services()[0].desired_count(), 3);
 
     // deploy --image registers a revision from the one the service runs and rolls it out.
+    // (moto never finishes a deployment, so --wait is tested on the demo fleet; here it
+    // must give up at its deadline with exit 4.)
     let o = moto_command(
         &moto,
         &[
@@ -305,12 +307,16 @@ async fn moto_scale_is_read_back_and_read_only_sends_no_write() {
             "--wait",
             "--poll",
             "1",
+            "--wait-timeout",
+            "3",
         ],
         dir.path(),
     )
     .output()
     .unwrap();
-    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let err = text(&o.stderr);
+    assert_eq!(o.status.code(), Some(4), "{err}");
+    assert!(err.contains("still in progress after 3 s"), "{err}");
     let read = ecs
         .describe_services()
         .cluster(&cluster)
