@@ -9,6 +9,18 @@ use crate::clock::Clock;
 use super::audit::{Audit, Entry};
 use super::{Mutation, Ops, Outcome};
 
+/// Proof that a call comes through the guard: `Ops::execute_with` takes one, and only
+/// this module can make one (its field is private).
+#[derive(Debug)]
+pub struct Pass(());
+
+impl Pass {
+    #[cfg(test)]
+    pub(crate) fn for_tests() -> Pass {
+        Pass(())
+    }
+}
+
 /// Why a mutation did not happen.
 #[derive(Debug, Clone, PartialEq)]
 pub enum OpError {
@@ -76,7 +88,7 @@ impl Guarded {
             let _ = Audit::write(&mut file, &entry);
             return Err(OpError::ReadOnly);
         }
-        let result = self.ops.execute(m).await;
+        let result = self.ops.execute_with(m, Pass(())).await;
         entry.time = self
             .clock
             .now()

@@ -38,8 +38,15 @@ pub trait Ops: Send + Sync {
     /// tags included, fields unknown to the SDK kept.
     async fn task_definition_doc(&self, task_definition: &str) -> BackendResult<TaskDefDoc>;
 
-    /// Carries out one mutation. Call only through `guard::Guarded::apply`.
-    async fn execute(&self, mutation: &Mutation) -> BackendResult<Outcome>;
+    /// Carries out one mutation. Only the guard can make the `Pass` this takes, so no
+    /// write reaches an implementation except through `guard::Guarded::apply`.
+    async fn execute_with(&self, mutation: &Mutation, pass: guard::Pass) -> BackendResult<Outcome>;
+
+    /// Unit tests drive implementations directly, past the guard (which has its own tests).
+    #[cfg(test)]
+    async fn execute(&self, mutation: &Mutation) -> BackendResult<Outcome> {
+        self.execute_with(mutation, guard::Pass::for_tests()).await
+    }
 }
 
 /// A container instance's state as an operator sets it.

@@ -514,7 +514,11 @@ mod tests {
                 "no",
             ))
         }
-        async fn execute(&self, _: &Mutation) -> BackendResult<Outcome> {
+        async fn execute_with(
+            &self,
+            _: &Mutation,
+            _: crate::ops::guard::Pass,
+        ) -> BackendResult<Outcome> {
             Ok(Outcome::Done)
         }
     }

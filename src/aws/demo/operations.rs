@@ -102,7 +102,11 @@ impl Ops for DemoBackend {
         })
     }
 
-    async fn execute(&self, mutation: &Mutation) -> BackendResult<Outcome> {
+    async fn execute_with(
+        &self,
+        mutation: &Mutation,
+        _pass: crate::ops::guard::Pass,
+    ) -> BackendResult<Outcome> {
         let mut fleet = self.fleet().await;
         apply(&mut fleet, mutation)
     }

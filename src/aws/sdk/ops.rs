@@ -286,7 +286,11 @@ impl Ops for SdkOps {
         })
     }
 
-    async fn execute(&self, mutation: &Mutation) -> BackendResult<Outcome> {
+    async fn execute_with(
+        &self,
+        mutation: &Mutation,
+        _pass: crate::ops::guard::Pass,
+    ) -> BackendResult<Outcome> {
         match mutation {
             Mutation::Scale {
                 cluster,
