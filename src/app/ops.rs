@@ -443,22 +443,9 @@ impl App {
         )
         .info(format!("running {}", arn_name(&s.task_definition)));
         if containers.is_empty() {
-            form.info
-                .push("loading the task definition… (Esc and i again once loaded)".into());
+            form.info.push("loading the task definition…".into());
         }
-        let first_image = containers.first().map(|c| c.1.clone()).unwrap_or_default();
-        form = form
-            .field(Field::choice(
-                "container",
-                containers.iter().map(|c| c.0.clone()).collect(),
-                0,
-            ))
-            .field(
-                Field::text("image", &first_image, check_image).with_help(
-                    "registers a revision with only this image changed, then rolls it out",
-                ),
-            )
-            .field(Field::toggle("force new deployment", false));
+        form.fields = image_fields(&containers);
         self.open_dialog(Dialog::Form(form));
     }
 
@@ -627,9 +614,54 @@ impl App {
         }
     }
 
+    /// The image dialog opened before the running revision's JSON had loaded: offer its
+    /// containers once it has.
+    fn fill_image_form(&mut self) {
+        let Some(Popup::Dialog(d)) = self.popups.last() else {
+            return;
+        };
+        let Dialog::Form(form) = d.as_ref() else {
+            return;
+        };
+        let Purpose::Image {
+            task_definition, ..
+        } = &form.purpose
+        else {
+            return;
+        };
+        if !form.value("container").is_empty() {
+            return;
+        }
+        let containers = self
+            .store
+            .task_def_doc(task_definition)
+            .map(|d| taskdef::containers(&d.json))
+            .unwrap_or_default();
+        if containers.is_empty() {
+            let failed = self
+                .store
+                .get(&DataKey::TaskDefDoc {
+                    arn: task_definition.clone(),
+                })
+                .and_then(|slot| slot.error.clone());
+            if let (Some(e), Some(Dialog::Form(form))) = (failed, self.dialog_mut()) {
+                form.info.truncate(1);
+                form.info
+                    .push(format!("cannot load the task definition: {}", e.message));
+            }
+            return;
+        }
+        if let Some(Dialog::Form(form)) = self.dialog_mut() {
+            form.info.truncate(1);
+            form.fields = image_fields(&containers);
+            form.focus = 0;
+        }
+    }
+
     /// A task definition JSON landed: open the editor if one was waiting for it.
     pub(super) fn on_doc_loaded(&mut self, arn: &str) -> Vec<Effect> {
         self.fill_confirm_diff();
+        self.fill_image_form();
         let Some((want, external)) = self.pending_edit.clone() else {
             return Vec::new();
         };
@@ -1273,6 +1305,22 @@ impl App {
             .filter_map(|k| self.fetch(k))
             .collect()
     }
+}
+
+/// The image dialog's fields: the container (its image follows the choice), the image,
+/// and whether to force a new deployment.
+fn image_fields(containers: &[(String, String)]) -> Vec<Field> {
+    let first_image = containers.first().map(|c| c.1.clone()).unwrap_or_default();
+    vec![
+        Field::choice(
+            "container",
+            containers.iter().map(|c| c.0.clone()).collect(),
+            0,
+        ),
+        Field::text("image", &first_image, check_image)
+            .with_help("registers a revision with only this image changed, then rolls it out"),
+        Field::toggle("force new deployment", false),
+    ]
 }
 
 /// The label of the scale dialog's "change the auto scaling range too" option.

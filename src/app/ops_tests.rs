@@ -506,3 +506,47 @@ fn the_rollout_confirmation_shows_the_diff_once_both_revisions_have_loaded() {
     );
     assert!(c.diff.iter().any(|l| l.text.contains("nginx:1.26")));
 }
+
+#[test]
+fn the_image_dialog_offers_the_containers_once_the_revision_loads_and_builds_a_two_step_plan() {
+    let mut app = on_services();
+    let effects = key(&mut app, KeyCode::Char('i'));
+    let running = TaskDefDoc {
+        arn: service("prod", "api").task_definition,
+        ..doc()
+    };
+    assert!(effects.contains(&Effect::Fetch(DataKey::TaskDefDoc {
+        arn: running.arn.clone()
+    })));
+    land(
+        &mut app,
+        DataKey::TaskDefDoc {
+            arn: running.arn.clone(),
+        },
+        Payload::TaskDefDoc(Arc::new(running.clone())),
+    );
+    let Some(Dialog::Form(form)) = top_dialog(&app) else {
+        panic!("the image dialog stays open");
+    };
+    assert_eq!(form.value("container"), "app");
+    assert_eq!(form.value("image"), "nginx:1.27");
+    key(&mut app, KeyCode::Tab);
+    typed(&mut app, "nginx:1.28");
+    key(&mut app, KeyCode::Enter);
+    let c = confirm_of(&app);
+    assert!(
+        c.changes
+            .iter()
+            .any(|l| l.contains("nginx:1.27 → nginx:1.28")),
+        "{:?}",
+        c.changes
+    );
+    let (_, plan) = mutate_plan(&key(&mut app, KeyCode::Char('y')));
+    assert!(
+        matches!(&plan[0], Mutation::RegisterTaskDefinition { json, .. }
+        if json["containerDefinitions"][0]["image"] == "nginx:1.28")
+    );
+    assert!(
+        matches!(&plan[1], Mutation::Deploy { to, .. } if to == crate::ops::plan::NEW_REVISION)
+    );
+}
