@@ -46,6 +46,16 @@ impl Field {
         }
     }
 
+    /// A text field holding `value` with the cursor at its end, for values usually
+    /// changed at the end (an image's tag).
+    pub fn text_at_end(label: &str, value: &str, check: fn(&str) -> Result<(), String>) -> Field {
+        let mut f = Field::text(label, value, check);
+        if let FieldKind::Text { area, .. } = &mut f.kind {
+            area.cancel_selection();
+        }
+        f
+    }
+
     pub fn toggle(label: &str, on: bool) -> Field {
         Field {
             label: label.into(),

@@ -946,7 +946,7 @@ impl App {
         if let (Some(image), Some(Dialog::Form(form))) = (image, self.dialog_mut())
             && let Some(f) = form.fields.iter_mut().find(|f| f.label == "image")
         {
-            *f = Field::text("image", &image, check_image)
+            *f = Field::text_at_end("image", &image, check_image)
                 .with_help(f.help.clone().unwrap_or_default());
         }
     }
@@ -1317,8 +1317,9 @@ fn image_fields(containers: &[(String, String)]) -> Vec<Field> {
             containers.iter().map(|c| c.0.clone()).collect(),
             0,
         ),
-        Field::text("image", &first_image, check_image)
-            .with_help("registers a revision with only this image changed, then rolls it out"),
+        Field::text_at_end("image", &first_image, check_image).with_help(
+            "Backspace over the tag and type the new one; Enter registers a revision with only this image changed and rolls it out",
+        ),
         Field::toggle("force new deployment", false),
     ]
 }
