@@ -110,12 +110,16 @@ pub struct PendingOp {
 }
 
 const ROLLOUT_REFRESH_SECS: i64 = 2;
+const FAMILIES_REFRESH_SECS: i64 = 60;
 
 impl App {
     /// The refresh interval of a key: rollouts are followed more closely.
     pub(super) fn interval_for(&self, key: &DataKey, base: chrono::Duration) -> chrono::Duration {
         match key {
             DataKey::Service { .. } => base.min(chrono::Duration::seconds(ROLLOUT_REFRESH_SECS)),
+            // One ListTaskDefinitions call per family: refreshed once a minute at most
+            // (`r` still refreshes at once, and a registration here refreshes it).
+            DataKey::Families => base.max(chrono::Duration::seconds(FAMILIES_REFRESH_SECS)),
             _ => base,
         }
     }

@@ -552,3 +552,22 @@ fn the_image_dialog_offers_the_containers_once_the_revision_loads_and_builds_a_t
         matches!(&plan[1], Mutation::Deploy { to, .. } if to == crate::ops::plan::NEW_REVISION)
     );
 }
+
+#[test]
+fn rollouts_refresh_often_and_families_rarely() {
+    let app = on_services();
+    let base = chrono::Duration::seconds(5);
+    let service = DataKey::Service {
+        cluster: "prod".into(),
+        service: "api".into(),
+    };
+    assert_eq!(
+        app.interval_for(&service, base),
+        chrono::Duration::seconds(2)
+    );
+    assert_eq!(
+        app.interval_for(&DataKey::Families, base),
+        chrono::Duration::seconds(60)
+    );
+    assert_eq!(app.interval_for(&DataKey::Clusters, base), base);
+}
