@@ -473,3 +473,60 @@ async fn rollout_view_shows_a_circuit_breaker_failure() {
     assert!(failed, "the circuit breaker never tripped");
     insta::assert_snapshot!("rollout_failed", render(&app, 120, 32));
 }
+
+#[tokio::test]
+async fn tiny_terminals_do_not_panic_in_dialogs_or_operation_views() {
+    let sizes = [
+        (40, 10),
+        (20, 5),
+        (19, 4),
+        (1, 1),
+        (200, 3),
+        (3, 200),
+        (44, 6),
+    ];
+    let check = |app: &App| {
+        for (w, h) in sizes {
+            let screen = render(app, w, h);
+            assert_eq!(screen.lines().count(), usize::from(h), "{w}x{h}");
+        }
+    };
+    let (mut app, backend, clock) = app_on(services()).await;
+    // Scale: the form, a bad value, the confirmation.
+    press_settle(&mut app, &backend, &clock, KeyCode::Char('s')).await;
+    chars(&mut app, "9x");
+    check(&app);
+    press(&mut app, KeyCode::Backspace);
+    press(&mut app, KeyCode::Enter);
+    check(&app);
+    press(&mut app, KeyCode::Char('n'));
+    // The image dialog, the revision picker and a rollout confirmation with its diff.
+    press_settle(&mut app, &backend, &clock, KeyCode::Char('i')).await;
+    check(&app);
+    press(&mut app, KeyCode::Esc);
+    press_settle(&mut app, &backend, &clock, KeyCode::Char('R')).await;
+    check(&app);
+    press(&mut app, KeyCode::Down);
+    press_settle(&mut app, &backend, &clock, KeyCode::Enter).await;
+    check(&app);
+    press_settle(&mut app, &backend, &clock, KeyCode::Char('y')).await;
+    assert!(matches!(app.view().pane, Pane::Rollout { .. }));
+    check(&app);
+    // Auto scaling, then the editor with a problem.
+    press(&mut app, KeyCode::Esc);
+    press_settle(&mut app, &backend, &clock, KeyCode::Char('a')).await;
+    check(&app);
+    press_settle(&mut app, &backend, &clock, KeyCode::Char('e')).await;
+    check(&app);
+    let (mut app, backend, clock) = app_on(vec![Pane::Revisions {
+        family: "payments".into(),
+    }])
+    .await;
+    press_settle(&mut app, &backend, &clock, KeyCode::Char('e')).await;
+    chars(&mut app, "{");
+    app.update(Action::Key(KeyEvent::new(
+        KeyCode::Char('s'),
+        KeyModifiers::CONTROL,
+    )));
+    check(&app);
+}
