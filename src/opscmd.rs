@@ -27,7 +27,12 @@ pub const EXIT_ROLLOUT_FAILED: u8 = 4;
 
 pub type Failure = (u8, String);
 
+const EXIT_CODES: &str = "Exit codes: 0 done (or nothing to do), 1 an AWS error, 2 invalid input \
+(nothing was called), 3 refused (read-only, not confirmed, no terminal to ask on, audit log \
+not writable), 4 the rollout failed or was still in progress at --wait-timeout.";
+
 #[derive(Debug, Clone, Args)]
+#[command(after_help = EXIT_CODES)]
 pub struct ScaleArgs {
     /// The service, as CLUSTER/SERVICE.
     #[arg(value_name = "CLUSTER/SERVICE")]
@@ -41,6 +46,7 @@ pub struct ScaleArgs {
 }
 
 #[derive(Debug, Clone, Args)]
+#[command(after_help = EXIT_CODES)]
 #[command(group(clap::ArgGroup::new("what").required(true).args(["image", "revision"])))]
 pub struct DeployArgs {
     /// The service, as CLUSTER/SERVICE.
