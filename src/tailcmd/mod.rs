@@ -143,6 +143,14 @@ async fn follow(ecs: Arc<dyn Backend>, logs: Arc<dyn LogsApi>, plan: Plan) -> Re
     let mut printer = Printer::new(stdout, plan.json, plan.utc, terminal, plan.grep.clone());
     let mut progress = Progress::default();
     let mut stop = Stop::new()?;
+    // Writing to stdout blocks while the reader does not read (a paused `less`, a full
+    // pipe); a stop must still end the process then. The loop below normally ends first.
+    let mut backstop = Stop::new()?;
+    tokio::spawn(async move {
+        backstop.requested().await;
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        std::process::exit(0);
+    });
     loop {
         let msg = tokio::select! {
             msg = rx.recv() => msg,
