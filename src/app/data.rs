@@ -41,6 +41,10 @@ pub enum DataKey {
     },
     /// Task definition families and their revisions.
     Families,
+    /// One family's revisions.
+    Family {
+        name: String,
+    },
     /// One revision as RegisterTaskDefinition JSON.
     TaskDefDoc {
         arn: String,
@@ -67,6 +71,7 @@ pub enum Payload {
     Service(Arc<Service>),
     Scaling(Arc<Scaling>),
     Families(Arc<Vec<Family>>),
+    Family(Arc<Family>),
     TaskDefDoc(Arc<TaskDefDoc>),
 }
 
@@ -82,6 +87,7 @@ impl Payload {
             Payload::Service(a) => Arc::as_ptr(a) as *const () as usize,
             Payload::Scaling(a) => Arc::as_ptr(a) as *const () as usize,
             Payload::Families(a) => Arc::as_ptr(a) as *const () as usize,
+            Payload::Family(a) => Arc::as_ptr(a) as *const () as usize,
             Payload::TaskDefDoc(a) => Arc::as_ptr(a) as *const () as usize,
         }
     }
@@ -250,6 +256,16 @@ impl Store {
     pub fn families(&self) -> Option<&Arc<Vec<Family>>> {
         match self.get(&DataKey::Families)?.data.as_ref()? {
             Payload::Families(f) => Some(f),
+            _ => None,
+        }
+    }
+
+    pub fn family(&self, name: &str) -> Option<&Arc<Family>> {
+        let key = DataKey::Family {
+            name: name.to_string(),
+        };
+        match self.get(&key)?.data.as_ref()? {
+            Payload::Family(f) => Some(f),
             _ => None,
         }
     }

@@ -795,8 +795,7 @@ impl App {
             Pane::Revisions { family } => (
                 rows::REVISION_COLUMNS,
                 self.store
-                    .families()
-                    .and_then(|f| f.iter().find(|f| &f.name == family))
+                    .family(family)
                     .map(|f| rows::revision_rows(f, self.marked.as_deref()))
                     .unwrap_or_default(),
             ),

@@ -183,7 +183,9 @@ impl App {
                     }),
                     _ => {}
                 },
-                Dialog::Pick(_) => keys.push(DataKey::Families),
+                Dialog::Pick(p) => keys.push(DataKey::Family {
+                    name: p.family.clone(),
+                }),
                 Dialog::Confirm(c) => {
                     for m in &c.plan {
                         if let Mutation::Deploy { from, to, .. } = m {
@@ -473,14 +475,7 @@ impl App {
 
     /// The revisions a picker offers, newest first.
     pub fn pick_options(&self, pick: &Pick) -> Option<Vec<String>> {
-        let families = self.store.families()?;
-        Some(
-            families
-                .iter()
-                .find(|f| f.name == pick.family)
-                .map(|f| f.revisions.clone())
-                .unwrap_or_default(),
-        )
+        self.store.family(&pick.family).map(|f| f.revisions.clone())
     }
 
     pub(super) fn rollback(&mut self) {
@@ -783,8 +778,7 @@ impl App {
                 };
                 let revisions = self
                     .store
-                    .families()
-                    .and_then(|f| f.iter().find(|f| &f.name == family))
+                    .family(family)
                     .map(|f| f.revisions.clone())
                     .unwrap_or_default();
                 match revisions
@@ -1292,7 +1286,12 @@ impl App {
         let mut keys = self.view().data_keys();
         for m in plan {
             match m {
-                Mutation::RegisterTaskDefinition { .. } => keys.push(DataKey::Families),
+                Mutation::RegisterTaskDefinition { family, .. } => {
+                    keys.push(DataKey::Families);
+                    keys.push(DataKey::Family {
+                        name: family.clone(),
+                    });
+                }
                 m => {
                     if let Some((cluster, service)) = m.scaling_service() {
                         keys.push(DataKey::Scaling {

@@ -398,11 +398,11 @@ fn on_revisions() -> App {
     app.due_fetches();
     land(
         &mut app,
-        DataKey::Families,
-        Payload::Families(Arc::new(vec![Family {
+        DataKey::Family { name: "api".into() },
+        Payload::Family(Arc::new(Family {
             name: "api".into(),
             revisions: vec![doc().arn],
-        }])),
+        })),
     );
     app
 }
@@ -470,11 +470,11 @@ fn the_rollout_confirmation_shows_the_diff_once_both_revisions_have_loaded() {
     older.json["containerDefinitions"][0]["image"] = json!("nginx:1.26");
     land(
         &mut app,
-        DataKey::Families,
-        Payload::Families(Arc::new(vec![Family {
+        DataKey::Family { name: "api".into() },
+        Payload::Family(Arc::new(Family {
             name: "api".into(),
             revisions: vec![running.arn.clone(), older.arn.clone()],
-        }])),
+        })),
     );
     let effects = key(&mut app, KeyCode::Char('R'));
     assert!(

@@ -101,7 +101,10 @@ impl Pane {
             }],
             // The tail engine feeds a logs pane; nothing to poll here.
             Pane::Logs { .. } => Vec::new(),
-            Pane::Families | Pane::Revisions { .. } => vec![DataKey::Families],
+            Pane::Families => vec![DataKey::Families],
+            Pane::Revisions { family } => vec![DataKey::Family {
+                name: family.clone(),
+            }],
             Pane::Rollout {
                 cluster, service, ..
             } => vec![DataKey::Service {

@@ -34,6 +34,18 @@ pub trait Ops: Send + Sync {
     /// Task definition families (ACTIVE), each with its revisions newest first.
     async fn families(&self) -> BackendResult<Vec<Family>>;
 
+    /// One family's revisions, newest first (a family with none has an empty list).
+    async fn family(&self, name: &str) -> BackendResult<Family> {
+        let families = self.families().await?;
+        Ok(families
+            .into_iter()
+            .find(|f| f.name == name)
+            .unwrap_or_else(|| Family {
+                name: name.to_string(),
+                revisions: Vec::new(),
+            }))
+    }
+
     /// One revision (ARN or `family:revision`) as RegisterTaskDefinition input JSON,
     /// tags included, fields unknown to the SDK kept.
     async fn task_definition_doc(&self, task_definition: &str) -> BackendResult<TaskDefDoc>;

@@ -43,6 +43,7 @@ pub async fn fetch(
             Payload::Scaling(Arc::new(ops.scaling(cluster, service).await?))
         }
         DataKey::Families => Payload::Families(Arc::new(ops.families().await?)),
+        DataKey::Family { name } => Payload::Family(Arc::new(ops.family(name).await?)),
         DataKey::TaskDefDoc { arn } => {
             Payload::TaskDefDoc(Arc::new(ops.task_definition_doc(arn).await?))
         }

@@ -241,6 +241,14 @@ impl Ops for SdkOps {
             .collect())
     }
 
+    /// One ListTaskDefinitions call rather than the whole estate's families.
+    async fn family(&self, name: &str) -> BackendResult<Family> {
+        Ok(Family {
+            name: name.to_string(),
+            revisions: self.revisions(name).await?,
+        })
+    }
+
     async fn task_definition_doc(&self, task_definition: &str) -> BackendResult<TaskDefDoc> {
         const OP: &str = "DescribeTaskDefinition";
         self.limiters.task_definition_read.until_ready().await;
