@@ -6,6 +6,7 @@ pub mod command;
 pub mod data;
 pub mod describe;
 pub mod dialog;
+mod dialog_keys;
 pub mod format;
 pub mod keymap;
 pub mod logs;
@@ -14,6 +15,7 @@ pub mod pane;
 pub mod rows;
 pub mod scaling;
 mod streams;
+mod taskdefs;
 
 use std::cell::RefCell;
 use std::collections::VecDeque;

@@ -4,15 +4,14 @@
 
 use std::sync::Arc;
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::{KeyCode, KeyEvent};
 use ratatui_textarea::TextArea;
 
-use super::dialog::{After, Confirm, Field, Form, FormKey, check_count, parse_count};
+use super::dialog::{After, Confirm, Field, Form, check_count, parse_count};
 use super::pane::Pane;
 use super::scaling::ScalingForm;
 use super::{App, DataKey, Effect, Popup};
 use crate::aws::model::arn_name;
-use crate::ops::diff;
 use crate::ops::guard::OpError;
 use crate::ops::model::{ScalableTarget, TaskDefDoc};
 use crate::ops::plan::NEW_REVISION;
@@ -124,14 +123,14 @@ impl App {
         }
     }
 
-    fn refuse_read_only(&mut self, what: &str) -> bool {
+    pub(super) fn refuse_read_only(&mut self, what: &str) -> bool {
         if self.read_only {
             self.say(format!("read-only mode: {what} is turned off"), true);
         }
         self.read_only
     }
 
-    fn selected_service(&self) -> Option<(String, crate::aws::model::Service)> {
+    pub(super) fn selected_service(&self) -> Option<(String, crate::aws::model::Service)> {
         let Pane::Services { cluster } = &self.view().pane else {
             return None;
         };
@@ -145,7 +144,7 @@ impl App {
         Some((cluster.clone(), service))
     }
 
-    fn open_dialog(&mut self, dialog: Dialog) {
+    pub(super) fn open_dialog(&mut self, dialog: Dialog) {
         self.popups.push(Popup::Dialog(Box::new(dialog)));
     }
 
@@ -156,7 +155,7 @@ impl App {
         }
     }
 
-    fn close_dialog(&mut self) {
+    pub(super) fn close_dialog(&mut self) {
         if matches!(self.popups.last(), Some(Popup::Dialog(_))) {
             self.popups.pop();
         }
@@ -233,7 +232,7 @@ impl App {
     }
 
     /// The scalable target of a service, when loaded.
-    fn scalable_target(&self, cluster: &str, service: &str) -> Option<ScalableTarget> {
+    pub(super) fn scalable_target(&self, cluster: &str, service: &str) -> Option<ScalableTarget> {
         self.store.scaling(cluster, service).and_then(|s| s.target)
     }
 
@@ -537,577 +536,6 @@ impl App {
         self.fill_confirm_diff();
     }
 
-    // ---- task definitions ---------------------------------------------------------------
-
-    /// The revision ARN selected in the revisions pane.
-    fn selected_revision(&self) -> Option<String> {
-        matches!(self.view().pane, Pane::Revisions { .. })
-            .then(|| self.selected_row().map(|r| r.id))
-            .flatten()
-    }
-
-    /// `e` or Ctrl-e on a revision: opens the editor once its JSON is loaded.
-    pub(super) fn edit_revision(&mut self, external: bool) -> Vec<Effect> {
-        if self.refuse_read_only("registering revisions") {
-            return Vec::new();
-        }
-        let Some(arn) = self.selected_revision() else {
-            return Vec::new();
-        };
-        match self.store.task_def_doc(&arn).cloned() {
-            Some(doc) => self.start_edit(doc, external),
-            None => {
-                self.pending_edit = Some((arn.clone(), external));
-                self.say(format!("loading {}…", arn_name(&arn)), false);
-                self.fetch(DataKey::TaskDefDoc { arn })
-                    .into_iter()
-                    .collect()
-            }
-        }
-    }
-
-    fn start_edit(&mut self, doc: Arc<TaskDefDoc>, external: bool) -> Vec<Effect> {
-        let text = taskdef::pretty(&doc.json);
-        if external {
-            self.editing = Some(doc);
-            return vec![Effect::ExternalEdit { text }];
-        }
-        self.open_dialog(Dialog::Editor(Box::new(Editor::new(doc, &text))));
-        Vec::new()
-    }
-
-    /// A rollout's confirmation opened before both revisions' JSON had loaded: fill in the
-    /// diff once they have.
-    fn fill_confirm_diff(&mut self) {
-        let Some(Popup::Dialog(d)) = self.popups.last() else {
-            return;
-        };
-        let Dialog::Confirm(c) = d.as_ref() else {
-            return;
-        };
-        if !c.diff_loading {
-            return;
-        }
-        let Some((from, to)) = c.plan.iter().find_map(|m| match m {
-            Mutation::Deploy { from, to, .. } if from != to && to != NEW_REVISION => {
-                Some((from.clone(), to.clone()))
-            }
-            _ => None,
-        }) else {
-            return;
-        };
-        let (Some(old), Some(new)) = (
-            self.store.task_def_doc(&from).cloned(),
-            self.store.task_def_doc(&to).cloned(),
-        ) else {
-            return;
-        };
-        if let Some(Dialog::Confirm(c)) = self.dialog_mut() {
-            c.diff_loading = false;
-            c.changes.extend(diff::summary(&old.json, &new.json));
-            c.diff = diff::unified(&taskdef::pretty(&old.json), &taskdef::pretty(&new.json), 3);
-            if c.diff.is_empty() {
-                c.warnings
-                    .push("the two revisions have the same JSON".to_string());
-            }
-        }
-    }
-
-    /// The image dialog opened before the running revision's JSON had loaded: offer its
-    /// containers once it has.
-    fn fill_image_form(&mut self) {
-        let Some(Popup::Dialog(d)) = self.popups.last() else {
-            return;
-        };
-        let Dialog::Form(form) = d.as_ref() else {
-            return;
-        };
-        let Purpose::Image {
-            task_definition, ..
-        } = &form.purpose
-        else {
-            return;
-        };
-        if !form.value("container").is_empty() {
-            return;
-        }
-        let containers = self
-            .store
-            .task_def_doc(task_definition)
-            .map(|d| taskdef::containers(&d.json))
-            .unwrap_or_default();
-        if containers.is_empty() {
-            let failed = self
-                .store
-                .get(&DataKey::TaskDefDoc {
-                    arn: task_definition.clone(),
-                })
-                .and_then(|slot| slot.error.clone());
-            if let (Some(e), Some(Dialog::Form(form))) = (failed, self.dialog_mut()) {
-                form.info.truncate(1);
-                form.info
-                    .push(format!("cannot load the task definition: {}", e.message));
-            }
-            return;
-        }
-        if let Some(Dialog::Form(form)) = self.dialog_mut() {
-            form.info.truncate(1);
-            form.fields = image_fields(&containers);
-            form.focus = 0;
-        }
-    }
-
-    /// A task definition JSON landed: open the editor if one was waiting for it.
-    pub(super) fn on_doc_loaded(&mut self, arn: &str) -> Vec<Effect> {
-        self.fill_confirm_diff();
-        self.fill_image_form();
-        let Some((want, external)) = self.pending_edit.clone() else {
-            return Vec::new();
-        };
-        if want != arn {
-            return Vec::new();
-        }
-        self.pending_edit = None;
-        match self.store.task_def_doc(arn).cloned() {
-            Some(doc) => self.start_edit(doc, external),
-            None => {
-                self.say(
-                    format!("cannot load {}: see E for the error", arn_name(arn)),
-                    true,
-                );
-                Vec::new()
-            }
-        }
-    }
-
-    pub(super) fn on_edited(&mut self, result: Result<String, String>) -> Vec<Effect> {
-        self.dirty = true;
-        let Some(doc) = self.editing.take() else {
-            return Vec::new();
-        };
-        match result {
-            Ok(text) => {
-                // The same checks and diff as the in-app editor: open it on the result.
-                self.open_dialog(Dialog::Editor(Box::new(Editor::new(doc, &text))));
-                self.check_editor();
-            }
-            Err(e) => self.say(e, true),
-        }
-        Vec::new()
-    }
-
-    /// Ctrl-s in the editor: check, then show the diff and ask.
-    fn check_editor(&mut self) {
-        let Some(Dialog::Editor(ed)) = self.dialog_mut() else {
-            return;
-        };
-        let text = ed.text();
-        match validate::check(&text) {
-            Err(problems) => {
-                let n = problems.len();
-                if let Some(first) = problems.first() {
-                    ed.area.move_cursor(ratatui_textarea::CursorMove::Jump(
-                        u16::try_from(first.line.saturating_sub(1)).unwrap_or(u16::MAX),
-                        u16::try_from(first.column.saturating_sub(1)).unwrap_or(u16::MAX),
-                    ));
-                }
-                ed.problems = problems;
-                self.say(format!("{n} problem(s): nothing was sent"), true);
-            }
-            Ok(json) => {
-                ed.problems.clear();
-                let based_on = ed.based_on.clone();
-                let family = taskdef::family(&json)
-                    .unwrap_or(&based_on.family)
-                    .to_string();
-                let old = taskdef::pretty(&based_on.json);
-                let new = taskdef::pretty(&json);
-                let mut warnings = Vec::new();
-                if json == based_on.json {
-                    warnings.push(format!(
-                        "no changes: this registers a copy of {}",
-                        arn_name(&based_on.arn)
-                    ));
-                }
-                if family != based_on.family {
-                    warnings.push(format!(
-                        "family changes from {} to {family}",
-                        based_on.family
-                    ));
-                }
-                let mut confirm = self.confirmation(
-                    format!("Register a new revision of {family}"),
-                    vec![Mutation::RegisterTaskDefinition {
-                        family: family.clone(),
-                        based_on: Some(based_on.arn.clone()),
-                        json,
-                    }],
-                    warnings,
-                    After::Registered { family },
-                );
-                confirm
-                    .changes
-                    .extend(diff::summary(&based_on.json, &confirm_json(&confirm)));
-                confirm.diff = diff::unified(&old, &new, 3);
-                // The editor stays underneath: `n` returns to it with nothing lost.
-                self.open_dialog(Dialog::Confirm(confirm));
-            }
-        }
-    }
-
-    pub(super) fn mark_revision(&mut self) {
-        if let Some(arn) = self.selected_revision() {
-            self.say(
-                format!("marked {}: = diffs against it", arn_name(&arn)),
-                false,
-            );
-            self.marked = Some(arn);
-        }
-    }
-
-    /// `=`: the selected revision against the marked one, or the one before it.
-    pub(super) fn diff_revisions(&mut self) -> Vec<Effect> {
-        let Some(new) = self.selected_revision() else {
-            return Vec::new();
-        };
-        let old = match &self.marked {
-            Some(m) if *m != new => m.clone(),
-            _ => {
-                let Pane::Revisions { family } = &self.view().pane else {
-                    return Vec::new();
-                };
-                let revisions = self
-                    .store
-                    .family(family)
-                    .map(|f| f.revisions.clone())
-                    .unwrap_or_default();
-                match revisions
-                    .iter()
-                    .position(|r| *r == new)
-                    .and_then(|i| revisions.get(i + 1))
-                {
-                    Some(older) => older.clone(),
-                    None => {
-                        self.say("no older revision to compare with: mark one with m", true);
-                        return Vec::new();
-                    }
-                }
-            }
-        };
-        self.popups.push(Popup::Diff {
-            old: old.clone(),
-            new: new.clone(),
-            scroll: 0,
-        });
-        [old, new]
-            .into_iter()
-            .filter_map(|arn| self.fetch(DataKey::TaskDefDoc { arn }))
-            .collect()
-    }
-
-    // ---- keys inside dialogs -------------------------------------------------------------
-
-    pub(super) fn on_dialog_key(&mut self, key: KeyEvent) -> Vec<Effect> {
-        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
-        if ctrl && key.code == KeyCode::Char('c') {
-            self.quit = true;
-            return Vec::new();
-        }
-        let Some(Popup::Dialog(dialog)) = self.popups.last_mut() else {
-            return Vec::new();
-        };
-        match dialog.as_mut() {
-            Dialog::Form(form) => match form.key(key) {
-                FormKey::Stay => {
-                    if matches!(form.purpose, Purpose::Image { .. }) && is_choice_key(&key) {
-                        self.sync_image_field();
-                    }
-                    self.update_scale_warning();
-                }
-                FormKey::Cancel => self.close_dialog(),
-                FormKey::Submit => {
-                    let form = form.clone();
-                    if let Err(e) = self.submit_form(&form)
-                        && let Some(Dialog::Form(f)) = self.dialog_mut()
-                    {
-                        f.error = Some(e);
-                    }
-                }
-            },
-            Dialog::Confirm(c) => match key.code {
-                KeyCode::Char('y') | KeyCode::Char('Y') => {
-                    let c = c.clone();
-                    self.close_dialog();
-                    // A confirmed edit is done with: close the editor under it too.
-                    if matches!(c.after, After::Registered { .. })
-                        && matches!(self.popups.last(), Some(Popup::Dialog(d)) if matches!(d.as_ref(), Dialog::Editor(_)))
-                    {
-                        self.popups.pop();
-                    }
-                    return self.send(c.plan, c.after);
-                }
-                KeyCode::Char('n') | KeyCode::Char('N') | KeyCode::Esc | KeyCode::Char('q') => {
-                    self.close_dialog();
-                    self.say("cancelled: nothing was changed", false);
-                }
-                KeyCode::Down | KeyCode::Char('j') => c.scroll = c.scroll.saturating_add(1),
-                KeyCode::Up | KeyCode::Char('k') => c.scroll = c.scroll.saturating_sub(1),
-                KeyCode::PageDown => c.scroll = c.scroll.saturating_add(10),
-                KeyCode::PageUp => c.scroll = c.scroll.saturating_sub(10),
-                _ => {}
-            },
-            Dialog::Editor(ed) => {
-                if key.code == KeyCode::Esc {
-                    if !ed.modified() || ed.discard_armed {
-                        self.close_dialog();
-                        self.say("edit discarded: nothing was changed", false);
-                    } else {
-                        ed.discard_armed = true;
-                        self.say(
-                            "unsaved changes: Esc again discards them, Ctrl-s checks and registers",
-                            true,
-                        );
-                    }
-                    return Vec::new();
-                }
-                ed.discard_armed = false;
-                if ctrl && key.code == KeyCode::Char('s') {
-                    self.check_editor();
-                    return Vec::new();
-                }
-                if ctrl && key.code == KeyCode::Char('e') {
-                    let text = ed.text();
-                    let doc = ed.based_on.clone();
-                    self.close_dialog();
-                    self.editing = Some(doc);
-                    return vec![Effect::ExternalEdit { text }];
-                }
-                ed.area.input(key);
-            }
-            Dialog::Pick(p) => {
-                let options = {
-                    let p = p.clone();
-                    self.pick_options(&p)
-                };
-                let Some(Popup::Dialog(dialog)) = self.popups.last_mut() else {
-                    return Vec::new();
-                };
-                let Dialog::Pick(p) = dialog.as_mut() else {
-                    return Vec::new();
-                };
-                let n = options.as_ref().map_or(0, Vec::len);
-                match key.code {
-                    KeyCode::Esc | KeyCode::Char('q') => self.close_dialog(),
-                    KeyCode::Down | KeyCode::Char('j') if n > 0 => {
-                        p.selected = (p.selected + 1).min(n - 1)
-                    }
-                    KeyCode::Up | KeyCode::Char('k') => p.selected = p.selected.saturating_sub(1),
-                    KeyCode::Char('f') => p.force = !p.force,
-                    KeyCode::Enter => {
-                        let Some(to) = options.and_then(|o| o.get(p.selected).cloned()) else {
-                            return Vec::new();
-                        };
-                        let p = p.clone();
-                        self.close_dialog();
-                        self.confirm_rollout(p, to);
-                    }
-                    _ => {}
-                }
-            }
-        }
-        Vec::new()
-    }
-
-    /// The image field follows the chosen container.
-    fn sync_image_field(&mut self) {
-        let Some(Popup::Dialog(d)) = self.popups.last() else {
-            return;
-        };
-        let Dialog::Form(form) = d.as_ref() else {
-            return;
-        };
-        let Purpose::Image {
-            task_definition, ..
-        } = &form.purpose
-        else {
-            return;
-        };
-        let container = form.value("container");
-        let image = self
-            .store
-            .task_def_doc(task_definition)
-            .map(|d| taskdef::containers(&d.json))
-            .unwrap_or_default()
-            .into_iter()
-            .find(|c| c.0 == container)
-            .map(|c| c.1);
-        if let (Some(image), Some(Dialog::Form(form))) = (image, self.dialog_mut())
-            && let Some(f) = form.fields.iter_mut().find(|f| f.label == "image")
-        {
-            *f = Field::text_at_end("image", &image, check_image)
-                .with_help(f.help.clone().unwrap_or_default());
-        }
-    }
-
-    fn submit_form(&mut self, form: &Form<Purpose>) -> Result<(), String> {
-        match &form.purpose {
-            Purpose::Scale {
-                cluster,
-                service,
-                from,
-            } => {
-                let to = parse_count(&form.value("desired count"))?;
-                if to == *from {
-                    self.close_dialog();
-                    self.say(
-                        format!("{service} already has desired count {to}: nothing to do"),
-                        false,
-                    );
-                    return Ok(());
-                }
-                let mut plan = Vec::new();
-                let mut warnings = Vec::new();
-                if let Some(t) = self.scalable_target(cluster, service)
-                    && (to < t.min || to > t.max)
-                {
-                    if form.is_on(RANGE_TOO) {
-                        plan.push(Mutation::PutScalableTarget {
-                            cluster: cluster.clone(),
-                            service: service.clone(),
-                            before: Some(t),
-                            after: ScalableTarget {
-                                min: t.min.min(to),
-                                max: t.max.max(to),
-                                ..t
-                            },
-                        });
-                    } else {
-                        warnings.push(format!(
-                            "outside auto scaling's range {}–{}: auto scaling will move it back",
-                            t.min, t.max
-                        ));
-                    }
-                }
-                plan.push(Mutation::Scale {
-                    cluster: cluster.clone(),
-                    service: service.clone(),
-                    from: *from,
-                    to,
-                });
-                self.close_dialog();
-                self.confirm(
-                    format!("Scale {service}"),
-                    plan,
-                    warnings,
-                    After::Scaled {
-                        cluster: cluster.clone(),
-                        service: service.clone(),
-                        from: *from,
-                    },
-                );
-                Ok(())
-            }
-            Purpose::StopTask { cluster, task } => {
-                let reason = form.value("reason").trim().to_string();
-                self.close_dialog();
-                self.confirm(
-                    format!("Stop task {}", arn_name(task)),
-                    vec![Mutation::StopTask {
-                        cluster: cluster.clone(),
-                        task: task.clone(),
-                        reason,
-                    }],
-                    Vec::new(),
-                    After::Refresh,
-                );
-                Ok(())
-            }
-            Purpose::Image {
-                cluster,
-                service,
-                task_definition,
-            } => {
-                let doc = self
-                    .store
-                    .task_def_doc(task_definition)
-                    .cloned()
-                    .ok_or("the running task definition has not loaded yet")?;
-                let container = form.value("container");
-                let image = form.value("image").trim().to_string();
-                let json = taskdef::with_image(&doc.json, &container, &image)?;
-                if json == doc.json && !form.is_on("force new deployment") {
-                    return Err(format!("{container} already runs {image}"));
-                }
-                let mut confirm = self.confirmation(
-                    format!("Deploy a new image to {service}"),
-                    vec![
-                        Mutation::RegisterTaskDefinition {
-                            family: doc.family.clone(),
-                            based_on: Some(doc.arn.clone()),
-                            json: json.clone(),
-                        },
-                        Mutation::Deploy {
-                            cluster: cluster.clone(),
-                            service: service.clone(),
-                            from: task_definition.clone(),
-                            to: NEW_REVISION.into(),
-                            force: form.is_on("force new deployment"),
-                        },
-                    ],
-                    Vec::new(),
-                    After::FollowRollout {
-                        cluster: cluster.clone(),
-                        service: service.clone(),
-                        previous: task_definition.clone(),
-                    },
-                );
-                confirm.changes.extend(diff::summary(&doc.json, &json));
-                confirm.diff =
-                    diff::unified(&taskdef::pretty(&doc.json), &taskdef::pretty(&json), 3);
-                self.close_dialog();
-                self.open_dialog(Dialog::Confirm(confirm));
-                Ok(())
-            }
-            Purpose::Scaling { which, .. } => {
-                let which = which.clone();
-                self.submit_scaling(form, &which)
-            }
-        }
-    }
-
-    fn confirm_rollout(&mut self, p: Pick, to: String) {
-        if to == p.current && !p.force {
-            self.say(
-                format!(
-                    "{} already runs {}: press f in the list to force a new deployment",
-                    p.service,
-                    arn_name(&to)
-                ),
-                true,
-            );
-            return;
-        }
-        let mut confirm = self.confirmation(
-            format!("Roll out to {}", p.service),
-            vec![Mutation::Deploy {
-                cluster: p.cluster.clone(),
-                service: p.service.clone(),
-                from: p.current.clone(),
-                to: to.clone(),
-                force: p.force,
-            }],
-            Vec::new(),
-            After::FollowRollout {
-                cluster: p.cluster,
-                service: p.service,
-                previous: p.current.clone(),
-            },
-        );
-        confirm.diff_loading = p.current != to;
-        self.open_dialog(Dialog::Confirm(confirm));
-        self.fill_confirm_diff();
-    }
-
     // ---- confirmation and sending ------------------------------------------------------
 
     /// The confirmation for `plan`: where, as whom, and every change old to new.
@@ -1162,7 +590,7 @@ impl App {
         self.open_dialog(Dialog::Confirm(c));
     }
 
-    fn send(&mut self, plan: Vec<Mutation>, after: After) -> Vec<Effect> {
+    pub(super) fn send(&mut self, plan: Vec<Mutation>, after: After) -> Vec<Effect> {
         let id = self.next_op;
         self.next_op += 1;
         let what = plan.last().map(Mutation::action).unwrap_or("change");
@@ -1282,7 +710,7 @@ impl App {
         effects
     }
 
-    fn refresh_after_change(&mut self, plan: &[Mutation]) -> Vec<Effect> {
+    pub(super) fn refresh_after_change(&mut self, plan: &[Mutation]) -> Vec<Effect> {
         let mut keys = self.view().data_keys();
         for m in plan {
             match m {
@@ -1312,7 +740,7 @@ impl App {
 
 /// The image dialog's fields: the container (its image follows the choice), the image,
 /// and whether to force a new deployment.
-fn image_fields(containers: &[(String, String)]) -> Vec<Field> {
+pub(super) fn image_fields(containers: &[(String, String)]) -> Vec<Field> {
     let first_image = containers.first().map(|c| c.1.clone()).unwrap_or_default();
     vec![
         Field::choice(
@@ -1330,7 +758,7 @@ fn image_fields(containers: &[(String, String)]) -> Vec<Field> {
 /// The label of the scale dialog's "change the auto scaling range too" option.
 pub const RANGE_TOO: &str = "change the auto scaling range too";
 
-fn check_reason(text: &str) -> Result<(), String> {
+pub(super) fn check_reason(text: &str) -> Result<(), String> {
     let t = text.trim();
     if t.is_empty() {
         return Err("say why (it is kept with the stopped task)".into());
@@ -1344,11 +772,11 @@ fn check_reason(text: &str) -> Result<(), String> {
     Ok(())
 }
 
-fn check_image(text: &str) -> Result<(), String> {
+pub(super) fn check_image(text: &str) -> Result<(), String> {
     taskdef::check_image(text.trim())
 }
 
-fn is_choice_key(key: &KeyEvent) -> bool {
+pub(super) fn is_choice_key(key: &KeyEvent) -> bool {
     matches!(
         key.code,
         KeyCode::Left
@@ -1366,7 +794,7 @@ pub fn family_of(task_definition: &str) -> String {
 }
 
 /// The JSON a confirmation registers (its first RegisterTaskDefinition step).
-fn confirm_json(c: &Confirm) -> serde_json::Value {
+pub(super) fn confirm_json(c: &Confirm) -> serde_json::Value {
     c.plan
         .iter()
         .find_map(|m| match m {
