@@ -30,9 +30,9 @@ use crate::aws::sdk::{ConnectOptions, SdkBackend};
 use crate::aws::{Backend, BackendError, ErrorKind};
 use crate::cli::{Cli, Settings};
 use crate::clock::SystemClock;
-use crate::logs::LogsApi;
 use crate::logs::source::{LogScope, LogSource, SourceKind};
 use crate::logs::tail::{self, RequestBudget, TailMsg, TailOptions, TailRequest, Transport};
+use crate::logs::{LogEvent, LogsApi};
 use crate::ops::Ops;
 
 const EXIT_FAILED: u8 = 1;
@@ -140,17 +140,12 @@ async fn follow(ecs: Arc<dyn Backend>, logs: Arc<dyn LogsApi>, plan: Plan) -> Re
     let _tail = tail::spawn(ecs, logs, req, TailOptions::default(), budget, tx);
     let stdout = io::stdout();
     let terminal = stdout.is_terminal();
-    let mut printer = Printer::new(stdout, plan.json, plan.utc, terminal, plan.grep.clone());
+    let printer = Printer::new(stdout, plan.json, plan.utc, terminal, plan.grep.clone());
+    // Writing blocks while the reader does not read (a paused `less`, a full pipe), so it
+    // happens on a thread of its own: this loop stays free to notice a stop.
+    let mut out = Writer::spawn(printer);
     let mut progress = Progress::default();
     let mut stop = Stop::new()?;
-    // Writing to stdout blocks while the reader does not read (a paused `less`, a full
-    // pipe); a stop must still end the process then. The loop below normally ends first.
-    let mut backstop = Stop::new()?;
-    tokio::spawn(async move {
-        backstop.requested().await;
-        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
-        std::process::exit(0);
-    });
     loop {
         let msg = tokio::select! {
             msg = rx.recv() => msg,
@@ -160,24 +155,30 @@ async fn follow(ecs: Arc<dyn Backend>, logs: Arc<dyn LogsApi>, plan: Plan) -> Re
             }
         };
         let Some(msg) = msg else {
-            return Ok(());
+            return out.finish(&mut stop).await;
         };
         if !matches!(msg, TailMsg::Ended) {
             flush_held(&mut progress);
         }
         match msg {
             TailMsg::Events(events) | TailMsg::Older { events, .. } => {
-                if let Err(e) = printer.events(&events) {
-                    // The reader went away (`| head`): that is how pipes end, not a failure.
-                    if e.kind() == io::ErrorKind::BrokenPipe {
+                let sent = tokio::select! {
+                    sent = out.send(Out::Events(events)) => sent,
+                    () = stop.requested() => {
+                        flush_held(&mut progress);
                         return Ok(());
                     }
-                    return Err((EXIT_FAILED, format!("cannot write to stdout: {e}")));
+                };
+                if !sent {
+                    // The writer stopped: the reader went away, or stdout failed.
+                    return out.finish(&mut stop).await;
                 }
             }
             TailMsg::Sources(sources) => {
-                printer.sources(&sources);
                 report_elsewhere(&sources, &mut progress);
+                if !out.send(Out::Sources(sources)).await {
+                    return out.finish(&mut stop).await;
+                }
             }
             TailMsg::Transport(t) => {
                 if plan.follow && progress.transport != Some(t) {
@@ -194,7 +195,71 @@ async fn follow(ecs: Arc<dyn Backend>, logs: Arc<dyn LogsApi>, plan: Plan) -> Re
             TailMsg::HistoryDone => progress.history_done = true,
             TailMsg::Error(e) if missing_group(&plan, &e) => progress.missing_group = Some(e),
             TailMsg::Error(e) => progress.held_error = Some(e),
-            TailMsg::Ended => return ended(&plan, &mut progress),
+            TailMsg::Ended => {
+                out.finish(&mut stop).await?;
+                return ended(&plan, &mut progress);
+            }
+        }
+    }
+}
+
+/// What the writer thread prints.
+enum Out {
+    Sources(Vec<LogSource>),
+    Events(Vec<LogEvent>),
+}
+
+/// stdout on a thread of its own, fed through a short queue (so a reader that does not
+/// read holds the tail back instead of growing memory).
+struct Writer {
+    tx: Option<mpsc::Sender<Out>>,
+    /// How the writer ended: every line written, or the write error.
+    done: tokio::sync::oneshot::Receiver<io::Result<()>>,
+}
+
+impl Writer {
+    fn spawn(mut printer: Printer<io::Stdout>) -> Writer {
+        let (tx, mut rx) = mpsc::channel::<Out>(16);
+        let (done_tx, done) = tokio::sync::oneshot::channel();
+        std::thread::spawn(move || {
+            let mut result = Ok(());
+            while let Some(out) = rx.blocking_recv() {
+                match out {
+                    Out::Sources(sources) => printer.sources(&sources),
+                    Out::Events(events) => {
+                        if let Err(e) = printer.events(&events) {
+                            result = Err(e);
+                            break;
+                        }
+                    }
+                }
+            }
+            let _ = done_tx.send(result);
+        });
+        Writer { tx: Some(tx), done }
+    }
+
+    /// Queues for printing; false once the writer has stopped.
+    async fn send(&mut self, out: Out) -> bool {
+        match &self.tx {
+            Some(tx) => tx.send(out).await.is_ok(),
+            None => false,
+        }
+    }
+
+    /// Waits until everything queued is written (or a stop comes first). A reader that
+    /// went away (`| head`) is how pipes end, not a failure.
+    async fn finish(&mut self, stop: &mut Stop) -> Result<(), Failure> {
+        self.tx = None;
+        let written = tokio::select! {
+            written = &mut self.done => written,
+            () = stop.requested() => return Ok(()),
+        };
+        match written {
+            Ok(Err(e)) if e.kind() != io::ErrorKind::BrokenPipe => {
+                Err((EXIT_FAILED, format!("cannot write to stdout: {e}")))
+            }
+            _ => Ok(()),
         }
     }
 }

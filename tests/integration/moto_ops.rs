@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use aws_sdk_ecs::types::{ContainerDefinition, LaunchType};
+use aws_sdk_ecs::types::LaunchType;
 use chrono::{TimeZone, Utc};
 use ecsdash::aws::sdk::SdkBackend;
 use ecsdash::aws::sdk::ops::SdkOps;
@@ -86,26 +86,6 @@ fn audit_lines(path: &Path) -> Vec<Value> {
         .collect()
 }
 
-/// A family with one small EC2 revision (moto needs `memory` to place tasks).
-async fn register_small(ecs: &aws_sdk_ecs::Client, family: &str, image: &str) -> String {
-    ecs.register_task_definition()
-        .family(family)
-        .container_definitions(
-            ContainerDefinition::builder()
-                .name("web")
-                .image(image)
-                .cpu(8)
-                .memory(16)
-                .build(),
-        )
-        .send()
-        .await
-        .expect("RegisterTaskDefinition")
-        .task_definition
-        .and_then(|td| td.task_definition_arn)
-        .expect("a task definition ARN")
-}
-
 /// A cluster with one service (desired 1) on a fresh family; returns (cluster, service,
 /// task definition ARN).
 async fn cluster_with_service(ecs: &aws_sdk_ecs::Client, prefix: &str) -> (String, String, String) {
@@ -116,7 +96,7 @@ async fn cluster_with_service(ecs: &aws_sdk_ecs::Client, prefix: &str) -> (Strin
         .send()
         .await
         .expect("CreateCluster");
-    let td = register_small(ecs, &unique(prefix), "nginx:1.27").await;
+    let td = support::small_task_definition(ecs, &unique(prefix), None, "nginx:1.27").await;
     ecs.create_service()
         .cluster(&cluster)
         .service_name(&service)
@@ -206,7 +186,7 @@ async fn roll_out_a_revision_then_force_a_deployment() {
         .and_then(|n| n.split(':').next())
         .unwrap()
         .to_owned();
-    let second = register_small(&h.ecs, &family, "nginx:1.28").await;
+    let second = support::small_task_definition(&h.ecs, &family, None, "nginx:1.28").await;
     assert_ne!(first, second);
 
     let outcome = h
@@ -268,7 +248,7 @@ async fn stop_a_task_with_a_reason() {
     let Some(moto) = support::moto() else { return };
     let h = harness(&moto, REGION, false).await;
     let (cluster, _) = support::cluster_with_instance(&moto, &h.ecs, "stop").await;
-    let td = register_small(&h.ecs, &unique("stop"), "nginx:1.27").await;
+    let td = support::small_task_definition(&h.ecs, &unique("stop"), None, "nginx:1.27").await;
     let task = h
         .ecs
         .run_task()
@@ -815,7 +795,7 @@ async fn register_is_sent_once_and_checked_after_an_unclear_failure() {
     let Some(moto) = support::moto() else { return };
     let h = harness(&moto, REGION, false).await;
     let family = unique("once");
-    register_small(&h.ecs, &family, "nginx:1.27").await;
+    support::small_task_definition(&h.ecs, &family, None, "nginx:1.27").await;
     let doc = h
         .ops
         .task_definition_doc(&format!("{family}:1"))
@@ -1173,14 +1153,14 @@ async fn families_are_listed_to_the_end_with_the_newest_revisions_first() {
     let prefix = unique("fam");
     let names: Vec<String> = (0..102).map(|i| format!("{prefix}-{i:03}")).collect();
     for name in &names {
-        register_small(&h.ecs, name, "nginx:1.27").await;
+        support::small_task_definition(&h.ecs, name, None, "nginx:1.27").await;
     }
     let long = format!("{prefix}-long");
     for _ in 0..105 {
-        register_small(&h.ecs, &long, "nginx:1.27").await;
+        support::small_task_definition(&h.ecs, &long, None, "nginx:1.27").await;
     }
     let gone = format!("{prefix}-gone");
-    let gone_arn = register_small(&h.ecs, &gone, "nginx:1.27").await;
+    let gone_arn = support::small_task_definition(&h.ecs, &gone, None, "nginx:1.27").await;
     h.ecs
         .deregister_task_definition()
         .task_definition(&gone_arn)

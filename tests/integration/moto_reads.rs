@@ -16,31 +16,6 @@ use serde_json::json;
 
 use crate::support::{self, ACCOUNT, Moto, REGION, count, unique};
 
-/// Registers a one-container EC2 task definition (moto needs `memory` to place tasks).
-async fn small_task_definition(
-    ecs: &aws_sdk_ecs::Client,
-    family: &str,
-    network: NetworkMode,
-) -> String {
-    ecs.register_task_definition()
-        .family(family)
-        .network_mode(network)
-        .container_definitions(
-            ContainerDefinition::builder()
-                .name("web")
-                .image("nginx:1.27")
-                .cpu(8)
-                .memory(16)
-                .build(),
-        )
-        .send()
-        .await
-        .expect("RegisterTaskDefinition")
-        .task_definition
-        .and_then(|td| td.task_definition_arn)
-        .expect("a task definition ARN")
-}
-
 /// RunTask in calls of at most 10 (the API maximum); returns the task ARNs in order.
 async fn run_tasks(
     ecs: &aws_sdk_ecs::Client,
@@ -171,7 +146,13 @@ async fn services_past_the_first_page_are_described_ten_at_a_time() {
         .send()
         .await
         .expect("CreateCluster");
-    let td = small_task_definition(&ecs, &unique("svcfam"), NetworkMode::Bridge).await;
+    let td = support::small_task_definition(
+        &ecs,
+        &unique("svcfam"),
+        Some(NetworkMode::Bridge),
+        "nginx:1.27",
+    )
+    .await;
     let names: Vec<String> = (0..120).map(|i| format!("svc-{i:03}")).collect();
     create_services(&ecs, &cluster, &td, &names).await;
     // moto answers in one page: this is the order the proxy pages through.
@@ -213,7 +194,8 @@ async fn tasks_past_the_first_page_are_all_described() {
     let ecs = support::ecs(&moto, REGION);
     let (cluster, instance) = support::cluster_with_instance(&moto, &ecs, "tasks").await;
     let family = unique("taskfam");
-    let td = small_task_definition(&ecs, &family, NetworkMode::Bridge).await;
+    let td = support::small_task_definition(&ecs, &family, Some(NetworkMode::Bridge), "nginx:1.27")
+        .await;
     let started = run_tasks(&ecs, &cluster, &td, 110, None, None).await;
 
     let backend = support::backend(&moto, REGION).await;
@@ -304,7 +286,13 @@ async fn a_service_scope_keeps_only_that_services_tasks() {
     let Some(moto) = support::moto() else { return };
     let ecs = support::ecs(&moto, REGION);
     let (cluster, _) = support::cluster_with_instance(&moto, &ecs, "scoped").await;
-    let td = small_task_definition(&ecs, &unique("awsvpcfam"), NetworkMode::Awsvpc).await;
+    let td = support::small_task_definition(
+        &ecs,
+        &unique("awsvpcfam"),
+        Some(NetworkMode::Awsvpc),
+        "nginx:1.27",
+    )
+    .await;
     let (subnet, group) = support::default_network(&moto, REGION).await;
     let network = NetworkConfiguration::builder()
         .awsvpc_configuration(
@@ -371,7 +359,13 @@ async fn the_stopped_scope_lists_stopped_tasks_with_their_reason() {
     let Some(moto) = support::moto() else { return };
     let ecs = support::ecs(&moto, REGION);
     let (cluster, _) = support::cluster_with_instance(&moto, &ecs, "stopped").await;
-    let td = small_task_definition(&ecs, &unique("stopfam"), NetworkMode::Bridge).await;
+    let td = support::small_task_definition(
+        &ecs,
+        &unique("stopfam"),
+        Some(NetworkMode::Bridge),
+        "nginx:1.27",
+    )
+    .await;
     let started = run_tasks(&ecs, &cluster, &td, 3, Some("service:web"), None).await;
     ecs.stop_task()
         .cluster(&cluster)
@@ -530,7 +524,13 @@ async fn cluster_with_services(moto: &Moto, n: usize) -> String {
         .send()
         .await
         .expect("CreateCluster");
-    let td = small_task_definition(&ecs, &unique("faultfam"), NetworkMode::Bridge).await;
+    let td = support::small_task_definition(
+        &ecs,
+        &unique("faultfam"),
+        Some(NetworkMode::Bridge),
+        "nginx:1.27",
+    )
+    .await;
     let names: Vec<String> = (0..n).map(|i| format!("svc-{i}")).collect();
     create_services(&ecs, &cluster, &td, &names).await;
     cluster

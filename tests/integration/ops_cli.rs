@@ -241,18 +241,7 @@ async fn moto_scale_is_read_back_and_read_only_sends_no_write() {
         .await
         .unwrap();
     let family = unique("ops-cli-td");
-    ecs.register_task_definition()
-        .family(&family)
-        .container_definitions(
-            aws_sdk_ecs::types::ContainerDefinition::builder()
-                .name("app")
-                .image("nginx:1.27")
-                .memory(128)
-                .build(),
-        )
-        .send()
-        .await
-        .unwrap();
+    support::small_task_definition(&ecs, &family, None, "nginx:1.27").await;
     ecs.create_service()
         .cluster(&cluster)
         .service_name("web")
@@ -302,7 +291,7 @@ async fn moto_scale_is_read_back_and_read_only_sends_no_write() {
             "deploy",
             &target,
             "--image",
-            "app=nginx:1.28",
+            "web=nginx:1.28",
             "--yes",
             "--wait",
             "--poll",

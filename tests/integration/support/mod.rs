@@ -412,3 +412,30 @@ pub fn autoscaling(moto: &Moto, region: &str) -> aws_sdk_applicationautoscaling:
         .build();
     aws_sdk_applicationautoscaling::Client::from_conf(config)
 }
+
+/// Registers a one-container task definition (container `web`; moto needs `memory` to
+/// place tasks); returns its ARN.
+pub async fn small_task_definition(
+    ecs: &aws_sdk_ecs::Client,
+    family: &str,
+    network: Option<aws_sdk_ecs::types::NetworkMode>,
+    image: &str,
+) -> String {
+    ecs.register_task_definition()
+        .family(family)
+        .set_network_mode(network)
+        .container_definitions(
+            aws_sdk_ecs::types::ContainerDefinition::builder()
+                .name("web")
+                .image(image)
+                .cpu(8)
+                .memory(16)
+                .build(),
+        )
+        .send()
+        .await
+        .expect("RegisterTaskDefinition")
+        .task_definition
+        .and_then(|td| td.task_definition_arn)
+        .expect("a task definition ARN")
+}
