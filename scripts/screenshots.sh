@@ -261,11 +261,13 @@ PY
         >"$TMP/chromium.log" 2>&1 || true
     [[ -s "$png" ]] || { cat "$TMP/chromium.log" >&2; fail "chromium made no $png"; }
     say "$png"
+    shots=$((shots + 1))
 }
 
 # --- the screens ----------------------------------------------------------------------------
 
 started=$SECONDS
+shots=0
 
 wait_for "the clusters pane" '^ clusters ' 'prod-core +ACTIVE'
 shot 01-clusters
@@ -390,4 +392,4 @@ status="$(tmx display-message -p -t shots '#{pane_dead_status}')"
 # Older tmux versions do not report the status; then only the quit itself is checked.
 [[ -z "$status" || "$status" == 0 ]] || fail "ecsdash exited with status $status"
 
-say "9 screenshots in $OUT/ (${COLS}x${ROWS}, ${WIN_W}x${WIN_H} px) in $((SECONDS - started))s"
+say "$shots screenshots in $OUT/ (${COLS}x${ROWS}, ${WIN_W}x${WIN_H} px) in $((SECONDS - started))s"

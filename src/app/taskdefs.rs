@@ -145,6 +145,8 @@ impl App {
             return Vec::new();
         }
         self.pending_edit = None;
+        // The "loading …" note has done its job.
+        self.status = None;
         match self.store.task_def_doc(arn).cloned() {
             Some(doc) => self.start_edit(doc, external),
             None => {
