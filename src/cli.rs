@@ -106,7 +106,14 @@ pub struct Settings {
     pub refresh: Option<std::time::Duration>,
     pub theme: String,
     pub timeout: std::time::Duration,
+    /// Read-only for the profile `profile` names (or `default` when none is named); use
+    /// `read_only_for` with the profile the backend actually settled on.
     pub read_only: bool,
+    /// `--read-only` on the command line: read-only whatever the profile.
+    pub read_only_flag: bool,
+    /// `read_only` per profile section, over the top level's.
+    read_only_profiles: std::collections::BTreeMap<String, bool>,
+    read_only_default: bool,
     /// Where every change is recorded.
     pub audit_log: PathBuf,
     /// Lines a logs pane keeps.
@@ -114,6 +121,17 @@ pub struct Settings {
 }
 
 impl Settings {
+    /// Whether changes are refused for `profile`, the one the backend is really using:
+    /// the flag, else that profile's section, else the top level.
+    pub fn read_only_for(&self, profile: &str) -> bool {
+        self.read_only_flag
+            || self
+                .read_only_profiles
+                .get(profile)
+                .copied()
+                .unwrap_or(self.read_only_default)
+    }
+
     /// `env_profile` is AWS_PROFILE, which sits between the flag and the config file.
     pub fn resolve(cli: &Cli, config: &Config, env_profile: Option<String>) -> Settings {
         let profile = cli
@@ -121,7 +139,14 @@ impl Settings {
             .clone()
             .or(env_profile)
             .or_else(|| config.profile.clone());
-        let section = config.profile(profile.as_deref());
+        // With no profile named the SDK uses `default` (the demo fleet is `demo`): its
+        // section applies, read-only above all.
+        let in_use = match (&profile, cli.demo) {
+            (_, true) => "demo",
+            (Some(p), false) => p.as_str(),
+            (None, false) => "default",
+        };
+        let section = config.profile(Some(in_use));
         let refresh = cli
             .refresh
             .or(section.refresh)
@@ -154,6 +179,13 @@ impl Settings {
                 .unwrap_or_else(|| "dark".to_string()),
             timeout: std::time::Duration::from_secs(timeout),
             read_only: cli.read_only || section.read_only.or(config.read_only).unwrap_or(false),
+            read_only_flag: cli.read_only,
+            read_only_profiles: config
+                .profiles
+                .iter()
+                .filter_map(|(name, p)| p.read_only.map(|r| (name.clone(), r)))
+                .collect(),
+            read_only_default: config.read_only.unwrap_or(false),
             audit_log: cli
                 .audit_log
                 .clone()
@@ -207,6 +239,32 @@ mod tests {
             Some("from-env".into()),
         );
         assert_eq!(s.profile.as_deref(), Some("flag"));
+    }
+
+    #[test]
+    fn read_only_follows_the_profile_in_use() {
+        let config = Config::parse(
+            "[profiles.default]\nread_only = true\n[profiles.staging]\nregion = \"us-east-1\"\n",
+        )
+        .unwrap();
+        // No profile named anywhere: the SDK uses `default`, and so does read-only.
+        let s = Settings::resolve(&cli(&[]), &config, None);
+        assert!(s.read_only, "the default profile's section applies");
+        assert!(s.read_only_for("default"));
+        assert!(!s.read_only_for("staging"));
+        let s = Settings::resolve(&cli(&["--profile", "staging"]), &config, None);
+        assert!(!s.read_only);
+        let s = Settings::resolve(&cli(&["--read-only"]), &config, None);
+        assert!(s.read_only_for("staging"), "the flag covers every profile");
+        // The top level applies to a profile without a setting of its own.
+        let config = Config::parse("read_only = true\n[profiles.rw]\nread_only = false\n").unwrap();
+        let s = Settings::resolve(&cli(&[]), &config, Some("rw".into()));
+        assert!(!s.read_only);
+        assert!(s.read_only_for("other"));
+        // The demo fleet's profile is `demo`, whatever AWS_PROFILE says.
+        let config = Config::parse("[profiles.default]\nread_only = true\n").unwrap();
+        let s = Settings::resolve(&cli(&["--demo"]), &config, None);
+        assert!(!s.read_only);
     }
 
     #[test]

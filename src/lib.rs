@@ -6,6 +6,7 @@ pub mod aws;
 pub mod cli;
 pub mod clock;
 pub mod config;
+pub mod environment;
 pub mod logs;
 pub mod ops;
 pub mod opscmd;

@@ -20,8 +20,31 @@ use ecsdash::ui::theme::{ColorDepth, Theme};
 /// Exit codes: 0 fine, 1 runtime failure, 2 bad input (flags, config, profile).
 const EXIT_BAD_INPUT: u8 = 2;
 
+/// A panic is a bug: whichever thread it happens on, the process ends non-zero with the
+/// terminal restored (ratatui's own hook restores it before this one runs), rather than
+/// going on with a worker silently gone.
+const EXIT_PANIC: i32 = 101;
+
 fn main() -> ExitCode {
     let started = Instant::now();
+    std::panic::set_hook(Box::new(|info| {
+        let what = info
+            .payload()
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_owned())
+            .or_else(|| info.payload().downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown panic".to_owned());
+        let at = info
+            .location()
+            .map(|l| format!(" at {}:{}", l.file(), l.line()))
+            .unwrap_or_default();
+        tracing::error!(panic = %what, location = %at, "internal error");
+        eprintln!(
+            "ecsdash: internal error{at}: {}; this is a bug in ecsdash, nothing more was sent to AWS",
+            ecsdash::logs::sanitize::one_line(&what)
+        );
+        std::process::exit(EXIT_PANIC);
+    }));
     let cli = Cli::parse();
     match run(cli, started) {
         Ok(()) => ExitCode::SUCCESS,
@@ -42,6 +65,10 @@ fn run(cli: Cli, started: Instant) -> Result<(), (u8, String)> {
         Some(p) => Config::load(p, required).map_err(bad)?,
         None => Config::default(),
     };
+    if !cli.demo {
+        // The demo fleet reads no AWS configuration; everything else does, at once.
+        ecsdash::environment::check_aws(|name| std::env::var_os(name)).map_err(bad)?;
+    }
     let env_profile = std::env::var("AWS_PROFILE").ok().filter(|p| !p.is_empty());
     let settings = Settings::resolve(&cli, &config, env_profile);
     if let Some(Command::Tail(args)) = &cli.command {
@@ -98,12 +125,15 @@ fn run(cli: Cli, started: Instant) -> Result<(), (u8, String)> {
         let refresh = settings
             .refresh
             .and_then(|d| chrono::Duration::from_std(d).ok());
-        let mut app = App::new(backend.identity(), stack, clock.now(), refresh);
+        let identity = backend.identity();
+        // Read-only follows the profile the backend settled on, however it was chosen.
+        let read_only = settings.read_only_for(&identity.profile);
+        let mut app = App::new(identity, stack, clock.now(), refresh);
         app.log_capacity = settings.log_lines;
-        app.read_only = settings.read_only;
+        app.read_only = read_only;
         let guard = Guarded::new(
             ops,
-            settings.read_only,
+            read_only,
             Audit::at(settings.audit_log.clone()),
             clock.clone(),
         );
@@ -122,7 +152,8 @@ fn run(cli: Cli, started: Instant) -> Result<(), (u8, String)> {
                 started,
                 exit_after_data: cli.measure_startup,
                 // Lets the terminal-restore test prove the panic path; not a user setting.
-                panic_after_first_frame: std::env::var_os("ECSDASH_TEST_PANIC").is_some(),
+                panic_after_first_frame: std::env::var_os("ECSDASH_TEST_PANIC")
+                    .map(|v| if v == "worker" { runtime::TestPanic::Worker } else { runtime::TestPanic::Loop }),
             },
         )
         .await;

@@ -24,12 +24,16 @@ pub const EXIT_AWS: u8 = 1;
 pub const EXIT_BAD_INPUT: u8 = 2;
 pub const EXIT_REFUSED: u8 = 3;
 pub const EXIT_ROLLOUT_FAILED: u8 = 4;
+/// The answer to a change was lost and reading back could not tell whether it was made.
+pub const EXIT_UNKNOWN: u8 = 5;
 
 pub type Failure = (u8, String);
 
 const EXIT_CODES: &str = "Exit codes: 0 done (or nothing to do), 1 an AWS error, 2 invalid input \
 (nothing was called), 3 refused (read-only, not confirmed, no terminal to ask on, audit log \
-not writable), 4 the rollout failed or was still in progress at --wait-timeout.";
+not writable), 4 the rollout failed or was still in progress at --wait-timeout, 5 AWS's answer \
+to a change was lost and reading back could not tell whether it was made (look before trying \
+again).";
 
 #[derive(Debug, Clone, Args)]
 #[command(after_help = EXIT_CODES)]
@@ -129,11 +133,14 @@ struct Session {
 async fn session(cli: &Cli, settings: &Settings) -> Result<Session, Failure> {
     let b = crate::tailcmd::backends(cli, settings).await?;
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let who = b.ecs.identity();
+    // Read-only follows the profile the backend settled on, however it was chosen.
+    let read_only = settings.read_only_for(&who.profile);
     Ok(Session {
-        who: b.ecs.identity(),
+        who,
         guard: Guarded::new(
             b.ops,
-            settings.read_only,
+            read_only,
             Audit::at(settings.audit_log.clone()),
             clock,
         ),
@@ -142,7 +149,6 @@ async fn session(cli: &Cli, settings: &Settings) -> Result<Session, Failure> {
 
 fn aws(e: BackendError) -> Failure {
     let hint = e
-        .kind
         .hint()
         .map(|h| format!("\n  hint: {h}"))
         .unwrap_or_default();
@@ -155,7 +161,20 @@ fn aws(e: BackendError) -> Failure {
 fn op_failure(e: OpError) -> Failure {
     match e {
         OpError::ReadOnly | OpError::Audit(_) => (EXIT_REFUSED, e.to_string()),
+        OpError::Aws(e) if e.kind == crate::aws::ErrorKind::Uncertain => {
+            let (_, message) = aws(e);
+            (EXIT_UNKNOWN, message)
+        }
         OpError::Aws(e) => aws(e),
+    }
+}
+
+/// Says on stderr when an outcome was learned by reading back after a lost answer.
+fn note_verified(outcome: &Outcome) {
+    if let Some(lost) = outcome.verified_after() {
+        eprintln!(
+            "ecsdash: AWS's answer was lost ({lost}); reading back showed the change was made"
+        );
     }
 }
 
@@ -248,7 +267,9 @@ pub fn scale(cli: &Cli, args: &ScaleArgs, settings: &Settings) -> Result<(), Fai
             to,
         }];
         confirm(&who, &plan, &extra, args.yes, s.guard.read_only())?;
-        match s.guard.apply(&who, &plan[0]).await.map_err(op_failure)? {
+        let outcome = s.guard.apply(&who, &plan[0]).await.map_err(op_failure)?;
+        note_verified(&outcome);
+        match outcome.settled() {
             Outcome::Service(svc) => println!(
                 "{service}: desired count {} (running {}, pending {})",
                 svc.desired, svc.running, svc.pending
@@ -358,14 +379,16 @@ pub fn deploy(cli: &Cli, args: &DeployArgs, settings: &Settings) -> Result<(), F
         let results = plan::run(&s.guard, &who, &plan).await;
         let mut deployment = None;
         for r in results {
-            match r.map_err(op_failure)? {
-                Outcome::Registered { arn, .. } => println!("registered {}", arn_name(&arn)),
+            let outcome = r.map_err(op_failure)?;
+            note_verified(&outcome);
+            match outcome.settled() {
+                Outcome::Registered { arn, .. } => println!("registered {}", arn_name(arn)),
                 Outcome::Service(svc) => {
                     let d = svc.primary_deployment().map(|d| d.id.clone()).unwrap_or_default();
                     println!("{service}: rolling out {} (deployment {d})", arn_name(&svc.task_definition));
                     deployment = Some(d);
                 }
-                Outcome::Done => {}
+                Outcome::Done | Outcome::Verified { .. } => {}
             }
         }
         if !args.wait {
@@ -405,6 +428,13 @@ pub fn deploy(cli: &Cli, args: &DeployArgs, settings: &Settings) -> Result<(), F
                 since,
                 Duration::from_secs(args.poll),
                 &mut on_update,
+                &mut |trouble| match trouble {
+                    Some(e) => eprintln!(
+                        "ecsdash: cannot read the rollout's progress ({}: {}); still trying until --wait-timeout",
+                        e.operation, e.message
+                    ),
+                    None => eprintln!("ecsdash: reading the rollout's progress again"),
+                },
             ),
         )
         .await;

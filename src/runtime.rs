@@ -45,8 +45,18 @@ pub struct RunOptions {
     pub started: Instant,
     /// Quit as soon as a frame with the first pane's data has been drawn.
     pub exit_after_data: bool,
-    /// Panic right after the first frame (for the test that the terminal is restored).
-    pub panic_after_first_frame: bool,
+    /// Panic right after the first frame (for the tests that the terminal is restored and
+    /// the process ends non-zero, wherever the panic happens).
+    pub panic_after_first_frame: Option<TestPanic>,
+}
+
+/// Where the test panic happens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TestPanic {
+    /// In the event loop itself.
+    Loop,
+    /// In a background task, which the async runtime would otherwise just let die.
+    Worker,
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -58,7 +68,7 @@ pub async fn run<B: TermBackend>(
     guard: Guarded,
     clock: Arc<dyn Clock>,
     theme: &Theme,
-    opts: RunOptions,
+    mut opts: RunOptions,
 ) -> io::Result<Startup>
 where
     B::Error: Send + Sync + 'static,
@@ -112,8 +122,12 @@ where
             app.dirty = false;
             last_draw = Some(Instant::now());
             startup.first_frame.get_or_insert(opts.started.elapsed());
-            if opts.panic_after_first_frame {
-                panic!("panic requested by ECSDASH_TEST_PANIC");
+            match opts.panic_after_first_frame.take() {
+                Some(TestPanic::Loop) => panic!("panic requested by ECSDASH_TEST_PANIC"),
+                Some(TestPanic::Worker) => {
+                    tokio::spawn(async { panic!("worker panic requested by ECSDASH_TEST_PANIC") });
+                }
+                None => {}
             }
             if startup.first_data_frame.is_none() && has_data(&app) {
                 startup.first_data_frame = Some(opts.started.elapsed());

@@ -16,11 +16,56 @@ that stops at the first page or sends oversize batches would pass against it. Th
   filtered with ?target=&region=&match=, where `match` is a substring of the body): a list
   of {"target", "region", "body"}, the body parsed when it is JSON; the newest 20,000 are
   kept;
-- injects faults (POST /_proxy/inject with {"target", "status", "type", "message",
-  "count", "delay_ms", "match", "forward"}): the next `count` requests for `target` whose
-  body contains `match` wait `delay_ms`, then fail with `status`/`type` if a status is
-  given; with `"forward": true` the request first reaches moto and only its answer is
-  replaced by the failure (a lost answer: the change happened, the client hears an error).
+- injects faults (POST /_proxy/inject with a fault object, fields below; answers
+  {"id": N}): the next `count` API requests for `target` whose body contains `match` wait
+  `delay_ms`, then get the fault's `kind`:
+    "error"     answer `status` with an AWS JSON error `type`/`message` (headers
+                x-amzn-ErrorType, x-amzn-RequestId); the default when `status` is given;
+    "throttle"  the same with 400 ThrottlingException "Rate exceeded" (each overridable);
+    "hang"      answer nothing, hold the connection `hang_ms` (default 600000) or until
+                POST /_proxy/clear, then close it without an answer;
+    "drop"      close the connection at once without an answer (no status line);
+    "garbage"   HTTP 200, application/x-amz-json-1.1, a body that is not JSON;
+    "delay"     only the wait, then the request goes on as usual (the default when
+                neither `kind` nor `status` is given).
+  `target` is a full or short X-Amz-Target, an Action of a query-protocol request (EC2;
+  its errors come as XML), or "*" for every API request. `count` defaults to 1; -1 or
+  null means until cleared. With `"forward": true` the request first reaches moto and
+  only its answer is replaced by the fault (a lost answer: the change happened).
+  POST /_proxy/clear ({} or {"target": X}) removes the faults (of that target) and
+  releases requests hanging on them; GET /_proxy/faults lists the active faults;
+  GET /_proxy/faulted counts the requests each target had a fault applied to (also
+  cleared by POST /_proxy/reset-stats);
+- stands in for CloudWatch Logs Live Tail when told to (POST /_proxy/livetail with
+  {"mode": "standin", ...}; {"mode": "moto"}, the default, passes StartLiveTail to moto,
+  which replays the stored events once and ends). The stand-in answers StartLiveTail
+  itself with an endless AWS event stream (application/vnd.amazon.eventstream, chunked,
+  one chunk per frame) framed as moto frames it: an `initial-response` event (empty
+  payload), a `sessionStart` event, then every `update_ms` a `sessionUpdate` event
+  carrying the events moto's FilterLogEvents returns for the requested groups (from the
+  session's start on, each sent once, `logStreamNames` passed on, `logStreamNamePrefixes`
+  and the group ARN applied here). Optional fields of the config (each session started
+  after it is set gets its own clock):
+    update_ms (1000)   time between updates;
+    sample_max (500)   most events per update; the rest are dropped, `sampled` is true;
+    end_after_ms       then an exception frame SessionTimeoutException and the end;
+    error_after_ms, error_type ("SessionStreamingException"), error_message
+                       then an exception frame of that type and the end;
+    drop_after_ms      then the connection closes mid-stream (the chunked body unended);
+    refuse, refuse_message
+                       answer StartLiveTail with HTTP 400 and this AWS JSON error type;
+    initial_response (true)
+                       false leaves out the initial-response frame.
+  Frames: 4-byte total length, 4-byte headers length, CRC32 of those 8 bytes, headers
+  (name length, name, type 7, 2-byte length, string value), payload, CRC32 of all that;
+  big-endian. Events have :message-type "event", :event-type and, with a JSON payload,
+  :content-type "application/json"; exceptions have :message-type "exception",
+  :exception-type and a payload {"message": ...} (with "__type" added for types the
+  Live Tail stream does not model, so that SDKs see the code). Events come from moto:
+  FilterLogEvents with startTime = the session's start, in the region of the group ARN.
+  GET /_proxy/livetail gives the config; GET /_proxy/livetail/sessions (optionally
+  ?group=SUBSTRING) lists the stand-in's sessions: groups, start, updates and events
+  sent, events dropped by sampling, and how each ended (null while it runs).
 
 Everything else passes through untouched. Standard library only.
 
@@ -30,17 +75,22 @@ Everything else passes through untouched. Standard library only.
 import argparse
 import base64
 import http.client
+import itertools
 import json
 import re
+import struct
 import sys
 import threading
 import time
 import urllib.parse
 import uuid
+import zlib
 from collections import Counter, deque
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from xml.sax.saxutils import escape as xml_escape
 
 ECS_PREFIX = "AmazonEC2ContainerServiceV20141113."
+LOGS_PREFIX = "Logs_20140328."
 # List target -> (item key in the answer, default page size when maxResults is absent).
 LISTS = {
     "ListClusters": ("clusterArns", 100),
@@ -64,6 +114,13 @@ HOP_BY_HOP = {
     "trailer", "upgrade", "content-length", "host", "server", "date",
 }
 REGION_IN_AUTH = re.compile(r"Credential=[^/]+/\d{8}/([^/]+)/")
+KEY_IN_AUTH = re.compile(r"Credential=([^/]+)/")
+FAULT_KINDS = {"error", "throttle", "hang", "drop", "garbage", "delay"}
+GARBAGE = b"<html>502 Bad Gateway</html>\x00\xff"
+# Exceptions the Live Tail stream models; others get "__type" in their payload.
+LIVE_TAIL_EXCEPTIONS = {"SessionTimeoutException", "SessionStreamingException"}
+LIVE_TAIL_DEFAULTS = {"mode": "moto", "update_ms": 1000, "sample_max": 500,
+                      "initial_response": True}
 
 
 class State:
@@ -73,8 +130,13 @@ class State:
         self.upstream = urllib.parse.urlsplit(upstream)
         self.lock = threading.Lock()
         self.stats = Counter()  # (target, region, cluster, log group) -> requests
+        self.faulted = Counter()  # target -> requests a fault was applied to
         self.faults = []
+        self.fault_ids = itertools.count(1)
+        self.hanging = {}  # threading.Event -> (fault target, request target)
         self.requests = deque(maxlen=RECORDED)  # (target, region, body text)
+        self.live_tail = dict(LIVE_TAIL_DEFAULTS)
+        self.sessions = deque(maxlen=1000)  # the stand-in's Live Tail sessions
 
     def count(self, target, region, cluster, group=""):
         with self.lock:
@@ -85,18 +147,49 @@ class State:
             self.requests.append((target, region, text))
 
     def take_fault(self, target, body):
+        """The first active fault for this request (its count spent by one), or None."""
         with self.lock:
             for fault in self.faults:
-                if fault["target"] == target and fault.get("match", "") in body:
-                    fault["count"] -= 1
-                    if fault["count"] <= 0:
-                        self.faults.remove(fault)
+                if fault["target"] in ("*", target) and fault.get("match", "") in body:
+                    if fault["count"] >= 0:
+                        fault["count"] -= 1
+                        if fault["count"] <= 0:
+                            self.faults.remove(fault)
+                    self.faulted[target] += 1
                     return dict(fault)
         return None
+
+    def clear(self, target=None):
+        """Removes faults (all, or those of `target`) and releases requests hanging."""
+        with self.lock:
+            self.faults = [f for f in self.faults if target is not None and f["target"] != target]
+            for event, targets in self.hanging.items():
+                if target is None or target in targets:
+                    event.set()
 
 
 def short_target(target):
     return target.rsplit(".", 1)[-1] if target else ""
+
+
+def make_fault(raw):
+    """A fault from the body of POST /_proxy/inject; ValueError when it makes no sense."""
+    fault = dict(raw)
+    if not fault.get("target"):
+        raise ValueError("target is required")
+    fault["target"] = short_target(str(fault["target"]))
+    kind = fault.setdefault("kind", "error" if fault.get("status") else "delay")
+    if kind not in FAULT_KINDS:
+        raise ValueError(f"kind must be one of {sorted(FAULT_KINDS)}")
+    if kind == "throttle":
+        fault.setdefault("status", 400)
+        fault.setdefault("type", "ThrottlingException")
+        fault.setdefault("message", "Rate exceeded")
+    if kind == "error":
+        fault.setdefault("status", 500)
+    count = fault.get("count", 1)
+    fault["count"] = -1 if count is None or count < 0 else count
+    return fault
 
 
 def task_definition_order(arn):
@@ -117,12 +210,59 @@ def decode_token(token):
     return offset
 
 
+def event_frame(headers, payload=b""):
+    """One AWS event-stream message; `headers` maps names to string values (type 7)."""
+    encoded = b""
+    for name, value in headers.items():
+        name, value = name.encode(), value.encode()
+        encoded += struct.pack(">B", len(name)) + name + b"\x07"
+        encoded += struct.pack(">H", len(value)) + value
+    prelude = struct.pack(">II", 12 + len(encoded) + len(payload) + 4, len(encoded))
+    message = prelude + struct.pack(">I", zlib.crc32(prelude)) + encoded + payload
+    return message + struct.pack(">I", zlib.crc32(message))
+
+
+def json_event(event_type, value):
+    return event_frame({":message-type": "event", ":event-type": event_type,
+                        ":content-type": "application/json"}, json.dumps(value).encode())
+
+
+def exception_frame(error_type, message):
+    value = {"message": message}
+    if error_type not in LIVE_TAIL_EXCEPTIONS:
+        value = {"__type": error_type, "message": message}
+    return event_frame({":message-type": "exception", ":exception-type": error_type,
+                        ":content-type": "application/json"}, json.dumps(value).encode())
+
+
+def parse_group(identifier, default_region):
+    """(region, log group name) of a Live Tail log group ARN (or plain name)."""
+    identifier = str(identifier)
+    if ":log-group:" not in identifier:
+        return default_region, identifier
+    head, name = identifier.split(":log-group:", 1)
+    if name.endswith(":*"):
+        name = name[:-2]
+    parts = head.split(":")
+    return (parts[3] if len(parts) > 3 and parts[3] else default_region), name
+
+
+class ClientGone(Exception):
+    """The Live Tail client closed its connection."""
+
+
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive, as the SDK's connection pool expects
-    state = None  # set by main()
+    state = None  # set by make_server()
 
     def log_message(self, fmt, *args):
         sys.stderr.write("proxy: " + (fmt % args) + "\n")
+
+    def handle(self):
+        try:
+            super().handle()
+        except ConnectionResetError:
+            pass  # the client went away between requests
 
     # -- plumbing ------------------------------------------------------------------------
 
@@ -152,30 +292,49 @@ class Handler(BaseHTTPRequestHandler):
             ("x-amzn-RequestId", str(uuid.uuid4())),
         ])
 
-    def forward(self, body):
-        """Sends the request to moto; returns (status, headers, body)."""
+    def query_error(self, status, error_type, message, ec2):
+        """An error of a query-protocol service: EC2's shape, or the other query APIs'."""
+        code, text, request_id = xml_escape(error_type), xml_escape(message), uuid.uuid4()
+        if ec2:
+            xml = (f"<Response><Errors><Error><Code>{code}</Code><Message>{text}</Message>"
+                   f"</Error></Errors><RequestID>{request_id}</RequestID></Response>")
+        else:
+            xml = (f"<ErrorResponse><Error><Type>Sender</Type><Code>{code}</Code><Message>"
+                   f"{text}</Message></Error><RequestId>{request_id}</RequestId></ErrorResponse>")
+        self.reply(status, ('<?xml version="1.0" encoding="UTF-8"?>' + xml).encode(),
+                   [("Content-Type", "text/xml")])
+
+    def upstream(self, method, path, body, headers):
+        """Sends a request to moto; returns (status, headers, body)."""
         up = self.state.upstream
         conn = http.client.HTTPConnection(up.hostname, up.port, timeout=120)
-        headers = {k: v for k, v in self.headers.items() if k.lower() not in HOP_BY_HOP}
-        headers["Content-Length"] = str(len(body))
-        headers["Host"] = up.netloc
+        headers = dict(headers, **{"Content-Length": str(len(body)), "Host": up.netloc})
         try:
-            conn.request(self.command, self.path, body=body, headers=headers)
+            conn.request(method, path, body=body, headers=headers)
             resp = conn.getresponse()
             return resp.status, resp.getheaders(), resp.read()
         finally:
             conn.close()
 
+    def forward(self, body):
+        """Sends the request to moto; returns (status, headers, body)."""
+        headers = {k: v for k, v in self.headers.items() if k.lower() not in HOP_BY_HOP}
+        return self.upstream(self.command, self.path, body, headers)
+
     def pass_through(self, body):
         status, headers, data = self.forward(body)
         self.reply(status, data, [(k, v) for k, v in headers if k.lower() not in HOP_BY_HOP])
+
+    def hang_up(self):
+        """Ends the exchange without (the rest of) an answer: the connection closes."""
+        self.close_connection = True
 
     # -- verbs ---------------------------------------------------------------------------
 
     def do_GET(self):
         url = urllib.parse.urlsplit(self.path)
+        query = dict(urllib.parse.parse_qsl(url.query))
         if url.path == "/_proxy/stats":
-            query = dict(urllib.parse.parse_qsl(url.query))
             totals = Counter()
             with self.state.lock:
                 for (target, region, cluster, group), n in self.state.stats.items():
@@ -184,8 +343,22 @@ class Handler(BaseHTTPRequestHandler):
                             ("group", group))):
                         totals[target] += n
             return self.reply_json(200, dict(totals))
+        if url.path == "/_proxy/faulted":
+            with self.state.lock:
+                return self.reply_json(200, dict(self.state.faulted))
+        if url.path == "/_proxy/faults":
+            with self.state.lock:
+                return self.reply_json(200, [dict(f) for f in self.state.faults])
+        if url.path == "/_proxy/livetail":
+            with self.state.lock:
+                return self.reply_json(200, dict(self.state.live_tail))
+        if url.path == "/_proxy/livetail/sessions":
+            group = query.get("group", "")
+            with self.state.lock:
+                found = [dict(s) for s in self.state.sessions
+                         if not group or any(group in g for g in s["groups"])]
+            return self.reply_json(200, found)
         if url.path == "/_proxy/requests":
-            query = dict(urllib.parse.parse_qsl(url.query))
             with self.state.lock:
                 recorded = list(self.state.requests)
             found = []
@@ -204,18 +377,43 @@ class Handler(BaseHTTPRequestHandler):
 
     def do_POST(self):
         body = self.read_body()
-        if self.path == "/_proxy/reset-stats":
-            with self.state.lock:
-                self.state.stats.clear()
-            return self.reply_json(200, {})
-        if self.path == "/_proxy/inject":
-            fault = json.loads(body)
-            fault["target"] = short_target(fault["target"])
-            fault.setdefault("count", 1)
-            with self.state.lock:
-                self.state.faults.append(fault)
-            return self.reply_json(200, {})
+        if self.path.startswith("/_proxy/"):
+            try:
+                value = json.loads(body) if body.strip() else {}
+                if not isinstance(value, dict):
+                    raise ValueError("a JSON object is expected")
+                return self.control(self.path, value)
+            except (ValueError, TypeError) as e:
+                return self.reply_json(400, {"error": str(e)})
         self.handle_api(body)
+
+    def control(self, path, value):
+        state = self.state
+        if path == "/_proxy/reset-stats":
+            with state.lock:
+                state.stats.clear()
+                state.faulted.clear()
+            return self.reply_json(200, {})
+        if path == "/_proxy/inject":
+            fault = make_fault(value)
+            with state.lock:
+                fault["id"] = next(state.fault_ids)
+                state.faults.append(fault)
+            return self.reply_json(200, {"id": fault["id"]})
+        if path == "/_proxy/clear":
+            target = value.get("target")
+            state.clear(short_target(str(target)) if target else None)
+            return self.reply_json(200, {})
+        if path == "/_proxy/livetail":
+            config = dict(LIVE_TAIL_DEFAULTS, **value)
+            if config["mode"] not in ("moto", "standin"):
+                raise ValueError('mode must be "moto" or "standin"')
+            if not config["update_ms"] > 0 or not config["sample_max"] >= 0:
+                raise ValueError("update_ms must be > 0 and sample_max >= 0")
+            with state.lock:
+                state.live_tail = config
+            return self.reply_json(200, config)
+        self.reply_json(404, {"error": f"no such proxy endpoint: {path}"})
 
     def do_PUT(self):
         self.pass_through(self.read_body())
@@ -226,16 +424,52 @@ class Handler(BaseHTTPRequestHandler):
     def do_HEAD(self):
         self.pass_through(self.read_body())
 
+    # -- faults --------------------------------------------------------------------------
+
+    def apply_fault(self, fault, target, body, query=None):
+        """Carries out a fault taken for this request; False when the request goes on."""
+        time.sleep(fault.get("delay_ms", 0) / 1000)
+        kind = fault["kind"]
+        if kind == "delay":
+            return False
+        if fault.get("forward"):
+            self.forward(body)
+        if kind in ("error", "throttle"):
+            error_type = fault.get("type", "InternalFailure")
+            message = fault.get("message", "injected by aws_proxy")
+            if query is not None:
+                self.query_error(fault["status"], error_type, message,
+                                 ec2=query.get("Version") == "2016-11-15")
+            else:
+                self.aws_error(fault["status"], error_type, message)
+        elif kind == "garbage":
+            self.reply(200, GARBAGE, [("Content-Type", "application/x-amz-json-1.1")])
+        elif kind == "hang":
+            released = threading.Event()
+            with self.state.lock:
+                self.state.hanging[released] = (fault["target"], target)
+            try:
+                released.wait(fault.get("hang_ms", 600000) / 1000)
+            finally:
+                with self.state.lock:
+                    del self.state.hanging[released]
+            self.hang_up()
+        else:  # drop
+            self.hang_up()
+        return True
+
     # -- AWS behaviour -------------------------------------------------------------------
 
     def handle_api(self, body):
         target = short_target(self.headers.get("X-Amz-Target", ""))
         if not target:
-            return self.pass_through(body)  # query protocols (EC2) and the moto API
+            return self.handle_query(body)
         text = body.decode("utf-8", "replace")
         try:
             request = json.loads(body) if body else {}
         except ValueError:
+            request = {}
+        if not isinstance(request, dict):
             request = {}
         auth = REGION_IN_AUTH.search(self.headers.get("Authorization", ""))
         cluster = str(request.get("cluster", "")).rsplit("/", 1)[-1]
@@ -247,14 +481,11 @@ class Handler(BaseHTTPRequestHandler):
         self.state.record(target, region, text)
 
         fault = self.state.take_fault(target, text)
-        if fault:
-            time.sleep(fault.get("delay_ms", 0) / 1000)
-            if fault.get("status"):
-                if fault.get("forward"):
-                    self.forward(body)
-                return self.aws_error(fault["status"], fault.get("type", "InternalFailure"),
-                                      fault.get("message", "injected by aws_proxy"))
+        if fault and self.apply_fault(fault, target, body):
+            return
 
+        if target == "StartLiveTail" and self.state.live_tail["mode"] == "standin":
+            return self.live_tail(request, region)
         is_ecs = self.headers.get("X-Amz-Target", "").startswith(ECS_PREFIX)
         if is_ecs and target in DESCRIBES:
             key, most = DESCRIBES[target]
@@ -264,6 +495,18 @@ class Handler(BaseHTTPRequestHandler):
                                       f"{key} can have at most {most} items (got {asked}).")
         if is_ecs and target in LISTS:
             return self.list_page(target, request, *LISTS[target])
+        self.pass_through(body)
+
+    def handle_query(self, body):
+        """Query protocols (EC2) and the moto API: faults by Action, then moto."""
+        query = {}
+        if "x-www-form-urlencoded" in self.headers.get("Content-Type", ""):
+            query = dict(urllib.parse.parse_qsl(body.decode("utf-8", "replace")))
+        action = query.get("Action", "")
+        if action:
+            fault = self.state.take_fault(action, body.decode("utf-8", "replace"))
+            if fault and self.apply_fault(fault, action, body, query):
+                return
         self.pass_through(body)
 
     def list_page(self, target, request, key, default_size):
@@ -292,6 +535,159 @@ class Handler(BaseHTTPRequestHandler):
         keep = [(k, v) for k, v in headers if k.lower() not in HOP_BY_HOP]
         self.reply(200, json.dumps(answer).encode(), keep)
 
+    # -- Live Tail stand-in --------------------------------------------------------------
+
+    def filter_log_events(self, region, name, start_ms, stream_names, pattern, limit=None):
+        """moto's events of one group from start_ms on: (status, events or error body)."""
+        key = KEY_IN_AUTH.search(self.headers.get("Authorization", ""))
+        auth = (f"AWS4-HMAC-SHA256 Credential={key.group(1) if key else 'testing'}/20260101/"
+                f"{region or 'us-east-1'}/logs/aws4_request, SignedHeaders=host, Signature=x")
+        headers = {"Content-Type": "application/x-amz-json-1.1", "Authorization": auth,
+                   "X-Amz-Target": LOGS_PREFIX + "FilterLogEvents"}
+        request = {"logGroupName": name, "startTime": start_ms}
+        if stream_names:
+            request["logStreamNames"] = stream_names
+        if pattern:
+            request["filterPattern"] = pattern
+        if limit:
+            request["limit"] = limit
+        events = []
+        for _ in range(1000):  # pages; a bound in case a token never ends
+            try:
+                status, _, data = self.upstream("POST", "/", json.dumps(request).encode(),
+                                                headers)
+            except OSError as e:
+                return 502, str(e).encode()
+            if status != 200:
+                return status, data
+            answer = json.loads(data)
+            events += answer.get("events") or []
+            if limit or not answer.get("nextToken"):
+                break
+            request["nextToken"] = answer["nextToken"]
+        return 200, events
+
+    def send_chunk(self, data):
+        try:
+            self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
+            self.wfile.flush()
+        except OSError as e:
+            raise ClientGone() from e
+
+    def live_tail(self, request, region):
+        """Answers StartLiveTail with an event stream fed from moto's FilterLogEvents."""
+        config = dict(self.state.live_tail)
+        start_ms, start = int(time.time() * 1000), time.monotonic()
+        groups = [str(g) for g in request.get("logGroupIdentifiers") or []]
+        stream_names = request.get("logStreamNames") or []
+        prefixes = request.get("logStreamNamePrefixes") or []
+        pattern = request.get("logEventFilterPattern") or ""
+        request_id = str(uuid.uuid4())
+        session = {"sessionId": str(uuid.uuid4()), "requestId": request_id,
+                   "host": self.headers.get("Host", ""), "groups": groups,
+                   "logStreamNames": stream_names, "logStreamNamePrefixes": prefixes,
+                   "logEventFilterPattern": pattern, "started_ms": start_ms,
+                   "updates": 0, "events": 0, "dropped": 0, "ended": None, "ended_ms": None}
+        with self.state.lock:
+            self.state.sessions.append(session)
+
+        def end(how):
+            with self.state.lock:
+                session.update(ended=how, ended_ms=int(time.time() * 1000))
+
+        if config.get("refuse"):
+            end("refused: " + config["refuse"])
+            return self.aws_error(400, config["refuse"],
+                                  config.get("refuse_message", "injected by aws_proxy"))
+        targets = [(arn,) + parse_group(arn, region) for arn in groups]
+        for arn, group_region, name in targets:  # a missing group fails as in AWS
+            status, found = self.filter_log_events(group_region, name, start_ms,
+                                                   stream_names, pattern, limit=1)
+            if status != 200:
+                end(f"upstream error {status}")
+                return self.reply(status, found, [
+                    ("Content-Type", "application/x-amz-json-1.1"),
+                    ("x-amzn-RequestId", request_id)])
+
+        self.send_response(200)
+        self.send_header("Content-Type", "application/vnd.amazon.eventstream")
+        self.send_header("Transfer-Encoding", "chunked")
+        self.send_header("x-amzn-RequestId", request_id)
+        self.end_headers()
+        stops = []  # (when, order, what) of the configured ends of the session
+        for order, (key, what) in enumerate((("drop_after_ms", "drop"),
+                                             ("error_after_ms", "error"),
+                                             ("end_after_ms", "timeout"))):
+            if config.get(key) is not None:
+                stops.append((start + config[key] / 1000, order, what))
+        stop = min(stops) if stops else None
+        seen = set()
+        try:
+            if config.get("initial_response", True):
+                self.send_chunk(event_frame({":message-type": "event",
+                                             ":event-type": "initial-response"}))
+            self.send_chunk(json_event("sessionStart", {
+                "requestId": request_id, "sessionId": session["sessionId"],
+                "logGroupIdentifiers": groups, "logStreamNames": stream_names,
+                "logStreamNamePrefixes": prefixes, "logEventFilterPattern": pattern}))
+            for n in itertools.count(1):
+                next_update = start + n * config["update_ms"] / 1000
+                if stop and stop[0] <= next_update:
+                    time.sleep(max(0.0, stop[0] - time.monotonic()))
+                    break
+                time.sleep(max(0.0, next_update - time.monotonic()))
+                fresh = []
+                for arn, group_region, name in targets:
+                    status, found = self.filter_log_events(group_region, name, start_ms,
+                                                           stream_names, pattern)
+                    if status != 200:
+                        continue  # (the group went away) nothing new from it
+                    for e in found:
+                        stream = e.get("logStreamName", "")
+                        key = (arn, e.get("eventId") or (stream, e.get("timestamp"),
+                                                         e.get("message")))
+                        if key in seen or (prefixes and
+                                           not any(stream.startswith(p) for p in prefixes)):
+                            continue
+                        seen.add(key)
+                        fresh.append({"logStreamName": stream, "logGroupIdentifier": arn,
+                                      "message": e.get("message", ""),
+                                      "timestamp": e.get("timestamp", 0),
+                                      "ingestionTime": e.get("ingestionTime", 0)})
+                fresh.sort(key=lambda e: (e["timestamp"], e["ingestionTime"]))
+                sent = fresh[:config["sample_max"]]
+                self.send_chunk(json_event("sessionUpdate", {
+                    "sessionMetadata": {"sampled": len(fresh) > len(sent)},
+                    "sessionResults": sent}))
+                with self.state.lock:
+                    session["updates"] += 1
+                    session["events"] += len(sent)
+                    session["dropped"] += len(fresh) - len(sent)
+            what = stop[2]
+            if what == "drop":
+                end("dropped")
+                return self.hang_up()
+            if what == "error":
+                error_type = config.get("error_type") or "SessionStreamingException"
+                self.send_chunk(exception_frame(
+                    error_type, config.get("error_message", "injected by aws_proxy")))
+                end("error: " + error_type)
+            else:
+                self.send_chunk(exception_frame("SessionTimeoutException", "Session timed out"))
+                end("SessionTimeoutException")
+            self.send_chunk(b"")  # the end of the chunked body
+        except ClientGone:
+            end("client closed")
+            self.hang_up()
+
+
+def make_server(upstream, host="127.0.0.1", port=0):
+    """A proxy server (not yet serving) with its own state; port 0 picks a free one."""
+    handler = type("BoundHandler", (Handler,), {"state": State(upstream)})
+    server = ThreadingHTTPServer((host, port), handler)
+    server.daemon_threads = True
+    return server
+
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
@@ -299,9 +695,7 @@ def main():
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--upstream", required=True, help="moto's URL")
     args = parser.parse_args()
-    Handler.state = State(args.upstream)
-    server = ThreadingHTTPServer((args.host, args.port), Handler)
-    server.daemon_threads = True
+    server = make_server(args.upstream, args.host, args.port)
     print(f"aws_proxy on http://{args.host}:{args.port} -> {args.upstream}", file=sys.stderr)
     server.serve_forever()
 

@@ -623,7 +623,7 @@ impl App {
         let mut effects = Vec::new();
         let mut service_after = None;
         for (m, r) in op.plan.iter().zip(&results) {
-            if let Ok(Outcome::Service(s)) = r {
+            if let Ok(Outcome::Service(s)) = r.as_ref().map(Outcome::settled) {
                 self.store.put_service(m.cluster(), s.as_ref().clone());
                 service_after = Some(s.clone());
             }
@@ -647,10 +647,18 @@ impl App {
                 }
             }
             None => {
+                // A lost answer that reading back settled is said as such: the change is
+                // made, but the operator should know AWS never confirmed it.
+                let verified = results
+                    .iter()
+                    .filter_map(|r| r.as_ref().ok().and_then(Outcome::verified_after))
+                    .next()
+                    .map(|lost| format!(" (AWS's answer was lost: {lost}; reading back showed the change was made)"))
+                    .unwrap_or_default();
                 let summary = op
                     .plan
                     .last()
-                    .map(|m| format!("{}: done", m.action()))
+                    .map(|m| format!("{}: done{verified}", m.action()))
                     .unwrap_or_default();
                 self.say(summary, false);
                 match &op.after {
@@ -691,7 +699,9 @@ impl App {
                         }
                     }
                     After::Registered { family } => {
-                        if let Some(Ok(Outcome::Registered { arn, .. })) = results.last() {
+                        if let Some(Ok(Outcome::Registered { arn, .. })) =
+                            results.last().map(|r| r.as_ref().map(Outcome::settled))
+                        {
                             self.say(format!("registered {}", arn_name(arn)), false);
                         }
                         if !matches!(&self.view().pane, Pane::Revisions { family: f } if f == family)

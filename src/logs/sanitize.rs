@@ -62,6 +62,20 @@ pub fn for_screen(raw: &str) -> String {
     text
 }
 
+/// For a message on one line (a status line, stderr, an error): `for_screen`, with every
+/// run of whitespace, newlines included, made one space.
+pub fn one_line(raw: &str) -> String {
+    let safe = for_screen(raw);
+    let mut out = String::with_capacity(safe.len());
+    for word in safe.split_whitespace() {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(word);
+    }
+    out
+}
+
 /// `for_screen` for bytes that may not be UTF-8: invalid sequences become U+FFFD first,
 /// so a raw 0x9B byte can never reach a terminal that reads 8-bit controls.
 pub fn bytes_for_screen(raw: &[u8]) -> String {

@@ -33,7 +33,8 @@ pub struct Entry {
     pub target: String,
     pub before: Value,
     pub after: Value,
-    /// `ok`, `error` or `refused`.
+    /// `ok`, `error`, `refused`, or `unknown` (the answer was lost and reading back could
+    /// not tell whether the change was made).
     pub result: String,
     #[serde(skip_serializing_if = "Value::is_null")]
     pub outcome: Value,

@@ -98,6 +98,10 @@ impl Guarded {
                 entry.result = "ok".into();
                 entry.outcome = outcome.audit();
             }
+            Err(e) if e.kind == crate::aws::ErrorKind::Uncertain => {
+                entry.result = "unknown".into();
+                entry.error = Some(format!("{}: {}", e.kind.label(), e.message));
+            }
             Err(e) => {
                 entry.result = "error".into();
                 entry.error = Some(format!("{}: {}", e.kind.label(), e.message));

@@ -167,12 +167,35 @@ pub enum Outcome {
         revision: i32,
     },
     Done,
+    /// The answer was lost (`lost` says how) and reading the resource back showed the
+    /// change was made: `outcome` is what the read-back found.
+    Verified { outcome: Box<Outcome>, lost: String },
 }
 
 impl Outcome {
+    /// The outcome itself, whether it came in AWS's answer or from a read-back.
+    pub fn settled(&self) -> &Outcome {
+        match self {
+            Outcome::Verified { outcome, .. } => outcome.settled(),
+            other => other,
+        }
+    }
+
+    /// How the answer was lost, when the outcome was learned by reading back.
+    pub fn verified_after(&self) -> Option<&str> {
+        match self {
+            Outcome::Verified { lost, .. } => Some(lost),
+            _ => None,
+        }
+    }
+
     /// A short JSON form for the audit log.
     pub fn audit(&self) -> Value {
         match self {
+            Outcome::Verified { outcome, lost } => json!({
+                "outcome": outcome.audit(),
+                "verified": format!("the answer was lost ({lost}); reading back showed the change was made"),
+            }),
             Outcome::Service(s) => json!({
                 "desired": s.desired,
                 "running": s.running,

@@ -34,7 +34,7 @@ pub async fn run(
             }
         }
         let result = guard.apply(who, &step).await;
-        if let Ok(Outcome::Registered { arn, .. }) = &result {
+        if let Ok(Outcome::Registered { arn, .. }) = result.as_ref().map(Outcome::settled) {
             registered = Some(arn.clone());
         }
         let failed = result.is_err();

@@ -10,16 +10,14 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 
 use crate::aws::model::{Deployment, Service, ServiceEvent};
-use crate::aws::{BackendResult, ErrorKind};
+use crate::aws::BackendResult;
 
 /// ECS's defaults when a service does not say.
 const DEFAULT_MIN_HEALTHY_PERCENT: i32 = 100;
 const DEFAULT_MAX_PERCENT: i32 = 200;
-/// Consecutive transient failures (throttling, timeouts) `follow` absorbs before it gives
-/// the last one to its caller.
-pub const MAX_TRANSIENT_FAILURES: u32 = 5;
-/// The longest pause between retries after transient failures.
-const MAX_BACKOFF: Duration = Duration::from_secs(30);
+/// The longest pause between retries after transient failures: short enough that a
+/// follower sees the end of an outage within seconds of it.
+const MAX_BACKOFF: Duration = Duration::from_secs(10);
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Verdict {
@@ -172,14 +170,6 @@ pub fn progress(service: &Service, deployment_id: &str, since: DateTime<Utc>) ->
     }
 }
 
-/// Errors worth another try: the API asked to slow down, or did not answer in time.
-fn transient(kind: ErrorKind) -> bool {
-    matches!(
-        kind,
-        ErrorKind::Throttled | ErrorKind::Timeout | ErrorKind::Unreachable
-    )
-}
-
 /// The pause after the `n`th consecutive transient failure: doubling from `poll`.
 fn backoff(poll: Duration, n: u32) -> Duration {
     let base = poll.max(Duration::from_millis(100));
@@ -188,9 +178,11 @@ fn backoff(poll: Duration, n: u32) -> Duration {
 }
 
 /// Polls the service every `poll` until the deployment reaches a final verdict, calling
-/// `on_update` whenever its progress changes. Throttling and timeouts are retried with
-/// backoff; the error is returned after `MAX_TRANSIENT_FAILURES` in a row, and any other
-/// error (the service is gone, access denied) at once.
+/// `on_update` whenever its progress changes. Errors without a clear answer (throttling,
+/// timeouts, dropped connections, 5xx) are retried with backoff for as long as the caller
+/// lets it run (the caller bounds the time, e.g. `--wait-timeout`); `on_trouble` hears
+/// the first such error of a run and `None` once an answer comes again. Any other error
+/// (the service is gone, access denied) ends the follow at once.
 pub async fn follow(
     ops: &dyn crate::ops::Ops,
     cluster: &str,
@@ -199,12 +191,16 @@ pub async fn follow(
     since: DateTime<Utc>,
     poll: Duration,
     on_update: &mut (dyn FnMut(&Progress) + Send),
+    on_trouble: &mut (dyn FnMut(Option<&crate::aws::BackendError>) + Send),
 ) -> BackendResult<Progress> {
     let mut last: Option<Progress> = None;
     let mut failures = 0u32;
     loop {
         match ops.service(cluster, service).await {
             Ok(svc) => {
+                if failures > 0 {
+                    on_trouble(None);
+                }
                 failures = 0;
                 let p = progress(&svc, deployment_id, since);
                 if last.as_ref() != Some(&p) {
@@ -216,8 +212,11 @@ pub async fn follow(
                 last = Some(p);
                 tokio::time::sleep(poll).await;
             }
-            Err(e) if transient(e.kind) && failures + 1 < MAX_TRANSIENT_FAILURES => {
-                failures += 1;
+            Err(e) if e.is_transient() => {
+                if failures == 0 {
+                    on_trouble(Some(&e));
+                }
+                failures = failures.saturating_add(1);
                 tracing::warn!(error = %e, failures, "rollout follower: retrying");
                 tokio::time::sleep(backoff(poll, failures)).await;
             }
@@ -234,7 +233,7 @@ mod tests {
     use chrono::TimeZone;
 
     use super::*;
-    use crate::aws::BackendError;
+    use crate::aws::{BackendError, ErrorKind};
     use crate::aws::model::DeploymentConfig;
     use crate::ops::model::{Family, Scaling, TaskDefDoc};
     use crate::ops::{Mutation, Ops, Outcome};
@@ -564,6 +563,7 @@ mod tests {
             at(0, 0),
             Duration::from_secs(2),
             &mut on_update,
+            &mut |_| {},
         )
         .await
         .unwrap();
@@ -580,13 +580,29 @@ mod tests {
         assert_eq!(*ops.calls.lock().unwrap(), 6);
     }
 
+    /// Minutes of 500s, throttling and timeouts do not end a follow (its caller bounds the
+    /// time); the trouble is told once when it starts and once when it ends.
     #[tokio::test(start_paused = true)]
-    async fn follow_gives_up_after_repeated_throttling_and_at_once_on_other_errors() {
+    async fn follow_outlasts_errors_without_a_clear_answer_and_ends_at_once_on_others() {
+        let server = || {
+            Err(BackendError::new(ErrorKind::Service, "DescribeServices", "InternalFailure")
+                .without_clear_answer())
+        };
+        let mut answers = vec![rolling(0, "IN_PROGRESS")];
+        for i in 0..30 {
+            answers.push(match i % 3 {
+                0 => server(),
+                1 => throttled(),
+                _ => Err(BackendError::new(ErrorKind::Timeout, "DescribeServices", "slow")),
+            });
+        }
+        answers.push(rolling(2, "COMPLETED"));
         let ops = Scripted {
-            answers: Mutex::new(vec![rolling(0, "IN_PROGRESS"), throttled()]),
+            answers: Mutex::new(answers),
             calls: Mutex::new(0),
         };
-        let e = follow(
+        let mut trouble = Vec::new();
+        let end = follow(
             &ops,
             "prod",
             "web",
@@ -594,11 +610,13 @@ mod tests {
             at(0, 0),
             Duration::from_secs(1),
             &mut |_| {},
+            &mut |e| trouble.push(e.map(|e| e.kind)),
         )
         .await
-        .unwrap_err();
-        assert_eq!(e.kind, ErrorKind::Throttled);
-        assert_eq!(*ops.calls.lock().unwrap(), 1 + MAX_TRANSIENT_FAILURES);
+        .unwrap();
+        assert_eq!(end.verdict, Verdict::Completed);
+        assert_eq!(*ops.calls.lock().unwrap(), 32);
+        assert_eq!(trouble, [Some(ErrorKind::Service), None]);
 
         let gone = Scripted {
             answers: Mutex::new(vec![Err(BackendError::new(
@@ -615,6 +633,7 @@ mod tests {
             "d",
             at(0, 0),
             Duration::from_secs(1),
+            &mut |_| {},
             &mut |_| {},
         )
         .await

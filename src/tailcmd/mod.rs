@@ -97,7 +97,6 @@ pub struct Backends {
 
 fn with_hint(e: &BackendError) -> String {
     let hint = e
-        .kind
         .hint()
         .map(|h| format!("\n  hint: {h}"))
         .unwrap_or_default();
@@ -316,8 +315,7 @@ fn scope_name(scope: &LogScope) -> String {
 }
 
 fn hint_suffix(e: &BackendError) -> String {
-    e.kind
-        .hint()
+    e.hint()
         .map(|h| format!("\n  hint: {h}"))
         .unwrap_or_default()
 }

@@ -160,7 +160,7 @@ fn draw_footer(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
         .find_map(|s| s.and_then(|s| s.error.as_ref()))
     {
         let mut spans = vec![Span::styled(format!(" {e}"), theme.error)];
-        if let Some(hint) = e.kind.hint() {
+        if let Some(hint) = e.hint() {
             spans.push(Span::styled(format!("  ({hint})"), theme.dim));
         }
         spans.push(Span::styled("  E: error history", theme.dim));

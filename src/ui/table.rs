@@ -201,7 +201,7 @@ fn draw_empty(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
             theme.error,
         )));
         lines.push(Line::from(Span::styled(e.to_string(), theme.text)));
-        if let Some(hint) = e.kind.hint() {
+        if let Some(hint) = e.hint() {
             lines.push(Line::from(Span::styled(hint, theme.info)));
         }
         lines.push(Line::from(Span::styled(

@@ -4,6 +4,7 @@
 mod support;
 
 mod cli;
+mod faults;
 mod moto_logs;
 mod moto_ops;
 mod moto_reads;

@@ -156,6 +156,23 @@ fn panic_restores() {
     );
 }
 
+/// A panic in a background task is not swallowed by the async runtime: the process ends
+/// non-zero with the terminal restored, instead of drawing on with a worker gone.
+#[test]
+fn a_worker_panic_ends_the_process_with_the_terminal_restored() {
+    let mut d = Dashboard::start(&[("ECSDASH_TEST_PANIC", "worker")]);
+    let status = d.wait_exit();
+    assert!(!status.success(), "{status:?}");
+    d.assert_restored();
+    let out = d.text();
+    let left = out.rfind(LEAVE_ALT_SCREEN).unwrap();
+    assert!(
+        out[left..].contains("internal error") && out[left..].contains("worker panic requested"),
+        "the panic is named on the restored screen: {:?}",
+        &out[left..]
+    );
+}
+
 /// Ctrl-e on a revision hands the terminal to `$EDITOR` and takes it back: the edited JSON
 /// is checked, diffed and, once confirmed, registered (and recorded in the audit log).
 #[test]

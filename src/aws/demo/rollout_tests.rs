@@ -75,6 +75,7 @@ async fn follow_checked(
             since,
             StdDuration::from_secs(1),
             &mut on_update,
+            &mut |_| {},
         ),
     )
     .await

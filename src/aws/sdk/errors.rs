@@ -13,13 +13,10 @@ use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 
 use crate::aws::{BackendError, ErrorKind};
 
-const EXPIRED: &[&str] = &[
-    "ExpiredToken",
-    "ExpiredTokenException",
-    // The token itself was refused: in practice a stale session, fixed by logging in again.
-    "InvalidClientTokenId",
-    "UnrecognizedClientException",
-];
+const EXPIRED: &[&str] = &["ExpiredToken", "ExpiredTokenException", "TokenRefreshRequired"];
+
+/// The key or token is not known at all: logging in to SSO again does not fix a wrong key.
+const UNRECOGNISED: &[&str] = &["InvalidClientTokenId", "UnrecognizedClientException"];
 
 const DENIED: &[&str] = &[
     "AccessDenied",
@@ -61,6 +58,8 @@ pub(crate) fn kind_for_code(code: Option<&str>, message: &str, status: Option<u1
     let code = code.unwrap_or_default();
     if EXPIRED.contains(&code) {
         ErrorKind::ExpiredCredentials
+    } else if UNRECOGNISED.contains(&code) {
+        ErrorKind::BadCredentials
     } else if DENIED.contains(&code) {
         ErrorKind::AccessDenied
     } else if THROTTLED.contains(&code) || status == Some(429) {
@@ -84,11 +83,13 @@ fn is_not_found(code: &str, message: &str) -> bool {
         || (code == "ClientException" && message.contains("Unable to describe task definition"))
 }
 
-/// Classifies any SDK error of `operation`, keeping AWS's own message text.
+/// Classifies any SDK error of `operation`, keeping AWS's own message text. The message
+/// is a sentence for the operator; the whole error chain goes to the log file.
 pub(crate) fn from_sdk_error<E>(operation: &str, err: SdkError<E, HttpResponse>) -> BackendError
 where
     E: ProvideErrorMetadata + Error + Send + Sync + 'static,
 {
+    tracing::warn!(operation, error = %DisplayErrorContext(&err), "AWS call failed");
     // Credentials are resolved just before sending, so a credential failure arrives looking
     // like a dispatch or construction failure: look for it first.
     if let Some((kind, message)) = credentials_failure(&err) {
@@ -108,36 +109,90 @@ where
         SdkError::DispatchFailure(failure) if failure.is_timeout() => BackendError::new(
             ErrorKind::Timeout,
             operation,
-            DisplayErrorContext(&err).to_string(),
+            "no answer within the operation timeout",
         ),
-        SdkError::DispatchFailure(_) => BackendError::new(
-            ErrorKind::Unreachable,
-            operation,
-            DisplayErrorContext(&err).to_string(),
-        ),
+        SdkError::DispatchFailure(_) => {
+            BackendError::new(ErrorKind::Unreachable, operation, transport_words(&err))
+        }
         SdkError::ResponseError(context) => {
             let status = context.raw().status().as_u16();
-            let kind = kind_for_code(None, "", Some(status));
-            let message = format!(
-                "unreadable answer (HTTP {status}): {}",
-                DisplayErrorContext(&err)
-            );
-            BackendError::new(kind, operation, message)
+            let kind = match kind_for_code(None, "", Some(status)) {
+                ErrorKind::Throttled => ErrorKind::Throttled,
+                _ => ErrorKind::Service,
+            };
+            BackendError::new(
+                kind,
+                operation,
+                format!("the answer (HTTP {status}) could not be read: it is not what AWS sends, perhaps a proxy in the way"),
+            )
+            .without_clear_answer()
         }
         SdkError::ConstructionFailure(_) => BackendError::new(
             ErrorKind::InvalidRequest,
             operation,
-            DisplayErrorContext(&err).to_string(),
+            format!("the request could not be built: {}", root_cause(&err)),
         ),
-        _ => BackendError::new(
-            ErrorKind::Service,
-            operation,
-            DisplayErrorContext(&err).to_string(),
-        ),
+        _ => BackendError::new(ErrorKind::Service, operation, root_cause(&err))
+            .without_clear_answer(),
     }
 }
 
-/// A `BackendError` for an error the service answered with: `Code: message`.
+/// What went wrong on the way to AWS, in words: refused, not resolved, dropped.
+fn transport_words(err: &(dyn Error + 'static)) -> String {
+    let chain = chain_text(err).to_ascii_lowercase();
+    let io = io_kind(err);
+    if chain.contains("dns error") || chain.contains("failed to lookup address") || chain.contains("name or service not known") {
+        "the endpoint's host name could not be resolved (DNS): check the region and AWS_ENDPOINT_URL".into()
+    } else if io == Some(std::io::ErrorKind::ConnectionRefused) || chain.contains("connection refused") {
+        "the endpoint refused the connection: nothing listens there (check AWS_ENDPOINT_URL)".into()
+    } else if matches!(
+        io,
+        Some(std::io::ErrorKind::ConnectionReset | std::io::ErrorKind::ConnectionAborted | std::io::ErrorKind::UnexpectedEof | std::io::ErrorKind::BrokenPipe)
+    ) || chain.contains("connection closed")
+        || chain.contains("connection reset")
+        || chain.contains("incomplete message")
+    {
+        "the connection was dropped before an answer came".into()
+    } else if chain.contains("certificate") || chain.contains("tls") {
+        "the secure connection failed (TLS): check the endpoint and any proxy in the way".into()
+    } else {
+        format!("AWS could not be reached: {}", root_cause(err))
+    }
+}
+
+/// The innermost error's own words (what a chain ends in: "Connection refused").
+fn root_cause(err: &(dyn Error + 'static)) -> String {
+    let mut current = err;
+    while let Some(next) = current.source() {
+        current = next;
+    }
+    crate::logs::sanitize::one_line(&current.to_string())
+}
+
+fn chain_text(err: &(dyn Error + 'static)) -> String {
+    let mut text = String::new();
+    let mut current = Some(err);
+    while let Some(e) = current {
+        text.push_str(&e.to_string());
+        text.push(' ');
+        current = e.source();
+    }
+    text
+}
+
+fn io_kind(err: &(dyn Error + 'static)) -> Option<std::io::ErrorKind> {
+    let mut current = Some(err);
+    while let Some(e) = current {
+        if let Some(io) = e.downcast_ref::<std::io::Error>() {
+            return Some(io.kind());
+        }
+        current = e.source();
+    }
+    None
+}
+
+/// A `BackendError` for an error the service answered with: `Code: message`. A 5xx is
+/// marked as without a clear answer: a write may have been carried out.
 pub(crate) fn service_error(
     operation: &str,
     code: Option<&str>,
@@ -145,13 +200,20 @@ pub(crate) fn service_error(
     status: u16,
 ) -> BackendError {
     let kind = kind_for_code(code, message.unwrap_or_default(), Some(status));
-    let text = match (code, message) {
-        (Some(code), Some(message)) => format!("{code}: {message}"),
-        (Some(code), None) => code.to_owned(),
-        (None, Some(message)) => message.to_owned(),
-        (None, None) => format!("HTTP {status} without an error code"),
+    let message = message.map(crate::logs::sanitize::one_line);
+    let code = code.map(crate::logs::sanitize::one_line);
+    let text = match (code.as_deref(), message.as_deref()) {
+        (Some(code), Some(message)) if !message.is_empty() => format!("{code}: {message}"),
+        (Some(code), _) => code.to_owned(),
+        (None, Some(message)) if !message.is_empty() => message.to_owned(),
+        _ => format!("AWS answered HTTP {status} without saying why"),
     };
-    BackendError::new(kind, operation, text)
+    let error = BackendError::new(kind, operation, text);
+    if status >= 500 {
+        error.without_clear_answer()
+    } else {
+        error
+    }
 }
 
 /// The kind and message when a credential provider failed somewhere in the error's chain.
@@ -196,7 +258,8 @@ mod tests {
         let cases = [
             ("ExpiredTokenException", ErrorKind::ExpiredCredentials),
             ("ExpiredToken", ErrorKind::ExpiredCredentials),
-            ("UnrecognizedClientException", ErrorKind::ExpiredCredentials),
+            ("UnrecognizedClientException", ErrorKind::BadCredentials),
+            ("InvalidClientTokenId", ErrorKind::BadCredentials),
             ("AccessDeniedException", ErrorKind::AccessDenied),
             ("UnauthorizedOperation", ErrorKind::AccessDenied),
             ("AccessDenied", ErrorKind::AccessDenied),
@@ -253,7 +316,8 @@ mod tests {
     fn service_error_without_code_or_message_says_so() {
         let e = service_error("DescribeTasks", None, None, 502);
         assert_eq!(e.kind, ErrorKind::Service);
-        assert_eq!(e.message, "HTTP 502 without an error code");
+        assert_eq!(e.message, "AWS answered HTTP 502 without saying why");
+        assert!(e.is_transient() && e.is_unclear_write());
     }
 
     #[test]
@@ -270,7 +334,11 @@ mod tests {
             SdkError::dispatch_failure(ConnectorError::io(Box::new(io)));
         let e = from_sdk_error("ListClusters", err);
         assert_eq!(e.kind, ErrorKind::Unreachable);
-        assert!(e.message.contains("refused here"), "{}", e.message);
+        assert_eq!(
+            e.message,
+            "the endpoint refused the connection: nothing listens there (check AWS_ENDPOINT_URL)"
+        );
+        assert!(e.is_unclear_write(), "a write may or may not have gone out");
     }
 
     #[test]

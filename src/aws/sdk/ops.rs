@@ -9,6 +9,7 @@ mod rawjson;
 mod register;
 #[cfg(test)]
 mod sdk_tests;
+mod verify;
 
 use std::cmp::Reverse;
 use std::sync::Arc;
@@ -19,6 +20,8 @@ use aws_sdk_ecs::types::{
     ContainerInstanceStatus, SortOrder, TaskDefinitionFamilyStatus, TaskDefinitionField,
     TaskDefinitionStatus,
 };
+use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
 use futures::{StreamExt, TryStreamExt, stream};
 
 use super::limits::Limiters;
@@ -37,8 +40,15 @@ pub const REVISIONS_LISTED: i32 = 100;
 /// API category's rate limiter (shared with the backend it was built from) and is bounded
 /// by the backend's operation timeout.
 pub struct SdkOps {
+    /// Reads, with the configuration's retries.
     ecs: aws_sdk_ecs::Client,
     autoscaling: aws_sdk_applicationautoscaling::Client,
+    /// Writes: one attempt each. The SDK would retry a write whose answer was lost (a
+    /// 5xx, a dropped connection, a timeout) and so could apply it twice; instead
+    /// `execute_with` reads the resource back (`verify`), and retries only a clear
+    /// refusal (throttling), where nothing was done.
+    ecs_write: aws_sdk_ecs::Client,
+    autoscaling_write: aws_sdk_applicationautoscaling::Client,
     limiters: Arc<Limiters>,
     /// Most ListTaskDefinitions calls of one `families` in flight at once.
     concurrency: usize,
@@ -59,12 +69,25 @@ impl SdkOps {
     /// Operations sharing `backend`'s configuration and rate limiters.
     pub fn new(backend: &SdkBackend) -> SdkOps {
         let config = backend.sdk_config();
+        let operation_timeout = config.timeout_config().and_then(|t| t.operation_timeout());
+        let once = RetryConfig::disabled();
+        let mut ecs_write = aws_sdk_ecs::config::Builder::from(config).retry_config(once.clone());
+        let mut autoscaling_write =
+            aws_sdk_applicationautoscaling::config::Builder::from(config).retry_config(once);
+        if let Some(operation) = operation_timeout {
+            ecs_write = ecs_write.timeout_config(single_attempt(operation));
+            autoscaling_write = autoscaling_write.timeout_config(single_attempt(operation));
+        }
         SdkOps {
             ecs: aws_sdk_ecs::Client::new(config),
             autoscaling: aws_sdk_applicationautoscaling::Client::new(config),
+            ecs_write: aws_sdk_ecs::Client::from_conf(ecs_write.build()),
+            autoscaling_write: aws_sdk_applicationautoscaling::Client::from_conf(
+                autoscaling_write.build(),
+            ),
             limiters: backend.limiters(),
             concurrency: backend.describe_concurrency().max(1),
-            operation_timeout: config.timeout_config().and_then(|t| t.operation_timeout()),
+            operation_timeout,
         }
     }
 
@@ -96,7 +119,7 @@ impl SdkOps {
         const OP: &str = "UpdateService";
         self.limiters.service_modify.until_ready().await;
         let out = self
-            .ecs
+            .ecs_write
             .update_service()
             .cluster(cluster)
             .service(service)
@@ -115,7 +138,7 @@ impl SdkOps {
     async fn stop_task(&self, cluster: &str, task: &str, reason: &str) -> BackendResult<Outcome> {
         const OP: &str = "StopTask";
         self.limiters.run_stop.until_ready().await;
-        self.ecs
+        self.ecs_write
             .stop_task()
             .cluster(cluster)
             .task(task)
@@ -139,7 +162,7 @@ impl SdkOps {
         };
         self.limiters.cluster_resource_modify.until_ready().await;
         let out = self
-            .ecs
+            .ecs_write
             .update_container_instances_state()
             .cluster(cluster)
             .container_instances(instance)
@@ -294,11 +317,54 @@ impl Ops for SdkOps {
         })
     }
 
+    /// Sends `mutation` once. A throttled write was refused outright and is sent again
+    /// after a pause (a few times at most); a write whose answer was lost is read back
+    /// instead (`verify`), never sent again.
     async fn execute_with(
         &self,
         mutation: &Mutation,
         _pass: crate::ops::guard::Pass,
     ) -> BackendResult<Outcome> {
+        let before = verify::before(self, mutation).await;
+        let mut throttled = 0;
+        loop {
+            match self.send(mutation).await {
+                Ok(outcome) => return Ok(outcome),
+                Err(e) if e.kind == ErrorKind::Throttled && throttled < WRITE_THROTTLE_PAUSES.len() => {
+                    tracing::warn!(error = %e, "write throttled; sending again after a pause");
+                    tokio::time::sleep(WRITE_THROTTLE_PAUSES[throttled]).await;
+                    throttled += 1;
+                }
+                // Registering checks the family's latest revision itself.
+                Err(e) if e.is_unclear_write() && !matches!(mutation, Mutation::RegisterTaskDefinition { .. }) => {
+                    return verify::settle(self, mutation, &before, e).await;
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+}
+
+/// Pauses before sending a throttled write again (it was refused, so nothing was done).
+const WRITE_THROTTLE_PAUSES: [Duration; 3] = [
+    Duration::from_millis(500),
+    Duration::from_secs(1),
+    Duration::from_secs(2),
+];
+
+/// One attempt gets the whole operation timeout (there is no second attempt to leave
+/// room for).
+pub(super) fn single_attempt(operation: Duration) -> TimeoutConfig {
+    TimeoutConfig::builder()
+        .connect_timeout(operation.min(Duration::from_secs(3)))
+        .operation_attempt_timeout(operation)
+        .operation_timeout(operation)
+        .build()
+}
+
+impl SdkOps {
+    /// One attempt at `mutation`.
+    async fn send(&self, mutation: &Mutation) -> BackendResult<Outcome> {
         match mutation {
             Mutation::Scale {
                 cluster,

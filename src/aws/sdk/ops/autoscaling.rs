@@ -170,7 +170,7 @@ fn next(token: Option<&str>) -> Option<String> {
 pub(super) async fn execute(ops: &SdkOps, mutation: &Mutation) -> BackendResult<Outcome> {
     let op = mutation.api();
     ops.limiters.autoscaling.until_ready().await;
-    let client = &ops.autoscaling;
+    let client = &ops.autoscaling_write;
     match mutation {
         Mutation::PutScalableTarget {
             cluster,

@@ -3,12 +3,6 @@
 //! after a lost answer would register a second revision. After an unclear failure (a
 //! timeout, a broken connection, a 5xx) the family's latest revision says what happened.
 
-use std::time::Duration;
-
-use aws_config::retry::RetryConfig;
-use aws_config::timeout::TimeoutConfig;
-use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
-use aws_smithy_runtime_api::client::result::SdkError;
 use serde_json::Value;
 
 use super::SdkOps;
@@ -34,19 +28,15 @@ pub(super) async fn register(ops: &SdkOps, family: &str, json: &Value) -> Backen
         .await
         .map(|l| l.map(|(_, r)| r));
 
-    let mut once = aws_sdk_ecs::config::Builder::default().retry_config(RetryConfig::disabled());
-    if let Some(operation) = ops.operation_timeout {
-        once = once.timeout_config(single_attempt(operation));
-    }
     ops.limiters.task_definition_register.until_ready().await;
-    // The typed input only has to serialize; the interceptor swaps in the real body.
+    // The typed input only has to serialize; the interceptor swaps in the real body. One
+    // attempt (`ecs_write`): the call has no idempotency token.
     let sent = ops
-        .ecs
+        .ecs_write
         .register_task_definition()
         .family(family)
         .set_container_definitions(Some(Vec::new()))
         .customize()
-        .config_override(once)
         .interceptor(ReplaceBody::new(body))
         .send()
         .await;
@@ -61,9 +51,8 @@ pub(super) async fn register(ops: &SdkOps, family: &str, json: &Value) -> Backen
             })
         }
         Err(e) => {
-            let unclear = is_unclear(&e);
             let error = errors::from_sdk_error(OP, e);
-            if unclear {
+            if error.is_unclear_write() {
                 recover(ops, family, json, before, error).await
             } else {
                 Err(error)
@@ -88,27 +77,6 @@ fn check_family(family: &str, json: &Value) -> BackendResult<()> {
     }
 }
 
-/// One attempt gets the whole operation timeout (there is no second attempt to leave
-/// room for).
-fn single_attempt(operation: Duration) -> TimeoutConfig {
-    TimeoutConfig::builder()
-        .connect_timeout(operation.min(Duration::from_secs(3)))
-        .operation_attempt_timeout(operation)
-        .operation_timeout(operation)
-        .build()
-}
-
-/// Whether the request may have been carried out although no success came back.
-fn is_unclear<E>(err: &SdkError<E, HttpResponse>) -> bool {
-    match err {
-        SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) | SdkError::ResponseError(_) => {
-            true
-        }
-        SdkError::ServiceError(context) => context.raw().status().is_server_error(),
-        _ => false,
-    }
-}
-
 /// The newest ACTIVE revision of `family` as (ARN, revision), if it has one.
 async fn latest_revision(ops: &SdkOps, family: &str) -> BackendResult<Option<(String, i32)>> {
     let revisions = ops.revisions(family).await?;
@@ -129,6 +97,7 @@ async fn recover(
     before: BackendResult<Option<i32>>,
     error: BackendError,
 ) -> BackendResult<Outcome> {
+    // Not applied: the original error, saying what was found.
     let fail = |note: String| {
         Err(BackendError::new(
             error.kind,
@@ -136,10 +105,18 @@ async fn recover(
             format!("{}; {note}", error.message),
         ))
     };
+    // Cannot be told: its own kind, so the caller (and the audit log) says "unknown".
+    let unknown = |note: String| {
+        Err(BackendError::new(
+            ErrorKind::Uncertain,
+            OP,
+            format!("{}; whether it was registered is unknown: {note}", error.message),
+        ))
+    };
     let before = match before {
         Ok(before) => before,
         Err(e) => {
-            return fail(format!(
+            return unknown(format!(
                 "the family's latest revision could not be read before sending ({}), so whether {family} got a new revision is unknown: check it before registering again",
                 e.message
             ));
@@ -148,7 +125,7 @@ async fn recover(
     let latest = match latest_revision(ops, family).await {
         Ok(latest) => latest,
         Err(e) => {
-            return fail(format!(
+            return unknown(format!(
                 "could not check {family}'s latest revision ({}): check it before registering again",
                 e.message
             ));
@@ -167,12 +144,15 @@ async fn recover(
                 error = %error,
                 "RegisterTaskDefinition failed unclearly but the revision is there: reported as registered"
             );
-            Ok(Outcome::Registered { arn, revision })
+            Ok(Outcome::Verified {
+                outcome: Box::new(Outcome::Registered { arn, revision }),
+                lost: error.message.clone(),
+            })
         }
-        Ok(_) => fail(format!(
+        Ok(_) => unknown(format!(
             "{family}:{revision} appeared but differs from what was sent (someone else, or defaults AWS filled in): check it before registering again"
         )),
-        Err(e) => fail(format!(
+        Err(e) => unknown(format!(
             "could not read {family}:{revision} to compare ({}): check it before registering again",
             e.message
         )),
@@ -206,6 +186,10 @@ mod tests {
     use aws_smithy_runtime_api::http::StatusCode;
     use aws_smithy_types::body::SdkBody;
     use aws_smithy_types::error::ErrorMetadata;
+    use std::time::Duration;
+
+    use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
+    use aws_smithy_runtime_api::client::result::SdkError;
     use serde_json::json;
 
     use super::*;
@@ -260,25 +244,25 @@ mod tests {
 
     #[test]
     fn only_failures_that_may_have_registered_are_unclear() {
-        assert!(is_unclear(&service_error(500)));
-        assert!(is_unclear(&service_error(503)));
-        assert!(!is_unclear(&service_error(400)));
-        assert!(!is_unclear(&service_error(429)));
+        assert!(errors::from_sdk_error(OP, service_error(500)).is_unclear_write());
+        assert!(errors::from_sdk_error(OP, service_error(503)).is_unclear_write());
+        assert!(!errors::from_sdk_error(OP, service_error(400)).is_unclear_write());
+        assert!(!errors::from_sdk_error(OP, service_error(429)).is_unclear_write());
         let timeout: SdkError<RegisterTaskDefinitionError, HttpResponse> =
             SdkError::timeout_error("slow");
-        assert!(is_unclear(&timeout));
+        assert!(errors::from_sdk_error(OP, timeout).is_unclear_write());
         let io = std::io::Error::new(std::io::ErrorKind::ConnectionReset, "reset");
         let dispatch: SdkError<RegisterTaskDefinitionError, HttpResponse> =
             SdkError::dispatch_failure(ConnectorError::io(Box::new(io)));
-        assert!(is_unclear(&dispatch));
+        assert!(errors::from_sdk_error(OP, dispatch).is_unclear_write());
         let construction: SdkError<RegisterTaskDefinitionError, HttpResponse> =
             SdkError::construction_failure("bad input");
-        assert!(!is_unclear(&construction));
+        assert!(!errors::from_sdk_error(OP, construction).is_unclear_write());
     }
 
     #[test]
     fn the_single_attempt_gets_the_whole_timeout() {
-        let t = single_attempt(Duration::from_secs(20));
+        let t = super::super::single_attempt(Duration::from_secs(20));
         assert_eq!(t.operation_timeout(), Some(Duration::from_secs(20)));
         assert_eq!(t.operation_attempt_timeout(), Some(Duration::from_secs(20)));
         assert_eq!(t.connect_timeout(), Some(Duration::from_secs(3)));

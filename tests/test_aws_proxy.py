@@ -1,0 +1,622 @@
+"""Tests of tests/aws_proxy.py itself: fault injection and the Live Tail stand-in.
+
+Standard library only, no moto: a small fake upstream stands in for it.
+
+    python3 -m unittest tests/test_aws_proxy.py -v
+"""
+
+import http.client
+import json
+import os
+import socket
+import struct
+import sys
+import threading
+import time
+import unittest
+import urllib.parse
+import zlib
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import aws_proxy  # noqa: E402
+
+LOGS = "Logs_20140328."
+ECS = "AmazonEC2ContainerServiceV20141113."
+ACCOUNT = "123456789012"
+
+
+def auth(region="us-east-1", service="logs"):
+    return (f"AWS4-HMAC-SHA256 Credential=testing/20260101/{region}/{service}/aws4_request, "
+            "SignedHeaders=host, Signature=x")
+
+
+def arn(group, region="eu-west-1"):
+    return f"arn:aws:logs:{region}:{ACCOUNT}:log-group:{group}"
+
+
+def now_ms():
+    return int(time.time() * 1000)
+
+
+class FakeUpstream:
+    """Answers what the proxy asks of moto: FilterLogEvents from `events` (two per page),
+    XML for query-protocol Actions, {"reached": target} for any other JSON target."""
+
+    PAGE = 2
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.requests = []  # (target or Action, headers, parsed body)
+        self.groups = set()
+        self.events = []  # {"group", "logStreamName", "timestamp", "message", "eventId"}
+        upstream = self
+
+        class H(BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def do_POST(self):
+                data = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                target = self.headers.get("X-Amz-Target", "")
+                if target:
+                    body = json.loads(data or b"{}")
+                else:
+                    body = dict(urllib.parse.parse_qsl(data.decode()))
+                    target = body.get("Action", "")
+                with upstream.lock:
+                    upstream.requests.append((target, dict(self.headers), body))
+                if target == LOGS + "FilterLogEvents":
+                    return self.filter_log_events(body)
+                if not self.headers.get("X-Amz-Target"):
+                    return self.send(200, b"<Reached/>", "text/xml")
+                self.send(200, json.dumps({"reached": target}).encode(),
+                          "application/x-amz-json-1.1")
+
+            def filter_log_events(self, body):
+                with upstream.lock:
+                    if body["logGroupName"] not in upstream.groups:
+                        return self.send(400, json.dumps({
+                            "__type": "ResourceNotFoundException",
+                            "message": "The specified log group does not exist."}).encode(),
+                            "application/x-amz-json-1.1")
+                    found = [
+                        {k: e[k] for k in ("logStreamName", "timestamp", "message",
+                                           "eventId")} | {"ingestionTime": e["timestamp"] + 1}
+                        for e in upstream.events
+                        if e["group"] == body["logGroupName"]
+                        and e["timestamp"] >= body.get("startTime", 0)
+                        and (not body.get("logStreamNames")
+                             or e["logStreamName"] in body["logStreamNames"])]
+                offset = int(body.get("nextToken") or 0)
+                size = body.get("limit") or upstream.PAGE
+                answer = {"events": found[offset:offset + size], "searchedLogStreams": []}
+                if offset + size < len(found):
+                    answer["nextToken"] = str(offset + size)
+                self.send(200, json.dumps(answer).encode(), "application/x-amz-json-1.1")
+
+            def send(self, status, data, content_type):
+                self.send_response(status)
+                self.send_header("Content-Type", content_type)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), H)
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def put(self, group, stream, message, timestamp=None):
+        with self.lock:
+            self.events.append({"group": group, "logStreamName": stream, "message": message,
+                                "timestamp": now_ms() if timestamp is None else timestamp,
+                                "eventId": str(len(self.events) + 1)})
+
+    def reached(self, target):
+        with self.lock:
+            return [body for t, _, body in self.requests if t.endswith(target)]
+
+    def reset(self):
+        with self.lock:
+            self.requests.clear()
+            self.events.clear()
+            self.groups.clear()
+
+
+def decode_frame(data):
+    """(headers, payload) of one event-stream message, checking its lengths and CRCs."""
+    total, headers_len = struct.unpack(">II", data[:8])
+    assert total == len(data), f"total length {total} != {len(data)}"
+    (prelude_crc,) = struct.unpack(">I", data[8:12])
+    assert prelude_crc == zlib.crc32(data[:8]), "bad prelude CRC"
+    (message_crc,) = struct.unpack(">I", data[-4:])
+    assert message_crc == zlib.crc32(data[:-4]), "bad message CRC"
+    raw, headers, i = data[12:12 + headers_len], {}, 0
+    while i < len(raw):
+        n = raw[i]
+        name = raw[i + 1:i + 1 + n].decode()
+        assert raw[i + 1 + n] == 7, "string header expected"
+        (length,) = struct.unpack(">H", raw[i + 2 + n:i + 4 + n])
+        headers[name] = raw[i + 4 + n:i + 4 + n + length].decode()
+        i += 4 + n + length
+    return headers, data[12 + headers_len:-4]
+
+
+class Stream:
+    """A raw HTTP/1.1 StartLiveTail exchange, read chunk by chunk (one frame each)."""
+
+    def __init__(self, port, body, region="eu-west-1", timeout=5):
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+        data = json.dumps(body).encode()
+        self.sock.sendall(
+            b"POST / HTTP/1.1\r\nHost: streams.example\r\n"
+            + f"X-Amz-Target: {LOGS}StartLiveTail\r\nAuthorization: {auth(region)}\r\n".encode()
+            + b"Content-Type: application/x-amz-json-1.1\r\n"
+            + f"Content-Length: {len(data)}\r\n\r\n".encode() + data)
+        self.file = self.sock.makefile("rb")
+        self.status = int(self.file.readline().split()[1])
+        self.headers = {}
+        while (line := self.file.readline().strip()):
+            name, _, value = line.decode().partition(":")
+            self.headers[name.strip().lower()] = value.strip()
+
+    def body(self):
+        return self.file.read(int(self.headers["content-length"]))
+
+    def chunk(self):
+        """The next chunk's bytes (b"" for the final chunk); EOFError when the connection
+        closes before a whole chunk."""
+        size_line = self.file.readline()
+        if not size_line.endswith(b"\r\n"):
+            raise EOFError("connection closed mid-stream")
+        size = int(size_line, 16)
+        data = self.file.read(size + 2)
+        if len(data) != size + 2 or not data.endswith(b"\r\n"):
+            raise EOFError("connection closed inside a chunk")
+        return data[:-2]
+
+    def frame(self):
+        """(arrival time, headers, payload parsed when JSON) of the next frame, or None at
+        the end of the body."""
+        data = self.chunk()
+        if not data:
+            return None
+        headers, payload = decode_frame(data)
+        if headers.get(":content-type") == "application/json":
+            payload = json.loads(payload)
+        return time.monotonic(), headers, payload
+
+    def close(self):
+        self.file.close()
+        self.sock.close()
+
+
+class ProxyTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.upstream = FakeUpstream()
+        cls.server = aws_proxy.make_server(cls.upstream.url)
+        cls.server.RequestHandlerClass.log_message = lambda *args: None
+        cls.port = cls.server.server_address[1]
+        threading.Thread(target=cls.server.serve_forever, daemon=True).start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.control("/_proxy/clear", {})
+        cls.server.shutdown()
+        cls.server.server_close()
+        cls.upstream.server.shutdown()
+        cls.upstream.server.server_close()
+
+    def setUp(self):
+        self.control("/_proxy/clear", {})
+        self.control("/_proxy/reset-stats", {})
+        self.control("/_proxy/livetail", {"mode": "moto"})
+        self.upstream.reset()
+
+    # -- helpers ---------------------------------------------------------------------
+
+    @classmethod
+    def control(cls, path, body=None, expect=200):
+        conn = http.client.HTTPConnection("127.0.0.1", cls.port, timeout=5)
+        try:
+            if body is None:
+                conn.request("GET", path)
+            else:
+                conn.request("POST", path, body=json.dumps(body),
+                             headers={"Content-Type": "application/json"})
+            resp = conn.getresponse()
+            data = resp.read()
+            assert resp.status == expect, (resp.status, data)
+            return json.loads(data)
+        finally:
+            conn.close()
+
+    def inject(self, **fault):
+        return self.control("/_proxy/inject", fault)
+
+    def api(self, target, body=None, timeout=5, region="us-east-1"):
+        """(status, headers, body bytes) of one JSON API call through the proxy."""
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+        try:
+            conn.request("POST", "/", body=json.dumps(body or {}), headers={
+                "X-Amz-Target": target, "Content-Type": "application/x-amz-json-1.1",
+                "Authorization": auth(region)})
+            resp = conn.getresponse()
+            return resp.status, resp.headers, resp.read()
+        finally:
+            conn.close()
+
+    def query(self, action):
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=5)
+        try:
+            conn.request("POST", "/", body=f"Action={action}&Version=2016-11-15",
+                         headers={"Content-Type": "application/x-www-form-urlencoded",
+                                  "Authorization": auth(service="ec2")})
+            resp = conn.getresponse()
+            return resp.status, resp.headers, resp.read()
+        finally:
+            conn.close()
+
+    def start_tail(self, body, **config):
+        self.control("/_proxy/livetail", dict(mode="standin", **config))
+        stream = Stream(self.port, body)
+        self.addCleanup(stream.close)
+        return stream
+
+    def session(self, group):
+        sessions = self.control("/_proxy/livetail/sessions?group=" + group)
+        self.assertEqual(len(sessions), 1, sessions)
+        return sessions[0]
+
+    def wait_ended(self, group, timeout=2):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            session = self.session(group)
+            if session["ended"]:
+                return session
+            time.sleep(0.02)
+        self.fail(f"session of {group} did not end")
+
+
+class FaultTest(ProxyTest):
+    def test_error_answers_aws_json_then_count_1_is_spent(self):
+        self.assertIn("id", self.inject(target=ECS + "ListClusters", status=503,
+                                        type="ServiceUnavailableException", message="down"))
+        status, headers, body = self.api(ECS + "ListClusters")
+        self.assertEqual(status, 503)
+        self.assertEqual(json.loads(body),
+                         {"__type": "ServiceUnavailableException", "message": "down"})
+        self.assertEqual(headers["Content-Type"], "application/x-amz-json-1.1")
+        self.assertEqual(headers["x-amzn-ErrorType"], "ServiceUnavailableException")
+        self.assertTrue(headers["x-amzn-RequestId"])
+        self.assertEqual(self.upstream.reached("ListClusters"), [])
+        status, _, _ = self.api(ECS + "ListClusters")
+        self.assertEqual(status, 200)
+        self.assertEqual(len(self.upstream.reached("ListClusters")), 1)
+        self.assertEqual(self.control("/_proxy/faults"), [])
+
+    def test_throttle(self):
+        self.inject(target="DescribeLogGroups", kind="throttle")
+        status, headers, body = self.api(LOGS + "DescribeLogGroups")
+        self.assertEqual((status, json.loads(body)),
+                         (400, {"__type": "ThrottlingException", "message": "Rate exceeded"}))
+        self.assertEqual(headers["x-amzn-ErrorType"], "ThrottlingException")
+
+    def test_count_n_then_passes(self):
+        self.inject(target="ListServices", kind="throttle", count=2)
+        statuses = [self.api(ECS + "ListServices")[0] for _ in range(3)]
+        self.assertEqual(statuses, [400, 400, 200])
+
+    def test_count_minus_one_and_null_last_until_cleared(self):
+        self.inject(target="ListTasks", kind="throttle", count=-1)
+        self.inject(target="ListServices", kind="throttle", count=None)
+        for _ in range(4):
+            self.assertEqual(self.api(ECS + "ListTasks")[0], 400)
+            self.assertEqual(self.api(ECS + "ListServices")[0], 400)
+        faults = self.control("/_proxy/faults")
+        self.assertEqual(sorted(f["target"] for f in faults), ["ListServices", "ListTasks"])
+        self.assertTrue(all(f["count"] == -1 and f["kind"] == "throttle" for f in faults))
+        self.control("/_proxy/clear", {"target": ECS + "ListTasks"})
+        self.assertEqual(self.api(ECS + "ListTasks")[0], 200)
+        self.assertEqual(self.api(ECS + "ListServices")[0], 400)
+        self.control("/_proxy/clear", {})
+        self.assertEqual(self.api(ECS + "ListServices")[0], 200)
+        self.assertEqual(self.control("/_proxy/faults"), [])
+
+    def test_match_limits_the_fault(self):
+        self.inject(target="DescribeServices", kind="throttle", match="alpha", count=-1)
+        self.assertEqual(self.api(ECS + "DescribeServices", {"cluster": "beta"})[0], 200)
+        self.assertEqual(self.api(ECS + "DescribeServices", {"cluster": "alpha"})[0], 400)
+
+    def test_delay_only_still_reaches_upstream(self):
+        self.inject(target="DescribeClusters", delay_ms=300)
+        started = time.monotonic()
+        status, _, _ = self.api(ECS + "DescribeClusters")
+        self.assertEqual(status, 200)
+        self.assertGreaterEqual(time.monotonic() - started, 0.3)
+        self.assertEqual(len(self.upstream.reached("DescribeClusters")), 1)
+
+    def test_hang_times_out_the_client_and_does_not_block_others(self):
+        self.inject(target="DescribeTasks", kind="hang")
+        started = time.monotonic()
+        with self.assertRaises(socket.timeout):
+            self.api(ECS + "DescribeTasks", timeout=0.4)
+        self.assertLess(time.monotonic() - started, 2)
+        self.assertEqual(self.api(ECS + "ListClusters")[0], 200)  # not blocked
+        self.assertEqual(self.upstream.reached("DescribeTasks"), [])
+
+    def test_clear_releases_a_hanging_request_without_an_answer(self):
+        self.inject(target="DescribeTasks", kind="hang", count=-1)
+        outcome = {}
+
+        def call():
+            try:
+                outcome["answer"] = self.api(ECS + "DescribeTasks", timeout=10)
+            except Exception as e:  # noqa: BLE001 -- what the client saw is the point
+                outcome["error"] = e
+            outcome["at"] = time.monotonic()
+
+        thread = threading.Thread(target=call)
+        thread.start()
+        time.sleep(0.3)
+        self.assertTrue(thread.is_alive(), "the hang answered too early")
+        cleared = time.monotonic()
+        self.control("/_proxy/clear", {"target": "DescribeTasks"})
+        thread.join(3)
+        self.assertFalse(thread.is_alive())
+        self.assertIsInstance(outcome.get("error"), http.client.RemoteDisconnected, outcome)
+        self.assertLess(outcome["at"] - cleared, 1)
+        self.assertEqual(self.control("/_proxy/faults"), [])
+
+    def test_hang_ms_ends_in_a_closed_connection(self):
+        self.inject(target="DescribeTasks", kind="hang", hang_ms=300)
+        started = time.monotonic()
+        with self.assertRaises(http.client.RemoteDisconnected):
+            self.api(ECS + "DescribeTasks", timeout=5)
+        self.assertGreaterEqual(time.monotonic() - started, 0.3)
+
+    def test_drop_closes_without_a_status_line(self):
+        self.inject(target="ListClusters", kind="drop", count=2)
+        with self.assertRaises(http.client.RemoteDisconnected):
+            self.api(ECS + "ListClusters")
+        with socket.create_connection(("127.0.0.1", self.port), timeout=5) as sock:
+            sock.sendall(b"POST / HTTP/1.1\r\nHost: x\r\nX-Amz-Target: " + ECS.encode()
+                         + b"ListClusters\r\nContent-Length: 2\r\n\r\n{}")
+            self.assertEqual(sock.recv(100), b"")
+        self.assertEqual(self.upstream.reached("ListClusters"), [])
+
+    def test_garbage_is_200_and_not_json(self):
+        self.inject(target="ListClusters", kind="garbage")
+        status, headers, body = self.api(ECS + "ListClusters")
+        self.assertEqual(status, 200)
+        self.assertEqual(headers["Content-Type"], "application/x-amz-json-1.1")
+        self.assertEqual(body, aws_proxy.GARBAGE)
+        with self.assertRaises(ValueError):
+            json.loads(body)
+
+    def test_forward_reaches_upstream_then_fails(self):
+        self.inject(target="UpdateService", status=500, type="ServerException",
+                    forward=True)
+        self.inject(target="CreateService", kind="drop", forward=True)
+        status, _, body = self.api(ECS + "UpdateService", {"service": "web"})
+        self.assertEqual((status, json.loads(body)["__type"]), (500, "ServerException"))
+        self.assertEqual(self.upstream.reached("UpdateService"), [{"service": "web"}])
+        with self.assertRaises(http.client.RemoteDisconnected):
+            self.api(ECS + "CreateService", {"service": "api"})
+        self.assertEqual(self.upstream.reached("CreateService"), [{"service": "api"}])
+
+    def test_star_faults_every_target_including_query_actions(self):
+        self.inject(target="*", kind="throttle", count=-1)
+        self.assertEqual(self.api(ECS + "ListClusters")[0], 400)
+        self.assertEqual(self.api(LOGS + "FilterLogEvents")[0], 400)
+        status, _, body = self.query("DescribeSubnets")
+        self.assertEqual(status, 400)
+        self.assertIn(b"<Code>ThrottlingException</Code>", body)
+        self.assertEqual(self.upstream.requests, [])
+        self.control("/_proxy/clear", {"target": "*"})
+        self.assertEqual(self.api(ECS + "ListClusters")[0], 200)
+        self.assertEqual(self.query("DescribeSubnets")[0], 200)
+
+    def test_faulted_counts_per_target_and_reset(self):
+        self.inject(target="ListClusters", kind="throttle", count=2)
+        self.inject(target="DescribeTasks", kind="garbage")
+        for _ in range(3):
+            self.api(ECS + "ListClusters")
+        self.api(ECS + "DescribeTasks")
+        self.api(ECS + "DescribeTasks")
+        self.assertEqual(self.control("/_proxy/faulted"),
+                         {"ListClusters": 2, "DescribeTasks": 1})
+        self.assertEqual(self.control("/_proxy/stats"), {"ListClusters": 3, "DescribeTasks": 2})
+        self.control("/_proxy/reset-stats", {})
+        self.assertEqual(self.control("/_proxy/faulted"), {})
+        self.assertEqual(self.control("/_proxy/stats"), {})
+
+    def test_bad_fault_is_refused(self):
+        self.control("/_proxy/inject", {"target": "ListClusters", "kind": "explode"},
+                     expect=400)
+        self.assertEqual(self.control("/_proxy/faults"), [])
+
+
+class LiveTailTest(ProxyTest):
+    def test_moto_mode_passes_through(self):
+        status, _, body = self.api(LOGS + "StartLiveTail", {"logGroupIdentifiers": [arn("m")]})
+        self.assertEqual((status, json.loads(body)), (200, {"reached": LOGS + "StartLiveTail"}))
+
+    def test_frames_session_start_updates_and_new_events_once(self):
+        group = "app-frames"
+        self.upstream.groups.add(group)
+        self.upstream.put(group, "web/1", "before the session", now_ms() - 60000)
+        ident = arn(group) + ":*"
+        stream = self.start_tail({"logGroupIdentifiers": [ident]}, update_ms=100)
+        self.assertEqual(stream.status, 200)
+        self.assertEqual(stream.headers["content-type"], "application/vnd.amazon.eventstream")
+        self.assertEqual(stream.headers["transfer-encoding"], "chunked")
+        self.assertNotIn("content-length", stream.headers)
+
+        _, headers, payload = stream.frame()
+        self.assertEqual(headers, {":message-type": "event", ":event-type": "initial-response"})
+        self.assertEqual(payload, b"")
+        _, headers, start = stream.frame()
+        self.assertEqual(headers, {":message-type": "event", ":event-type": "sessionStart",
+                                   ":content-type": "application/json"})
+        self.assertEqual(start["logGroupIdentifiers"], [ident])
+        self.assertTrue(start["requestId"] and start["sessionId"])
+        self.assertEqual(stream.headers["x-amzn-requestid"], start["requestId"])
+
+        for i in range(5):  # more than a page of FilterLogEvents
+            self.upstream.put(group, f"web/{i % 2}", f"line {i}")
+        times, results = [], []
+        for _ in range(6):
+            at, headers, update = stream.frame()
+            self.assertEqual(headers[":event-type"], "sessionUpdate")
+            self.assertEqual(update["sessionMetadata"], {"sampled": False})
+            times.append(at)
+            results += update["sessionResults"]
+            if len(times) == 3:
+                self.upstream.put(group, "web/9", "later")
+        self.assertEqual([r["message"] for r in results],
+                         [f"line {i}" for i in range(5)] + ["later"])
+        first = results[0]
+        self.assertEqual(set(first), {"logStreamName", "logGroupIdentifier", "message",
+                                      "timestamp", "ingestionTime"})
+        self.assertEqual((first["logGroupIdentifier"], first["logStreamName"]), (ident, "web/0"))
+        self.assertEqual(first["ingestionTime"], first["timestamp"] + 1)
+        gaps = [b - a for a, b in zip(times, times[1:])]
+        self.assertTrue(all(0.05 < g < 0.25 for g in gaps), gaps)
+        self.assertAlmostEqual(sum(gaps) / len(gaps), 0.1, delta=0.03)
+
+        asked = self.upstream.reached("FilterLogEvents")
+        self.assertTrue(all(a["logGroupName"] == group for a in asked))
+        self.assertTrue(all(a["startTime"] >= now_ms() - 5000 for a in asked))
+        self.assertTrue(any("nextToken" in a for a in asked), "pages were not followed")
+        regions = {h["Authorization"].split("/")[2] for t, h, _ in self.upstream.requests}
+        self.assertEqual(regions, {"eu-west-1"})
+        session = self.session(group)
+        self.assertEqual((session["events"], session["ended"]), (6, None))
+        self.assertGreaterEqual(session["updates"], 6)
+        self.assertEqual(self.control("/_proxy/stats"), {"StartLiveTail": 1})
+        recorded = self.control("/_proxy/requests?target=StartLiveTail&match=app-frames")
+        self.assertEqual(recorded[0]["body"], {"logGroupIdentifiers": [ident]})
+
+    def test_stream_names_are_passed_and_prefixes_filtered(self):
+        group = "app-prefix"
+        self.upstream.groups.add(group)
+        stream = self.start_tail({"logGroupIdentifiers": [arn(group)],
+                                  "logStreamNamePrefixes": ["web/"]}, update_ms=100)
+        stream.frame(), stream.frame()
+        self.upstream.put(group, "web/1", "kept")
+        self.upstream.put(group, "worker/1", "filtered out")
+        messages = [r["message"] for _ in range(3) for r in stream.frame()[2]["sessionResults"]]
+        self.assertEqual(messages, ["kept"])
+
+        named = "app-names"
+        self.upstream.groups.add(named)
+        stream = self.start_tail({"logGroupIdentifiers": [arn(named)],
+                                  "logStreamNames": ["a", "b"]}, update_ms=100)
+        stream.frame(), stream.frame(), stream.frame()
+        asked = [a for a in self.upstream.reached("FilterLogEvents")
+                 if a["logGroupName"] == named]
+        self.assertTrue(asked and all(a["logStreamNames"] == ["a", "b"] for a in asked))
+
+    def test_sample_max_samples_and_drops_the_rest(self):
+        group = "app-sample"
+        self.upstream.groups.add(group)
+        stream = self.start_tail({"logGroupIdentifiers": [arn(group)]},
+                                 update_ms=100, sample_max=3, initial_response=False)
+        _, headers, _ = stream.frame()
+        self.assertEqual(headers[":event-type"], "sessionStart")  # no initial-response
+        for i in range(5):
+            self.upstream.put(group, "s", f"burst {i}")
+        updates = [stream.frame()[2] for _ in range(4)]
+        sampled = [u for u in updates if u["sessionMetadata"]["sampled"]]
+        self.assertEqual(len(sampled), 1)
+        self.assertEqual([r["message"] for r in sampled[0]["sessionResults"]],
+                         ["burst 0", "burst 1", "burst 2"])
+        sent = [r["message"] for u in updates for r in u["sessionResults"]]
+        self.assertEqual(sent, ["burst 0", "burst 1", "burst 2"])  # the rest never come
+        self.assertEqual(self.session(group)["dropped"], 2)
+
+    def test_end_after_ms_sends_session_timeout_and_ends(self):
+        group = "app-end"
+        self.upstream.groups.add(group)
+        stream = self.start_tail({"logGroupIdentifiers": [arn(group)]},
+                                 update_ms=100, end_after_ms=350)
+        started = time.monotonic()
+        frames = []
+        while (frame := stream.frame()) is not None:
+            frames.append(frame)
+        self.assertAlmostEqual(time.monotonic() - started, 0.35, delta=0.15)
+        kinds = [h.get(":event-type") or h[":exception-type"] for _, h, _ in frames]
+        self.assertEqual(kinds, ["initial-response", "sessionStart"] + ["sessionUpdate"] * 3
+                         + ["SessionTimeoutException"])
+        _, headers, payload = frames[-1]
+        self.assertEqual(headers, {":message-type": "exception",
+                                   ":exception-type": "SessionTimeoutException",
+                                   ":content-type": "application/json"})
+        self.assertEqual(payload, {"message": "Session timed out"})
+        self.assertEqual(self.wait_ended(group)["ended"], "SessionTimeoutException")
+
+    def test_error_after_ms_sends_the_exception_and_ends(self):
+        group = "app-error"
+        self.upstream.groups.add(group)
+        stream = self.start_tail({"logGroupIdentifiers": [arn(group)]}, update_ms=100,
+                                 error_after_ms=150, error_type="ServiceUnavailableException",
+                                 end_after_ms=5000)
+        frames = []
+        while (frame := stream.frame()) is not None:
+            frames.append(frame)
+        _, headers, payload = frames[-1]
+        self.assertEqual(headers[":message-type"], "exception")
+        self.assertEqual(headers[":exception-type"], "ServiceUnavailableException")
+        self.assertEqual(payload["__type"], "ServiceUnavailableException")
+        self.assertIn("message", payload)
+        self.assertEqual(len(frames), 4)  # initial-response, start, one update, the error
+        self.assertEqual(self.wait_ended(group)["ended"], "error: ServiceUnavailableException")
+
+    def test_drop_after_ms_closes_mid_stream(self):
+        group = "app-drop"
+        self.upstream.groups.add(group)
+        stream = self.start_tail({"logGroupIdentifiers": [arn(group)]},
+                                 update_ms=100, drop_after_ms=250)
+        with self.assertRaises(EOFError):
+            for _ in range(20):
+                self.assertIsNotNone(stream.frame())  # never a proper end
+        self.assertEqual(self.wait_ended(group)["ended"], "dropped")
+
+    def test_refuse_answers_an_aws_error(self):
+        group = "app-refuse"
+        self.upstream.groups.add(group)
+        stream = self.start_tail({"logGroupIdentifiers": [arn(group)]},
+                                 refuse="LimitExceededException")
+        self.assertEqual(stream.status, 400)
+        self.assertEqual(stream.headers["x-amzn-errortype"], "LimitExceededException")
+        self.assertEqual(json.loads(stream.body())["__type"], "LimitExceededException")
+        self.assertEqual(self.session(group)["ended"], "refused: LimitExceededException")
+        self.assertEqual(self.control("/_proxy/stats"), {"StartLiveTail": 1})
+
+    def test_missing_group_fails_like_aws(self):
+        stream = self.start_tail({"logGroupIdentifiers": [arn("app-missing")]})
+        self.assertEqual(stream.status, 400)
+        self.assertEqual(json.loads(stream.body())["__type"], "ResourceNotFoundException")
+
+    def test_client_closing_ends_the_session(self):
+        group = "app-close"
+        self.upstream.groups.add(group)
+        stream = self.start_tail({"logGroupIdentifiers": [arn(group)]}, update_ms=50)
+        stream.frame(), stream.frame()
+        stream.sock.shutdown(socket.SHUT_RDWR)
+        stream.close()
+        self.assertEqual(self.wait_ended(group)["ended"], "client closed")
+
+    def test_faults_apply_to_start_live_tail(self):
+        self.inject(target=LOGS + "StartLiveTail", kind="throttle")
+        stream = self.start_tail({"logGroupIdentifiers": [arn("app-faulted")]})
+        self.assertEqual(stream.status, 400)
+        self.assertEqual(json.loads(stream.body())["__type"], "ThrottlingException")
+        self.assertEqual(self.control("/_proxy/livetail/sessions?group=app-faulted"), [])
+
+
+if __name__ == "__main__":
+    unittest.main()
