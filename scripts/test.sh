@@ -81,6 +81,9 @@ export AWS_REGION=us-east-1
 export AWS_EC2_METADATA_DISABLED=true
 unset AWS_PROFILE AWS_DEFAULT_PROFILE AWS_SESSION_TOKEN
 
+# The test layer in front of moto is itself tested (standard library only, no moto).
+python3 -m unittest tests/test_aws_proxy.py
+
 cargo fmt --check
 cargo clippy --all-targets -- -D warnings
 # Benchmarks are built by clippy above but not run here: they belong in BENCHMARKS.md.

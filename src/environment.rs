@@ -33,9 +33,10 @@ pub fn check_aws(get: impl Fn(&str) -> Option<OsString>) -> Result<(), String> {
     let value = |name: &str| -> Result<Option<String>, String> {
         match get(name) {
             None => Ok(None),
-            Some(v) => v.into_string().map(Some).map_err(|_| {
-                format!("{name} is not valid text (UTF-8); fix or unset it")
-            }),
+            Some(v) => v
+                .into_string()
+                .map(Some)
+                .map_err(|_| format!("{name} is not valid text (UTF-8); fix or unset it")),
         }
     };
     for name in ENDPOINTS {
@@ -130,7 +131,10 @@ mod tests {
         assert_eq!(
             check(&[
                 ("AWS_ENDPOINT_URL", "http://127.0.0.1:4566"),
-                ("AWS_ENDPOINT_URL_ECS", "https://ecs.eu-west-1.amazonaws.com/"),
+                (
+                    "AWS_ENDPOINT_URL_ECS",
+                    "https://ecs.eu-west-1.amazonaws.com/"
+                ),
                 ("AWS_REGION", "eu-west-1"),
                 ("AWS_PROFILE", "prod"),
                 ("AWS_MAX_ATTEMPTS", "3"),
@@ -143,7 +147,12 @@ mod tests {
 
     #[test]
     fn empty_values_are_named_with_the_fix() {
-        for name in ["AWS_ENDPOINT_URL", "AWS_REGION", "AWS_PROFILE", "AWS_ACCESS_KEY_ID"] {
+        for name in [
+            "AWS_ENDPOINT_URL",
+            "AWS_REGION",
+            "AWS_PROFILE",
+            "AWS_ACCESS_KEY_ID",
+        ] {
             let e = check(&[(name, "")]).unwrap_err();
             assert!(e.starts_with(&format!("{name} is set but empty")), "{e}");
             assert!(e.contains(&format!("unset {name}")), "{e}");

@@ -25,6 +25,9 @@ const EXIT_BAD_INPUT: u8 = 2;
 /// going on with a worker silently gone.
 const EXIT_PANIC: i32 = 101;
 
+/// The dashboard owns the terminal (raw mode, alternate screen): a panic must give it back.
+static TERMINAL_TAKEN: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
 fn main() -> ExitCode {
     let started = Instant::now();
     std::panic::set_hook(Box::new(|info| {
@@ -39,6 +42,12 @@ fn main() -> ExitCode {
             .map(|l| format!(" at {}:{}", l.file(), l.line()))
             .unwrap_or_default();
         tracing::error!(panic = %what, location = %at, "internal error");
+        if TERMINAL_TAKEN.load(std::sync::atomic::Ordering::SeqCst) {
+            // ratatui's hook has left the alternate screen and raw mode; the cursor it hid
+            // is shown by the terminal's drop, which exiting here skips.
+            ratatui::restore();
+            let _ = crossterm::execute!(std::io::stdout(), crossterm::cursor::Show);
+        }
         eprintln!(
             "ecsdash: internal error{at}: {}; this is a bug in ecsdash, nothing more was sent to AWS",
             ecsdash::logs::sanitize::one_line(&what)
@@ -140,6 +149,7 @@ fn run(cli: Cli, started: Instant) -> Result<(), (u8, String)> {
 
         let mut terminal =
             ratatui::try_init().map_err(|e| (1, format!("cannot set up the terminal: {e}")))?;
+        TERMINAL_TAKEN.store(true, std::sync::atomic::Ordering::SeqCst);
         let result = runtime::run(
             &mut terminal,
             app,
@@ -152,12 +162,18 @@ fn run(cli: Cli, started: Instant) -> Result<(), (u8, String)> {
                 started,
                 exit_after_data: cli.measure_startup,
                 // Lets the terminal-restore test prove the panic path; not a user setting.
-                panic_after_first_frame: std::env::var_os("ECSDASH_TEST_PANIC")
-                    .map(|v| if v == "worker" { runtime::TestPanic::Worker } else { runtime::TestPanic::Loop }),
+                panic_after_first_frame: std::env::var_os("ECSDASH_TEST_PANIC").map(|v| {
+                    if v == "worker" {
+                        runtime::TestPanic::Worker
+                    } else {
+                        runtime::TestPanic::Loop
+                    }
+                }),
             },
         )
         .await;
         ratatui::restore();
+        TERMINAL_TAKEN.store(false, std::sync::atomic::Ordering::SeqCst);
         let startup = result.map_err(|e| (1, format!("terminal error: {e}")))?;
         if cli.measure_startup {
             let ms = |d: Option<std::time::Duration>| {

@@ -269,6 +269,11 @@ fn run_effect(worker: &mut Effects, effect: Effect) {
         }
         // Dropping the handle stops the tail.
         Effect::StopTail { id } => drop(worker.tails.remove(&id)),
+        Effect::RetryTail { id } => {
+            if let Some(tail) = worker.tails.get(&id) {
+                tail.retry_now();
+            }
+        }
         Effect::LoadOlder { id, before_ms } => {
             if let Some(tail) = worker.tails.get(&id) {
                 tail.load_older(before_ms);

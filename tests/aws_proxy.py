@@ -32,7 +32,7 @@ that stops at the first page or sends oversize batches would pass against it. Th
   its errors come as XML), or "*" for every API request. `count` defaults to 1; -1 or
   null means until cleared. With `"forward": true` the request first reaches moto and
   only its answer is replaced by the fault (a lost answer: the change happened).
-  POST /_proxy/clear ({} or {"target": X}) removes the faults (of that target) and
+  POST /_proxy/clear ({}, or {"target": X} and/or {"match": M}) removes those faults and
   releases requests hanging on them; GET /_proxy/faults lists the active faults;
   GET /_proxy/faulted counts the requests each target had a fault applied to (also
   cleared by POST /_proxy/reset-stats);
@@ -159,12 +159,15 @@ class State:
                     return dict(fault)
         return None
 
-    def clear(self, target=None):
-        """Removes faults (all, or those of `target`) and releases requests hanging."""
+    def clear(self, target=None, match=None):
+        """Removes faults (all, or those of `target` and/or with this `match`) and releases
+        the requests hanging on them."""
+        def chosen(t, m):
+            return (target is None or target == t) and (match is None or match == m)
         with self.lock:
-            self.faults = [f for f in self.faults if target is not None and f["target"] != target]
-            for event, targets in self.hanging.items():
-                if target is None or target in targets:
+            self.faults = [f for f in self.faults if not chosen(f["target"], f.get("match", ""))]
+            for event, (fault_target, request_target, fault_match) in self.hanging.items():
+                if chosen(fault_target, fault_match) or (match is None and target == request_target):
                     event.set()
 
 
@@ -402,7 +405,7 @@ class Handler(BaseHTTPRequestHandler):
             return self.reply_json(200, {"id": fault["id"]})
         if path == "/_proxy/clear":
             target = value.get("target")
-            state.clear(short_target(str(target)) if target else None)
+            state.clear(short_target(str(target)) if target else None, value.get("match"))
             return self.reply_json(200, {})
         if path == "/_proxy/livetail":
             config = dict(LIVE_TAIL_DEFAULTS, **value)
@@ -447,7 +450,7 @@ class Handler(BaseHTTPRequestHandler):
         elif kind == "hang":
             released = threading.Event()
             with self.state.lock:
-                self.state.hanging[released] = (fault["target"], target)
+                self.state.hanging[released] = (fault["target"], target, fault.get("match", ""))
             try:
                 released.wait(fault.get("hang_ms", 600000) / 1000)
             finally:

@@ -325,6 +325,13 @@ class FaultTest(ProxyTest):
         self.assertEqual(self.api(ECS + "ListServices")[0], 200)
         self.assertEqual(self.control("/_proxy/faults"), [])
 
+    def test_clear_by_match_leaves_other_tests_faults(self):
+        self.inject(target="DescribeServices", kind="throttle", match="mine", count=-1)
+        self.inject(target="DescribeServices", kind="throttle", match="theirs", count=-1)
+        self.control("/_proxy/clear", {"target": "DescribeServices", "match": "mine"})
+        self.assertEqual(self.api(ECS + "DescribeServices", {"cluster": "mine"})[0], 200)
+        self.assertEqual(self.api(ECS + "DescribeServices", {"cluster": "theirs"})[0], 400)
+
     def test_match_limits_the_fault(self):
         self.inject(target="DescribeServices", kind="throttle", match="alpha", count=-1)
         self.assertEqual(self.api(ECS + "DescribeServices", {"cluster": "beta"})[0], 200)

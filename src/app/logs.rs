@@ -58,6 +58,9 @@ pub struct LogView {
     pub history_done: bool,
     pub ended: bool,
     pub last_error: Option<String>,
+    /// Following stopped on credentials or permissions: what it said and what to do.
+    /// Cleared when requests work again (`r` tries at once).
+    pub stopped: Option<String>,
     /// Pinned to the newest line.
     pub follow: bool,
     /// The selected line (ring index) when not following.
@@ -109,6 +112,7 @@ impl LogView {
             history_done: false,
             ended: false,
             last_error: None,
+            stopped: None,
             follow: true,
             selected: 0,
             view_end: 0,
@@ -184,6 +188,16 @@ impl LogView {
             TailMsg::Sampled { .. } => self.sampled = true,
             TailMsg::HistoryDone => self.history_done = true,
             TailMsg::Error(e) => self.last_error = Some(e.to_string()),
+            TailMsg::Stopped(e) => {
+                let hint = e.hint().map(|h| format!(": {h}")).unwrap_or_default();
+                self.stopped = Some(format!(
+                    "Stopped: {e}{hint}. r tries again now (it also tries every few seconds); nothing written meanwhile is lost."
+                ));
+            }
+            TailMsg::Recovered => {
+                self.stopped = None;
+                self.last_error = None;
+            }
             TailMsg::Ended => self.ended = true,
         }
     }

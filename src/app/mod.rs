@@ -95,6 +95,10 @@ pub enum Effect {
         id: u64,
         before_ms: i64,
     },
+    /// Cut the tail's wait after a failure short: try again now.
+    RetryTail {
+        id: u64,
+    },
     /// Put text on the clipboard of the terminal the user sits at (OSC 52).
     Copy(String),
     Save {
@@ -125,6 +129,7 @@ impl PartialEq for Effect {
         match (self, other) {
             (Effect::Fetch(a), Effect::Fetch(b)) => a == b,
             (Effect::StopTail { id: a }, Effect::StopTail { id: b }) => a == b,
+            (Effect::RetryTail { id: a }, Effect::RetryTail { id: b }) => a == b,
             (Effect::StartTail { id: a, .. }, Effect::StartTail { id: b, .. }) => a == b,
             (Effect::Copy(a), Effect::Copy(b)) => a == b,
             (Effect::Mutate { id: a, plan: p, .. }, Effect::Mutate { id: b, plan: q, .. }) => {
@@ -1172,6 +1177,14 @@ impl App {
                 .collect()
         };
         let effects = match command {
+            // A tail that stopped or is failing tries again at once; it resumes where it
+            // stopped, so nothing is read twice.
+            Command::Refresh
+                if !log.ended && (log.stopped.is_some() || log.last_error.is_some()) =>
+            {
+                self.say("logs: trying again now…", false);
+                vec![Effect::RetryTail { id }]
+            }
             Command::Up => {
                 let wants = log.move_by(-1, rows);
                 older(log, wants)

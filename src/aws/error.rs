@@ -60,9 +60,9 @@ impl ErrorKind {
                 "configure a profile (`aws configure` or `aws configure sso`) and pass --profile, \
                  or try `ecsdash --demo`",
             ),
-            ErrorKind::ExpiredCredentials => Some(
-                "sign in again (`aws sso login --profile NAME`) or refresh the session's keys",
-            ),
+            ErrorKind::ExpiredCredentials => {
+                Some("sign in again (`aws sso login --profile NAME`) or refresh the session's keys")
+            }
             ErrorKind::BadCredentials => Some(
                 "AWS does not know this access key: check AWS_ACCESS_KEY_ID or the profile's keys \
                  (a deleted key, or a key of another account or partition)",
@@ -70,7 +70,9 @@ impl ErrorKind {
             ErrorKind::UnknownProfile => {
                 Some("check ~/.aws/config for the profile name, or try `ecsdash --demo`")
             }
-            ErrorKind::Throttled => Some("AWS is rate limiting this account; ecsdash backs off and retries"),
+            ErrorKind::Throttled => {
+                Some("AWS is rate limiting this account; ecsdash backs off and retries")
+            }
             ErrorKind::Timeout | ErrorKind::Unreachable => {
                 Some("check the region name, the network and AWS_ENDPOINT_URL")
             }
@@ -159,7 +161,9 @@ impl BackendError {
     /// What the operator can do about it, naming the permission when one is missing.
     pub fn hint(&self) -> Option<String> {
         match self.kind {
-            ErrorKind::AccessDenied if !self.operation.is_empty() && self.operation != "connect" => {
+            ErrorKind::AccessDenied
+                if !self.operation.is_empty() && self.operation != "connect" =>
+            {
                 Some(format!(
                     "the role may not call {}: ask for that permission (the README lists what each view and operation needs)",
                     iam_action(&self.operation)
@@ -211,16 +215,29 @@ mod tests {
         let e = BackendError::new(ErrorKind::AccessDenied, "FilterLogEvents", "no");
         assert!(e.hint().unwrap().contains("logs:FilterLogEvents"));
         let e = BackendError::new(ErrorKind::AccessDenied, "PutScalingPolicy", "no");
-        assert!(e.hint().unwrap().contains("application-autoscaling:PutScalingPolicy"));
+        assert!(
+            e.hint()
+                .unwrap()
+                .contains("application-autoscaling:PutScalingPolicy")
+        );
     }
 
     #[test]
     fn hints_say_nothing_of_keys_that_only_the_dashboard_has() {
-        for kind in [ErrorKind::ExpiredCredentials, ErrorKind::Throttled, ErrorKind::BadCredentials] {
+        for kind in [
+            ErrorKind::ExpiredCredentials,
+            ErrorKind::Throttled,
+            ErrorKind::BadCredentials,
+        ] {
             let hint = kind.hint().unwrap();
             assert!(!hint.contains("press"), "{hint}");
         }
-        assert!(!ErrorKind::BadCredentials.hint().unwrap().contains("sso login"));
+        assert!(
+            !ErrorKind::BadCredentials
+                .hint()
+                .unwrap()
+                .contains("sso login")
+        );
     }
 
     #[test]

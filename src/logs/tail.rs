@@ -89,6 +89,13 @@ pub enum TailMsg {
     HistoryDone,
     /// Shown to the user; the tail goes on unless `Ended` follows.
     Error(BackendError),
+    /// Following has stopped on an error that retrying soon will not fix (credentials,
+    /// permissions). It is tried again every `stopped_retry_every`, and at once on
+    /// `TailHandle::retry_now`; `Recovered` says when it works again.
+    Stopped(BackendError),
+    /// Requests succeed again after failing: reading goes on from where it stopped, so
+    /// nothing written meanwhile is lost.
+    Recovered,
     /// No more new events: not following and the history is done, or a fatal error.
     /// `load_older` still answers.
     Ended,
@@ -116,6 +123,11 @@ pub struct TailOptions {
     /// The first and the longest wait after a throttled or failed request.
     pub backoff_min: Duration,
     pub backoff_max: Duration,
+    /// A tail that does not follow gives up (reports the error and ends) once requests
+    /// have failed for this long in a row; `None`: it keeps trying.
+    pub give_up_after: Option<Duration>,
+    /// While stopped on credentials or permissions: how often it tries again by itself.
+    pub stopped_retry_every: Duration,
     /// Live Tail sessions end after 3 hours: renew them before.
     pub live_renew_after: Duration,
     /// The longest StartLiveTail may take before polling takes over.
@@ -137,7 +149,11 @@ impl Default for TailOptions {
             late_sweep_every: Duration::from_secs(15),
             dedup_window: Duration::from_secs(300),
             backoff_min: Duration::from_secs(1),
-            backoff_max: Duration::from_secs(30),
+            // Short, so a tail is back within seconds of throttling or an outage ending;
+            // the request budget still bounds what the retries cost.
+            backoff_max: Duration::from_secs(5),
+            give_up_after: None,
+            stopped_retry_every: Duration::from_secs(15),
             live_renew_after: Duration::from_secs(2 * 3600 + 50 * 60),
             live_start_timeout: Duration::from_secs(30),
             page_limit: None,
@@ -156,6 +172,7 @@ pub(crate) enum Command {
 #[derive(Debug)]
 pub struct TailHandle {
     commands: mpsc::UnboundedSender<Command>,
+    wake: Arc<tokio::sync::Notify>,
     task: JoinHandle<()>,
 }
 
@@ -165,6 +182,12 @@ impl TailHandle {
     pub fn load_older(&self, before_ms: i64) {
         // A send fails only when the tail has stopped, and then nobody waits for an answer.
         let _ = self.commands.send(Command::Older { before_ms });
+    }
+
+    /// Ends the wait after a failure now: a tail stopped on credentials tries again at
+    /// once (the user signed in again and pressed r).
+    pub fn retry_now(&self) {
+        self.wake.notify_one();
     }
 
     /// True once the tail's task has stopped (the receiver was dropped).
@@ -203,6 +226,11 @@ pub fn spawn_with_cache(
 ) -> TailHandle {
     let (commands, command_rx) = mpsc::unbounded_channel();
     let engine = engine::Engine::new(ecs, logs, req, opts, budget, tx, cache);
+    let wake = engine.wake.clone();
     let task = tokio::spawn(engine.run(command_rx));
-    TailHandle { commands, task }
+    TailHandle {
+        commands,
+        wake,
+        task,
+    }
 }

@@ -169,7 +169,10 @@ pub enum Outcome {
     Done,
     /// The answer was lost (`lost` says how) and reading the resource back showed the
     /// change was made: `outcome` is what the read-back found.
-    Verified { outcome: Box<Outcome>, lost: String },
+    Verified {
+        outcome: Box<Outcome>,
+        lost: String,
+    },
 }
 
 impl Outcome {

@@ -9,8 +9,8 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
-use crate::aws::model::{Deployment, Service, ServiceEvent};
 use crate::aws::BackendResult;
+use crate::aws::model::{Deployment, Service, ServiceEvent};
 
 /// ECS's defaults when a service does not say.
 const DEFAULT_MIN_HEALTHY_PERCENT: i32 = 100;
@@ -183,6 +183,7 @@ fn backoff(poll: Duration, n: u32) -> Duration {
 /// lets it run (the caller bounds the time, e.g. `--wait-timeout`); `on_trouble` hears
 /// the first such error of a run and `None` once an answer comes again. Any other error
 /// (the service is gone, access denied) ends the follow at once.
+#[allow(clippy::too_many_arguments)]
 pub async fn follow(
     ops: &dyn crate::ops::Ops,
     cluster: &str,
@@ -233,8 +234,8 @@ mod tests {
     use chrono::TimeZone;
 
     use super::*;
-    use crate::aws::{BackendError, ErrorKind};
     use crate::aws::model::DeploymentConfig;
+    use crate::aws::{BackendError, ErrorKind};
     use crate::ops::model::{Family, Scaling, TaskDefDoc};
     use crate::ops::{Mutation, Ops, Outcome};
 
@@ -585,15 +586,21 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn follow_outlasts_errors_without_a_clear_answer_and_ends_at_once_on_others() {
         let server = || {
-            Err(BackendError::new(ErrorKind::Service, "DescribeServices", "InternalFailure")
-                .without_clear_answer())
+            Err(
+                BackendError::new(ErrorKind::Service, "DescribeServices", "InternalFailure")
+                    .without_clear_answer(),
+            )
         };
         let mut answers = vec![rolling(0, "IN_PROGRESS")];
         for i in 0..30 {
             answers.push(match i % 3 {
                 0 => server(),
                 1 => throttled(),
-                _ => Err(BackendError::new(ErrorKind::Timeout, "DescribeServices", "slow")),
+                _ => Err(BackendError::new(
+                    ErrorKind::Timeout,
+                    "DescribeServices",
+                    "slow",
+                )),
             });
         }
         answers.push(rolling(2, "COMPLETED"));

@@ -51,7 +51,10 @@ pub fn run(cli: &Cli, args: &TailArgs, settings: &Settings) -> Result<(), Failur
         .map_err(|e| (EXIT_FAILED, format!("cannot start the async runtime: {e}")))?;
     runtime.block_on(async {
         let b = backends(cli, settings).await?;
-        follow(b.ecs, b.logs, plan).await
+        // Two attempts' worth of the operation timeout, and a little more for the pauses
+        // between them: long enough to outlast a blip, short enough for a script.
+        let give_up = settings.timeout * 2 + std::time::Duration::from_secs(5);
+        follow(b.ecs, b.logs, plan, give_up).await
     })
 }
 
@@ -115,6 +118,13 @@ struct Progress {
     told_elsewhere: HashSet<(String, String)>,
     /// The group of streams named outright does not exist (reading the history only).
     missing_group: Option<BackendError>,
+    /// A failure was told on stderr and has not ended yet.
+    failing: bool,
+}
+
+/// An error as one sentence for stderr: the call, what went wrong, AWS's words.
+fn sentence(e: &BackendError) -> String {
+    format!("{} failed ({}): {}", e.operation, e.kind.label(), e.message)
 }
 
 /// A history of named streams whose group does not exist: bad input, not a passing note.
@@ -123,7 +133,12 @@ fn missing_group(plan: &Plan, e: &BackendError) -> bool {
     !plan.follow && e.kind == ErrorKind::NotFound && matches!(plan.scope, LogScope::Streams { .. })
 }
 
-async fn follow(ecs: Arc<dyn Backend>, logs: Arc<dyn LogsApi>, plan: Plan) -> Result<(), Failure> {
+async fn follow(
+    ecs: Arc<dyn Backend>,
+    logs: Arc<dyn LogsApi>,
+    plan: Plan,
+    give_up: std::time::Duration,
+) -> Result<(), Failure> {
     let req = TailRequest {
         scope: plan.scope.clone(),
         container: plan.container.clone(),
@@ -136,7 +151,13 @@ async fn follow(ecs: Arc<dyn Backend>, logs: Arc<dyn LogsApi>, plan: Plan) -> Re
         RequestBudget::DEFAULT_PER_SECOND,
         RequestBudget::DEFAULT_BURST,
     );
-    let _tail = tail::spawn(ecs, logs, req, TailOptions::default(), budget, tx);
+    let opts = TailOptions {
+        // Without following, a persistent fault must not keep the command running
+        // silently: it gives up, says why and exits 1.
+        give_up_after: (!plan.follow).then_some(give_up),
+        ..TailOptions::default()
+    };
+    let _tail = tail::spawn(ecs, logs, req, opts, budget, tx);
     let stdout = io::stdout();
     let terminal = stdout.is_terminal();
     let printer = Printer::new(stdout, plan.json, plan.utc, terminal, plan.grep.clone());
@@ -187,6 +208,25 @@ async fn follow(ecs: Arc<dyn Backend>, logs: Arc<dyn LogsApi>, plan: Plan) -> Re
             }
             TailMsg::Throttled(true) => eprintln!("ecsdash: throttled by AWS, backing off"),
             TailMsg::Throttled(false) => eprintln!("ecsdash: no longer throttled"),
+            // While following, a failure is said when it starts (the tail keeps trying)
+            // and when it ends; without following the last one is the exit message.
+            TailMsg::Error(e) if plan.follow && e.is_transient() => {
+                eprintln!("ecsdash: {}; still trying", sentence(&e));
+                progress.failing = true;
+            }
+            TailMsg::Stopped(e) => {
+                eprintln!(
+                    "ecsdash: stopped: {}{}; trying again every few seconds",
+                    sentence(&e),
+                    hint_suffix(&e)
+                );
+                progress.failing = true;
+            }
+            TailMsg::Recovered => {
+                if std::mem::take(&mut progress.failing) {
+                    eprintln!("ecsdash: AWS answers again; reading on from where it stopped");
+                }
+            }
             TailMsg::Sampled { from_ms, to_ms } => eprintln!(
                 "ecsdash: Live Tail sampled {} ms of events (over 500 a second); reading them again",
                 to_ms - from_ms
@@ -293,7 +333,7 @@ fn ended(plan: &Plan, progress: &mut Progress) -> Result<(), Failure> {
                 e.operation
             ),
         )),
-        Some(e) => Err((EXIT_FAILED, format!("{e}{}", hint_suffix(&e)))),
+        Some(e) => Err((EXIT_FAILED, format!("{}{}", sentence(&e), hint_suffix(&e)))),
         None => Ok(()),
     }
 }
@@ -329,7 +369,7 @@ fn flush_held(progress: &mut Progress) {
                 e.message
             );
         }
-        Some(e) => eprintln!("ecsdash: {e}{}", hint_suffix(&e)),
+        Some(e) => eprintln!("ecsdash: {}{}", sentence(&e), hint_suffix(&e)),
         None => {}
     }
 }

@@ -47,7 +47,12 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
         ];
         notes.extend(wrap_spans(spans, width));
     }
-    if let Some(e) = &log.last_error {
+    if let Some(stopped) = &log.stopped {
+        notes.extend(wrap_spans(
+            vec![Span::styled(stopped.clone(), theme.error)],
+            width,
+        ));
+    } else if let Some(e) = &log.last_error {
         notes.push(Line::from(Span::styled(e.clone(), theme.error)));
     }
     notes.truncate(usize::from(inner.height / 2));
@@ -293,11 +298,15 @@ fn title<'a>(log: &LogView, theme: &Theme) -> Vec<Span<'a>> {
         theme.title,
     )];
     match log.transport {
+        _ if log.stopped.is_some() => spans.push(Span::styled(" STOPPED ", theme.error)),
+        _ if log.ended && log.request.follow => spans.push(Span::styled(" ENDED ", theme.error)),
         Some(Transport::Live) => spans.push(Span::styled(" LIVE ", theme.ok)),
         Some(Transport::Poll) => spans.push(Span::styled(" POLL ", theme.info)),
         None => spans.push(Span::styled(" connecting… ", theme.dim)),
     }
-    if log.follow {
+    if log.stopped.is_some() || (log.ended && log.request.follow) {
+        // Neither following nor paused: nothing new comes until it works again.
+    } else if log.follow {
         spans.push(Span::styled(" FOLLOW ", theme.dim));
     } else {
         let waiting = log.waiting();

@@ -175,7 +175,11 @@ fn empty_or_malformed_environment_values_are_bad_input() {
     ];
     let values = [
         ("AWS_ENDPOINT_URL", "", "AWS_ENDPOINT_URL is set but empty"),
-        ("AWS_ENDPOINT_URL", "not a url\u{1b}]0;pwned\u{7}", "not a URL"),
+        (
+            "AWS_ENDPOINT_URL",
+            "not a url\u{1b}]0;pwned\u{7}",
+            "not a URL",
+        ),
         ("AWS_REGION", "", "AWS_REGION is set but empty"),
         ("AWS_PROFILE", "", "AWS_PROFILE is set but empty"),
     ];
@@ -208,4 +212,387 @@ fn empty_or_malformed_environment_values_are_bad_input() {
         !dir.path().join("ecsdash/audit.log").exists(),
         "nothing was attempted"
     );
+}
+
+/// A scale whose answer is lost after moto applied it (500, dropped connection, or no
+/// answer within the timeout) is read back and reported as done, audited `ok` with the
+/// verification, and UpdateService is sent exactly once each time.
+#[tokio::test]
+async fn a_lost_answer_to_an_applied_scale_is_read_back_and_reported_done() {
+    let Some(moto) = support::moto() else { return };
+    let cluster = service(&moto, "lost-ok", 3).await;
+    let target = format!("{cluster}/web");
+    let run = Run::new("");
+    let faults = [
+        json!({"kind": "error", "status": 500, "type": "InternalFailure"}),
+        json!({"kind": "drop"}),
+        json!({"kind": "hang", "hang_ms": 8000}),
+    ];
+    for (i, fault) in faults.into_iter().enumerate() {
+        let (from, to) = (3 + i as i32, 4 + i as i32);
+        let mut fault = fault;
+        fault["target"] = json!("UpdateService");
+        fault["match"] = json!(cluster);
+        fault["forward"] = json!(true);
+        support::inject(&moto, fault.clone()).await;
+        let sent_before = writes(&moto, &cluster).await;
+        let o = run.run(
+            &moto,
+            &["--timeout", "3", "scale", &target, &to.to_string(), "--yes"],
+        );
+        let (out, err) = (text(&o.stdout), text(&o.stderr));
+        assert_eq!(o.status.code(), Some(0), "{fault}: {err}");
+        assert!(
+            out.contains(&format!("desired count {to}")),
+            "{fault}: {out}"
+        );
+        assert!(
+            err.contains("reading back showed the change was made"),
+            "{fault}: {err}"
+        );
+        assert!(
+            !err.contains("HttpResponse") && !err.contains("{"),
+            "a debug dump: {err}"
+        );
+        assert_eq!(desired(&moto, &cluster).await, to, "{fault}");
+        assert_eq!(
+            writes(&moto, &cluster).await - sent_before,
+            1,
+            "{fault}: sent again"
+        );
+        let audit = run.audit();
+        let line = audit.last().unwrap();
+        assert_eq!(line["result"], "ok", "{fault}: {line}");
+        assert_eq!(line["before"], from);
+        assert!(
+            line["outcome"]["verified"]
+                .as_str()
+                .is_some_and(|v| v.contains("lost")),
+            "{fault}: {line}"
+        );
+    }
+}
+
+/// A scale that AWS did not apply and whose answer was an error without a clear answer
+/// (a 500 that never reached moto) is reported as failed after reading back: exit 1,
+/// audit `error`, the count unchanged, one UpdateService.
+#[tokio::test]
+async fn a_failed_scale_is_read_back_and_reported_not_applied() {
+    let Some(moto) = support::moto() else { return };
+    let cluster = service(&moto, "lost-no", 2).await;
+    let target = format!("{cluster}/web");
+    let run = Run::new("");
+    support::inject(
+        &moto,
+        json!({"target": "UpdateService", "match": cluster, "kind": "error", "status": 503, "type": "ServiceUnavailableException", "message": "Service Unavailable"}),
+    )
+    .await;
+    let o = run.run(&moto, &["scale", &target, "5", "--yes"]);
+    let err = text(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("not applied (the desired count is still 2)"),
+        "{err}"
+    );
+    assert_eq!(desired(&moto, &cluster).await, 2);
+    assert_eq!(writes(&moto, &cluster).await, 1, "sent again");
+    assert_eq!(run.audit().last().unwrap()["result"], "error");
+}
+
+/// When reading back fails too, the outcome is unknown: its own exit code (5) and audit
+/// result, and a hint to look before trying again.
+#[tokio::test]
+async fn a_lost_answer_that_cannot_be_read_back_is_unknown() {
+    let Some(moto) = support::moto() else { return };
+    let cluster = service(&moto, "lost-unknown", 1).await;
+    let backend = support::backend_with_timeout(&moto, REGION, Duration::from_secs(3)).await;
+    let ops: std::sync::Arc<dyn ecsdash::ops::Ops> =
+        std::sync::Arc::new(ecsdash::aws::sdk::ops::SdkOps::new(&backend));
+    let dir = tempfile::tempdir().unwrap();
+    let audit_path = dir.path().join("audit.log");
+    let guard = ecsdash::ops::guard::Guarded::new(
+        ops,
+        false,
+        ecsdash::ops::audit::Audit::at(&audit_path),
+        std::sync::Arc::new(ecsdash::clock::SystemClock),
+    );
+    support::inject(
+        &moto,
+        json!({"target": "UpdateService", "match": cluster, "kind": "drop", "forward": true}),
+    )
+    .await;
+    support::inject(
+        &moto,
+        json!({"target": "DescribeServices", "match": cluster, "kind": "error", "status": 500, "count": -1}),
+    )
+    .await;
+    let who = ecsdash::aws::Backend::identity(&backend);
+    let m = ecsdash::ops::Mutation::Scale {
+        cluster: cluster.clone(),
+        service: "web".into(),
+        from: 1,
+        to: 2,
+    };
+    let result = guard.apply(&who, &m).await;
+    clear(&moto, "DescribeServices", &cluster).await;
+    let Err(ecsdash::ops::guard::OpError::Aws(e)) = result else {
+        panic!("{result:?}")
+    };
+    assert_eq!(e.kind, ecsdash::aws::ErrorKind::Uncertain, "{e}");
+    assert!(e.message.contains("could not be read back"), "{e}");
+    assert!(e.hint().unwrap().contains("before trying again"));
+    let line: serde_json::Value = serde_json::from_str(
+        std::fs::read_to_string(&audit_path)
+            .unwrap()
+            .lines()
+            .last()
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(line["result"], "unknown", "{line}");
+    assert_eq!(writes(&moto, &cluster).await, 1, "sent again");
+    assert_eq!(desired(&moto, &cluster).await, 2, "moto did apply it");
+}
+
+/// Removes the proxy's faults for `target` that match `matching` (this test's own).
+async fn clear(moto: &support::Moto, target: &str, matching: &str) {
+    let body = json!({ "target": target, "match": matching }).to_string();
+    let headers = [("Content-Type", "application/json")];
+    let (status, answer) =
+        support::http(&moto.proxy, "POST", "/_proxy/clear", &headers, &body).await;
+    assert_eq!(status, 200, "{answer}");
+}
+
+/// A log group with one stream `app` and `n` events of the last minutes, straight into moto.
+async fn log_group(moto: &support::Moto, prefix: &str, n: i64) -> String {
+    let logs = support::logs(moto, REGION);
+    let group = format!("/faults/{}", unique(prefix));
+    logs.create_log_group()
+        .log_group_name(&group)
+        .send()
+        .await
+        .unwrap();
+    logs.create_log_stream()
+        .log_group_name(&group)
+        .log_stream_name("app")
+        .send()
+        .await
+        .unwrap();
+    put_lines(moto, &group, 0..n, 120_000).await;
+    group
+}
+
+/// Events `line N` for each N, stamped `ago_ms` before now plus N ms.
+async fn put_lines(moto: &support::Moto, group: &str, lines: std::ops::Range<i64>, ago_ms: i64) {
+    let now = chrono::Utc::now().timestamp_millis();
+    let events: Vec<aws_sdk_cloudwatchlogs::types::InputLogEvent> = lines
+        .map(|i| {
+            aws_sdk_cloudwatchlogs::types::InputLogEvent::builder()
+                .timestamp(now - ago_ms + i)
+                .message(format!("line {i}"))
+                .build()
+                .unwrap()
+        })
+        .collect();
+    support::logs(moto, REGION)
+        .put_log_events()
+        .log_group_name(group)
+        .log_stream_name("app")
+        .set_log_events(Some(events))
+        .send()
+        .await
+        .unwrap();
+}
+
+/// `ecsdash tail` without following, under a fault that does not end: it gives up in
+/// bounded time, says why in one sentence on stderr (no debug dump) and exits 1. Every
+/// fault class at once, each on its own log group.
+#[tokio::test]
+async fn tail_without_follow_gives_up_under_a_persistent_fault() {
+    let Some(moto) = support::moto() else { return };
+    let faults = [
+        json!({"kind": "error", "status": 500, "type": "InternalFailure"}),
+        json!({"kind": "error", "status": 503, "type": "ServiceUnavailableException"}),
+        json!({"kind": "throttle"}),
+        json!({"kind": "hang", "hang_ms": 60000}),
+        json!({"kind": "drop"}),
+        json!({"kind": "garbage"}),
+    ];
+    let mut runs = Vec::new();
+    for fault in faults {
+        let group = log_group(&moto, "give-up", 3).await;
+        let mut fault = fault;
+        fault["target"] = json!("FilterLogEvents");
+        fault["match"] = json!(group);
+        fault["count"] = json!(-1);
+        support::inject(&moto, fault.clone()).await;
+        let run = Run::new("");
+        let cmd = run.command(
+            &moto,
+            &[
+                "--timeout",
+                "2",
+                "tail",
+                "--group",
+                &group,
+                "--stream",
+                "app",
+                "--since",
+                "10m",
+            ],
+        );
+        runs.push((fault, group, run, cmd));
+    }
+    let started = std::time::Instant::now();
+    let handles: Vec<_> = runs
+        .into_iter()
+        .map(|(fault, group, run, mut cmd)| {
+            std::thread::spawn(move || {
+                let o = cmd.output().unwrap();
+                let took = started.elapsed();
+                drop(run);
+                (fault, group, o, took)
+            })
+        })
+        .collect();
+    for h in handles {
+        let (fault, group, o, took) = h.join().unwrap();
+        clear_all(&moto, &group).await;
+        let err = text(&o.stderr);
+        assert_eq!(o.status.code(), Some(1), "{fault}: {err}");
+        assert!(took < Duration::from_secs(45), "{fault}: took {took:?}");
+        let said = err
+            .lines()
+            .filter(|l| l.contains("gave up after"))
+            .collect::<Vec<_>>();
+        assert_eq!(said.len(), 1, "{fault}: {err}");
+        assert!(
+            said[0].starts_with("ecsdash: FilterLogEvents failed"),
+            "{fault}: {err}"
+        );
+        for dump in ["{", "HttpResponse", "ConnectorError", "DispatchFailure"] {
+            assert!(
+                !err.contains(dump),
+                "{fault}: a debug dump on stderr: {err}"
+            );
+        }
+        assert!(o.stdout.is_empty(), "{fault}: {}", text(&o.stdout));
+    }
+}
+
+/// `ecsdash tail -f` under a fault keeps trying and says on stderr when the failure starts
+/// and when it ends; once AWS answers again every line appears exactly once.
+#[tokio::test]
+async fn tail_follow_says_when_failing_starts_and_stops_and_loses_nothing() {
+    use std::io::{BufRead, BufReader};
+    let Some(moto) = support::moto() else { return };
+    let group = log_group(&moto, "follow-fault", 5).await;
+    let run = Run::new("");
+    let mut child = run
+        .command(
+            &moto,
+            &[
+                "--timeout",
+                "2",
+                "tail",
+                "--group",
+                &group,
+                "--stream",
+                "app",
+                "--since",
+                "10m",
+                "-f",
+            ],
+        )
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let (out_tx, out_rx) = std::sync::mpsc::channel::<String>();
+    let (err_tx, err_rx) = std::sync::mpsc::channel::<String>();
+    let stdout = child.stdout.take().unwrap();
+    let stderr = child.stderr.take().unwrap();
+    std::thread::spawn(move || {
+        for l in BufReader::new(stdout).lines().map_while(Result::ok) {
+            let _ = out_tx.send(l);
+        }
+    });
+    std::thread::spawn(move || {
+        for l in BufReader::new(stderr).lines().map_while(Result::ok) {
+            let _ = err_tx.send(l);
+        }
+    });
+    let mut out = Vec::new();
+    let mut err = Vec::new();
+    let wait = |rx: &std::sync::mpsc::Receiver<String>,
+                seen: &mut Vec<String>,
+                want: &dyn Fn(&[String]) -> bool| {
+        let deadline = std::time::Instant::now() + Duration::from_secs(40);
+        while !want(seen) {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            match rx.recv_timeout(left) {
+                Ok(l) => seen.push(l),
+                Err(_) => return false,
+            }
+        }
+        true
+    };
+    assert!(
+        wait(&out_rx, &mut out, &|o| o.len() >= 5),
+        "history: {out:?}"
+    );
+    support::inject(
+        &moto,
+        json!({"target": "FilterLogEvents", "match": group, "kind": "error", "status": 500, "count": -1}),
+    )
+    .await;
+    assert!(
+        wait(&err_rx, &mut err, &|e| e
+            .iter()
+            .any(|l| l.contains("still trying"))),
+        "the failure was not told: {err:?}"
+    );
+    // Written while failing: must appear once AWS answers again.
+    put_lines(&moto, &group, 5..10, 0).await;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    clear_all(&moto, &group).await;
+    assert!(
+        wait(&err_rx, &mut err, &|e| e
+            .iter()
+            .any(|l| l.contains("AWS answers again"))),
+        "the recovery was not told: {err:?}"
+    );
+    assert!(
+        wait(&out_rx, &mut out, &|o| o.len() >= 10),
+        "after recovery: {out:?}"
+    );
+    std::thread::sleep(Duration::from_secs(2));
+    while let Ok(l) = out_rx.try_recv() {
+        out.push(l);
+    }
+    let _ = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
+    let status = child.wait().unwrap();
+    assert!(status.success(), "{status:?}");
+    let lines: Vec<String> = out
+        .iter()
+        .map(|l| {
+            l.rsplit_once(' ')
+                .map(|(_, n)| n.to_owned())
+                .unwrap_or_default()
+        })
+        .collect();
+    let expected: Vec<String> = (0..10).map(|i| i.to_string()).collect();
+    assert_eq!(lines, expected, "every line once, in order: {out:?}");
+    assert!(err.iter().all(|l| !l.contains('{')), "{err:?}");
+}
+
+/// Removes every fault of this test (by its unique name).
+async fn clear_all(moto: &support::Moto, matching: &str) {
+    let body = json!({ "match": matching }).to_string();
+    let headers = [("Content-Type", "application/json")];
+    let (status, answer) =
+        support::http(&moto.proxy, "POST", "/_proxy/clear", &headers, &body).await;
+    assert_eq!(status, 200, "{answer}");
 }

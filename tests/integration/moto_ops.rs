@@ -853,7 +853,8 @@ async fn register_is_sent_once_and_checked_after_an_unclear_failure() {
     )
     .await;
     let outcome = h.apply(&register).await.expect("recovered");
-    let Outcome::Registered { arn, revision } = outcome else {
+    assert!(outcome.verified_after().is_some(), "{outcome:?}");
+    let Outcome::Registered { arn, revision } = outcome.settled().clone() else {
         panic!("{outcome:?}")
     };
     assert_eq!(revision, 2);

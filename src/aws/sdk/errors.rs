@@ -13,7 +13,11 @@ use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 
 use crate::aws::{BackendError, ErrorKind};
 
-const EXPIRED: &[&str] = &["ExpiredToken", "ExpiredTokenException", "TokenRefreshRequired"];
+const EXPIRED: &[&str] = &[
+    "ExpiredToken",
+    "ExpiredTokenException",
+    "TokenRefreshRequired",
+];
 
 /// The key or token is not known at all: logging in to SSO again does not fix a wrong key.
 const UNRECOGNISED: &[&str] = &["InvalidClientTokenId", "UnrecognizedClientException"];
@@ -141,13 +145,23 @@ where
 fn transport_words(err: &(dyn Error + 'static)) -> String {
     let chain = chain_text(err).to_ascii_lowercase();
     let io = io_kind(err);
-    if chain.contains("dns error") || chain.contains("failed to lookup address") || chain.contains("name or service not known") {
+    if chain.contains("dns error")
+        || chain.contains("failed to lookup address")
+        || chain.contains("name or service not known")
+    {
         "the endpoint's host name could not be resolved (DNS): check the region and AWS_ENDPOINT_URL".into()
-    } else if io == Some(std::io::ErrorKind::ConnectionRefused) || chain.contains("connection refused") {
+    } else if io == Some(std::io::ErrorKind::ConnectionRefused)
+        || chain.contains("connection refused")
+    {
         "the endpoint refused the connection: nothing listens there (check AWS_ENDPOINT_URL)".into()
     } else if matches!(
         io,
-        Some(std::io::ErrorKind::ConnectionReset | std::io::ErrorKind::ConnectionAborted | std::io::ErrorKind::UnexpectedEof | std::io::ErrorKind::BrokenPipe)
+        Some(
+            std::io::ErrorKind::ConnectionReset
+                | std::io::ErrorKind::ConnectionAborted
+                | std::io::ErrorKind::UnexpectedEof
+                | std::io::ErrorKind::BrokenPipe
+        )
     ) || chain.contains("connection closed")
         || chain.contains("connection reset")
         || chain.contains("incomplete message")

@@ -16,12 +16,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
+use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
 use aws_sdk_ecs::types::{
     ContainerInstanceStatus, SortOrder, TaskDefinitionFamilyStatus, TaskDefinitionField,
     TaskDefinitionStatus,
 };
-use aws_config::retry::RetryConfig;
-use aws_config::timeout::TimeoutConfig;
 use futures::{StreamExt, TryStreamExt, stream};
 
 use super::limits::Limiters;
@@ -330,13 +330,19 @@ impl Ops for SdkOps {
         loop {
             match self.send(mutation).await {
                 Ok(outcome) => return Ok(outcome),
-                Err(e) if e.kind == ErrorKind::Throttled && throttled < WRITE_THROTTLE_PAUSES.len() => {
+                Err(e)
+                    if e.kind == ErrorKind::Throttled
+                        && throttled < WRITE_THROTTLE_PAUSES.len() =>
+                {
                     tracing::warn!(error = %e, "write throttled; sending again after a pause");
                     tokio::time::sleep(WRITE_THROTTLE_PAUSES[throttled]).await;
                     throttled += 1;
                 }
                 // Registering checks the family's latest revision itself.
-                Err(e) if e.is_unclear_write() && !matches!(mutation, Mutation::RegisterTaskDefinition { .. }) => {
+                Err(e)
+                    if e.is_unclear_write()
+                        && !matches!(mutation, Mutation::RegisterTaskDefinition { .. }) =>
+                {
                     return verify::settle(self, mutation, &before, e).await;
                 }
                 Err(e) => return Err(e),

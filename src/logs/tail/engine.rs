@@ -96,6 +96,10 @@ pub(super) struct Retry {
     pub failures: u32,
     pub throttled: bool,
     pub last_error: Option<BackendError>,
+    /// When the current run of failures began.
+    pub failing_since: Option<Instant>,
+    /// Stopped on credentials or permissions (`TailMsg::Stopped` was sent).
+    pub stopped: bool,
 }
 
 pub(super) struct Engine {
@@ -125,6 +129,8 @@ pub(super) struct Engine {
     pub live_tx: mpsc::UnboundedSender<LiveMsg>,
     pub live_rx: mpsc::UnboundedReceiver<LiveMsg>,
     pub next_session: u64,
+    /// Cuts a wait after a failure short (`TailHandle::retry_now`).
+    pub wake: Arc<tokio::sync::Notify>,
 }
 
 impl Engine {
@@ -162,6 +168,7 @@ impl Engine {
             live_tx,
             live_rx,
             next_session: 0,
+            wake: Arc::new(tokio::sync::Notify::new()),
         }
     }
 
@@ -394,37 +401,73 @@ impl Engine {
     }
 
     /// What a failed request means for the tail: a wait (throttling, timeouts, service
-    /// errors, reported once) or the end (permissions, credentials, bad requests).
+    /// errors, reported once), a stop until credentials work again (while following), or
+    /// the end (bad requests; anything, for a tail that does not follow, once it has
+    /// failed for `give_up_after`).
     pub(super) async fn failed(&mut self, error: BackendError) -> Step {
-        match error.kind {
-            ErrorKind::Throttled => {
+        let credentials = matches!(
+            error.kind,
+            ErrorKind::ExpiredCredentials
+                | ErrorKind::BadCredentials
+                | ErrorKind::NoCredentials
+                | ErrorKind::AccessDenied
+        );
+        let retried = error.is_transient() || error.kind == ErrorKind::Service;
+        if !(retried || (credentials && self.req.follow)) {
+            self.send(TailMsg::Error(error))?;
+            return Err(Halt::Fatal);
+        }
+        let since = *self.retry.failing_since.get_or_insert_with(Instant::now);
+        if let Some(limit) = self.opts.give_up_after
+            && since.elapsed() >= limit
+        {
+            let message = format!(
+                "{}; gave up after {} s of failed attempts",
+                error.message,
+                since.elapsed().as_secs()
+            );
+            self.send(TailMsg::Error(BackendError::new(
+                error.kind,
+                error.operation,
+                message,
+            )))?;
+            return Err(Halt::Fatal);
+        }
+        self.retry.failures = self.retry.failures.saturating_add(1);
+        let wait = if credentials {
+            if !self.retry.stopped {
+                self.retry.stopped = true;
+                self.send(TailMsg::Stopped(error))?;
+            }
+            self.opts.stopped_retry_every
+        } else {
+            if error.kind == ErrorKind::Throttled {
                 if !self.retry.throttled {
                     self.retry.throttled = true;
                     self.send(TailMsg::Throttled(true))?;
                 }
-            }
-            ErrorKind::Timeout | ErrorKind::Unreachable | ErrorKind::Service => {
-                if self.retry.last_error.as_ref() != Some(&error) {
-                    self.retry.last_error = Some(error.clone());
-                    self.send(TailMsg::Error(error))?;
-                }
-            }
-            _ => {
+            } else if self.retry.last_error.as_ref() != Some(&error) {
+                self.retry.last_error = Some(error.clone());
                 self.send(TailMsg::Error(error))?;
-                return Err(Halt::Fatal);
             }
+            backoff(&self.opts, self.retry.failures)
+        };
+        tokio::select! {
+            () = tokio::time::sleep(wait) => {}
+            () = self.wake.notified() => {}
         }
-        self.retry.failures = self.retry.failures.saturating_add(1);
-        tokio::time::sleep(backoff(&self.opts, self.retry.failures)).await;
         Ok(())
     }
 
     pub(super) fn recovered(&mut self) -> Step {
-        self.retry.failures = 0;
-        self.retry.last_error = None;
-        if self.retry.throttled {
-            self.retry.throttled = false;
+        let was_failing = self.retry.failures > 0;
+        let was_throttled = self.retry.throttled;
+        self.retry = Retry::default();
+        if was_throttled {
             self.send(TailMsg::Throttled(false))?;
+        }
+        if was_failing {
+            self.send(TailMsg::Recovered)?;
         }
         Ok(())
     }

@@ -72,6 +72,11 @@ impl FakeLogs {
     }
 
     /// The next FilterLogEvents calls fail with these, in order.
+    /// Forgets the scripted failures not used yet.
+    pub(crate) fn clear_failures(&self) {
+        self.store.lock().unwrap().failures.clear();
+    }
+
     pub(crate) fn fail_next(&self, errors: impl IntoIterator<Item = BackendError>) {
         self.store.lock().unwrap().failures.extend(errors);
     }

@@ -225,7 +225,7 @@ async fn throttling_backs_off_exponentially_is_reported_and_never_ends_the_tail(
     )));
     let at: Vec<_> = logs.calls()[before..].iter().map(|(at, _)| *at).collect();
     let waits: Vec<u64> = at.windows(2).map(|w| (w[1] - w[0]).as_secs()).collect();
-    assert_eq!(waits, [1, 2, 4, 8, 16, 30, 30], "doubling, capped at 30 s");
+    assert_eq!(waits, [1, 2, 4, 5, 5, 5, 5], "doubling, capped at 5 s");
 }
 
 #[tokio::test(start_paused = true)]
@@ -236,11 +236,11 @@ async fn fatal_errors_end_the_tail_but_older_events_still_load() {
     logs.put(GROUP, &stream("t1"), t - 50, "older");
     let mut tail = start(ecs, Arc::clone(&logs), request(true, t), polling());
     tail.until(|m| matches!(m, TailMsg::HistoryDone)).await;
-    logs.fail_next([error(ErrorKind::AccessDenied)]);
+    logs.fail_next([error(ErrorKind::InvalidRequest)]);
     let seen = tail.until(|m| matches!(m, TailMsg::Ended)).await;
     assert!(has(
         &seen,
-        |m| matches!(m, TailMsg::Error(e) if e.kind == ErrorKind::AccessDenied)
+        |m| matches!(m, TailMsg::Error(e) if e.kind == ErrorKind::InvalidRequest)
     ));
 
     tail.handle.load_older(t);
@@ -251,6 +251,79 @@ async fn fatal_errors_end_the_tail_but_older_events_still_load() {
     assert_eq!(events.len(), 1);
     assert_eq!(events[0].message, "older");
     assert!(!more);
+}
+
+/// Expired credentials stop a follower instead of ending it: it says so, tries again
+/// every `stopped_retry_every` (and at once on `retry_now`), and once they work again it
+/// reads on from where it stopped: lines written meanwhile appear once, none twice.
+#[tokio::test(start_paused = true)]
+async fn expired_credentials_stop_the_follow_until_they_work_again_and_nothing_is_lost() {
+    let ecs = ecs_with(&[("api", "t1")]);
+    let logs = Arc::new(FakeLogs::new(100));
+    let t = wall_ms() - 1_000;
+    logs.put(GROUP, &stream("t1"), t - 10, "before");
+    let mut tail = start(ecs, Arc::clone(&logs), request(true, t - 100), polling());
+    assert_eq!(lines(&tail.events(1).await), ["before"]);
+    logs.fail_next((0..50).map(|_| error(ErrorKind::ExpiredCredentials)));
+    let seen = tail.until(|m| matches!(m, TailMsg::Stopped(_))).await;
+    assert!(!has(&seen, |m| matches!(m, TailMsg::Ended)));
+    logs.put(GROUP, &stream("t1"), t + 1, "while stopped 1");
+    logs.put(GROUP, &stream("t1"), t + 2, "while stopped 2");
+    // Still failing: told once, retried at the slow pace, not ended.
+    let calls = logs.calls().len();
+    let quiet = tail.during(Duration::from_secs(40)).await;
+    assert!(
+        !has(&quiet, |m| matches!(
+            m,
+            TailMsg::Stopped(_) | TailMsg::Ended
+        )),
+        "{quiet:?}"
+    );
+    let retries = logs.calls().len() - calls;
+    assert!(
+        (2..=3).contains(&retries),
+        "every 15 s: {retries} retries in 40 s"
+    );
+    // Credentials work again; `r` tries at once rather than at the next retry.
+    logs.clear_failures();
+    let asked = tokio::time::Instant::now();
+    tail.handle.retry_now();
+    let seen = tail.until(|m| matches!(m, TailMsg::Recovered)).await;
+    assert!(
+        asked.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        asked.elapsed()
+    );
+    let mut seen = seen;
+    seen.extend(tail.events(2).await);
+    assert_eq!(lines(&seen), ["while stopped 1", "while stopped 2"]);
+    let later = tail.during(Duration::from_secs(10)).await;
+    assert!(lines(&later).is_empty(), "repeated: {later:?}");
+}
+
+/// Without following, a fault that does not end is given up on after `give_up_after`:
+/// the error, then the end.
+#[tokio::test(start_paused = true)]
+async fn a_history_gives_up_after_failing_for_too_long() {
+    let ecs = ecs_with(&[("api", "t1")]);
+    let logs = Arc::new(FakeLogs::new(100));
+    logs.fail_next((0..1000).map(|_| error(ErrorKind::Service).without_clear_answer()));
+    let opts = TailOptions {
+        give_up_after: Some(Duration::from_secs(30)),
+        ..polling()
+    };
+    let begun = tokio::time::Instant::now();
+    let mut tail = start(ecs, Arc::clone(&logs), request(false, 0), opts);
+    let seen = tail.until(|m| matches!(m, TailMsg::Ended)).await;
+    let took = begun.elapsed();
+    assert!(
+        took >= Duration::from_secs(30) && took < Duration::from_secs(40),
+        "{took:?}"
+    );
+    let Some(TailMsg::Error(e)) = seen.iter().rev().find(|m| matches!(m, TailMsg::Error(_))) else {
+        panic!("{seen:?}")
+    };
+    assert!(e.message.contains("gave up after"), "{}", e.message);
 }
 
 #[tokio::test(start_paused = true)]

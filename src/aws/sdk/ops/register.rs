@@ -110,7 +110,10 @@ async fn recover(
         Err(BackendError::new(
             ErrorKind::Uncertain,
             OP,
-            format!("{}; whether it was registered is unknown: {note}", error.message),
+            format!(
+                "{}; whether it was registered is unknown: {note}",
+                error.message
+            ),
         ))
     };
     let before = match before {

@@ -179,11 +179,15 @@ async fn register_sends_the_json_exactly_and_signed() {
     };
     let outcome = ops(&fake).await.execute(&m).await.unwrap();
     assert_eq!(
-        outcome,
-        Outcome::Registered {
+        outcome.settled(),
+        &Outcome::Registered {
             arn: format!("{ARN}:5"),
             revision: 5
         }
+    );
+    assert!(
+        outcome.verified_after().is_none(),
+        "a clear answer: {outcome:?}"
     );
     let sent = fake.seen("RegisterTaskDefinition");
     assert_eq!(sent.len(), 1);
@@ -220,6 +224,8 @@ async fn a_register_that_failed_unclearly_but_went_through_is_reported_registere
         json: doc(),
     };
     let outcome = ops(&fake).await.execute(&m).await.unwrap();
+    assert!(outcome.verified_after().is_some(), "{outcome:?}");
+    let outcome = outcome.settled().clone();
     assert_eq!(
         outcome,
         Outcome::Registered {

@@ -76,7 +76,11 @@ pub(crate) async fn settle(
 }
 
 /// The verdict as the caller sees it.
-pub(crate) fn conclude(m: &Mutation, verdict: Verdict, error: BackendError) -> BackendResult<Outcome> {
+pub(crate) fn conclude(
+    m: &Mutation,
+    verdict: Verdict,
+    error: BackendError,
+) -> BackendResult<Outcome> {
     match verdict {
         Verdict::Applied(outcome) => Ok(Outcome::Verified {
             outcome: Box::new(outcome),
@@ -112,10 +116,12 @@ async fn read_back(ops: &SdkOps, m: &Mutation, before: &Before) -> Verdict {
             Ok(now) => judge_service(m, before, now),
             Err(e) => unreadable("the service", e),
         },
-        Mutation::StopTask { cluster, task, .. } => match task_desired_status(ops, cluster, task).await {
-            Ok(status) => judge_stop(status.as_deref()),
-            Err(e) => unreadable("the task", e),
-        },
+        Mutation::StopTask { cluster, task, .. } => {
+            match task_desired_status(ops, cluster, task).await {
+                Ok(status) => judge_stop(status.as_deref()),
+                Err(e) => unreadable("the task", e),
+            }
+        }
         Mutation::SetInstanceState {
             cluster,
             instance,
@@ -188,10 +194,7 @@ pub(crate) fn judge_service(m: &Mutation, before: &Before, now: Service) -> Verd
                 Some(d) if !known.contains(&d.id) => {
                     Verdict::Applied(Outcome::Service(Box::new(now)))
                 }
-                Some(d) => Verdict::NotApplied(format!(
-                    "the newest deployment is still {}",
-                    d.id
-                )),
+                Some(d) => Verdict::NotApplied(format!("the newest deployment is still {}", d.id)),
                 None => Verdict::Unknown("the service has no primary deployment".into()),
             },
             Some(Err(e)) => Verdict::Unknown(format!(
@@ -275,19 +278,16 @@ pub(crate) fn judge_scaling(m: &Mutation, now: &Scaling) -> Verdict {
             let found = now.scheduled.iter().find(|a| a.name == after.name);
             match found {
                 Some(a)
-                    if a.schedule == after.schedule
-                        && a.min == after.min
-                        && a.max == after.max =>
+                    if a.schedule == after.schedule && a.min == after.min && a.max == after.max =>
                 {
                     applied()
                 }
                 Some(a) if Some(a) == before.as_ref() => {
                     Verdict::NotApplied(format!("scheduled action {} is unchanged", after.name))
                 }
-                None if before.is_none() => Verdict::NotApplied(format!(
-                    "there is no scheduled action {}",
-                    after.name
-                )),
+                None if before.is_none() => {
+                    Verdict::NotApplied(format!("there is no scheduled action {}", after.name))
+                }
                 _ => Verdict::Unknown(format!(
                     "scheduled action {} is neither what it was nor what was sent",
                     after.name

@@ -1,6 +1,8 @@
 use super::*;
 use crate::aws::model::Deployment;
-use crate::ops::model::{ScalableTarget, ScalingPolicy, ScheduledAction, Suspended, TargetTracking, TrackedMetric};
+use crate::ops::model::{
+    ScalableTarget, ScalingPolicy, ScheduledAction, Suspended, TargetTracking, TrackedMetric,
+};
 
 fn service(desired: i32, task_definition: &str, primary: &str) -> Service {
     Service {
@@ -55,7 +57,8 @@ fn deploy(from: &str, to: &str, force: bool) -> Mutation {
 }
 
 fn lost() -> BackendError {
-    BackendError::new(ErrorKind::Service, "UpdateService", "InternalFailure: boom").without_clear_answer()
+    BackendError::new(ErrorKind::Service, "UpdateService", "InternalFailure: boom")
+        .without_clear_answer()
 }
 
 #[test]
@@ -78,16 +81,36 @@ fn a_scale_is_applied_not_applied_or_unknown_by_the_count_read_back() {
 #[test]
 fn a_deploy_goes_by_the_task_definition_or_by_a_new_deployment_when_forced() {
     let b = Before::default();
-    let m = deploy("web:1", "arn:aws:ecs:us-east-1:1:task-definition/web:2", false);
-    assert!(matches!(judge_service(&m, &b, service(2, "web:2", "d2")), Verdict::Applied(_)));
-    assert!(matches!(judge_service(&m, &b, service(2, "web:1", "d1")), Verdict::NotApplied(_)));
-    assert!(matches!(judge_service(&m, &b, service(2, "web:3", "d3")), Verdict::Unknown(_)));
+    let m = deploy(
+        "web:1",
+        "arn:aws:ecs:us-east-1:1:task-definition/web:2",
+        false,
+    );
+    assert!(matches!(
+        judge_service(&m, &b, service(2, "web:2", "d2")),
+        Verdict::Applied(_)
+    ));
+    assert!(matches!(
+        judge_service(&m, &b, service(2, "web:1", "d1")),
+        Verdict::NotApplied(_)
+    ));
+    assert!(matches!(
+        judge_service(&m, &b, service(2, "web:3", "d3")),
+        Verdict::Unknown(_)
+    ));
 
-    let forced = deploy("web:1", "arn:aws:ecs:us-east-1:1:task-definition/web:1", true);
+    let forced = deploy(
+        "web:1",
+        "arn:aws:ecs:us-east-1:1:task-definition/web:1",
+        true,
+    );
     let known = Before {
         deployments: Some(Ok(vec!["d1".into()])),
     };
-    assert!(matches!(judge_service(&forced, &known, service(2, "web:1", "d9")), Verdict::Applied(_)));
+    assert!(matches!(
+        judge_service(&forced, &known, service(2, "web:1", "d9")),
+        Verdict::Applied(_)
+    ));
     assert!(matches!(
         judge_service(&forced, &known, service(2, "web:1", "d1")),
         Verdict::NotApplied(_)
@@ -107,9 +130,19 @@ fn conclusions_keep_the_lost_answer_and_say_what_is_true() {
     let ok = conclude(&m, Verdict::Applied(Outcome::Done), lost()).unwrap();
     assert_eq!(ok.settled(), &Outcome::Done);
     assert_eq!(ok.verified_after(), Some("InternalFailure: boom"));
-    let no = conclude(&m, Verdict::NotApplied("the desired count is still 3".into()), lost()).unwrap_err();
+    let no = conclude(
+        &m,
+        Verdict::NotApplied("the desired count is still 3".into()),
+        lost(),
+    )
+    .unwrap_err();
     assert_eq!(no.kind, ErrorKind::Service);
-    assert!(no.message.contains("not applied (the desired count is still 3)"), "{}", no.message);
+    assert!(
+        no.message
+            .contains("not applied (the desired count is still 3)"),
+        "{}",
+        no.message
+    );
     let unknown = conclude(&m, Verdict::Unknown("could not read".into()), lost()).unwrap_err();
     assert_eq!(unknown.kind, ErrorKind::Uncertain);
     assert!(unknown.message.contains("unknown"), "{}", unknown.message);
@@ -119,10 +152,22 @@ fn conclusions_keep_the_lost_answer_and_say_what_is_true() {
 fn stops_and_instances() {
     assert!(matches!(judge_stop(Some("STOPPED")), Verdict::Applied(_)));
     assert!(matches!(judge_stop(None), Verdict::Applied(_)));
-    assert!(matches!(judge_stop(Some("RUNNING")), Verdict::NotApplied(_)));
-    assert!(matches!(judge_instance("ACTIVE", "DRAINING", Some("DRAINING")), Verdict::Applied(_)));
-    assert!(matches!(judge_instance("ACTIVE", "DRAINING", Some("ACTIVE")), Verdict::NotApplied(_)));
-    assert!(matches!(judge_instance("ACTIVE", "DRAINING", None), Verdict::Unknown(_)));
+    assert!(matches!(
+        judge_stop(Some("RUNNING")),
+        Verdict::NotApplied(_)
+    ));
+    assert!(matches!(
+        judge_instance("ACTIVE", "DRAINING", Some("DRAINING")),
+        Verdict::Applied(_)
+    ));
+    assert!(matches!(
+        judge_instance("ACTIVE", "DRAINING", Some("ACTIVE")),
+        Verdict::NotApplied(_)
+    ));
+    assert!(matches!(
+        judge_instance("ACTIVE", "DRAINING", None),
+        Verdict::Unknown(_)
+    ));
 }
 
 #[test]
@@ -142,16 +187,31 @@ fn auto_scaling_changes_are_judged_by_what_is_there_now() {
         target: t,
         ..Scaling::default()
     };
-    assert!(matches!(judge_scaling(&put, &now(Some(target(1, 8)))), Verdict::Applied(_)));
-    assert!(matches!(judge_scaling(&put, &now(Some(target(2, 4)))), Verdict::NotApplied(_)));
-    assert!(matches!(judge_scaling(&put, &now(Some(target(3, 3)))), Verdict::Unknown(_)));
+    assert!(matches!(
+        judge_scaling(&put, &now(Some(target(1, 8)))),
+        Verdict::Applied(_)
+    ));
+    assert!(matches!(
+        judge_scaling(&put, &now(Some(target(2, 4)))),
+        Verdict::NotApplied(_)
+    ));
+    assert!(matches!(
+        judge_scaling(&put, &now(Some(target(3, 3)))),
+        Verdict::Unknown(_)
+    ));
     let delete = Mutation::DeleteScalableTarget {
         cluster: "prod".into(),
         service: "web".into(),
         before: target(2, 4),
     };
-    assert!(matches!(judge_scaling(&delete, &now(None)), Verdict::Applied(_)));
-    assert!(matches!(judge_scaling(&delete, &now(Some(target(2, 4)))), Verdict::NotApplied(_)));
+    assert!(matches!(
+        judge_scaling(&delete, &now(None)),
+        Verdict::Applied(_)
+    ));
+    assert!(matches!(
+        judge_scaling(&delete, &now(Some(target(2, 4)))),
+        Verdict::NotApplied(_)
+    ));
 
     let tt = |v: f64| TargetTracking {
         metric: TrackedMetric::Cpu,
@@ -176,9 +236,18 @@ fn auto_scaling_changes_are_judged_by_what_is_there_now() {
         policies: p,
         ..Scaling::default()
     };
-    assert!(matches!(judge_scaling(&put_policy, &with(vec![policy(50.0)])), Verdict::Applied(_)));
-    assert!(matches!(judge_scaling(&put_policy, &with(vec![policy(70.0)])), Verdict::NotApplied(_)));
-    assert!(matches!(judge_scaling(&put_policy, &with(vec![])), Verdict::Unknown(_)));
+    assert!(matches!(
+        judge_scaling(&put_policy, &with(vec![policy(50.0)])),
+        Verdict::Applied(_)
+    ));
+    assert!(matches!(
+        judge_scaling(&put_policy, &with(vec![policy(70.0)])),
+        Verdict::NotApplied(_)
+    ));
+    assert!(matches!(
+        judge_scaling(&put_policy, &with(vec![])),
+        Verdict::Unknown(_)
+    ));
 
     let action = ScheduledAction {
         name: "night".into(),
@@ -199,13 +268,25 @@ fn auto_scaling_changes_are_judged_by_what_is_there_now() {
         scheduled: a,
         ..Scaling::default()
     };
-    assert!(matches!(judge_scaling(&put_action, &scheduled(vec![action.clone()])), Verdict::Applied(_)));
-    assert!(matches!(judge_scaling(&put_action, &scheduled(vec![])), Verdict::NotApplied(_)));
+    assert!(matches!(
+        judge_scaling(&put_action, &scheduled(vec![action.clone()])),
+        Verdict::Applied(_)
+    ));
+    assert!(matches!(
+        judge_scaling(&put_action, &scheduled(vec![])),
+        Verdict::NotApplied(_)
+    ));
     let delete_action = Mutation::DeleteScheduledAction {
         cluster: "prod".into(),
         service: "web".into(),
         before: action.clone(),
     };
-    assert!(matches!(judge_scaling(&delete_action, &scheduled(vec![])), Verdict::Applied(_)));
-    assert!(matches!(judge_scaling(&delete_action, &scheduled(vec![action])), Verdict::NotApplied(_)));
+    assert!(matches!(
+        judge_scaling(&delete_action, &scheduled(vec![])),
+        Verdict::Applied(_)
+    ));
+    assert!(matches!(
+        judge_scaling(&delete_action, &scheduled(vec![action])),
+        Verdict::NotApplied(_)
+    ));
 }
