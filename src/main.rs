@@ -48,7 +48,7 @@ fn main() -> ExitCode {
             ratatui::restore();
             let _ = crossterm::execute!(std::io::stdout(), crossterm::cursor::Show);
         }
-        eprintln!(
+        ecsdash::say_err!(
             "ecsdash: internal error{at}: {}; this is a bug in ecsdash, nothing more was sent to AWS",
             ecsdash::logs::sanitize::one_line(&what)
         );
@@ -58,7 +58,7 @@ fn main() -> ExitCode {
     match run(cli, started) {
         Ok(()) => ExitCode::SUCCESS,
         Err((code, message)) => {
-            eprintln!("ecsdash: {message}");
+            ecsdash::say_err!("ecsdash: {message}");
             ExitCode::from(code)
         }
     }
@@ -180,7 +180,7 @@ fn run(cli: Cli, started: Instant) -> Result<(), (u8, String)> {
                 d.map(|d| format!("{:.1} ms", d.as_secs_f64() * 1000.0))
                     .unwrap_or_else(|| "never".into())
             };
-            eprintln!(
+            ecsdash::say_err!(
                 "first frame: {}  first frame with data: {}",
                 ms(startup.first_frame),
                 ms(startup.first_data_frame)

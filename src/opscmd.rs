@@ -172,7 +172,7 @@ fn op_failure(e: OpError) -> Failure {
 /// Says on stderr when an outcome was learned by reading back after a lost answer.
 fn note_verified(outcome: &Outcome) {
     if let Some(lost) = outcome.verified_after() {
-        eprintln!(
+        crate::say_err!(
             "ecsdash: AWS's answer was lost ({lost}); reading back showed the change was made"
         );
     }
@@ -200,13 +200,13 @@ fn confirm(
             .unwrap_or_default()
     );
     for m in plan {
-        let _ = writeln!(err, "{} {}:", m.action(), m.target());
+        let _ = crate::say_to_err!(err, "{} {}:", m.action(), m.target());
         for c in m.changes() {
-            let _ = writeln!(err, "  {c}");
+            let _ = crate::say_to_err!(err, "  {c}");
         }
     }
     for l in extra {
-        let _ = writeln!(err, "{l}");
+        let _ = crate::say_to_err!(err, "{l}");
     }
     if yes || read_only {
         return Ok(());
@@ -217,7 +217,7 @@ fn confirm(
             "refused: no terminal to ask for confirmation on; pass --yes to go ahead".into(),
         ));
     }
-    let _ = write!(err, "Go ahead? [y/N] ");
+    let _ = crate::say_to_err_prompt!(err, "Go ahead? [y/N] ");
     let _ = err.flush();
     let mut answer = String::new();
     std::io::stdin()
@@ -243,7 +243,7 @@ pub fn scale(cli: &Cli, args: &ScaleArgs, settings: &Settings) -> Result<(), Fai
         let mut who = s.who.clone();
         who.account = who.account.or_else(|| crate::aws::model::arn_account(&current.arn).map(str::to_string));
         if current.desired == to {
-            println!("{service} already has desired count {to}: nothing to do");
+            crate::say_out!("{service} already has desired count {to}: nothing to do");
             return Ok(());
         }
         let mut extra = Vec::new();
@@ -270,11 +270,11 @@ pub fn scale(cli: &Cli, args: &ScaleArgs, settings: &Settings) -> Result<(), Fai
         let outcome = s.guard.apply(&who, &plan[0]).await.map_err(op_failure)?;
         note_verified(&outcome);
         match outcome.settled() {
-            Outcome::Service(svc) => println!(
+            Outcome::Service(svc) => crate::say_out!(
                 "{service}: desired count {} (running {}, pending {})",
                 svc.desired, svc.running, svc.pending
             ),
-            _ => println!("{service}: desired count {to}"),
+            _ => crate::say_out!("{service}: desired count {to}"),
         }
         Ok(())
     })
@@ -314,7 +314,7 @@ pub fn deploy(cli: &Cli, args: &DeployArgs, settings: &Settings) -> Result<(), F
                 let target = format!("{}:{n}", running.family);
                 let doc = ops.task_definition_doc(&target).await.map_err(aws)?;
                 if doc.arn == running.arn && !args.force {
-                    println!("{service} already runs {}: nothing to do (--force starts a new deployment)", arn_name(&doc.arn));
+                    crate::say_out!("{service} already runs {}: nothing to do (--force starts a new deployment)", arn_name(&doc.arn));
                     return Ok(());
                 }
                 (
@@ -334,7 +334,7 @@ pub fn deploy(cli: &Cli, args: &DeployArgs, settings: &Settings) -> Result<(), F
                     json = taskdef::with_image(&json, container, image).map_err(|m| (EXIT_BAD_INPUT, m))?;
                 }
                 if json == running.json && !args.force {
-                    println!("{service} already runs these images: nothing to do (--force starts a new deployment)");
+                    crate::say_out!("{service} already runs these images: nothing to do (--force starts a new deployment)");
                     return Ok(());
                 }
                 let mut plan = Vec::new();
@@ -369,7 +369,7 @@ pub fn deploy(cli: &Cli, args: &DeployArgs, settings: &Settings) -> Result<(), F
                 LineKind::Context => " ",
                 LineKind::Hunk => "",
             };
-            println!("{prefix}{}", line.text);
+            crate::say_out!("{prefix}{}", line.text);
         }
         if unified.is_empty() {
             extra.push("task definition unchanged: a new deployment replaces every task".into());
@@ -382,10 +382,10 @@ pub fn deploy(cli: &Cli, args: &DeployArgs, settings: &Settings) -> Result<(), F
             let outcome = r.map_err(op_failure)?;
             note_verified(&outcome);
             match outcome.settled() {
-                Outcome::Registered { arn, .. } => println!("registered {}", arn_name(arn)),
+                Outcome::Registered { arn, .. } => crate::say_out!("registered {}", arn_name(arn)),
                 Outcome::Service(svc) => {
                     let d = svc.primary_deployment().map(|d| d.id.clone()).unwrap_or_default();
-                    println!("{service}: rolling out {} (deployment {d})", arn_name(&svc.task_definition));
+                    crate::say_out!("{service}: rolling out {} (deployment {d})", arn_name(&svc.task_definition));
                     deployment = Some(d);
                 }
                 Outcome::Done | Outcome::Verified { .. } => {}
@@ -414,7 +414,7 @@ pub fn deploy(cli: &Cli, args: &DeployArgs, settings: &Settings) -> Result<(), F
                 p.rollout_state.as_deref().map(|s| format!(" [{s}]")).unwrap_or_default()
             );
             if line != last {
-                eprintln!("{line}");
+                crate::say_err!("{line}");
                 last = line;
             }
         };
@@ -429,11 +429,11 @@ pub fn deploy(cli: &Cli, args: &DeployArgs, settings: &Settings) -> Result<(), F
                 Duration::from_secs(args.poll),
                 &mut on_update,
                 &mut |trouble| match trouble {
-                    Some(e) => eprintln!(
+                    Some(e) => crate::say_err!(
                         "ecsdash: cannot read the rollout's progress ({}: {}); still trying until --wait-timeout",
                         e.operation, e.message
                     ),
-                    None => eprintln!("ecsdash: reading the rollout's progress again"),
+                    None => crate::say_err!("ecsdash: reading the rollout's progress again"),
                 },
             ),
         )
@@ -450,7 +450,7 @@ pub fn deploy(cli: &Cli, args: &DeployArgs, settings: &Settings) -> Result<(), F
         let end = end.map_err(aws)?;
         match end.verdict {
             Verdict::Completed => {
-                println!("{service}: rollout completed");
+                crate::say_out!("{service}: rollout completed");
                 Ok(())
             }
             Verdict::Failed { reason } => Err((EXIT_ROLLOUT_FAILED, format!("{service}: rollout FAILED: {reason}"))),

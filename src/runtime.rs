@@ -94,6 +94,15 @@ where
     let mut input = spawn_terminal_events(tx.clone());
     spawn_ticks(tx.clone(), clock.clone());
     spawn_signals(tx.clone());
+    {
+        // The header names the account before any pane has loaded.
+        let (tx, backend) = (tx.clone(), worker.ecs.clone());
+        tokio::spawn(async move {
+            if let Some(account) = backend.account().await {
+                let _ = tx.send(Action::Account(account));
+            }
+        });
+    }
 
     if let Ok(size) = terminal.size() {
         app.update(Action::Resize {
@@ -311,6 +320,14 @@ fn run_effect(worker: &mut Effects, effect: Effect) {
         }
         // The loop, which owns the terminal, runs the editor.
         Effect::ExternalEdit { text } => worker.edit = Some(text),
+        Effect::AuditRefusal {
+            who,
+            action,
+            target,
+        } => {
+            let guard = worker.guard.clone();
+            tokio::task::spawn_blocking(move || guard.record_refusal(&who, &action, &target));
+        }
     }
 }
 

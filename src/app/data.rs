@@ -140,7 +140,10 @@ impl Store {
         if key.is_immutable() {
             return slot.data.is_none() && slot.error.is_none();
         }
-        let backoff = interval * 2i32.pow(slot.throttled.min(5));
+        // Throttled: one interval more, no more, so the pane is back within one or two
+        // intervals of the throttling ending (`land` clears every slot's count at the
+        // first answer that comes through).
+        let backoff = interval * 2i32.pow(slot.throttled.min(1));
         let last = match (slot.fetched_at, self.failed_at.get(key)) {
             (Some(ok), Some(bad)) => ok.max(*bad),
             (Some(ok), None) => ok,
@@ -164,8 +167,15 @@ impl Store {
                 slot.data = Some(payload);
                 slot.fetched_at = Some(at);
                 slot.error = None;
-                slot.throttled = 0;
+                let was_throttled = std::mem::take(&mut slot.throttled) > 0;
                 self.failed_at.remove(key);
+                if was_throttled {
+                    // AWS answers again: the other throttled views need not wait out
+                    // their backoff.
+                    for other in self.slots.values_mut() {
+                        other.throttled = 0;
+                    }
+                }
             }
             Err(e) => {
                 if e.kind == ErrorKind::Throttled {
@@ -338,10 +348,21 @@ mod tests {
         );
         assert!(store.due(&key, t(10), interval));
         store.land(&key, Err(throttle()), t(10));
-        assert!(!store.due(&key, t(29), interval));
-        assert!(store.due(&key, t(30), interval));
+        assert!(!store.due(&key, t(19), interval));
+        assert!(
+            store.due(&key, t(20), interval),
+            "the wait never grows past two intervals: back soon after throttling ends"
+        );
+        let other = DataKey::Services {
+            cluster: "c".into(),
+        };
+        store.land(&other, Err(throttle()), t(20));
         store.land(&key, Ok(Payload::Clusters(Arc::new(vec![]))), t(30));
         assert!(store.due(&key, t(35), interval));
+        assert!(
+            store.due(&other, t(35), interval),
+            "an answer coming through ends every view's backoff"
+        );
     }
 
     #[test]

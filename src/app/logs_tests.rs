@@ -768,3 +768,34 @@ fn tab_moves_to_the_next_group_and_an_answer_for_the_last_one_is_not_shown() {
     )));
     assert!(quit.is_empty() && app.quit, "Ctrl-c still quits");
 }
+
+/// Expired credentials stop the pane's tail: the pane says so (not POLL FOLLOW), `r`
+/// asks the tail to try again at once, and when it works again the note goes.
+#[test]
+fn a_stopped_tail_says_so_and_r_tries_again() {
+    let (mut app, id) = logs_open();
+    let expired = crate::aws::BackendError::new(
+        crate::aws::ErrorKind::ExpiredCredentials,
+        "FilterLogEvents",
+        "ExpiredTokenException: The security token included in the request is expired",
+    );
+    app.update(Action::Tail {
+        id,
+        msg: TailMsg::Stopped(expired),
+    });
+    let stopped = app.log.as_ref().unwrap().stopped.clone().expect("stopped");
+    assert!(stopped.contains("credentials expired"), "{stopped}");
+    assert!(stopped.contains("aws sso login"), "{stopped}");
+    assert!(stopped.contains("r tries again"), "{stopped}");
+    let effects = app.update(key(KeyCode::Char('r')));
+    assert_eq!(effects, [Effect::RetryTail { id }]);
+    app.update(Action::Tail {
+        id,
+        msg: TailMsg::Recovered,
+    });
+    let log = app.log.as_ref().unwrap();
+    assert!(log.stopped.is_none() && log.last_error.is_none());
+    // Working again, r is the pane's ordinary refresh, not a retry.
+    let effects = app.update(key(KeyCode::Char('r')));
+    assert!(!effects.contains(&Effect::RetryTail { id }), "{effects:?}");
+}

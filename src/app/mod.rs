@@ -76,6 +76,8 @@ pub enum Action {
     },
     /// The external editor closed: the edited text, or why it could not run.
     Edited(Result<String, String>),
+    /// The account of the credentials in use, learned at start.
+    Account(String),
     /// SIGTERM, SIGHUP or the terminal closing.
     Quit,
 }
@@ -122,6 +124,12 @@ pub enum Effect {
     ExternalEdit {
         text: String,
     },
+    /// Record in the audit log that read-only mode refused `action` on `target`.
+    AuditRefusal {
+        who: Identity,
+        action: String,
+        target: String,
+    },
 }
 
 impl PartialEq for Effect {
@@ -132,6 +140,18 @@ impl PartialEq for Effect {
             (Effect::RetryTail { id: a }, Effect::RetryTail { id: b }) => a == b,
             (Effect::StartTail { id: a, .. }, Effect::StartTail { id: b, .. }) => a == b,
             (Effect::Copy(a), Effect::Copy(b)) => a == b,
+            (
+                Effect::AuditRefusal {
+                    action: a,
+                    target: t,
+                    ..
+                },
+                Effect::AuditRefusal {
+                    action: b,
+                    target: u,
+                    ..
+                },
+            ) => a == b && t == u,
             (Effect::Mutate { id: a, plan: p, .. }, Effect::Mutate { id: b, plan: q, .. }) => {
                 a == b && p == q
             }
@@ -239,6 +259,30 @@ pub struct Status {
     pub text: String,
     pub error: bool,
     pub at: DateTime<Utc>,
+    /// Something still under way: shown until it ends, whatever its age.
+    pub in_flight: Option<InFlight>,
+}
+
+/// What an in-flight status waits for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InFlight {
+    /// A change sent to AWS (`pending_ops` id): its result replaces the message.
+    Op(u64),
+    /// A refresh or a load: the next answer ends it (and shows its error, if any).
+    Answer,
+}
+
+impl Status {
+    /// How much the message matters: a newer message replaces it only if it matters as
+    /// much (notes < loads and refreshes < changes sent to AWS < errors).
+    fn weight(&self) -> u8 {
+        match (self.error, self.in_flight) {
+            (true, _) => 3,
+            (false, Some(InFlight::Op(_))) => 2,
+            (false, Some(InFlight::Answer)) => 1,
+            (false, None) => 0,
+        }
+    }
 }
 
 /// What the remembered rows were built from.
@@ -286,6 +330,8 @@ pub struct App {
     pub input: Option<Input>,
     pub errors: VecDeque<ErrorRecord>,
     pub status: Option<Status>,
+    /// Read-only refusals to record in the audit log, handed out with the key's effects.
+    refusals: Vec<Effect>,
     pub now: DateTime<Utc>,
     /// `None` turns automatic refresh off.
     pub refresh: Option<Duration>,
@@ -336,6 +382,7 @@ impl App {
             input: None,
             errors: VecDeque::new(),
             status: None,
+            refusals: Vec::new(),
             now,
             refresh,
             page_rows: 20,
@@ -436,6 +483,7 @@ impl App {
             Action::Key(key) if key.kind != KeyEventKind::Release => {
                 self.dirty = true;
                 let mut effects = self.on_key(key);
+                effects.append(&mut self.refusals);
                 effects.extend(self.sync_tail());
                 effects.extend(self.due_fetches());
                 effects
@@ -454,11 +502,11 @@ impl App {
                     // Ages on screen move once a second.
                     self.dirty = true;
                 }
-                if self
-                    .status
-                    .as_ref()
-                    .is_some_and(|s| (now - s.at).num_seconds() >= STATUS_SECS)
-                {
+                // Notes fade; errors stay until replaced; what is in flight stays until
+                // it ends.
+                if self.status.as_ref().is_some_and(|s| {
+                    !s.error && s.in_flight.is_none() && (now - s.at).num_seconds() >= STATUS_SECS
+                }) {
                     self.status = None;
                     self.dirty = true;
                 }
@@ -493,6 +541,11 @@ impl App {
             }
             Action::Streams { id, result } => self.on_streams(id, result),
             Action::Mutated { id, results } => self.on_mutated(id, results),
+            Action::Account(account) => {
+                self.dirty = true;
+                self.identity.account.get_or_insert(account);
+                Vec::new()
+            }
             Action::Edited(result) => self.on_edited(result),
         }
     }
@@ -504,6 +557,14 @@ impl App {
         at: DateTime<Utc>,
     ) -> Vec<Effect> {
         self.dirty = true;
+        // An answer ends "refreshing…": an error it brings then shows at once.
+        if self
+            .status
+            .as_ref()
+            .is_some_and(|s| s.in_flight == Some(InFlight::Answer))
+        {
+            self.status = None;
+        }
         if let Ok(Payload::Clusters(c)) = &result
             && self.identity.account.is_none()
         {
@@ -716,12 +777,66 @@ impl App {
         }
     }
 
+    /// Puts a note (it fades) or an error (it stays until something as important
+    /// replaces it, or the pane is left) on the status line. A note does not hide an
+    /// error or what is still in flight.
     fn say(&mut self, text: impl Into<String>, error: bool) {
-        self.status = Some(Status {
+        let new = Status {
             text: text.into(),
             error,
             at: self.now,
-        });
+            in_flight: None,
+        };
+        self.show(new);
+    }
+
+    /// Shows `text` until `until` ends (`finish`), however long that takes.
+    fn busy(&mut self, text: impl Into<String>, until: InFlight) {
+        let new = Status {
+            text: text.into(),
+            error: false,
+            at: self.now,
+            in_flight: Some(until),
+        };
+        self.show(new);
+    }
+
+    /// The end of what `busy` showed: its result replaces it, whatever is showing.
+    fn finish(&mut self, until: InFlight, text: impl Into<String>, error: bool) {
+        if self
+            .status
+            .as_ref()
+            .is_some_and(|s| s.in_flight == Some(until))
+        {
+            self.status = None;
+        }
+        let result = Status {
+            text: text.into(),
+            error,
+            at: self.now,
+            in_flight: None,
+        };
+        if error || self.status.as_ref().is_none_or(|s| s.weight() <= 2) {
+            self.status = Some(result);
+        }
+    }
+
+    fn show(&mut self, new: Status) {
+        self.dirty = true;
+        let keep = self
+            .status
+            .as_ref()
+            .is_some_and(|old| old.weight() > new.weight());
+        if !keep {
+            self.status = Some(new);
+        }
+    }
+
+    /// Leaving a pane: what was said about it goes; what is in flight stays.
+    fn forget_pane_notes(&mut self) {
+        if self.status.as_ref().is_some_and(|s| s.in_flight.is_none()) {
+            self.status = None;
+        }
     }
 
     /// The rows on screen: the pane's data, filtered and sorted.
@@ -912,6 +1027,7 @@ impl App {
     }
 
     fn push(&mut self, pane: Pane) {
+        self.forget_pane_notes();
         self.stack.push(View::new(pane));
     }
 
@@ -963,6 +1079,7 @@ impl App {
             return;
         }
         if self.stack.len() > 1 {
+            self.forget_pane_notes();
             self.stack.pop();
         }
     }
@@ -975,7 +1092,9 @@ impl App {
             .filter(|k| !k.is_immutable())
             .filter_map(|k| self.fetch(k))
             .collect();
-        self.say("refreshing…", false);
+        if !effects.is_empty() {
+            self.busy("refreshing…", InFlight::Answer);
+        }
         effects
     }
 

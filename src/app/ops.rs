@@ -123,9 +123,22 @@ impl App {
         }
     }
 
+    /// In read-only mode: says so and records the refusal in the audit log (as the
+    /// commands do), before any dialog opens.
     pub(super) fn refuse_read_only(&mut self, what: &str) -> bool {
         if self.read_only {
             self.say(format!("read-only mode: {what} is turned off"), true);
+            let mut target = self.view().pane.crumbs().join("/");
+            if let Some(row) = self.selected_row()
+                && let Some(name) = row.cells.first()
+            {
+                target = format!("{target} (selected: {})", name.text);
+            }
+            self.refusals.push(Effect::AuditRefusal {
+                who: self.identity.clone(),
+                action: what.to_string(),
+                target,
+            });
         }
         self.read_only
     }
@@ -594,7 +607,10 @@ impl App {
         let id = self.next_op;
         self.next_op += 1;
         let what = plan.last().map(Mutation::action).unwrap_or("change");
-        self.say(format!("{what}: sent, waiting for AWS…"), false);
+        self.busy(
+            format!("{what}: sent, waiting for AWS…"),
+            super::InFlight::Op(id),
+        );
         self.pending_ops.insert(
             id,
             PendingOp {
@@ -638,7 +654,11 @@ impl App {
                 } else {
                     String::new()
                 };
-                self.say(format!("{what} failed: {e}{done}"), true);
+                self.finish(
+                    super::InFlight::Op(id),
+                    format!("{what} failed: {e}{done}"),
+                    true,
+                );
                 if let OpError::Aws(err) = e {
                     self.errors.push_front(super::ErrorRecord {
                         at: self.now,
@@ -660,7 +680,7 @@ impl App {
                     .last()
                     .map(|m| format!("{}: done{verified}", m.action()))
                     .unwrap_or_default();
-                self.say(summary, false);
+                self.finish(super::InFlight::Op(id), summary, false);
                 match &op.after {
                     After::Scaled {
                         cluster,

@@ -230,17 +230,113 @@ fn a_count_outside_the_auto_scaling_range_warns_and_can_move_the_range_in_the_sa
 }
 
 #[test]
-fn read_only_opens_no_dialog() {
+fn read_only_opens_no_dialog_and_each_refusal_is_audited() {
     let mut app = on_services();
     app.read_only = true;
     for k in ['s', 'u', 'i', 'R'] {
-        key(&mut app, KeyCode::Char(k));
+        let effects = key(&mut app, KeyCode::Char(k));
         assert!(
             app.popups.is_empty(),
             "{k} opened a dialog in read-only mode"
         );
         assert!(app.status.as_ref().unwrap().text.contains("read-only"));
+        let audited: Vec<&Effect> = effects
+            .iter()
+            .filter(|e| matches!(e, Effect::AuditRefusal { .. }))
+            .collect();
+        assert_eq!(audited.len(), 1, "{k}: {effects:?}");
+        let Effect::AuditRefusal { target, who, .. } = audited[0] else {
+            unreachable!()
+        };
+        assert!(target.starts_with("prod"), "{k}: {target}");
+        assert_eq!(who.profile, app.identity.profile);
     }
+}
+
+/// A change whose answer was lost but that reading back showed was made is reported as
+/// done, saying so; one that cannot be told is an error that says it is unknown.
+#[test]
+fn a_verified_or_unknown_outcome_is_said_as_such() {
+    let mut app = on_services();
+    key(&mut app, KeyCode::Char('s'));
+    typed(&mut app, "7");
+    key(&mut app, KeyCode::Enter);
+    let (id, _) = mutate_plan(&key(&mut app, KeyCode::Char('y')));
+    assert!(app.status.as_ref().unwrap().text.contains("sent"));
+    let mut after = service("prod", "api");
+    after.desired = 7;
+    app.update(Action::Mutated {
+        id,
+        results: vec![Ok(Outcome::Verified {
+            outcome: Box::new(Outcome::Service(Box::new(after))),
+            lost: "the connection was dropped before an answer came".into(),
+        })],
+    });
+    let status = app.status.clone().unwrap();
+    assert!(!status.error);
+    assert!(
+        status.text.contains(": done (AWS's answer was lost"),
+        "{}",
+        status.text
+    );
+    assert!(
+        status
+            .text
+            .contains("reading back showed the change was made"),
+        "{}",
+        status.text
+    );
+    assert_eq!(app.store.services("prod").unwrap()[0].desired, 7);
+
+    key(&mut app, KeyCode::Char('s'));
+    typed(&mut app, "3");
+    key(&mut app, KeyCode::Enter);
+    let (id, _) = mutate_plan(&key(&mut app, KeyCode::Char('y')));
+    let unknown = crate::aws::BackendError::new(
+        ErrorKind::Uncertain,
+        "UpdateService",
+        "no answer within the operation timeout; whether the change was made is unknown: the service could not be read back",
+    );
+    app.update(Action::Mutated {
+        id,
+        results: vec![Err(OpError::Aws(unknown))],
+    });
+    let status = app.status.clone().unwrap();
+    assert!(status.error);
+    assert!(status.text.contains("outcome unknown"), "{}", status.text);
+}
+
+/// What is in flight stays on the status line until it ends, however long; a note does
+/// not hide it; an error stays until something as important replaces it.
+#[test]
+fn in_flight_and_errors_stay_while_notes_fade() {
+    let mut app = on_services();
+    key(&mut app, KeyCode::Char('s'));
+    typed(&mut app, "7");
+    key(&mut app, KeyCode::Enter);
+    let (id, _) = mutate_plan(&key(&mut app, KeyCode::Char('y')));
+    app.update(Action::Tick(t0() + chrono::Duration::seconds(60)));
+    let status = app.status.clone().unwrap();
+    assert!(
+        status.text.contains("sent, waiting for AWS"),
+        "{}",
+        status.text
+    );
+    key(&mut app, KeyCode::Char('r'));
+    assert!(
+        app.status.as_ref().unwrap().text.contains("sent, waiting"),
+        "a note hid it"
+    );
+    let err = crate::aws::BackendError::new(ErrorKind::Timeout, "UpdateService", "slow");
+    app.update(Action::Mutated {
+        id,
+        results: vec![Err(OpError::Aws(err))],
+    });
+    app.update(Action::Tick(t0() + chrono::Duration::seconds(600)));
+    assert!(app.status.as_ref().unwrap().error, "the error faded");
+    // Leaving the pane takes what was said about it away.
+    key(&mut app, KeyCode::Esc);
+    assert!(app.status.is_none(), "{:?}", app.status);
 }
 
 #[test]

@@ -35,7 +35,10 @@ impl App {
             Some(doc) => self.start_edit(doc, external),
             None => {
                 self.pending_edit = Some((arn.clone(), external));
-                self.say(format!("loading {}…", arn_name(&arn)), false);
+                self.busy(
+                    format!("loading {}…", arn_name(&arn)),
+                    super::InFlight::Answer,
+                );
                 self.fetch(DataKey::TaskDefDoc { arn })
                     .into_iter()
                     .collect()

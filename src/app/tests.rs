@@ -390,3 +390,17 @@ fn ctrl_c_quits_even_while_typing() {
     )));
     assert!(app.quit);
 }
+
+#[test]
+fn the_account_learned_at_start_shows_before_any_pane_loads() {
+    let mut app = App::new(
+        Identity::default(),
+        vec![Pane::Clusters],
+        Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap(),
+        None,
+    );
+    assert_eq!(app.identity.account, None);
+    app.update(Action::Account("123456789012".into()));
+    assert_eq!(app.identity.account.as_deref(), Some("123456789012"));
+    assert!(app.dirty);
+}

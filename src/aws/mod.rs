@@ -31,6 +31,12 @@ pub struct Identity {
 pub trait Backend: Send + Sync {
     fn identity(&self) -> Identity;
 
+    /// The account the credentials belong to, asked of AWS (STS GetCallerIdentity), so
+    /// the header names it before any pane has loaded. `None` when it cannot be told.
+    async fn account(&self) -> Option<String> {
+        self.identity().account
+    }
+
     /// Every cluster of the account and region, described.
     async fn clusters(&self) -> BackendResult<Vec<Cluster>>;
 

@@ -63,6 +63,28 @@ impl Entry {
     }
 }
 
+impl Entry {
+    /// A refusal by read-only mode of `action` (e.g. "scaling") on `target`, before any
+    /// change was planned.
+    pub fn refusal(at: DateTime<Utc>, who: &Identity, action: &str, target: &str) -> Entry {
+        Entry {
+            time: at.to_rfc3339_opts(SecondsFormat::Millis, true),
+            profile: who.profile.clone(),
+            region: who.region.clone(),
+            account: who.account.clone(),
+            endpoint: who.endpoint.clone(),
+            action: action.to_string(),
+            api: String::new(),
+            target: target.to_string(),
+            before: Value::Null,
+            after: Value::Null,
+            result: "refused".into(),
+            outcome: Value::Null,
+            error: Some("read-only mode".into()),
+        }
+    }
+}
+
 impl Audit {
     pub fn at(path: impl Into<PathBuf>) -> Audit {
         Audit { path: path.into() }

@@ -77,6 +77,20 @@ impl Guarded {
         self.audit.path()
     }
 
+    /// Records a change that read-only mode refused before it was even planned (the
+    /// dashboard refuses before a dialog opens), so the audit log shows every attempt.
+    pub fn record_refusal(&self, who: &Identity, action: &str, target: &str) {
+        let entry = Entry::refusal(self.clock.now(), who, action, target);
+        match self.audit.open() {
+            Ok(mut file) => {
+                if let Err(e) = Audit::write(&mut file, &entry) {
+                    tracing::error!(error = %e, "audit line not written");
+                }
+            }
+            Err(e) => tracing::error!(error = %e, "audit log not writable"),
+        }
+    }
+
     /// Carries out `m` unless read-only, and appends its outcome to the audit log.
     pub async fn apply(&self, who: &Identity, m: &Mutation) -> Result<Outcome, OpError> {
         let mut file = self.audit.open().map_err(OpError::Audit)?;

@@ -195,10 +195,18 @@ impl Outcome {
     /// A short JSON form for the audit log.
     pub fn audit(&self) -> Value {
         match self {
-            Outcome::Verified { outcome, lost } => json!({
-                "outcome": outcome.audit(),
-                "verified": format!("the answer was lost ({lost}); reading back showed the change was made"),
-            }),
+            Outcome::Verified { outcome, lost } => {
+                let verified = format!(
+                    "the answer was lost ({lost}); reading back showed the change was made"
+                );
+                match outcome.audit() {
+                    Value::Object(mut fields) => {
+                        fields.insert("verified".into(), Value::String(verified));
+                        Value::Object(fields)
+                    }
+                    other => json!({"result": other, "verified": verified}),
+                }
+            }
             Outcome::Service(s) => json!({
                 "desired": s.desired,
                 "running": s.running,

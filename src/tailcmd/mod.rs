@@ -202,20 +202,20 @@ async fn follow(
             }
             TailMsg::Transport(t) => {
                 if plan.follow && progress.transport != Some(t) {
-                    eprintln!("ecsdash: following ({})", transport_note(t));
+                    crate::say_err!("ecsdash: following ({})", transport_note(t));
                 }
                 progress.transport = Some(t);
             }
-            TailMsg::Throttled(true) => eprintln!("ecsdash: throttled by AWS, backing off"),
-            TailMsg::Throttled(false) => eprintln!("ecsdash: no longer throttled"),
+            TailMsg::Throttled(true) => crate::say_err!("ecsdash: throttled by AWS, backing off"),
+            TailMsg::Throttled(false) => crate::say_err!("ecsdash: no longer throttled"),
             // While following, a failure is said when it starts (the tail keeps trying)
             // and when it ends; without following the last one is the exit message.
             TailMsg::Error(e) if plan.follow && e.is_transient() => {
-                eprintln!("ecsdash: {}; still trying", sentence(&e));
+                crate::say_err!("ecsdash: {}; still trying", sentence(&e));
                 progress.failing = true;
             }
             TailMsg::Stopped(e) => {
-                eprintln!(
+                crate::say_err!(
                     "ecsdash: stopped: {}{}; trying again every few seconds",
                     sentence(&e),
                     hint_suffix(&e)
@@ -224,10 +224,10 @@ async fn follow(
             }
             TailMsg::Recovered => {
                 if std::mem::take(&mut progress.failing) {
-                    eprintln!("ecsdash: AWS answers again; reading on from where it stopped");
+                    crate::say_err!("ecsdash: AWS answers again; reading on from where it stopped");
                 }
             }
-            TailMsg::Sampled { from_ms, to_ms } => eprintln!(
+            TailMsg::Sampled { from_ms, to_ms } => crate::say_err!(
                 "ecsdash: Live Tail sampled {} ms of events (over 500 a second); reading them again",
                 to_ms - from_ms
             ),
@@ -311,7 +311,7 @@ fn ended(plan: &Plan, progress: &mut Progress) -> Result<(), Failure> {
         // Named streams all live in the one group: without it there was nothing to read.
         if let Some(e) = progress.missing_group.take() {
             if let Some(other) = error {
-                eprintln!("ecsdash: {}", with_hint(&other));
+                crate::say_err!("ecsdash: {}", with_hint(&other));
             }
             return Err((
                 EXIT_BAD_INPUT,
@@ -319,7 +319,7 @@ fn ended(plan: &Plan, progress: &mut Progress) -> Result<(), Failure> {
             ));
         }
         if let Some(e) = error {
-            eprintln!("ecsdash: {}", with_hint(&e));
+            crate::say_err!("ecsdash: {}", with_hint(&e));
         }
         return Ok(());
     }
@@ -364,12 +364,12 @@ fn flush_held(progress: &mut Progress) {
     match progress.held_error.take() {
         // The engine falls back to polling by itself: a note, not an alarm.
         Some(e) if e.operation == "StartLiveTail" => {
-            eprintln!(
+            crate::say_err!(
                 "ecsdash: Live Tail not available, polling instead: {}",
                 e.message
             );
         }
-        Some(e) => eprintln!("ecsdash: {}{}", sentence(&e), hint_suffix(&e)),
+        Some(e) => crate::say_err!("ecsdash: {}{}", sentence(&e), hint_suffix(&e)),
         None => {}
     }
 }
@@ -388,12 +388,12 @@ fn report_elsewhere(sources: &[LogSource], progress: &mut Progress) {
             if progress.told_elsewhere.insert(key) {
                 let short: String = s.task_id.chars().take(8).collect();
                 match group {
-                    Some((region, group)) => eprintln!(
+                    Some((region, group)) => crate::say_err!(
                         "ecsdash: {short}/{}: stream not known: {reason}; tail one with \
                          `ecsdash tail --region {region} --group {group} --stream NAME`",
                         s.container
                     ),
-                    None => eprintln!(
+                    None => crate::say_err!(
                         "ecsdash: {short}/{}: logs not in CloudWatch: {reason}",
                         s.container
                     ),

@@ -596,3 +596,66 @@ async fn clear_all(moto: &support::Moto, matching: &str) {
         support::http(&moto.proxy, "POST", "/_proxy/clear", &headers, &body).await;
     assert_eq!(status, 200, "{answer}");
 }
+
+/// Text from arguments is never echoed raw: an escape sequence in an image or a target
+/// (here one that would retitle the window) reaches neither stderr nor stdout.
+#[test]
+fn hostile_arguments_are_sanitized_before_they_reach_a_terminal() {
+    let dir = tempfile::tempdir().unwrap();
+    let hostile = "\u{1b}]0;pwned\u{7}";
+    let cases: [Vec<String>; 4] = [
+        vec![
+            "deploy".into(),
+            "prod-core/payments".into(),
+            "--image".into(),
+            format!("payments=nginx:1{hostile}"),
+            "--yes".into(),
+        ],
+        vec![
+            "scale".into(),
+            format!("prod-core/pay{hostile}"),
+            "3".into(),
+            "--yes".into(),
+        ],
+        vec![
+            "scale".into(),
+            "prod-core/payments".into(),
+            format!("3{hostile}"),
+            "--yes".into(),
+        ],
+        vec!["tail".into(), format!("prod-core/{hostile}")],
+    ];
+    for args in cases {
+        let o = Command::new(env!("CARGO_BIN_EXE_ecsdash"))
+            .arg("--demo")
+            .args(&args)
+            .env("XDG_CONFIG_HOME", dir.path())
+            .env("XDG_STATE_HOME", dir.path())
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        let (out, err) = (text(&o.stdout), text(&o.stderr));
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
+        assert!(!err.is_empty(), "{args:?}");
+        for (name, stream) in [("stderr", &err), ("stdout", &out)] {
+            assert!(
+                !stream.contains('\u{1b}') && !stream.contains('\u{7}'),
+                "{args:?}: an escape sequence reached {name}: {stream:?}"
+            );
+        }
+    }
+}
+
+/// The account is asked of STS at start, so the header names it before any pane loads.
+#[tokio::test]
+async fn the_account_is_known_before_any_pane_has_loaded() {
+    let Some(moto) = support::moto() else { return };
+    let backend = support::backend(&moto, REGION).await;
+    assert_eq!(ecsdash::aws::Backend::identity(&backend).account, None);
+    let account = ecsdash::aws::Backend::account(&backend).await;
+    assert_eq!(account.as_deref(), Some(support::ACCOUNT));
+    assert_eq!(
+        ecsdash::aws::Backend::identity(&backend).account.as_deref(),
+        Some(support::ACCOUNT)
+    );
+}

@@ -877,6 +877,13 @@ async fn register_is_sent_once_and_checked_after_an_unclear_failure() {
     );
     assert_eq!(lines[1]["result"], "ok");
     assert_eq!(lines[1]["outcome"]["revision"], 2);
+    assert!(
+        lines[1]["outcome"]["verified"]
+            .as_str()
+            .is_some_and(|v| v.contains("injected: answer lost")),
+        "{}",
+        lines[1]
+    );
 }
 
 #[tokio::test]

@@ -272,6 +272,30 @@ impl Backend for SdkBackend {
         }
     }
 
+    async fn account(&self) -> Option<String> {
+        if let Some(known) = self.account.get() {
+            return Some(known.clone());
+        }
+        match aws_sdk_sts::Client::new(&self.config)
+            .get_caller_identity()
+            .send()
+            .await
+        {
+            Ok(out) => {
+                let account = out.account()?.to_owned();
+                let _ = self.account.set(account.clone());
+                Some(account)
+            }
+            Err(e) => {
+                // The panes say what is wrong with the credentials; the header keeps "…"
+                // until an ARN names the account.
+                let e = errors::from_sdk_error("GetCallerIdentity", e);
+                tracing::info!(error = %e, "account not known yet");
+                None
+            }
+        }
+    }
+
     async fn clusters(&self) -> BackendResult<Vec<Cluster>> {
         let pages = self
             .ecs
