@@ -659,3 +659,200 @@ async fn the_account_is_known_before_any_pane_has_loaded() {
         Some(support::ACCOUNT)
     );
 }
+
+/// Every fault class across a pane's refresh (the services of a cluster): an error of
+/// the right kind said in words (no debug dump), and the next refresh after the fault
+/// clears works.
+#[tokio::test]
+async fn each_fault_class_across_a_refresh_is_said_in_words_and_recovers() {
+    use ecsdash::aws::{Backend, ErrorKind};
+    let Some(moto) = support::moto() else { return };
+    let cluster = service(&moto, "refresh-faults", 1).await;
+    let backend = support::backend_with_timeout(&moto, REGION, Duration::from_secs(2)).await;
+    let cases = [
+        (
+            json!({"kind": "error", "status": 500, "type": "InternalFailure"}),
+            ErrorKind::Service,
+            "InternalFailure",
+        ),
+        (
+            json!({"kind": "error", "status": 503, "type": "ServiceUnavailableException", "message": "Service Unavailable"}),
+            ErrorKind::Service,
+            "Service Unavailable",
+        ),
+        (
+            json!({"kind": "throttle"}),
+            ErrorKind::Throttled,
+            "Rate exceeded",
+        ),
+        (
+            json!({"kind": "hang", "hang_ms": 30000}),
+            ErrorKind::Timeout,
+            "no answer within the operation timeout",
+        ),
+        (
+            json!({"kind": "drop"}),
+            ErrorKind::Unreachable,
+            "dropped before an answer came",
+        ),
+        (
+            json!({"kind": "garbage"}),
+            ErrorKind::Service,
+            "could not be read",
+        ),
+        (
+            json!({"kind": "error", "status": 400, "type": "ExpiredTokenException", "message": "The security token included in the request is expired"}),
+            ErrorKind::ExpiredCredentials,
+            "expired",
+        ),
+        (
+            json!({"kind": "error", "status": 400, "type": "UnrecognizedClientException", "message": "The security token included in the request is invalid."}),
+            ErrorKind::BadCredentials,
+            "invalid",
+        ),
+        (
+            json!({"kind": "error", "status": 400, "type": "AccessDeniedException", "message": "User is not authorized to perform: ecs:ListServices"}),
+            ErrorKind::AccessDenied,
+            "not authorized",
+        ),
+    ];
+    for (fault, kind, said) in cases {
+        let mut fault = fault;
+        fault["target"] = json!("ListServices");
+        fault["match"] = json!(cluster);
+        fault["count"] = json!(-1);
+        support::inject(&moto, fault.clone()).await;
+        let started = std::time::Instant::now();
+        let e = backend.services(&cluster).await.unwrap_err();
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "{fault}: {:?}",
+            started.elapsed()
+        );
+        assert_eq!(e.kind, kind, "{fault}: {e}");
+        assert!(e.message.contains(said), "{fault}: {e}");
+        let shown = format!("{e} {}", e.hint().unwrap_or_default());
+        for dump in [
+            "{",
+            "HttpResponse",
+            "ConnectorError",
+            "DispatchFailure",
+            "Error {",
+        ] {
+            assert!(!shown.contains(dump), "{fault}: a debug dump: {shown}");
+        }
+        if kind == ErrorKind::BadCredentials {
+            assert!(!shown.contains("sso login"), "{shown}");
+        }
+        if kind == ErrorKind::AccessDenied {
+            assert!(shown.contains("ecs:ListServices"), "{shown}");
+        }
+        clear_all(&moto, &cluster).await;
+        let services = backend.services(&cluster).await.expect("recovered");
+        assert_eq!(services.len(), 1, "{fault}");
+    }
+}
+
+/// A throttled write was refused (nothing done), so it is sent again after a pause and
+/// goes through: two UpdateService requests, one change.
+#[tokio::test]
+async fn a_throttled_scale_is_sent_again_and_goes_through() {
+    let Some(moto) = support::moto() else { return };
+    let cluster = service(&moto, "throttled-write", 1).await;
+    let run = Run::new("");
+    support::inject(
+        &moto,
+        json!({"target": "UpdateService", "match": cluster, "kind": "throttle"}),
+    )
+    .await;
+    let o = run.run(&moto, &["scale", &format!("{cluster}/web"), "2", "--yes"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    assert_eq!(desired(&moto, &cluster).await, 2);
+    assert_eq!(writes(&moto, &cluster).await, 2);
+    assert_eq!(run.audit().last().unwrap()["result"], "ok");
+}
+
+/// AccessDenied on a write names the write permission, not a read one; the CLI never
+/// says "press r".
+#[tokio::test]
+async fn access_denied_on_a_write_names_that_permission() {
+    let Some(moto) = support::moto() else { return };
+    let cluster = service(&moto, "denied-write", 1).await;
+    let run = Run::new("");
+    support::inject(
+        &moto,
+        json!({"target": "UpdateService", "match": cluster, "kind": "error", "status": 400,
+               "type": "AccessDeniedException", "message": "User: arn:aws:iam::123456789012:user/oncall is not authorized to perform: ecs:UpdateService"}),
+    )
+    .await;
+    let o = run.run(&moto, &["scale", &format!("{cluster}/web"), "2", "--yes"]);
+    let err = text(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(err.contains("may not call ecs:UpdateService"), "{err}");
+    assert!(
+        !err.contains("read permission") && !err.contains("press r"),
+        "{err}"
+    );
+    assert_eq!(
+        writes(&moto, &cluster).await,
+        1,
+        "a clear refusal is not sent again"
+    );
+    assert_eq!(run.audit().last().unwrap()["result"], "error");
+}
+
+/// `deploy --wait` outlasts a few seconds of 500s while following the rollout: it says
+/// so on stderr and goes on to its verdict (moto never finishes a deployment, so here
+/// the verdict is the --wait-timeout, exit 4, not the AWS error's exit 1).
+#[tokio::test]
+async fn deploy_wait_outlasts_transient_errors_while_following() {
+    let Some(moto) = support::moto() else { return };
+    let cluster = service(&moto, "deploy-wait", 1).await;
+    let run = Run::new("");
+    let child = run
+        .command(
+            &moto,
+            &[
+                "deploy",
+                &format!("{cluster}/web"),
+                "--image",
+                "web=nginx:1.28",
+                "--yes",
+                "--wait",
+                "--poll",
+                "1",
+                "--wait-timeout",
+                "10",
+            ],
+        )
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Once the rollout is being followed (UpdateService sent), DescribeServices fails.
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while writes(&moto, &cluster).await == 0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "UpdateService never sent"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    support::inject(
+        &moto,
+        json!({"target": "DescribeServices", "match": cluster, "kind": "error", "status": 500,
+               "type": "InternalFailure", "count": -1}),
+    )
+    .await;
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    clear_all(&moto, &cluster).await;
+    let o = child.wait_with_output().unwrap();
+    let err = text(&o.stderr);
+    assert_eq!(o.status.code(), Some(4), "{err}");
+    assert!(err.contains("cannot read the rollout's progress"), "{err}");
+    assert!(
+        err.contains("reading the rollout's progress again"),
+        "{err}"
+    );
+    assert!(err.contains("still in progress after 10 s"), "{err}");
+}
