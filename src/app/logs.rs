@@ -85,6 +85,9 @@ pub struct LogView {
     pub origin: Option<Origin>,
     /// The stream listing asked of AWS and not answered yet.
     pub listing: Option<Wanted>,
+    /// Containers of the scope seen by earlier tails of this pane (a tail of one
+    /// container reports only that one), so `c` can go on to the next.
+    pub known_containers: Vec<String>,
 }
 
 /// Containers whose logs the pane cannot read by itself, as the pane tells them.
@@ -127,6 +130,7 @@ impl LogView {
             picker: None,
             origin: None,
             listing: None,
+            known_containers: Vec::new(),
         }
     }
 
@@ -433,12 +437,18 @@ impl LogView {
         notes.into_iter().map(|(n, _, _)| n).collect()
     }
 
-    /// The containers of the scope, for cycling the container filter.
+    /// The containers of the scope, for cycling the container filter: all → each in
+    /// turn → all.
     pub fn containers(&self) -> Vec<String> {
         if matches!(self.request.scope, LogScope::Streams { .. }) {
             return Vec::new();
         }
-        let mut names: Vec<String> = self.sources.iter().map(|s| s.container.clone()).collect();
+        let mut names: Vec<String> = self
+            .sources
+            .iter()
+            .map(|s| s.container.clone())
+            .chain(self.known_containers.iter().cloned())
+            .collect();
         names.sort();
         names.dedup();
         names

@@ -799,3 +799,69 @@ fn a_stopped_tail_says_so_and_r_tries_again() {
     let effects = app.update(key(KeyCode::Char('r')));
     assert!(!effects.contains(&Effect::RetryTail { id }), "{effects:?}");
 }
+
+/// As the engine does: a tail of one container reports only that container. `c` still
+/// goes all → each container in turn → all.
+#[test]
+fn container_key_reaches_every_container_when_each_tail_reports_only_its_own() {
+    let (mut app, _) = logs_open();
+    let mut seen = Vec::new();
+    for _ in 0..3 {
+        let effects = app.update(key(KeyCode::Char('c')));
+        let Some(Effect::StartTail { request, .. }) = effects.last() else {
+            panic!("{effects:?}");
+        };
+        seen.push(request.container.clone());
+        let only: Vec<LogSource> = ["web", "envoy"]
+            .iter()
+            .filter(|c| request.container.as_deref().is_none_or(|want| want == **c))
+            .map(|c| LogSource {
+                task_id: "aaaaaaaa11112222333344445555aaaa".into(),
+                container: (*c).into(),
+                kind: SourceKind::CloudWatch {
+                    region: "eu-west-1".into(),
+                    group: "/ecs/web".into(),
+                    stream: format!("ecs/{c}/aaaaaaaa11112222333344445555aaaa"),
+                },
+            })
+            .collect();
+        let id = app.log.as_ref().unwrap().tail_id;
+        app.update(Action::Tail {
+            id,
+            msg: TailMsg::Sources(only),
+        });
+    }
+    assert_eq!(
+        seen,
+        [Some("envoy".to_string()), Some("web".to_string()), None]
+    );
+}
+
+/// Esc clears the `&` filter, then the search, and only then leaves the pane; reopening
+/// a prompt selects its old text so typing replaces it.
+#[test]
+fn esc_clears_filters_before_leaving_and_prompts_reopen_selected() {
+    let (mut app, _) = logs_open();
+    app.update(key(KeyCode::Char('&')));
+    type_text(&mut app, "error");
+    app.update(key(KeyCode::Enter));
+    assert!(app.log.as_ref().unwrap().grep.is_some());
+    // Reopened: the old text is selected; typing replaces it.
+    app.update(key(KeyCode::Char('&')));
+    assert_eq!(app.input.as_ref().unwrap().text(), "error");
+    type_text(&mut app, "timeout");
+    assert_eq!(app.input.as_ref().unwrap().text(), "timeout");
+    app.update(key(KeyCode::Enter));
+    assert_eq!(
+        app.log.as_ref().unwrap().grep.as_ref().unwrap().text,
+        "timeout"
+    );
+    app.update(key(KeyCode::Esc));
+    assert!(
+        matches!(app.view().pane, Pane::Logs { .. }),
+        "left with a filter set"
+    );
+    assert!(app.log.as_ref().unwrap().grep.is_none());
+    app.update(key(KeyCode::Esc));
+    assert!(!matches!(app.view().pane, Pane::Logs { .. }));
+}

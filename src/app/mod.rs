@@ -231,6 +231,16 @@ impl Input {
         Input { kind, area }
     }
 
+    /// A prompt opened again on what it held: the old text is selected, so typing
+    /// replaces it (as in k9s) while ← or End keeps it for editing.
+    fn reopen(kind: InputKind, text: &str) -> Input {
+        let mut input = Input::new(kind, text);
+        if !text.is_empty() {
+            input.area.select_all();
+        }
+        input
+    }
+
     pub fn text(&self) -> String {
         self.area.lines().join("")
     }
@@ -688,7 +698,10 @@ impl App {
             Command::Describe => self.describe(),
             Command::Refresh => return self.refresh_now(),
             Command::Filter => {
-                self.input = Some(Input::new(InputKind::Filter, &self.view().filter.clone()));
+                self.input = Some(Input::reopen(
+                    InputKind::Filter,
+                    &self.view().filter.clone(),
+                ));
             }
             Command::CommandLine => self.input = Some(Input::new(InputKind::Command, "")),
             // Logs commands outside a logs pane (none is bound there) do nothing.
@@ -1249,16 +1262,30 @@ impl App {
         if let Some(old) = self.log.take() {
             effects.push(Effect::StopTail { id: old.tail_id });
             // A picked stream keeps its way back across restarts (`F`, `:since`, `c`).
-            keep = Some((old.wrap, old.timestamps, old.grep, old.search, old.origin));
+            // A tail of one container only sees that container: `c` needs the others.
+            let known = if old.request.scope == request.scope {
+                old.containers()
+            } else {
+                Vec::new()
+            };
+            keep = Some((
+                old.wrap,
+                old.timestamps,
+                old.grep,
+                old.search,
+                old.origin,
+                known,
+            ));
         }
         self.next_tail += 1;
         let mut view = LogView::new(self.next_tail, request.clone(), self.log_capacity);
-        if let Some((wrap, timestamps, grep, search, origin)) = keep {
+        if let Some((wrap, timestamps, grep, search, origin, known)) = keep {
             view.wrap = wrap;
             view.timestamps = timestamps;
             view.grep = grep;
             view.search = search;
             view.origin = origin;
+            view.known_containers = known;
         }
         self.log = Some(view);
         effects.push(Effect::StartTail {
@@ -1296,6 +1323,15 @@ impl App {
                 .collect()
         };
         let effects = match command {
+            // Esc clears the line filter, then the search, before it leaves the pane.
+            Command::Back if log.grep.is_some() => {
+                log.grep = None;
+                Vec::new()
+            }
+            Command::Back if log.search.is_some() => {
+                log.search = None;
+                Vec::new()
+            }
             // A tail that stopped or is failing tries again at once; it resumes where it
             // stopped, so nothing is read twice.
             Command::Refresh
@@ -1351,7 +1387,7 @@ impl App {
                     .as_ref()
                     .map(|p| p.text.clone())
                     .unwrap_or_default();
-                self.input = Some(Input::new(InputKind::Search, &text));
+                self.input = Some(Input::reopen(InputKind::Search, &text));
                 Vec::new()
             }
             Command::Grep => {
@@ -1360,12 +1396,12 @@ impl App {
                     .as_ref()
                     .map(|p| p.text.clone())
                     .unwrap_or_default();
-                self.input = Some(Input::new(InputKind::Grep, &text));
+                self.input = Some(Input::reopen(InputKind::Grep, &text));
                 Vec::new()
             }
             Command::ServerFilter => {
                 let text = log.request.pattern.clone().unwrap_or_default();
-                self.input = Some(Input::new(InputKind::Pattern, &text));
+                self.input = Some(Input::reopen(InputKind::Pattern, &text));
                 Vec::new()
             }
             Command::Save => {

@@ -404,3 +404,41 @@ fn the_account_learned_at_start_shows_before_any_pane_loads() {
     assert_eq!(app.identity.account.as_deref(), Some("123456789012"));
     assert!(app.dirty);
 }
+
+/// `/` starts fresh as in k9s: the kept filter is selected, so typing replaces it
+/// instead of appending ("/checkout" then "/shipping" is "shipping", not
+/// "checkoutshipping").
+#[test]
+fn slash_replaces_the_kept_filter_when_typing() {
+    let mut app = App::new(
+        Identity::default(),
+        vec![Pane::Clusters],
+        Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap(),
+        None,
+    );
+    let press = |app: &mut App, c: KeyCode| {
+        app.update(Action::Key(KeyEvent::new(c, KeyModifiers::NONE)));
+    };
+    press(&mut app, KeyCode::Char('/'));
+    for c in "checkout".chars() {
+        press(&mut app, KeyCode::Char(c));
+    }
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(app.view().filter, "checkout");
+    press(&mut app, KeyCode::Char('/'));
+    for c in "shipping".chars() {
+        press(&mut app, KeyCode::Char(c));
+    }
+    assert_eq!(app.view().filter, "shipping");
+    // ← keeps the old text for editing instead.
+    press(&mut app, KeyCode::Esc);
+    press(&mut app, KeyCode::Char('/'));
+    for c in "web".chars() {
+        press(&mut app, KeyCode::Char(c));
+    }
+    press(&mut app, KeyCode::Enter);
+    press(&mut app, KeyCode::Char('/'));
+    press(&mut app, KeyCode::End);
+    press(&mut app, KeyCode::Char('s'));
+    assert_eq!(app.view().filter, "webs");
+}
