@@ -52,6 +52,33 @@ pub enum DataKey {
 }
 
 impl DataKey {
+    /// What the query is about, in words, for the error history.
+    pub fn describe(&self) -> String {
+        use crate::aws::model::arn_name;
+        match self {
+            DataKey::Clusters => "clusters".into(),
+            DataKey::Services { cluster } => format!("services of cluster {cluster}"),
+            DataKey::Tasks {
+                cluster,
+                service: Some(service),
+                ..
+            } => format!("tasks of service {service} in cluster {cluster}"),
+            DataKey::Tasks { cluster, .. } => format!("tasks of cluster {cluster}"),
+            DataKey::Instances { cluster } => format!("container instances of cluster {cluster}"),
+            DataKey::TaskDefinition { arn } | DataKey::TaskDefDoc { arn } => {
+                format!("task definition {}", arn_name(arn))
+            }
+            DataKey::Service { cluster, service } => {
+                format!("service {service} in cluster {cluster}")
+            }
+            DataKey::Scaling { cluster, service } => {
+                format!("auto scaling of service {service} in cluster {cluster}")
+            }
+            DataKey::Families => "task definition families".into(),
+            DataKey::Family { name } => format!("revisions of {name}"),
+        }
+    }
+
     /// Task definitions never change once registered: fetch once, never refresh.
     pub fn is_immutable(&self) -> bool {
         matches!(

@@ -259,8 +259,13 @@ impl Input {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct ErrorRecord {
+    /// The last time it happened.
     pub at: DateTime<Utc>,
     pub error: BackendError,
+    /// What it was about ("services of cluster staging"); empty when the error says.
+    pub target: String,
+    /// How many times in a row it happened (a refresh that keeps failing is one line).
+    pub count: u32,
 }
 
 /// A message for the status line, such as the outcome of a command.
@@ -524,14 +529,14 @@ impl App {
             }
             Action::Loaded { key, result, at } => self.on_loaded(key, result, at),
             Action::Tail { id, msg } => {
-                if let Some(log) = self.log.as_mut().filter(|l| l.tail_id == id) {
-                    if let TailMsg::Error(e) = &msg {
-                        self.errors.push_front(ErrorRecord {
-                            at: self.now,
-                            error: e.clone(),
-                        });
-                        self.errors.truncate(ERROR_HISTORY);
+                if let Some(log) = self.log.as_ref().filter(|l| l.tail_id == id) {
+                    if let TailMsg::Error(e) | TailMsg::Stopped(e) = &msg {
+                        let target = format!("logs of {}", log.title());
+                        let e = e.clone();
+                        self.record_error(&e, target, self.now);
                     }
+                }
+                if let Some(log) = self.log.as_mut().filter(|l| l.tail_id == id) {
                     log.on_tail(msg);
                     self.dirty = true;
                 }
@@ -584,11 +589,7 @@ impl App {
                 .map(str::to_string);
         }
         if let Err(e) = &result {
-            self.errors.push_front(ErrorRecord {
-                at,
-                error: e.clone(),
-            });
-            self.errors.truncate(ERROR_HISTORY);
+            self.record_error(e, key.describe(), at);
         }
         self.store.land(&key, result, at);
         let mut effects = Vec::new();
@@ -788,6 +789,27 @@ impl App {
         } else {
             self.popups.push(popup);
         }
+    }
+
+    /// Adds `error` to the history; the same error about the same thing again only counts.
+    fn record_error(&mut self, error: &BackendError, target: String, at: DateTime<Utc>) {
+        if let Some(last) = self.errors.front_mut()
+            && last.target == target
+            && last.error.operation == error.operation
+            && last.error.kind == error.kind
+            && last.error.message == error.message
+        {
+            last.count = last.count.saturating_add(1);
+            last.at = at;
+            return;
+        }
+        self.errors.push_front(ErrorRecord {
+            at,
+            error: error.clone(),
+            target,
+            count: 1,
+        });
+        self.errors.truncate(ERROR_HISTORY);
     }
 
     /// Puts a note (it fades) or an error (it stays until something as important

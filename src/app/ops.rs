@@ -660,10 +660,9 @@ impl App {
                     true,
                 );
                 if let OpError::Aws(err) = e {
-                    self.errors.push_front(super::ErrorRecord {
-                        at: self.now,
-                        error: err.clone(),
-                    });
+                    let target = op.plan.get(step).map(Mutation::target).unwrap_or_default();
+                    let err = err.clone();
+                    self.record_error(&err, target, self.now);
                 }
             }
             None => {

@@ -7,7 +7,7 @@
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::logs::LogView;
-use super::{App, ERROR_HISTORY, Effect, ErrorRecord};
+use super::{App, Effect};
 use crate::aws::BackendError;
 use crate::logs::StreamInfo;
 use crate::logs::source::{LogScope, SourceKind};
@@ -337,11 +337,11 @@ impl App {
             }
             Err(e) => {
                 picker.listing = Listing::Failed(e.to_string());
-                self.errors.push_front(ErrorRecord {
-                    at: self.now,
-                    error: e,
-                });
-                self.errors.truncate(ERROR_HISTORY);
+                let target = match &answered {
+                    Some(w) => format!("log streams of {}", w.group),
+                    None => "log streams".into(),
+                };
+                self.record_error(&e, target, self.now);
             }
         }
         Vec::new()

@@ -442,3 +442,41 @@ fn slash_replaces_the_kept_filter_when_typing() {
     press(&mut app, KeyCode::Char('s'));
     assert_eq!(app.view().filter, "webs");
 }
+
+/// The error history names what failed ("services of cluster staging") and counts a
+/// repeated error instead of listing it once per refresh.
+#[test]
+fn error_history_names_the_target_and_counts_repeats() {
+    let t = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
+    let mut app = App::new(
+        Identity::default(),
+        vec![
+            Pane::Clusters,
+            Pane::Services {
+                cluster: "staging".into(),
+            },
+        ],
+        t,
+        None,
+    );
+    let missing = crate::aws::BackendError::new(
+        ErrorKind::NotFound,
+        "ListServices",
+        "ClusterNotFoundException: Cluster not found.",
+    );
+    let key = DataKey::Services {
+        cluster: "staging".into(),
+    };
+    for i in 0..3 {
+        app.update(Action::Loaded {
+            key: key.clone(),
+            result: Err(missing.clone()),
+            at: t + Duration::seconds(5 * i),
+        });
+    }
+    assert_eq!(app.errors.len(), 1, "{:?}", app.errors);
+    let r = &app.errors[0];
+    assert_eq!(r.count, 3);
+    assert_eq!(r.target, "services of cluster staging");
+    assert_eq!(r.at, t + Duration::seconds(10));
+}

@@ -195,15 +195,24 @@ fn errors(frame: &mut Frame, app: &App, theme: &Theme, area: Rect, scroll: u16) 
         app.errors
             .iter()
             .map(|r| {
-                Line::from(vec![
+                let mut spans = vec![
                     Span::styled(format::timestamp(Some(r.at)), theme.dim),
                     Span::raw("  "),
+                ];
+                if r.count > 1 {
+                    spans.push(Span::styled(format!("×{} ", r.count), theme.warn));
+                }
+                if !r.target.is_empty() {
+                    spans.push(Span::styled(format!("{}: ", r.target), theme.text));
+                }
+                spans.extend([
                     Span::styled(r.error.operation.clone(), theme.key),
                     Span::raw("  "),
                     Span::styled(r.error.kind.label(), theme.error),
                     Span::raw("  "),
                     Span::styled(r.error.message.clone(), theme.text),
-                ])
+                ]);
+                Line::from(spans)
             })
             .collect()
     };
