@@ -70,7 +70,8 @@ pub enum Command {
     NewPolicy,
     /// Auto scaling: a new scheduled action.
     NewSchedule,
-    /// Auto scaling: delete the selected policy or scheduled action.
+    /// Auto scaling: delete the selected policy or scheduled action, or (on the target
+    /// row) turn auto scaling off.
     Delete,
     Quit,
 }
@@ -454,7 +455,7 @@ pub const BINDINGS: &[Binding] = &[
         keys: &[ch('x', "x")],
         command: Command::Delete,
         scope: Scope::Scaling,
-        help: "delete the selected policy or scheduled action",
+        help: "policy or scheduled action row: delete it; target row: turn auto scaling off (its policies and schedules go too)",
     },
     Binding {
         keys: &[ch('q', "q"), ctrl('c', "Ctrl-c")],
@@ -586,6 +587,26 @@ mod tests {
         assert!(
             readme.contains(&table),
             "README.md's key table is out of date; it should contain:\n{table}"
+        );
+    }
+}
+
+#[cfg(test)]
+mod delete_help_tests {
+    use super::*;
+
+    /// `x` on the target row turns auto scaling off: `?` and the README say so.
+    #[test]
+    fn x_says_what_it_does_on_each_row() {
+        let help = BINDINGS
+            .iter()
+            .find(|b| b.command == Command::Delete)
+            .unwrap()
+            .help;
+        assert!(help.contains("target row: turn auto scaling off"), "{help}");
+        assert!(
+            help.contains("policy or scheduled action row: delete it"),
+            "{help}"
         );
     }
 }

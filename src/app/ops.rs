@@ -294,10 +294,21 @@ impl App {
         if let Some(t) = target
             && (n < t.min || n > t.max)
         {
-            form.warning = Some(format!(
-                "{n} is outside auto scaling's range {}–{}: auto scaling will move it back unless the range changes too",
-                t.min, t.max
-            ));
+            // With the range box ticked the range follows the count: no warning, but
+            // say what the range becomes.
+            form.warning = if form.is_on(RANGE_TOO) {
+                form.info.push(format!(
+                    "the range becomes {}–{}",
+                    t.min.min(n),
+                    t.max.max(n)
+                ));
+                None
+            } else {
+                Some(format!(
+                    "{n} is outside auto scaling's range {}–{}: auto scaling will move it back unless the range changes too",
+                    t.min, t.max
+                ))
+            };
             if !form.fields.iter().any(|f| f.label == RANGE_TOO) {
                 form.fields.push(
                     Field::toggle(RANGE_TOO, false)

@@ -215,9 +215,18 @@ fn a_count_outside_the_auto_scaling_range_warns_and_can_move_the_range_in_the_sa
             .contains("outside auto scaling's range 1–4")
     );
     assert!(form.fields.iter().any(|f| f.label == RANGE_TOO));
-    // Tab to the option, Space turns it on.
+    // Tab to the option, Space turns it on: the warning goes, the new range is said.
     key(&mut app, KeyCode::Tab);
     key(&mut app, KeyCode::Char(' '));
+    let Some(Dialog::Form(form)) = top_dialog(&app) else {
+        panic!()
+    };
+    assert_eq!(form.warning, None, "ticked, yet still warned");
+    assert!(
+        form.info.iter().any(|i| i == "the range becomes 1–9"),
+        "{:?}",
+        form.info
+    );
     key(&mut app, KeyCode::Enter);
     let c = confirm_of(&app);
     assert!(c.changes.contains(&"max: 4 → 9".to_string()));

@@ -411,42 +411,31 @@ impl Mutation {
                 before,
                 after,
                 ..
-            } => {
-                let show = |t: &TargetTracking| {
-                    format!(
-                        "{} target {}{}",
-                        t.metric.api_name(),
-                        t.target_value,
-                        if t.disable_scale_in {
-                            ", scale-in disabled"
-                        } else {
-                            ""
-                        }
-                    )
-                };
-                vec![format!(
-                    "policy {name}: {} → {}",
-                    before.as_ref().map_or("none".to_string(), show),
-                    show(after)
-                )]
-            }
+            } => vec![format!(
+                "policy {name}: {} → {}",
+                before
+                    .as_ref()
+                    .map_or("none".to_string(), target_tracking_words),
+                target_tracking_words(after)
+            )],
             Mutation::DeletePolicy { before, .. } => {
-                vec![format!("policy {}: → deleted", before.name)]
-            }
-            Mutation::PutScheduledAction { before, after, .. } => {
-                let show = |a: &ScheduledAction| {
-                    format!("{} min {} max {}", a.schedule, opt(a.min), opt(a.max))
+                let what = match &before.kind {
+                    model::PolicyKind::TargetTracking(t) => target_tracking_words(t),
+                    model::PolicyKind::Step(_) => "step scaling".to_string(),
                 };
-                vec![format!(
-                    "scheduled action {}: {} → {}",
-                    after.name,
-                    before.as_ref().map_or("none".to_string(), show),
-                    show(after)
-                )]
+                vec![format!("policy {}: {what} → deleted", before.name)]
             }
-            Mutation::DeleteScheduledAction { before, .. } => {
-                vec![format!("scheduled action {}: → deleted", before.name)]
-            }
+            Mutation::PutScheduledAction { before, after, .. } => vec![format!(
+                "scheduled action {}: {} → {}",
+                after.name,
+                before.as_ref().map_or("none".to_string(), scheduled_words),
+                scheduled_words(after)
+            )],
+            Mutation::DeleteScheduledAction { before, .. } => vec![format!(
+                "scheduled action {}: {} → deleted",
+                before.name,
+                scheduled_words(before)
+            )],
         }
     }
 
@@ -482,6 +471,33 @@ impl Mutation {
 }
 
 /// Suspended states in words: "none", "scale-in", "scale-in, scheduled".
+/// A target tracking policy in a few words: metric, target, scale-in.
+pub fn target_tracking_words(t: &TargetTracking) -> String {
+    format!(
+        "{} target {}{}",
+        t.metric.api_name(),
+        t.target_value,
+        if t.disable_scale_in {
+            ", scale-in disabled"
+        } else {
+            ""
+        }
+    )
+}
+
+/// A scheduled action in a few words, its time zone always named (AWS reads the
+/// schedule in UTC unless one is set).
+pub fn scheduled_words(a: &ScheduledAction) -> String {
+    let opt = |v: Option<i32>| v.map_or("-".to_string(), |v| v.to_string());
+    format!(
+        "{} {} min {} max {}",
+        a.schedule,
+        a.timezone.as_deref().unwrap_or("UTC"),
+        opt(a.min),
+        opt(a.max)
+    )
+}
+
 pub fn suspended_words(s: &model::Suspended) -> String {
     let mut parts = Vec::new();
     if s.dynamic_in {
@@ -497,5 +513,68 @@ pub fn suspended_words(s: &model::Suspended) -> String {
         "none".into()
     } else {
         parts.join(", ")
+    }
+}
+
+#[cfg(test)]
+mod changes_tests {
+    use super::*;
+    use crate::ops::model::{PolicyKind, ScalingPolicy, TrackedMetric};
+
+    fn action(timezone: Option<&str>) -> ScheduledAction {
+        ScheduledAction {
+            name: "night".into(),
+            schedule: "cron(0 22 * * ? *)".into(),
+            timezone: timezone.map(str::to_owned),
+            min: Some(1),
+            max: Some(2),
+            start: None,
+            end: None,
+        }
+    }
+
+    /// Deletions say what goes, not "→ deleted" after nothing; schedules name their
+    /// time zone (UTC when none is set).
+    #[test]
+    fn deletions_and_schedules_say_what_they_are() {
+        let policy = ScalingPolicy {
+            name: "cpu70".into(),
+            arn: None,
+            kind: PolicyKind::TargetTracking(TargetTracking {
+                metric: TrackedMetric::Cpu,
+                target_value: 70.0,
+                scale_in_cooldown: None,
+                scale_out_cooldown: None,
+                disable_scale_in: false,
+            }),
+        };
+        let m = Mutation::DeletePolicy {
+            cluster: "prod".into(),
+            service: "payments".into(),
+            before: policy,
+        };
+        assert_eq!(
+            m.changes(),
+            ["policy cpu70: ECSServiceAverageCPUUtilization target 70 → deleted"]
+        );
+        let m = Mutation::DeleteScheduledAction {
+            cluster: "prod".into(),
+            service: "payments".into(),
+            before: action(None),
+        };
+        assert_eq!(
+            m.changes(),
+            ["scheduled action night: cron(0 22 * * ? *) UTC min 1 max 2 → deleted"]
+        );
+        let m = Mutation::PutScheduledAction {
+            cluster: "prod".into(),
+            service: "payments".into(),
+            before: None,
+            after: action(Some("Europe/Paris")),
+        };
+        assert_eq!(
+            m.changes(),
+            ["scheduled action night: none → cron(0 22 * * ? *) Europe/Paris min 1 max 2"]
+        );
     }
 }
