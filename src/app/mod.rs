@@ -367,8 +367,8 @@ pub struct App {
     /// Operations sent and not yet answered, by id.
     pub pending_ops: std::collections::HashMap<u64, PendingOp>,
     next_op: u64,
-    /// The count each service had before its last scale from here, for `u`.
-    pub undo: std::collections::HashMap<(String, String), i32>,
+    /// What each service's last scale from here changed, for `u`.
+    pub undo: std::collections::HashMap<(String, String), ops::Undo>,
     /// A revision whose JSON is loading to be edited (in `$EDITOR` when true).
     pending_edit: Option<(String, bool)>,
     /// The revision being edited in `$EDITOR`.

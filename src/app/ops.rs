@@ -325,7 +325,7 @@ impl App {
         let Some((cluster, s)) = self.selected_service() else {
             return;
         };
-        let Some(&previous) = self.undo.get(&(cluster.clone(), s.name.clone())) else {
+        let Some(undo) = self.undo.get(&(cluster.clone(), s.name.clone())).cloned() else {
             self.say(
                 format!(
                     "nothing to undo for {}: it was not scaled from here",
@@ -335,23 +335,50 @@ impl App {
             );
             return;
         };
-        if previous == s.desired {
+        // The count first (it was inside the old range), then the range it had.
+        let mut plan = Vec::new();
+        if undo.desired != s.desired {
+            plan.push(Mutation::Scale {
+                cluster: cluster.clone(),
+                service: s.name.clone(),
+                from: s.desired,
+                to: undo.desired,
+            });
+        }
+        let mut warnings = Vec::new();
+        if let Some(before) = undo.range {
+            let now = self.scalable_target(&cluster, &s.name);
+            match now {
+                Some(now) if now != before => plan.push(Mutation::PutScalableTarget {
+                    cluster: cluster.clone(),
+                    service: s.name.clone(),
+                    before: Some(now),
+                    after: ScalableTarget {
+                        suspended: now.suspended,
+                        ..before
+                    },
+                }),
+                Some(_) => {}
+                None => warnings.push(format!(
+                    "the auto scaling range ({}–{} before the step) is not restored: the service has no scalable target now",
+                    before.min, before.max
+                )),
+            }
+        }
+        if plan.is_empty() {
             self.say(
-                format!("{} already has desired count {previous}", s.name),
+                format!(
+                    "{} already has desired count {} and its range as before",
+                    s.name, undo.desired
+                ),
                 false,
             );
             return;
         }
-        let plan = vec![Mutation::Scale {
-            cluster: cluster.clone(),
-            service: s.name.clone(),
-            from: s.desired,
-            to: previous,
-        }];
         self.confirm(
             format!("Undo the last scale of {}", s.name),
             plan,
-            Vec::new(),
+            warnings,
             After::Scaled {
                 cluster,
                 service: s.name,
@@ -697,7 +724,21 @@ impl App {
                         service,
                         from,
                     } => {
-                        self.undo.insert((cluster.clone(), service.clone()), *from);
+                        // A range changed in the same step is undone with the count.
+                        let range = op.plan.iter().find_map(|m| match m {
+                            Mutation::PutScalableTarget {
+                                before: Some(before),
+                                ..
+                            } => Some(*before),
+                            _ => None,
+                        });
+                        self.undo.insert(
+                            (cluster.clone(), service.clone()),
+                            Undo {
+                                desired: *from,
+                                range,
+                            },
+                        );
                     }
                     After::FollowRollout {
                         cluster,
@@ -796,6 +837,15 @@ pub(super) fn image_fields(containers: &[(String, String)]) -> Vec<Field> {
 }
 
 /// The label of the scale dialog's "change the auto scaling range too" option.
+/// What one scale step changed, so `u` can put all of it back.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Undo {
+    /// The desired count before the step.
+    pub desired: i32,
+    /// The auto scaling range before the step, when the step changed it.
+    pub range: Option<ScalableTarget>,
+}
+
 pub const RANGE_TOO: &str = "change the auto scaling range too";
 
 pub(super) fn check_reason(text: &str) -> Result<(), String> {

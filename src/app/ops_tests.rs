@@ -139,7 +139,12 @@ fn scale_replaces_the_selected_count_confirms_old_to_new_and_sends_one_update() 
     assert!(effects.contains(&Effect::Fetch(DataKey::Services {
         cluster: "prod".into()
     })));
-    assert_eq!(app.undo.get(&("prod".into(), "api".into())), Some(&2));
+    assert_eq!(
+        app.undo
+            .get(&("prod".into(), "api".into()))
+            .map(|u| u.desired),
+        Some(2)
+    );
     // u undoes: back to 2, with the same confirmation.
     key(&mut app, KeyCode::Char('u'));
     assert_eq!(
@@ -675,4 +680,71 @@ fn rollouts_refresh_often_and_families_rarely() {
         chrono::Duration::seconds(60)
     );
     assert_eq!(app.interval_for(&DataKey::Clusters, base), base);
+}
+
+/// A scale that also moved the auto scaling range is undone whole: the count and the
+/// range it had.
+#[test]
+fn undo_restores_the_range_changed_in_the_same_step() {
+    let mut app = on_services();
+    let target = ScalableTarget {
+        min: 1,
+        max: 4,
+        suspended: Default::default(),
+    };
+    let scaling_key = DataKey::Scaling {
+        cluster: "prod".into(),
+        service: "api".into(),
+    };
+    land(
+        &mut app,
+        scaling_key.clone(),
+        Payload::Scaling(Arc::new(Scaling {
+            target: Some(target),
+            ..Scaling::default()
+        })),
+    );
+    key(&mut app, KeyCode::Char('s'));
+    typed(&mut app, "9");
+    key(&mut app, KeyCode::Tab);
+    key(&mut app, KeyCode::Char(' '));
+    key(&mut app, KeyCode::Enter);
+    let (id, plan) = mutate_plan(&key(&mut app, KeyCode::Char('y')));
+    let mut after = service("prod", "api");
+    after.desired = 9;
+    app.update(Action::Mutated {
+        id,
+        results: vec![Ok(Outcome::Done), Ok(Outcome::Service(Box::new(after)))],
+    });
+    assert_eq!(plan.len(), 2);
+    // AWS now has the new range.
+    land(
+        &mut app,
+        scaling_key,
+        Payload::Scaling(Arc::new(Scaling {
+            target: Some(ScalableTarget { max: 9, ..target }),
+            ..Scaling::default()
+        })),
+    );
+    key(&mut app, KeyCode::Char('u'));
+    let c = confirm_of(&app);
+    assert!(
+        c.changes.contains(&"desired count: 9 → 2".to_string()),
+        "{:?}",
+        c.changes
+    );
+    assert!(
+        c.changes.contains(&"max: 9 → 4".to_string()),
+        "{:?}",
+        c.changes
+    );
+    let (_, plan) = mutate_plan(&key(&mut app, KeyCode::Char('y')));
+    assert!(
+        matches!(&plan[0], Mutation::Scale { from: 9, to: 2, .. }),
+        "{plan:?}"
+    );
+    assert!(
+        matches!(&plan[1], Mutation::PutScalableTarget { after, .. } if after.max == 4 && after.min == 1),
+        "{plan:?}"
+    );
 }
