@@ -560,8 +560,22 @@ impl App {
             return;
         }
         if current == previous {
+            // Already there (the circuit breaker rolled back, or an earlier `b`): say
+            // whether getting there is finished.
+            let state = self
+                .store
+                .service(&cluster, &service)
+                .and_then(|s| s.primary_deployment().cloned())
+                .filter(|d| d.task_definition == previous)
+                .and_then(|d| d.rollout_state);
+            let how = match state.as_deref() {
+                Some("COMPLETED") => "the rollback is complete",
+                Some("IN_PROGRESS") => "the rollback is still in progress",
+                Some("FAILED") => "but that deployment FAILED too: look at the service's events",
+                _ => "nothing to roll back",
+            };
             self.say(
-                format!("{service} already runs {}", arn_name(&previous)),
+                format!("{service} already runs {}: {how}", arn_name(&previous)),
                 false,
             );
             return;
@@ -712,12 +726,18 @@ impl App {
                     .next()
                     .map(|lost| format!(" (AWS's answer was lost: {lost}; reading back showed the change was made)"))
                     .unwrap_or_default();
+                // A rollout is only started when UpdateService answers: its verdict is
+                // the rollout view's to give.
+                let outcome = match op.after {
+                    After::FollowRollout { .. } => "started, following the rollout",
+                    _ => "done",
+                };
                 let summary = op
                     .plan
                     .last()
-                    .map(|m| format!("{}: done{verified}", m.action()))
+                    .map(|m| format!("{}: {outcome}{verified}", m.action()))
                     .unwrap_or_default();
-                self.finish(super::InFlight::Op(id), summary, false);
+                self.finish(super::InFlight::Op(id), summary.clone(), false);
                 match &op.after {
                     After::Scaled {
                         cluster,
@@ -767,19 +787,22 @@ impl App {
                                 previous: previous.clone(),
                                 since: at - chrono::Duration::seconds(1),
                             });
+                            // The note is about the pane just opened, not the one left.
+                            self.say(summary, false);
                         }
                     }
                     After::Registered { family } => {
-                        if let Some(Ok(Outcome::Registered { arn, .. })) =
-                            results.last().map(|r| r.as_ref().map(Outcome::settled))
-                        {
-                            self.say(format!("registered {}", arn_name(arn)), false);
-                        }
                         if !matches!(&self.view().pane, Pane::Revisions { family: f } if f == family)
                         {
                             self.push(Pane::Revisions {
                                 family: family.clone(),
                             });
+                        }
+                        // Said on the pane it is about (opening a pane clears notes).
+                        if let Some(Ok(Outcome::Registered { arn, .. })) =
+                            results.last().map(|r| r.as_ref().map(Outcome::settled))
+                        {
+                            self.say(format!("registered {}", arn_name(arn)), false);
                         }
                     }
                     After::Refresh => {}

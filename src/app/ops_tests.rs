@@ -467,6 +467,10 @@ fn a_confirmed_rollout_opens_the_view_that_follows_its_deployment() {
         id,
         results: vec![Ok(Outcome::Service(Box::new(after)))],
     });
+    // Started, not done: the verdict is the rollout view's.
+    let said = app.status.as_ref().unwrap().text.clone();
+    assert!(said.contains("started"), "{said}");
+    assert!(!said.contains("done"), "{said}");
     match &app.view().pane {
         Pane::Rollout {
             deployment_id,
@@ -482,6 +486,30 @@ fn a_confirmed_rollout_opens_the_view_that_follows_its_deployment() {
     key(&mut app, KeyCode::Char('b'));
     let c = confirm_of(&app);
     assert!(c.changes[0].contains("api:4 → api:3"), "{:?}", c.changes);
+    key(&mut app, KeyCode::Char('n'));
+
+    // Once the service runs api:3 again (a circuit breaker's rollback), `b` says whether
+    // that rollback is complete rather than only that it runs api:3.
+    let mut back = service("prod", "api");
+    back.task_definition = "api:3".into();
+    back.deployments = vec![Deployment {
+        id: "ecs-svc/1000".into(),
+        status: "PRIMARY".into(),
+        task_definition: "api:3".into(),
+        rollout_state: Some("COMPLETED".into()),
+        ..Deployment::default()
+    }];
+    land(
+        &mut app,
+        DataKey::Service {
+            cluster: "prod".into(),
+            service: "api".into(),
+        },
+        Payload::Service(Arc::new(back)),
+    );
+    key(&mut app, KeyCode::Char('b'));
+    let said = app.status.as_ref().unwrap().text.clone();
+    assert!(said.contains("the rollback is complete"), "{said}");
 }
 
 fn doc() -> TaskDefDoc {
