@@ -84,11 +84,15 @@ impl Cell {
         }
     }
 
-    /// An age column: shows `3h`, sorts by the time itself (newest last).
+    /// An age column: shows `3h`, sorts by the age itself (ascending: youngest first,
+    /// `45s` before `3h` before `1y`), not by the text; no time sorts as the oldest.
     pub fn age(now: DateTime<Utc>, t: Option<DateTime<Utc>>) -> Cell {
         Cell {
             text: age(now, t),
-            sort: SortKey::Num(t.map(|t| t.timestamp_millis()).unwrap_or(i64::MIN)),
+            sort: SortKey::Num(
+                t.map(|t| t.timestamp_millis().saturating_neg())
+                    .unwrap_or(i64::MAX),
+            ),
             tone: Tone::Normal,
             bar: None,
         }
@@ -316,6 +320,8 @@ pub fn task_rows(tasks: &[&Task]) -> Vec<Row> {
 
 pub const INSTANCE_COLUMNS: &[Column] = &[
     col("EC2 INSTANCE", 19, false),
+    col("TYPE", 9, false),
+    col("AZ", 10, false),
     col("STATUS", 8, false),
     col("AGENT", 5, false),
     col("AGENT VER", 9, false),
@@ -332,6 +338,8 @@ pub fn instance_rows(instances: &[ContainerInstance]) -> Vec<Row> {
             id: i.arn.clone(),
             cells: vec![
                 Cell::text(&i.ec2_instance_id),
+                Cell::text(opt(i.instance_type.as_deref())),
+                Cell::text(opt(i.availability_zone.as_deref())),
                 Cell::text(&i.status).tone(status_tone(&i.status)),
                 Cell::text(if i.agent_connected { "yes" } else { "NO" }).tone(
                     if i.agent_connected {
@@ -341,11 +349,7 @@ pub fn instance_rows(instances: &[ContainerInstance]) -> Vec<Row> {
                     },
                 ),
                 Cell::text(opt(i.agent_version.as_deref())),
-                // ECS reports `DockerVersion: 25.0.6`; the column title says the rest.
-                Cell::text(opt(i
-                    .docker_version
-                    .as_deref()
-                    .map(|v| v.trim_start_matches("DockerVersion:").trim()))),
+                Cell::text(opt(i.docker_version.as_deref())),
                 Cell::bar(
                     i64::from(i.cpu_registered - i.cpu_remaining),
                     i.cpu_registered.into(),
@@ -435,6 +439,31 @@ mod tests {
         assert!(r.matches("activ"));
         assert!(!r.matches("payments"));
         assert!(r.matches(""));
+    }
+
+    #[test]
+    fn ages_sort_by_the_time_youngest_first() {
+        let now = chrono::Utc::now();
+        let mut rows: Vec<Row> = [
+            Some(now - chrono::Duration::days(400)),
+            None,
+            Some(now - chrono::Duration::seconds(45)),
+            Some(now - chrono::Duration::hours(3)),
+        ]
+        .into_iter()
+        .enumerate()
+        .map(|(i, t)| Row {
+            id: i.to_string(),
+            cells: vec![Cell::age(now, t)],
+            tone: Tone::Normal,
+        })
+        .collect();
+        sort_rows(&mut rows, 0, false);
+        let shown: Vec<&str> = rows.iter().map(|r| r.cells[0].text.as_str()).collect();
+        assert_eq!(shown, ["45s", "3h", "1y", "-"]);
+        sort_rows(&mut rows, 0, true);
+        let shown: Vec<&str> = rows.iter().map(|r| r.cells[0].text.as_str()).collect();
+        assert_eq!(shown, ["-", "1y", "3h", "45s"]);
     }
 
     #[test]

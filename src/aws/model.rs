@@ -11,6 +11,15 @@ pub fn arn_name(arn: &str) -> &str {
     arn.rsplit('/').next().unwrap_or(arn)
 }
 
+/// The Docker version as ECS reports it (`DockerVersion: 25.0.6`) without the label:
+/// every view (column, describe) shows `25.0.6`.
+pub fn docker_version_number(raw: &str) -> String {
+    raw.trim()
+        .trim_start_matches("DockerVersion:")
+        .trim()
+        .to_owned()
+}
+
 /// The account id of an ARN (`arn:aws:ecs:REGION:ACCOUNT:...`), if it has one.
 pub fn arn_account(arn: &str) -> Option<&str> {
     arn.split(':').nth(4).filter(|a| !a.is_empty())
@@ -283,5 +292,17 @@ mod tests {
         assert_eq!(arn_account(arn), Some("123456789012"));
         assert_eq!(arn_name("plain"), "plain");
         assert_eq!(arn_account("plain"), None);
+    }
+}
+
+#[cfg(test)]
+mod docker_version_tests {
+    use super::docker_version_number;
+
+    /// Describe and the table both show the version without ECS's label.
+    #[test]
+    fn the_label_goes() {
+        assert_eq!(docker_version_number("DockerVersion: 20.10.25"), "20.10.25");
+        assert_eq!(docker_version_number("25.0.6"), "25.0.6");
     }
 }

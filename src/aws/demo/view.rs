@@ -218,7 +218,9 @@ pub(super) fn instance(c: &ClusterState, inst: &InstanceState) -> ContainerInsta
         status_reason: None,
         agent_connected: inst.agent_connected,
         agent_version: Some(inst.agent_version.clone()),
-        docker_version: Some(inst.docker_version.clone()),
+        docker_version: Some(crate::aws::model::docker_version_number(
+            &inst.docker_version,
+        )),
         cpu_registered: inst.cpu,
         cpu_remaining: inst.cpu - cpu_used,
         memory_registered: inst.memory,

@@ -257,7 +257,9 @@ pub(crate) fn container_instance(ci: &ecs::ContainerInstance) -> ContainerInstan
         status_reason: optional(ci.status_reason()),
         agent_connected: ci.agent_connected(),
         agent_version: version.and_then(|v| optional(v.agent_version())),
-        docker_version: version.and_then(|v| optional(v.docker_version())),
+        docker_version: version
+            .and_then(|v| optional(v.docker_version()))
+            .map(|v| crate::aws::model::docker_version_number(&v)),
         cpu_registered: resource(ci.registered_resources(), "CPU"),
         cpu_remaining: resource(ci.remaining_resources(), "CPU"),
         memory_registered: resource(ci.registered_resources(), "MEMORY"),
