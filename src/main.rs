@@ -128,6 +128,7 @@ fn run(cli: Cli, started: Instant) -> Result<(), (u8, String)> {
                 stack.push(Pane::Tasks {
                     cluster: cluster.clone(),
                     service: Some(service.clone()),
+                    instance: None,
                 });
             }
         }

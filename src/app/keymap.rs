@@ -197,7 +197,7 @@ pub const BINDINGS: &[Binding] = &[
         keys: &[code(KeyCode::Enter, "Enter")],
         command: Command::Open,
         scope: Scope::Table,
-        help: "drill down (cluster → services → tasks)",
+        help: "drill down (cluster → services → tasks; instance → its tasks)",
     },
     Binding {
         keys: &[code(KeyCode::Esc, "Esc")],

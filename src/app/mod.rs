@@ -926,12 +926,17 @@ impl App {
                     .map(|s| rows::service_rows(s, self.now))
                     .unwrap_or_default(),
             ),
-            Pane::Tasks { .. } => {
+            Pane::Tasks { service, .. } => {
                 let mut tasks = self.pane_tasks(&view.pane);
                 if !view.show_stopped {
                     tasks.retain(|t| t.last_status != "STOPPED");
                 }
-                (rows::TASK_COLUMNS, rows::task_rows(&tasks))
+                // Across services, each task says which one it belongs to.
+                if service.is_some() {
+                    (rows::TASK_COLUMNS, rows::task_rows(&tasks))
+                } else {
+                    (rows::CLUSTER_TASK_COLUMNS, rows::cluster_task_rows(&tasks))
+                }
             }
             Pane::Instances { cluster } => (
                 rows::INSTANCE_COLUMNS,
@@ -972,7 +977,12 @@ impl App {
     /// A tasks pane's tasks: running ones first, then recently stopped ones, each newest
     /// first. A task that stopped between the two lists is shown once, as stopped.
     fn pane_tasks(&self, pane: &Pane) -> Vec<&crate::aws::model::Task> {
-        let Pane::Tasks { cluster, service } = pane else {
+        let Pane::Tasks {
+            cluster,
+            service,
+            instance,
+        } = pane
+        else {
             return Vec::new();
         };
         let list = |scope| {
@@ -990,6 +1000,9 @@ impl App {
         let mut tasks = list(TaskScope::Running);
         tasks.retain(|t| !stopped_arns.contains(t.arn.as_str()));
         tasks.extend(stopped);
+        if let Some(instance) = instance {
+            tasks.retain(|t| t.container_instance_arn.as_deref() == Some(instance.as_str()));
+        }
         tasks
     }
 
@@ -1080,9 +1093,16 @@ impl App {
             Pane::Services { cluster } => self.push(Pane::Tasks {
                 cluster,
                 service: Some(name),
+                instance: None,
             }),
-            // Tasks and instances have nothing below them yet: describe instead.
-            Pane::Tasks { .. } | Pane::Instances { .. } => self.describe(),
+            // An instance's tasks, as k9s lists a node's pods.
+            Pane::Instances { cluster } => self.push(Pane::Tasks {
+                cluster,
+                service: None,
+                instance: Some(row.id),
+            }),
+            // Tasks have nothing below them: describe instead.
+            Pane::Tasks { .. } => self.describe(),
             Pane::Logs { .. } | Pane::Rollout { .. } => {}
             Pane::Families => self.push(Pane::Revisions { family: name }),
             Pane::Revisions { .. } => self.popups.push(Popup::Revision {
@@ -1509,6 +1529,7 @@ impl App {
             LineCommand::Tasks(arg) => cluster_pane(arg, self, |cluster| Pane::Tasks {
                 cluster,
                 service: None,
+                instance: None,
             }),
             LineCommand::Instances(arg) => {
                 cluster_pane(arg, self, |cluster| Pane::Instances { cluster })

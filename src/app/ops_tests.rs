@@ -395,6 +395,7 @@ fn stopping_a_task_asks_for_a_reason_then_confirms() {
         vec![Pane::Tasks {
             cluster: "prod".into(),
             service: Some("api".into()),
+            instance: None,
         }],
         t0(),
         None,

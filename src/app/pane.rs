@@ -11,10 +11,13 @@ pub enum Pane {
     Services {
         cluster: String,
     },
-    /// Every task of the cluster, or of one service.
+    /// Every task of the cluster, of one service, or on one container instance.
     Tasks {
         cluster: String,
         service: Option<String>,
+        /// Only the tasks placed on this container instance (its ARN), as k9s lists a
+        /// node's pods.
+        instance: Option<String>,
     },
     Instances {
         cluster: String,
@@ -84,7 +87,9 @@ impl Pane {
             Pane::Services { cluster } => vec![DataKey::Services {
                 cluster: cluster.clone(),
             }],
-            Pane::Tasks { cluster, service } => {
+            Pane::Tasks {
+                cluster, service, ..
+            } => {
                 let key = |scope| DataKey::Tasks {
                     cluster: cluster.clone(),
                     service: service.clone(),
@@ -126,10 +131,21 @@ impl Pane {
             Pane::Tasks {
                 cluster,
                 service: Some(s),
+                ..
             } => vec![cluster.clone(), s.clone(), "tasks".into()],
             Pane::Tasks {
                 cluster,
                 service: None,
+                instance: Some(i),
+            } => vec![
+                cluster.clone(),
+                crate::aws::model::arn_name(i).to_string(),
+                "tasks".into(),
+            ],
+            Pane::Tasks {
+                cluster,
+                service: None,
+                instance: None,
             } => vec![cluster.clone(), "tasks".into()],
             Pane::Instances { cluster } => vec![cluster.clone(), "container instances".into()],
             Pane::Logs { scope } => match scope {

@@ -281,6 +281,35 @@ pub const TASK_COLUMNS: &[Column] = &[
     col("STOPPED REASON", 14, true),
 ];
 
+/// The tasks of a whole cluster (or of an instance): the task's service second.
+pub const CLUSTER_TASK_COLUMNS: &[Column] = &[
+    col("TASK", 12, true),
+    col("SERVICE", 10, true),
+    col("LAST", 8, false),
+    col("DESIRED", 8, false),
+    col("HEALTH", 8, false),
+    col("TASK DEFINITION", 14, true),
+    col("LAUNCH", 7, false),
+    col("AZ", 10, false),
+    col("PRIVATE IP", 11, false),
+    col("STARTED", 16, false),
+    col("STOPPED REASON", 14, true),
+];
+
+pub fn cluster_task_rows(tasks: &[&Task]) -> Vec<Row> {
+    let mut rows = task_rows(tasks);
+    for (row, task) in rows.iter_mut().zip(tasks) {
+        // A task RunTask started has no service: its group (`family:web`) says what it is.
+        let service = task
+            .service_name()
+            .map(str::to_owned)
+            .or_else(|| task.group.clone())
+            .unwrap_or_else(|| "-".to_string());
+        row.cells.insert(1, Cell::text(service));
+    }
+    rows
+}
+
 pub fn task_rows(tasks: &[&Task]) -> Vec<Row> {
     tasks
         .iter()

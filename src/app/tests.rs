@@ -165,7 +165,8 @@ fn enter_drills_down_and_esc_goes_back() {
         app.view().pane,
         Pane::Tasks {
             cluster: "staging".into(),
-            service: Some("web".into())
+            service: Some("web".into()),
+            instance: None,
         }
     );
     assert_eq!(effects.len(), 2, "running and stopped tasks: {effects:?}");
@@ -241,7 +242,8 @@ fn command_line_uses_the_selected_cluster_and_completes() {
         app.view().pane,
         Pane::Tasks {
             cluster: "staging".into(),
-            service: None
+            service: None,
+            instance: None,
         }
     );
     assert_eq!(app.stack.len(), 2, "clusters one Esc away");
@@ -479,4 +481,96 @@ fn error_history_names_the_target_and_counts_repeats() {
     assert_eq!(r.count, 3);
     assert_eq!(r.target, "services of cluster staging");
     assert_eq!(r.at, t + Duration::seconds(10));
+}
+
+/// Enter on a container instance lists the tasks placed on it (as k9s lists a node's
+/// pods), each naming its service.
+#[test]
+fn enter_on_an_instance_lists_its_tasks_with_their_service() {
+    use crate::aws::model::{ContainerInstance, Task, TaskScope};
+    let t = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
+    let mut app = App::new(
+        Identity::default(),
+        vec![
+            Pane::Clusters,
+            Pane::Instances {
+                cluster: "prod".into(),
+            },
+        ],
+        t,
+        None,
+    );
+    let instance = |arn: &str| ContainerInstance {
+        arn: arn.into(),
+        ec2_instance_id: format!("i-{arn}"),
+        status: "ACTIVE".into(),
+        status_reason: None,
+        agent_connected: true,
+        agent_version: None,
+        docker_version: None,
+        cpu_registered: 0,
+        cpu_remaining: 0,
+        memory_registered: 0,
+        memory_remaining: 0,
+        running_tasks: 1,
+        pending_tasks: 0,
+        capacity_provider: None,
+        instance_type: None,
+        availability_zone: None,
+        registered_at: None,
+    };
+    app.update(Action::Loaded {
+        key: DataKey::Instances {
+            cluster: "prod".into(),
+        },
+        result: Ok(Payload::Instances(Arc::new(vec![
+            instance("ci-a"),
+            instance("ci-b"),
+        ]))),
+        at: t,
+    });
+    app.update(key(KeyCode::Enter));
+    assert_eq!(
+        app.view().pane,
+        Pane::Tasks {
+            cluster: "prod".into(),
+            service: None,
+            instance: Some("ci-a".into()),
+        }
+    );
+    let task = |id: &str, on: &str, group: &str| Task {
+        arn: format!("arn:task/{id}"),
+        id: id.into(),
+        last_status: "RUNNING".into(),
+        desired_status: "RUNNING".into(),
+        container_instance_arn: Some(on.into()),
+        group: Some(group.into()),
+        ..Task::default()
+    };
+    app.update(Action::Loaded {
+        key: DataKey::Tasks {
+            cluster: "prod".into(),
+            service: None,
+            scope: TaskScope::Running,
+        },
+        result: Ok(Payload::Tasks(Arc::new(vec![
+            task("t1", "ci-a", "service:web"),
+            task("t2", "ci-b", "service:api"),
+            task("t3", "ci-a", "family:batch"),
+        ]))),
+        at: t,
+    });
+    let (columns, rows) = app.rows(app.view());
+    assert_eq!(columns[1].title, "SERVICE");
+    let shown: Vec<(String, String)> = rows
+        .iter()
+        .map(|r| (r.cells[0].text.clone(), r.cells[1].text.clone()))
+        .collect();
+    assert_eq!(
+        shown,
+        [
+            ("t1".to_string(), "web".to_string()),
+            ("t3".to_string(), "family:batch".to_string())
+        ]
+    );
 }

@@ -211,6 +211,7 @@ fn draw_footer(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
             crate::app::pane::Pane::Instances { .. } => &[
                 ("?", "help"),
                 ("/", "filter"),
+                ("Enter", "its tasks"),
                 ("d", "describe"),
                 ("D", "drain/activate"),
                 ("Esc", "back"),

@@ -158,7 +158,9 @@ pub fn describe_lines(app: &App, pane: &Pane, id: &str) -> (String, Option<Vec<d
                 s.map(|s| describe::service(s, td.map(|t| t.as_ref()), app.now)),
             )
         }
-        Pane::Tasks { cluster, service } => {
+        Pane::Tasks {
+            cluster, service, ..
+        } => {
             let find = |scope| {
                 app.store
                     .tasks(cluster, service.as_deref(), scope)

@@ -166,6 +166,7 @@ async fn tasks_of_a_cluster_with_stopped() {
         Pane::Tasks {
             cluster: "prod-core".into(),
             service: None,
+            instance: None,
         },
     ])
     .await;
