@@ -529,12 +529,12 @@ impl App {
             }
             Action::Loaded { key, result, at } => self.on_loaded(key, result, at),
             Action::Tail { id, msg } => {
-                if let Some(log) = self.log.as_ref().filter(|l| l.tail_id == id) {
-                    if let TailMsg::Error(e) | TailMsg::Stopped(e) = &msg {
-                        let target = format!("logs of {}", log.title());
-                        let e = e.clone();
-                        self.record_error(&e, target, self.now);
-                    }
+                if let Some(log) = self.log.as_ref().filter(|l| l.tail_id == id)
+                    && let TailMsg::Error(e) | TailMsg::Stopped(e) = &msg
+                {
+                    let target = format!("logs of {}", log.title());
+                    let e = e.clone();
+                    self.record_error(&e, target, self.now);
                 }
                 if let Some(log) = self.log.as_mut().filter(|l| l.tail_id == id) {
                     log.on_tail(msg);
