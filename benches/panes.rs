@@ -101,6 +101,7 @@ fn bench(c: &mut Criterion) {
     let tasks_pane = Pane::Tasks {
         cluster: "prod-core".into(),
         service: None,
+        instance: None,
     };
 
     let mut app = loaded(services_pane.clone(), &services, &tasks);
