@@ -253,12 +253,51 @@ fn draw_footer(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
                 ("q", "quit"),
             ],
         };
-        for &(k, what) in hints {
+        // `:` and `q` are on every pane; keys that change things are not offered in
+        // read-only mode, where they are refused.
+        let pane = &app.view().pane;
+        let mut shown: Vec<(&str, &str)> = hints
+            .iter()
+            .copied()
+            .filter(|(k, _)| !(app.read_only && changes_something(pane, k)))
+            .collect();
+        if !shown.iter().any(|(k, _)| *k == ":") {
+            let at = usize::from(shown.first().is_some_and(|(k, _)| *k == "?"));
+            shown.insert(at, (":", "command"));
+        }
+        if !shown.iter().any(|(k, _)| *k == "q") {
+            shown.push(("q", "quit"));
+        }
+        // On a narrow terminal the last hints before `q` go whole, never cut mid-word.
+        let width = |h: &[(&str, &str)]| -> usize {
+            1 + h
+                .iter()
+                .map(|(k, w)| k.chars().count() + w.chars().count() + 3)
+                .sum::<usize>()
+        };
+        while width(&shown) > usize::from(area.width) && shown.len() > 1 {
+            shown.remove(shown.len() - 2);
+        }
+        for (k, what) in shown {
             spans.extend(hint(k, what));
         }
         Line::from(spans)
     };
     frame.render_widget(Paragraph::new(line), area);
+}
+
+/// Whether the hinted key changes something on AWS on this pane (hidden in read-only).
+fn changes_something(pane: &crate::app::pane::Pane, key: &str) -> bool {
+    use crate::app::pane::Pane;
+    match pane {
+        Pane::Services { .. } => matches!(key, "s" | "a" | "i" | "R" | "u"),
+        Pane::Tasks { .. } => key == "Ctrl-k",
+        Pane::Instances { .. } => key == "D",
+        Pane::Rollout { .. } => key == "b",
+        Pane::Scaling { .. } => matches!(key, "e" | "i" | "p" | "c" | "x" | "Enter"),
+        Pane::Revisions { .. } => matches!(key, "e" | "Ctrl-e" | "R"),
+        _ => false,
+    }
 }
 
 /// A rectangle of `percent_x` by `percent_y` centred in `area`, at least `min` in each

@@ -531,3 +531,30 @@ async fn tiny_terminals_do_not_panic_in_dialogs_or_operation_views() {
     )));
     check(&app);
 }
+
+/// The hint bar always offers `:` and `q`; in read-only mode it does not offer keys
+/// that would be refused.
+#[tokio::test]
+async fn hint_bar_keeps_command_and_quit_and_hides_refused_keys_in_read_only() {
+    let (mut app, ..) = app_on(services()).await;
+    let hints = |app: &App| {
+        let screen = render(app, 160, 32);
+        screen
+            .lines()
+            .find(|l| l.contains("? help"))
+            .unwrap_or_default()
+            .to_string()
+    };
+    let line = hints(&app);
+    for k in [": command", "q quit", "s scale", "R roll out"] {
+        assert!(line.contains(k), "{k} missing: {line}");
+    }
+    app.read_only = true;
+    let line = hints(&app);
+    for k in [": command", "q quit", "l logs"] {
+        assert!(line.contains(k), "{k} missing: {line}");
+    }
+    for k in ["s scale", "a auto scaling", "i image", "R roll out"] {
+        assert!(!line.contains(k), "{k} offered in read-only: {line}");
+    }
+}
