@@ -75,7 +75,17 @@ pub fn parse(line: &str) -> Result<LineCommand, String> {
 
 /// Completion candidates for what has been typed: command words first, then cluster
 /// names for the argument of a command that takes one.
-pub fn candidates(line: &str, clusters: &[String]) -> Vec<String> {
+/// What `line` can become, for the completion popup and Tab. `:since` only where it
+/// means something (a logs pane).
+pub fn candidates(line: &str, clusters: &[String], in_logs: bool) -> Vec<String> {
+    let mut found = all_candidates(line, clusters);
+    if !in_logs {
+        found.retain(|c| c != "since");
+    }
+    found
+}
+
+fn all_candidates(line: &str, clusters: &[String]) -> Vec<String> {
     let ends_with_space = line.ends_with(' ');
     let parts: Vec<&str> = line.split_whitespace().collect();
     match (parts.as_slice(), ends_with_space) {
@@ -113,8 +123,8 @@ fn takes_cluster(word: &str) -> bool {
 
 /// What Tab turns the line into: the longest common prefix of the candidates (the whole
 /// candidate when only one fits, followed by a space for commands that take an argument).
-pub fn complete(line: &str, clusters: &[String]) -> Option<String> {
-    let cands = candidates(line, clusters);
+pub fn complete(line: &str, clusters: &[String], in_logs: bool) -> Option<String> {
+    let cands = candidates(line, clusters, in_logs);
     let first = cands.first()?;
     if cands.len() == 1 {
         let mut done = first.clone();
@@ -164,22 +174,26 @@ mod tests {
             "prod-edge".to_string(),
             "staging".into(),
         ];
-        assert_eq!(complete("se", &clusters), Some("services ".into()));
+        assert_eq!(complete("se", &clusters, false), Some("services ".into()));
         assert_eq!(
-            complete("services ", &clusters),
+            complete("services ", &clusters, false),
             None,
             "prod- vs staging: no common prefix"
         );
         assert_eq!(
-            complete("services p", &clusters),
+            complete("services p", &clusters, false),
             Some("services prod-".into())
         );
         assert_eq!(
-            complete("services prod-c", &clusters),
+            complete("services prod-c", &clusters, false),
             Some("services prod-core".into())
         );
-        assert_eq!(complete("cl", &clusters), Some("clusters".into()));
-        assert_eq!(complete("zz", &clusters), None);
-        assert_eq!(candidates("", &clusters).len(), WORDS.len());
+        assert_eq!(complete("cl", &clusters, false), Some("clusters".into()));
+        assert_eq!(complete("zz", &clusters, false), None);
+        assert_eq!(candidates("", &clusters, true).len(), WORDS.len());
+        // Outside a logs pane :since means nothing; :quit is always offered.
+        let here = candidates("", &clusters, false);
+        assert!(!here.contains(&"since".to_string()), "{here:?}");
+        assert!(here.contains(&"quit".to_string()), "{here:?}");
     }
 }

@@ -1155,6 +1155,7 @@ impl App {
 
     fn on_input_key(&mut self, key: KeyEvent) -> Vec<Effect> {
         let clusters = self.cluster_names();
+        let in_logs = matches!(self.view().pane, Pane::Logs { .. });
         let Some(input) = self.input.as_mut() else {
             return Vec::new();
         };
@@ -1182,7 +1183,7 @@ impl App {
                 }
             }
             KeyCode::Tab if kind == InputKind::Command => {
-                if let Some(done) = command::complete(&input.text(), &clusters) {
+                if let Some(done) = command::complete(&input.text(), &clusters, in_logs) {
                     *input = Input::new(InputKind::Command, &done);
                 }
             }

@@ -231,13 +231,14 @@ fn errors(frame: &mut Frame, app: &App, theme: &Theme, area: Rect, scroll: u16) 
 }
 
 fn completions(frame: &mut Frame, app: &App, theme: &Theme, area: Rect, line: &str) {
-    let cands = command::candidates(line, &app.cluster_names());
+    let in_logs = matches!(app.view().pane, crate::app::pane::Pane::Logs { .. });
+    let cands = command::candidates(line, &app.cluster_names(), in_logs);
     if cands.is_empty() || area.height < 4 || area.width < 6 {
         return;
     }
     let shown: Vec<Line> = cands
         .iter()
-        .take(usize::from(area.height.saturating_sub(2)).min(8))
+        .take(usize::from(area.height.saturating_sub(2)).min(12))
         .map(|c| Line::from(Span::styled(format!(":{c}"), theme.text)))
         .collect();
     let height = shown.len() as u16 + 2;
