@@ -355,7 +355,10 @@ fn save(path: &str, contents: &str) -> Result<String, String> {
         .map_err(|e| format!("{}: {e}", path.display()))?;
     file.write_all(contents.as_bytes())
         .map_err(|e| format!("{}: {e}", path.display()))?;
-    Ok(path.display().to_string())
+    // The full path (a relative name says little of where it went) and what went in.
+    let full = std::path::absolute(&path).unwrap_or(path);
+    let lines = contents.lines().count();
+    Ok(format!("{} lines to {}", lines, full.display()))
 }
 
 fn spawn_terminal_events(tx: mpsc::UnboundedSender<Action>) -> tokio::task::JoinHandle<()> {
@@ -414,4 +417,20 @@ fn spawn_signals(tx: mpsc::UnboundedSender<Action>) {
     });
     #[cfg(not(unix))]
     drop(tx);
+}
+
+#[cfg(test)]
+mod save_tests {
+    /// `S` says where the lines went in full and how many; it never overwrites.
+    #[test]
+    fn save_reports_the_full_path_and_the_line_count() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("logs.txt");
+        let said = super::save(path.to_str().unwrap(), "a\nb\nc\n").unwrap();
+        assert_eq!(said, format!("3 lines to {}", path.display()));
+        assert!(
+            super::save(path.to_str().unwrap(), "x").is_err(),
+            "overwrote"
+        );
+    }
 }

@@ -865,3 +865,17 @@ fn esc_clears_filters_before_leaving_and_prompts_reopen_selected() {
     app.update(key(KeyCode::Esc));
     assert!(!matches!(app.view().pane, Pane::Logs { .. }));
 }
+
+/// `y` in the full-line popup copies the line it shows.
+#[test]
+fn y_in_the_full_line_popup_copies_it() {
+    let (mut app, id) = logs_open();
+    feed(&mut app, id, vec![event(1, STREAM_A, r#"{"a":1}"#)]);
+    app.update(key(KeyCode::Enter));
+    assert!(matches!(app.popups.last(), Some(Popup::Text { .. })));
+    let effects = app.update(key(KeyCode::Char('y')));
+    let [Effect::Copy(text)] = effects.as_slice() else {
+        panic!("{effects:?}")
+    };
+    assert!(text.contains("\"a\": 1"), "{text}");
+}

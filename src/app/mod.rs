@@ -544,7 +544,7 @@ impl App {
             }
             Action::Saved(result) => {
                 match result {
-                    Ok(path) => self.say(format!("saved to {path}"), false),
+                    Ok(what) => self.say(format!("saved {what}"), false),
                     Err(e) => self.say(format!("not saved: {e}"), true),
                 }
                 self.dirty = true;
@@ -658,6 +658,14 @@ impl App {
                 // In a popup, q closes it rather than quitting: a reflex from less and k9s.
                 self.popups.pop();
                 return Vec::new();
+            }
+            // `y` in a text popup (a log line in full, a policy) copies what it shows.
+            if key.code == KeyCode::Char('y')
+                && let Some(Popup::Text { body, .. }) = self.popups.last()
+            {
+                let body = body.clone();
+                self.say("copied (OSC 52)", false);
+                return vec![Effect::Copy(body)];
             }
         }
         let scopes: &[keymap::Scope] = if self.popups.is_empty() {
