@@ -28,6 +28,9 @@ pub struct Field {
     pub kind: FieldKind,
     /// A line of help under the field.
     pub help: Option<String>,
+    /// Edited, or a submit was tried: an empty field's problem shows only then, so a new
+    /// form does not open covered in red.
+    pub touched: bool,
 }
 
 impl Field {
@@ -43,6 +46,7 @@ impl Field {
                 check,
             },
             help: None,
+            touched: false,
         }
     }
 
@@ -61,6 +65,7 @@ impl Field {
             label: label.into(),
             kind: FieldKind::Toggle { on },
             help: None,
+            touched: false,
         }
     }
 
@@ -70,6 +75,7 @@ impl Field {
             label: label.into(),
             kind: FieldKind::Choice { options, index },
             help: None,
+            touched: false,
         }
     }
 
@@ -91,6 +97,14 @@ impl Field {
 
     pub fn is_on(&self) -> bool {
         matches!(self.kind, FieldKind::Toggle { on: true })
+    }
+
+    /// The problem to show now: none for an empty field nobody has touched yet.
+    pub fn visible_problem(&self) -> Option<String> {
+        if !self.touched && self.value().is_empty() {
+            return None;
+        }
+        self.problem()
     }
 
     /// Why the value is not acceptable, if it is not.
@@ -229,9 +243,13 @@ impl<P> Form<P> {
         if let Some(field) = self.fields.get_mut(self.focus)
             && field.key(key)
         {
+            field.touched = true;
             return FormKey::Stay;
         }
         if key.code == KeyCode::Enter {
+            for field in &mut self.fields {
+                field.touched = true;
+            }
             if let Some((i, p)) = self.problems().into_iter().next() {
                 self.focus = i;
                 self.error = Some(format!("{}: {p}", self.fields[i].label));

@@ -105,7 +105,7 @@ fn form(frame: &mut Frame, theme: &Theme, area: Rect, f: &Form<Purpose>) {
         }
         lines.push(Line::from(spans));
         let pad = " ".repeat(label_w + 4);
-        if let Some(p) = field.problem() {
+        if let Some(p) = field.visible_problem() {
             lines.push(Line::from(vec![
                 Span::raw(pad.clone()),
                 Span::styled(format!("✗ {p}"), theme.error),

@@ -86,3 +86,21 @@ fn suspend_scale_in_confirmation() {
     press(&mut app, KeyCode::Char('i'));
     insta::assert_snapshot!("scaling_suspend_confirm", render(&app, 110, 24));
 }
+
+/// A new policy or schedule form opens clean: no red until something is typed or a
+/// submit is tried; then the empty required fields say so.
+#[test]
+fn new_forms_open_without_errors_until_touched() {
+    for open in ['p', 'c'] {
+        let mut app = app_with(sample());
+        press(&mut app, KeyCode::Char(open));
+        let screen = render(&app, 110, 30);
+        assert!(!screen.contains('✗'), "{open}: {screen}");
+        press(&mut app, KeyCode::Enter);
+        let screen = render(&app, 110, 30);
+        assert!(
+            screen.contains('✗'),
+            "{open}: a submit shows what is missing: {screen}"
+        );
+    }
+}
