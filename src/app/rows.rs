@@ -125,10 +125,38 @@ pub struct Column {
     pub min: u16,
     /// Whether the column takes spare width.
     pub grow: bool,
+    /// Which columns a narrow terminal hides first: the lowest priority goes first (the
+    /// rightmost of equals first); the first column, the row's identity, always stays.
+    pub priority: u8,
 }
 
 const fn col(title: &'static str, min: u16, grow: bool) -> Column {
-    Column { title, min, grow }
+    Column {
+        title,
+        min,
+        grow,
+        priority: 2,
+    }
+}
+
+/// A column that is nearly always the same value (a service's ACTIVE): hidden first.
+const fn lowest(title: &'static str, min: u16, grow: bool) -> Column {
+    Column {
+        title,
+        min,
+        grow,
+        priority: 0,
+    }
+}
+
+/// A column of little value on a narrow terminal (always the same, or said elsewhere).
+const fn low(title: &'static str, min: u16, grow: bool) -> Column {
+    Column {
+        title,
+        min,
+        grow,
+        priority: 1,
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -172,12 +200,12 @@ pub const NO_COLUMNS: &[Column] = &[];
 
 pub const CLUSTER_COLUMNS: &[Column] = &[
     col("NAME", 12, true),
-    col("STATUS", 8, false),
+    lowest("STATUS", 8, false),
     col("SERVICES", 8, false),
     col("RUNNING", 7, false),
     col("PENDING", 7, false),
     col("INSTANCES", 9, false),
-    col("CAPACITY PROVIDERS", 18, true),
+    low("CAPACITY PROVIDERS", 18, true),
 ];
 
 pub fn cluster_rows(clusters: &[Cluster]) -> Vec<Row> {
@@ -209,14 +237,14 @@ pub fn cluster_rows(clusters: &[Cluster]) -> Vec<Row> {
 
 pub const SERVICE_COLUMNS: &[Column] = &[
     col("NAME", 14, true),
-    col("STATUS", 8, false),
+    lowest("STATUS", 8, false),
     col("DESIRED", 7, false),
     col("RUNNING", 7, false),
-    col("PENDING", 7, false),
+    low("PENDING", 7, false),
     col("TASK DEFINITION", 16, true),
-    col("LAUNCH", 10, false),
+    low("LAUNCH", 10, false),
     col("ROLLOUT", 14, false),
-    col("AGE", 5, false),
+    low("AGE", 5, false),
 ];
 
 /// `COMPLETED`, `IN_PROGRESS +1` (another deployment still active), `FAILED`.
@@ -271,12 +299,12 @@ pub fn service_rows(services: &[Service], now: DateTime<Utc>) -> Vec<Row> {
 pub const TASK_COLUMNS: &[Column] = &[
     col("TASK", 12, true),
     col("LAST", 8, false),
-    col("DESIRED", 8, false),
+    low("DESIRED", 8, false),
     col("HEALTH", 8, false),
     col("TASK DEFINITION", 14, true),
-    col("LAUNCH", 7, false),
-    col("AZ", 10, false),
-    col("PRIVATE IP", 11, false),
+    low("LAUNCH", 7, false),
+    low("AZ", 10, false),
+    low("PRIVATE IP", 11, false),
     col("STARTED", 16, false),
     col("STOPPED REASON", 14, true),
 ];
@@ -286,12 +314,12 @@ pub const CLUSTER_TASK_COLUMNS: &[Column] = &[
     col("TASK", 12, true),
     col("SERVICE", 10, true),
     col("LAST", 8, false),
-    col("DESIRED", 8, false),
+    low("DESIRED", 8, false),
     col("HEALTH", 8, false),
     col("TASK DEFINITION", 14, true),
-    col("LAUNCH", 7, false),
-    col("AZ", 10, false),
-    col("PRIVATE IP", 11, false),
+    low("LAUNCH", 7, false),
+    low("AZ", 10, false),
+    low("PRIVATE IP", 11, false),
     col("STARTED", 16, false),
     col("STOPPED REASON", 14, true),
 ];
@@ -349,12 +377,12 @@ pub fn task_rows(tasks: &[&Task]) -> Vec<Row> {
 
 pub const INSTANCE_COLUMNS: &[Column] = &[
     col("EC2 INSTANCE", 19, false),
-    col("TYPE", 9, false),
-    col("AZ", 10, false),
+    low("TYPE", 9, false),
+    low("AZ", 10, false),
     col("STATUS", 8, false),
     col("AGENT", 5, false),
-    col("AGENT VER", 9, false),
-    col("DOCKER", 8, false),
+    low("AGENT VER", 9, false),
+    low("DOCKER", 8, false),
     col("CPU USED", 14, true),
     col("MEMORY USED", 14, true),
     col("TASKS", 5, false),

@@ -43,33 +43,58 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
     popups::draw(frame, app, theme, body);
 }
 
-fn draw_header(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
+/// Profile, region, account (and endpoint, read-only): labels go before values do, so
+/// an account or a profile is never cut on a narrow terminal.
+fn identity_line(app: &App, theme: &Theme, width: u16) -> Vec<Span<'static>> {
     let id = &app.identity;
-    let sep = Span::styled("  ", theme.dim);
-    let mut first = vec![
-        Span::styled(" ecsdash ", theme.title),
-        sep.clone(),
-        Span::styled("profile ", theme.dim),
-        Span::styled(id.profile.clone(), theme.accent),
-        sep.clone(),
-        Span::styled("region ", theme.dim),
-        Span::styled(id.region.clone(), theme.accent),
-        sep.clone(),
-        Span::styled("account ", theme.dim),
-        Span::styled(
-            id.account.clone().unwrap_or_else(|| "…".to_string()),
-            theme.accent,
-        ),
-    ];
-    if let Some(endpoint) = &id.endpoint {
-        first.push(sep.clone());
-        first.push(Span::styled("endpoint ", theme.dim));
-        first.push(Span::styled(endpoint.clone(), theme.warn));
+    let account = id.account.clone().unwrap_or_else(|| "…".to_string());
+    let build = |labels: bool, title: bool, endpoint: bool| -> Vec<Span<'static>> {
+        let sep = Span::styled(if labels { "  " } else { " · " }, theme.dim);
+        let mut spans = Vec::new();
+        if title {
+            spans.push(Span::styled(" ecsdash ", theme.title));
+            spans.push(Span::styled("  ", theme.dim));
+        } else {
+            spans.push(Span::raw(" "));
+        }
+        let field = |spans: &mut Vec<Span<'static>>, label: &'static str, value: String, style| {
+            if labels {
+                spans.push(Span::styled(label, theme.dim));
+            }
+            spans.push(Span::styled(value, style));
+        };
+        field(&mut spans, "profile ", id.profile.clone(), theme.accent);
+        spans.push(sep.clone());
+        field(&mut spans, "region ", id.region.clone(), theme.accent);
+        spans.push(sep.clone());
+        field(&mut spans, "account ", account.clone(), theme.accent);
+        if endpoint && let Some(e) = &id.endpoint {
+            spans.push(sep.clone());
+            field(&mut spans, "endpoint ", e.clone(), theme.warn);
+        }
+        if app.read_only {
+            spans.push(sep.clone());
+            spans.push(Span::styled(" READ-ONLY ", theme.stale));
+        }
+        spans
+    };
+    let fits = |spans: &[Span]| spans.iter().map(Span::width).sum::<usize>() <= usize::from(width);
+    for (labels, title, endpoint) in [
+        (true, true, true),
+        (true, false, true),
+        (false, false, true),
+        (false, false, false),
+    ] {
+        let line = build(labels, title, endpoint);
+        if fits(&line) {
+            return line;
+        }
     }
-    if app.read_only {
-        first.push(sep.clone());
-        first.push(Span::styled(" READ-ONLY ", theme.stale));
-    }
+    build(false, false, false)
+}
+
+fn draw_header(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
+    let first = identity_line(app, theme, area.width);
     let crumbs = app.view().pane.crumbs();
     let mut second = vec![Span::raw(" ")];
     for (i, c) in crumbs.iter().enumerate() {

@@ -558,3 +558,33 @@ async fn hint_bar_keeps_command_and_quit_and_hides_refused_keys_in_read_only() {
         assert!(!line.contains(k), "{k} offered in read-only: {line}");
     }
 }
+
+/// On narrow terminals nothing looks real while being wrong: identifiers (the account,
+/// revisions, names) are whole, and low-value columns are hidden before any value is cut.
+#[tokio::test]
+async fn narrow_terminals_hide_columns_rather_than_cut_identifiers() {
+    let (app, ..) = app_on(services()).await;
+    for (w, h) in [(80, 24), (60, 15)] {
+        let screen = render(&app, w, h);
+        assert!(
+            screen.contains("123456789012"),
+            "{w}x{h}: account cut: {screen}"
+        );
+        for s in app.store.services("prod-core").unwrap().iter().take(3) {
+            assert!(
+                screen.contains(&s.name),
+                "{w}x{h}: {} cut: {screen}",
+                s.name
+            );
+            let td = crate::aws::model::arn_name(&s.task_definition);
+            assert!(
+                screen.contains(td) || !screen.contains("TASK DEFINITION"),
+                "{w}x{h}: {td} cut: {screen}"
+            );
+        }
+    }
+    // At 80 columns the task definition stays and a low-value column (STATUS) goes.
+    let screen = render(&app, 80, 24);
+    assert!(screen.contains("TASK DEFINITION"), "{screen}");
+    assert!(!screen.contains("STATUS"), "{screen}");
+}

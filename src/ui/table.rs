@@ -39,9 +39,10 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
         draw_empty(frame, app, theme, inner);
         return;
     }
-    let widths = widths(columns, &rows, inner.width);
+    let (shown, widths) = fit_columns(columns, &rows, inner.width);
     let sort = view.sort;
-    let header = Row::new(columns.iter().enumerate().map(|(i, c)| {
+    let header = Row::new(shown.iter().map(|&i| {
+        let c = &columns[i];
         let arrow = match sort {
             Some((col, false)) if col == i => "↑",
             Some((col, true)) if col == i => "↓",
@@ -62,17 +63,21 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
     }
     let visible = &rows[offset..(offset + height).min(total)];
     let body = visible.iter().map(|r| {
-        let cells = r.cells.iter().zip(&widths).map(|(c, &w)| {
-            if let Some((used, total)) = c.bar {
-                return Cell::from(bar(used, total, theme, theme.tone(c.tone)));
-            }
-            let style = if c.tone == rows::Tone::Normal {
-                theme.tone(r.tone)
-            } else {
-                theme.tone(c.tone)
-            };
-            Cell::from(highlight(&fit(&c.text, w), &view.filter, style, theme))
-        });
+        let cells = shown
+            .iter()
+            .filter_map(|&i| r.cells.get(i))
+            .zip(&widths)
+            .map(|(c, &w)| {
+                if let Some((used, total)) = c.bar {
+                    return Cell::from(bar(used, total, theme, theme.tone(c.tone)));
+                }
+                let style = if c.tone == rows::Tone::Normal {
+                    theme.tone(r.tone)
+                } else {
+                    theme.tone(c.tone)
+                };
+                Cell::from(highlight(&fit(&c.text, w), &view.filter, style, theme))
+            });
         Row::new(cells).style(theme.tone(r.tone))
     });
     let mut state = TableState::new().with_selected(Some(selected - offset));
@@ -134,11 +139,38 @@ fn highlight<'a>(text: &str, filter: &str, style: Style, theme: &Theme) -> Line<
 /// Column widths: each column as wide as its widest cell; when that does not fit, the
 /// growing columns give up width, the rightmost first (free text such as a stopped
 /// reason sits last), each down to its minimum, so ids and names stay readable longest.
-fn widths(columns: &[Column], rows: &[rows::Row], available: u16) -> Vec<u16> {
+/// The columns to show and their widths. Columns that take spare width give it back
+/// first (their cells then end in `…`); if that is not enough, whole columns are hidden,
+/// the least useful first, rather than letting the table cut values silently.
+fn fit_columns(columns: &[Column], rows: &[rows::Row], available: u16) -> (Vec<usize>, Vec<u16>) {
+    let mut shown: Vec<usize> = (0..columns.len()).collect();
+    loop {
+        let picked: Vec<Column> = shown.iter().map(|&i| columns[i]).collect();
+        let w = widths_of(&picked, &shown, rows, available);
+        let spacing = COLUMN_SPACING * shown.len().saturating_sub(1) as u16;
+        let total = w.iter().fold(spacing, |a, x| a.saturating_add(*x));
+        if total <= available || shown.len() <= 1 {
+            return (shown, w);
+        }
+        // The lowest priority, rightmost first; never the first column.
+        let Some(drop) = shown
+            .iter()
+            .enumerate()
+            .skip(1)
+            .min_by_key(|(pos, i)| (columns[**i].priority, std::cmp::Reverse(*pos)))
+            .map(|(pos, _)| pos)
+        else {
+            return (shown, w);
+        };
+        shown.remove(drop);
+    }
+}
+
+fn widths_of(columns: &[Column], index: &[usize], rows: &[rows::Row], available: u16) -> Vec<u16> {
     let mut widths: Vec<u16> = columns
         .iter()
-        .enumerate()
-        .map(|(i, c)| {
+        .zip(index)
+        .map(|(c, &i)| {
             let widest = rows
                 .iter()
                 .filter_map(|r| r.cells.get(i))
@@ -155,6 +187,11 @@ fn widths(columns: &[Column], rows: &[rows::Row], available: u16) -> Vec<u16> {
             u16::try_from(widest).unwrap_or(u16::MAX)
         })
         .collect();
+    shrink_growers(columns, &mut widths, available);
+    widths
+}
+
+fn shrink_growers(columns: &[Column], widths: &mut [u16], available: u16) {
     let spacing = COLUMN_SPACING * columns.len().saturating_sub(1) as u16;
     let available = available.saturating_sub(spacing);
     let total: u16 = widths.iter().fold(0u16, |a, w| a.saturating_add(*w));
@@ -171,7 +208,6 @@ fn widths(columns: &[Column], rows: &[rows::Row], available: u16) -> Vec<u16> {
             overflow -= cut;
         }
     }
-    widths
 }
 
 /// `██████░░ 75%`.

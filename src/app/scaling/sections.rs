@@ -97,26 +97,31 @@ pub const SCALING_COLUMNS: &[Column] = &[
         title: "NAME",
         min: 10,
         grow: true,
+        priority: 2,
     },
     Column {
         title: "SETTING",
         min: 8,
         grow: true,
+        priority: 2,
     },
     Column {
         title: "VALUE",
         min: 6,
         grow: true,
+        priority: 2,
     },
     Column {
         title: "DETAIL",
         min: 8,
         grow: true,
+        priority: 2,
     },
     Column {
         title: "NOTE",
         min: 8,
         grow: true,
+        priority: 2,
     },
 ];
 
