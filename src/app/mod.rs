@@ -1524,7 +1524,21 @@ impl App {
             };
             if let Some(cluster) = cluster {
                 app.popups.clear();
-                app.stack = vec![View::new(Pane::Clusters), View::new(make(cluster))];
+                app.forget_pane_notes();
+                // Esc goes back to the clusters pane with this cluster selected.
+                let mut clusters = app
+                    .stack
+                    .first()
+                    .cloned()
+                    .unwrap_or_else(|| View::new(Pane::Clusters));
+                if let Some(c) = app
+                    .store
+                    .clusters()
+                    .and_then(|all| all.iter().find(|c| c.name == cluster))
+                {
+                    clusters.selected_id = Some(c.arn.clone());
+                }
+                app.stack = vec![clusters, View::new(make(cluster))];
             }
         };
         match cmd {

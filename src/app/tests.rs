@@ -574,3 +574,22 @@ fn enter_on_an_instance_lists_its_tasks_with_their_service() {
         ]
     );
 }
+
+/// `:services staging` then Esc lands on the clusters pane with staging selected, not
+/// where the selection was before.
+#[test]
+fn esc_after_a_command_line_jump_selects_the_cluster_jumped_to() {
+    let mut app = app_with_clusters(&["prod-core", "staging"]);
+    app.update(key(KeyCode::Char(':')));
+    chars(&mut app, "services staging");
+    app.update(key(KeyCode::Enter));
+    assert_eq!(
+        app.view().pane,
+        Pane::Services {
+            cluster: "staging".into()
+        }
+    );
+    app.update(key(KeyCode::Esc));
+    assert_eq!(app.view().pane, Pane::Clusters);
+    assert_eq!(app.selected_cluster().as_deref(), Some("staging"));
+}
