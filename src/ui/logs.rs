@@ -430,21 +430,36 @@ fn render_line<'a>(
         Level::Warn => theme.warn,
         Level::None => theme.text,
     };
+    // What the prefix holds is decided for the pane, not per line (a long source label
+    // must not make its lines look different): the widest label and the time together
+    // take at most half the width, else the label goes, then the time.
+    const TIME_WIDTH: usize = "00:00:00.000 ".len();
+    let labelled = log.labels.len() > 1
+        || matches!(
+            log.request.scope,
+            crate::logs::source::LogScope::Service { .. }
+        );
+    let widest_label = if labelled {
+        log.labels.iter().map(|l| l.width() + 1).max().unwrap_or(0)
+    } else {
+        0
+    };
+    let time_width = if log.timestamps { TIME_WIDTH } else { 0 };
+    let (show_time, show_label) = if time_width + widest_label <= width / 2 {
+        (log.timestamps, labelled)
+    } else {
+        (log.timestamps && time_width <= width / 2, false)
+    };
     let mut prefix = Vec::new();
     let mut prefix_width = 0;
-    if log.timestamps {
+    if show_time {
         let t = chrono::DateTime::from_timestamp_millis(line.timestamp)
             .map(|t| t.format("%H:%M:%S%.3f ").to_string())
             .unwrap_or_default();
         prefix_width += t.width();
         prefix.push(Span::styled(t, theme.dim));
     }
-    if log.labels.len() > 1
-        || matches!(
-            log.request.scope,
-            crate::logs::source::LogScope::Service { .. }
-        )
-    {
+    if show_label {
         let label = log
             .labels
             .get(usize::from(line.source))
@@ -453,11 +468,6 @@ fn render_line<'a>(
         let label = format!("{label} ");
         prefix_width += label.width();
         prefix.push(Span::styled(label, theme.source(line.source)));
-    }
-    // A prefix wider than half the pane is dropped rather than squeeze the text away.
-    if prefix_width > width / 2 {
-        prefix.clear();
-        prefix_width = 0;
     }
     let text_width = width.saturating_sub(prefix_width).max(1);
     let mut rows = Vec::new();
@@ -590,5 +600,56 @@ mod tests {
         assert_eq!(cut("abcdef", 4), "abc…");
         assert_eq!(cut("abc", 4), "abc");
         assert_eq!(cut("日本語", 4), "日…");
+    }
+}
+
+#[cfg(test)]
+mod prefix_tests {
+    use super::*;
+    use crate::logs::source::LogScope;
+    use crate::logs::tail::TailRequest;
+
+    /// At 60 columns every line has the same prefix: a long source label does not make
+    /// its lines lose the time while the others keep it.
+    #[test]
+    fn the_prefix_rule_is_the_same_for_every_line() {
+        let theme = Theme::load("dark", None, crate::ui::theme::ColorDepth::TrueColor).unwrap();
+        let request = TailRequest {
+            scope: LogScope::Service {
+                cluster: "prod".into(),
+                service: "checkout".into(),
+            },
+            container: None,
+            start_ms: 0,
+            pattern: None,
+            follow: true,
+        };
+        let mut log = LogView::new(1, request, 100);
+        log.labels = vec![
+            "a1b2c3d4/web".into(),
+            "a1b2c3d4/very-long-sidecar-name".into(),
+        ];
+        let line = |source| ring::Line {
+            timestamp: 1_700_000_000_000,
+            source,
+            level: Level::None,
+            text: "hello".into(),
+        };
+        for width in [60usize, 120] {
+            let prefixes: Vec<String> = (0..2)
+                .map(|s| {
+                    let rows = render_line(&log, &theme, &line(s), width, false);
+                    rows[0]
+                        .spans
+                        .iter()
+                        .map(|sp| sp.content.to_string())
+                        .collect::<String>()
+                })
+                .collect();
+            let timed: Vec<bool> = prefixes.iter().map(|p| p.contains(':')).collect();
+            assert_eq!(timed[0], timed[1], "{width}: {prefixes:?}");
+            let labelled: Vec<bool> = prefixes.iter().map(|p| p.contains("a1b2c3d4")).collect();
+            assert_eq!(labelled[0], labelled[1], "{width}: {prefixes:?}");
+        }
     }
 }
