@@ -8,6 +8,39 @@ use ratatui_textarea::{CursorMove, TextArea};
 use crate::ops::Mutation;
 use crate::ops::diff::DiffLine;
 
+/// One key to a one-line text area, with the shell's editing keys where ratatui-textarea
+/// binds others (its Ctrl-u is undo): Ctrl-u deletes to the start, Ctrl-k to the end,
+/// Ctrl-w the word before the cursor, Ctrl-a and Ctrl-e go to the start and the end.
+/// Arrows, Home, End, Alt-b/f and the rest are the text area's own.
+pub fn edit_line(area: &mut TextArea<'static>, key: KeyEvent) {
+    if key.modifiers.contains(KeyModifiers::CONTROL) {
+        match key.code {
+            KeyCode::Char('u') => {
+                area.delete_line_by_head();
+                return;
+            }
+            KeyCode::Char('k') => {
+                area.delete_line_by_end();
+                return;
+            }
+            KeyCode::Char('w') => {
+                area.delete_word();
+                return;
+            }
+            KeyCode::Char('a') => {
+                area.move_cursor(CursorMove::Head);
+                return;
+            }
+            KeyCode::Char('e') => {
+                area.move_cursor(CursorMove::End);
+                return;
+            }
+            _ => {}
+        }
+    }
+    area.input(key);
+}
+
 /// What a field holds and how it is edited.
 #[derive(Debug, Clone)]
 pub enum FieldKind {
@@ -130,7 +163,7 @@ impl Field {
                 {
                     area.cut();
                 }
-                area.input(key);
+                edit_line(area, key);
                 true
             }
             FieldKind::Toggle { on } => {

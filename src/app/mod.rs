@@ -1197,7 +1197,7 @@ impl App {
             }
             _ => {
                 // Single-line fields: Enter is handled above, so no newline gets in.
-                input.area.input(key);
+                dialog::edit_line(&mut input.area, key);
                 if kind == InputKind::Filter {
                     let text = input.text().to_lowercase();
                     self.view_mut().filter = text;

@@ -777,3 +777,31 @@ fn undo_restores_the_range_changed_in_the_same_step() {
         "{plan:?}"
     );
 }
+
+/// Text fields edit like ratatui-textarea's: the cursor moves, words and lines delete.
+#[test]
+fn text_fields_edit_in_place() {
+    let mut app = on_services();
+    key(&mut app, KeyCode::Char('s'));
+    typed(&mut app, "12");
+    key(&mut app, KeyCode::Left);
+    typed(&mut app, "3");
+    let value = |app: &App| match top_dialog(app) {
+        Some(Dialog::Form(f)) => f.value("desired count"),
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(value(&app), "132");
+    key(&mut app, KeyCode::Home);
+    typed(&mut app, "9");
+    assert_eq!(value(&app), "9132");
+    ctrl(&mut app, 'e');
+    ctrl(&mut app, 'u');
+    assert_eq!(value(&app), "", "Ctrl-u deletes to the start of the line");
+    typed(&mut app, "40 50");
+    ctrl(&mut app, 'w');
+    assert_eq!(
+        value(&app),
+        "40 ",
+        "Ctrl-w deletes the word before the cursor"
+    );
+}

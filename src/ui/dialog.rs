@@ -27,6 +27,23 @@ fn block<'a>(title: String, theme: &Theme, footer: String) -> Block<'a> {
 
 /// Rows `lines` take when wrapped to `width` columns (a word-wrapping paragraph may need
 /// a little more than the characters alone; one spare row per long line covers it).
+/// The keys a form takes, only those that do something in it: one field has no next
+/// field; text alone has nothing to switch.
+fn form_footer(fields: &[crate::app::dialog::Field]) -> String {
+    let mut keys = vec!["Enter: next step"];
+    if fields.len() > 1 {
+        keys.push("Tab: next field");
+    }
+    if fields
+        .iter()
+        .any(|f| !matches!(f.kind, FieldKind::Text { .. }))
+    {
+        keys.push("Space/←→: change");
+    }
+    keys.push("Esc: cancel");
+    format!(" {} ", keys.join("  "))
+}
+
 fn wrapped_rows(lines: &[Line], width: u16) -> u16 {
     let width = usize::from(width.max(1));
     lines
@@ -136,11 +153,7 @@ fn form(frame: &mut Frame, theme: &Theme, area: Rect, f: &Form<Purpose>) {
     frame.render_widget(
         Paragraph::new(lines)
             .wrap(Wrap { trim: false })
-            .block(block(
-                f.title.clone(),
-                theme,
-                " Enter: next step  Tab: next field  Space/←→: change  Esc: cancel ".into(),
-            )),
+            .block(block(f.title.clone(), theme, form_footer(&f.fields))),
         rect,
     );
     if let Some((row, col)) = cursor {
@@ -413,4 +426,23 @@ pub fn diff(
             .scroll((scroll, 0)),
         rect,
     );
+}
+
+#[cfg(test)]
+mod footer_tests {
+    use crate::app::dialog::Field;
+
+    /// A form advertises only the keys that do something in it.
+    #[test]
+    fn the_footer_names_only_keys_that_work() {
+        let text = || Field::text("desired count", "3", |_| Ok(()));
+        assert_eq!(
+            super::form_footer(&[text()]),
+            " Enter: next step  Esc: cancel "
+        );
+        assert_eq!(
+            super::form_footer(&[text(), Field::toggle("too", false)]),
+            " Enter: next step  Tab: next field  Space/←→: change  Esc: cancel "
+        );
+    }
 }
