@@ -200,7 +200,7 @@ fn confirm(
             .unwrap_or_default()
     );
     for m in plan {
-        let _ = crate::say_to_err!(err, "{} {}:", m.action(), m.target());
+        let _ = crate::say_to_err!(err, "{}: {}", m.action(), m.target());
         for c in m.changes() {
             let _ = crate::say_to_err!(err, "  {c}");
         }

@@ -213,6 +213,17 @@ pub(crate) fn service_error(
     message: Option<&str>,
     status: u16,
 ) -> BackendError {
+    // An error with a success status is an answer the SDK could not read (a proxy's
+    // page, a cut body): say so, and treat it like a 5xx (a read tries again; a write
+    // is read back).
+    if status < 400 && code.is_none() {
+        return BackendError::new(
+            ErrorKind::Service,
+            operation,
+            format!("the answer (HTTP {status}) could not be read: it is not what AWS sends, perhaps a proxy in the way"),
+        )
+        .without_clear_answer();
+    }
     let kind = kind_for_code(code, message.unwrap_or_default(), Some(status));
     let message = message.map(crate::logs::sanitize::one_line);
     let code = code.map(crate::logs::sanitize::one_line);
@@ -324,6 +335,13 @@ mod tests {
         assert_eq!(e.kind, ErrorKind::NotFound);
         let e = service("ClientException", "Container.image should not be null", 400);
         assert_eq!(e.kind, ErrorKind::InvalidRequest);
+    }
+
+    #[test]
+    fn an_unreadable_success_is_unclear_not_a_silent_error() {
+        let e = service_error("FilterLogEvents", None, None, 200);
+        assert!(e.message.contains("could not be read"), "{}", e.message);
+        assert!(e.is_transient() && e.is_unclear_write());
     }
 
     #[test]
