@@ -770,6 +770,9 @@ impl App {
                                 .primary_deployment()
                                 .map(|d| d.id.clone())
                                 .unwrap_or_default();
+                            let to = s
+                                .primary_deployment()
+                                .map_or_else(|| s.task_definition.clone(), |d| d.task_definition.clone());
                             let key = DataKey::Service {
                                 cluster: cluster.clone(),
                                 service: service.clone(),
@@ -784,6 +787,7 @@ impl App {
                                 cluster: cluster.clone(),
                                 service: service.clone(),
                                 deployment_id,
+                                to,
                                 previous: previous.clone(),
                                 since: at - chrono::Duration::seconds(1),
                             });

@@ -475,11 +475,14 @@ fn a_confirmed_rollout_opens_the_view_that_follows_its_deployment() {
     match &app.view().pane {
         Pane::Rollout {
             deployment_id,
+            to,
             previous,
             ..
         } => {
             assert_eq!(deployment_id, "ecs-svc/999");
             assert_eq!(previous, "api:3");
+            // Kept for the header once the deployment has left the service's list.
+            assert_eq!(to, "api:4");
         }
         other => panic!("{other:?}"),
     }

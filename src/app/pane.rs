@@ -37,6 +37,9 @@ pub enum Pane {
         cluster: String,
         service: String,
         deployment_id: String,
+        /// The task definition the deployment rolls out (kept: the deployment leaves the
+        /// service's list once replaced or rolled back).
+        to: String,
         /// The task definition the service ran before (what `b` rolls back to).
         previous: String,
         /// When the rollout started: events from then on are shown.

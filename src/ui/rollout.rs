@@ -16,6 +16,7 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
         cluster,
         service,
         deployment_id,
+        to,
         previous,
         since,
     } = &app.view().pane
@@ -59,7 +60,15 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
             Span::styled("deployment ", theme.dim),
             Span::styled(deployment_id.clone(), theme.text),
             Span::styled("   to ", theme.dim),
-            Span::styled(arn_name(&p.task_definition).to_string(), theme.accent),
+            Span::styled(
+                arn_name(if p.task_definition.is_empty() {
+                    to
+                } else {
+                    &p.task_definition
+                })
+                .to_string(),
+                theme.accent,
+            ),
             Span::styled("   from ", theme.dim),
             Span::styled(arn_name(previous).to_string(), theme.text),
         ]),
