@@ -770,9 +770,10 @@ impl App {
                                 .primary_deployment()
                                 .map(|d| d.id.clone())
                                 .unwrap_or_default();
-                            let to = s
-                                .primary_deployment()
-                                .map_or_else(|| s.task_definition.clone(), |d| d.task_definition.clone());
+                            let to = s.primary_deployment().map_or_else(
+                                || s.task_definition.clone(),
+                                |d| d.task_definition.clone(),
+                            );
                             let key = DataKey::Service {
                                 cluster: cluster.clone(),
                                 service: service.clone(),
