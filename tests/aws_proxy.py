@@ -63,9 +63,21 @@ that stops at the first page or sends oversize batches would pass against it. Th
   :exception-type and a payload {"message": ...} (with "__type" added for types the
   Live Tail stream does not model, so that SDKs see the code). Events come from moto:
   FilterLogEvents with startTime = the session's start, in the region of the group ARN.
-  GET /_proxy/livetail gives the config; GET /_proxy/livetail/sessions (optionally
-  ?group=SUBSTRING) lists the stand-in's sessions: groups, start, updates and events
-  sent, events dropped by sampling, and how each ended (null while it runs).
+  Tests run in parallel against one proxy, so a config can be scoped to some log groups:
+  with `"match": "SUBSTRING"` it applies only to StartLiveTail calls one of whose log
+  groups (named by ARN or by name) has a name containing SUBSTRING. Scoped configs are
+  kept in a list: the first that matches wins (posting one with the same `match` again
+  replaces it in place), and a call no scoped config matches gets the global one (set by
+  a POST without `match`, which leaves the scoped ones alone). Each scoped config may be
+  {"mode": "moto"} too, to keep some groups on moto whatever the global config says.
+  POST /_proxy/livetail/clear ({} or {"match": M}) removes all scoped configs, or the one
+  with that match.
+  GET /_proxy/livetail gives the global config with the scoped ones under "scoped";
+  GET /_proxy/livetail?group=NAME gives the config a call for that group would get.
+  GET /_proxy/livetail/sessions (optionally ?group=SUBSTRING) lists the stand-in's
+  sessions: groups, start, updates and events sent, events dropped by sampling, the
+  `match` of the scoped config used (null for the global one), and how each ended (null
+  while it runs).
 
 Everything else passes through untouched. Standard library only.
 
@@ -136,6 +148,7 @@ class State:
         self.hanging = {}  # threading.Event -> (fault target, request target)
         self.requests = deque(maxlen=RECORDED)  # (target, region, body text)
         self.live_tail = dict(LIVE_TAIL_DEFAULTS)
+        self.live_tail_scoped = []  # configs with a "match", first match wins
         self.sessions = deque(maxlen=1000)  # the stand-in's Live Tail sessions
 
     def count(self, target, region, cluster, group=""):
@@ -158,6 +171,45 @@ class State:
                     self.faulted[target] += 1
                     return dict(fault)
         return None
+
+    def live_tail_config(self, names):
+        """The Live Tail config for a call on these log group names: the first scoped
+        config whose match is in one of the names, else the global one."""
+        with self.lock:
+            for config in self.live_tail_scoped:
+                if any(config["match"] in name for name in names):
+                    return dict(config)
+            return dict(self.live_tail)
+
+    def set_live_tail(self, value):
+        """Stores a config from the body of POST /_proxy/livetail (scoped when it has a
+        "match"); ValueError when it makes no sense. Returns the stored config."""
+        config = dict(LIVE_TAIL_DEFAULTS, **value)
+        config.pop("scoped", None)  # as GET /_proxy/livetail shows it: not a setting
+        if config["mode"] not in ("moto", "standin"):
+            raise ValueError('mode must be "moto" or "standin"')
+        if not config["update_ms"] > 0 or not config["sample_max"] >= 0:
+            raise ValueError("update_ms must be > 0 and sample_max >= 0")
+        match = config.get("match")
+        if "match" in config and (not isinstance(match, str) or not match):
+            raise ValueError("match must be a non-empty string")
+        with self.lock:
+            if match is None:
+                self.live_tail = config
+            else:
+                for i, old in enumerate(self.live_tail_scoped):
+                    if old["match"] == match:
+                        self.live_tail_scoped[i] = config
+                        break
+                else:
+                    self.live_tail_scoped.append(config)
+        return config
+
+    def clear_live_tail(self, match=None):
+        """Removes the scoped Live Tail configs (all, or the one with this match)."""
+        with self.lock:
+            self.live_tail_scoped = [c for c in self.live_tail_scoped
+                                     if match is not None and c["match"] != match]
 
     def clear(self, target=None, match=None):
         """Removes faults (all, or those of `target` and/or with this `match`) and releases
@@ -353,8 +405,12 @@ class Handler(BaseHTTPRequestHandler):
             with self.state.lock:
                 return self.reply_json(200, [dict(f) for f in self.state.faults])
         if url.path == "/_proxy/livetail":
+            if "group" in query:
+                return self.reply_json(200, self.state.live_tail_config([query["group"]]))
             with self.state.lock:
-                return self.reply_json(200, dict(self.state.live_tail))
+                return self.reply_json(200, dict(
+                    self.state.live_tail,
+                    scoped=[dict(c) for c in self.state.live_tail_scoped]))
         if url.path == "/_proxy/livetail/sessions":
             group = query.get("group", "")
             with self.state.lock:
@@ -408,14 +464,10 @@ class Handler(BaseHTTPRequestHandler):
             state.clear(short_target(str(target)) if target else None, value.get("match"))
             return self.reply_json(200, {})
         if path == "/_proxy/livetail":
-            config = dict(LIVE_TAIL_DEFAULTS, **value)
-            if config["mode"] not in ("moto", "standin"):
-                raise ValueError('mode must be "moto" or "standin"')
-            if not config["update_ms"] > 0 or not config["sample_max"] >= 0:
-                raise ValueError("update_ms must be > 0 and sample_max >= 0")
-            with state.lock:
-                state.live_tail = config
-            return self.reply_json(200, config)
+            return self.reply_json(200, state.set_live_tail(value))
+        if path == "/_proxy/livetail/clear":
+            state.clear_live_tail(value.get("match"))
+            return self.reply_json(200, {})
         self.reply_json(404, {"error": f"no such proxy endpoint: {path}"})
 
     def do_PUT(self):
@@ -487,8 +539,12 @@ class Handler(BaseHTTPRequestHandler):
         if fault and self.apply_fault(fault, target, body):
             return
 
-        if target == "StartLiveTail" and self.state.live_tail["mode"] == "standin":
-            return self.live_tail(request, region)
+        if target == "StartLiveTail":
+            names = [parse_group(g, region)[1]
+                     for g in request.get("logGroupIdentifiers") or []]
+            config = self.state.live_tail_config(names)
+            if config["mode"] == "standin":
+                return self.live_tail(request, region, config)
         is_ecs = self.headers.get("X-Amz-Target", "").startswith(ECS_PREFIX)
         if is_ecs and target in DESCRIBES:
             key, most = DESCRIBES[target]
@@ -577,9 +633,9 @@ class Handler(BaseHTTPRequestHandler):
         except OSError as e:
             raise ClientGone() from e
 
-    def live_tail(self, request, region):
-        """Answers StartLiveTail with an event stream fed from moto's FilterLogEvents."""
-        config = dict(self.state.live_tail)
+    def live_tail(self, request, region, config):
+        """Answers StartLiveTail with an event stream fed from moto's FilterLogEvents, as
+        `config` (the Live Tail config that applies to the call) says."""
         start_ms, start = int(time.time() * 1000), time.monotonic()
         groups = [str(g) for g in request.get("logGroupIdentifiers") or []]
         stream_names = request.get("logStreamNames") or []
@@ -589,7 +645,8 @@ class Handler(BaseHTTPRequestHandler):
         session = {"sessionId": str(uuid.uuid4()), "requestId": request_id,
                    "host": self.headers.get("Host", ""), "groups": groups,
                    "logStreamNames": stream_names, "logStreamNamePrefixes": prefixes,
-                   "logEventFilterPattern": pattern, "started_ms": start_ms,
+                   "logEventFilterPattern": pattern, "match": config.get("match"),
+                   "started_ms": start_ms,
                    "updates": 0, "events": 0, "dropped": 0, "ended": None, "ended_ms": None}
         with self.state.lock:
             self.state.sessions.append(session)

@@ -213,6 +213,7 @@ class ProxyTest(unittest.TestCase):
         self.control("/_proxy/clear", {})
         self.control("/_proxy/reset-stats", {})
         self.control("/_proxy/livetail", {"mode": "moto"})
+        self.control("/_proxy/livetail/clear", {})
         self.upstream.reset()
 
     # -- helpers ---------------------------------------------------------------------
@@ -623,6 +624,86 @@ class LiveTailTest(ProxyTest):
         self.assertEqual(stream.status, 400)
         self.assertEqual(json.loads(stream.body())["__type"], "ThrottlingException")
         self.assertEqual(self.control("/_proxy/livetail/sessions?group=app-faulted"), [])
+
+
+class ScopedLiveTailTest(ProxyTest):
+    """Live Tail configs scoped to log groups, so parallel tests do not meet each other's."""
+
+    def kind_of(self, group):
+        """What a StartLiveTail call on `group` gets: "moto" (passed on), "stream" (the
+        stand-in's event stream) or the error type of a refusal."""
+        self.upstream.groups.add(group)
+        stream = Stream(self.port, {"logGroupIdentifiers": [arn(group)]})
+        self.addCleanup(stream.close)
+        if stream.status != 200:
+            return json.loads(stream.body())["__type"]
+        if stream.headers.get("content-type") != "application/vnd.amazon.eventstream":
+            self.assertEqual(json.loads(stream.body()), {"reached": LOGS + "StartLiveTail"})
+            return "moto"
+        stream.frame(), stream.frame()  # initial-response, sessionStart
+        return "stream"
+
+    def test_scoped_configs_apply_to_their_groups_first_match_wins(self):
+        first = self.control("/_proxy/livetail", {"mode": "standin", "match": "-a-",
+                                                  "update_ms": 100})
+        self.assertEqual((first["match"], first["mode"], first["sample_max"]),
+                         ("-a-", "standin", 500))
+        self.control("/_proxy/livetail", {"mode": "standin", "match": "refused",
+                                          "refuse": "LimitExceededException"})
+        self.assertEqual(self.kind_of("g-plain"), "moto", "the global config")
+        self.assertEqual(self.kind_of("g-refused"), "LimitExceededException")
+        self.assertEqual(self.kind_of("g-a-refused"), "stream", "the first match wins")
+        self.assertEqual(self.session("g-a-refused")["match"], "-a-")
+        self.assertEqual(self.session("g-refused")["match"], "refused")
+
+        # The global config changes only what no scoped config matches.
+        self.control("/_proxy/livetail", {"mode": "standin", "refuse": "AccessDeniedException"})
+        self.assertEqual(self.kind_of("g-plain2"), "AccessDeniedException")
+        self.assertIsNone(self.session("g-plain2")["match"])
+        self.assertEqual(self.kind_of("g-a-2"), "stream")
+        shown = self.control("/_proxy/livetail")
+        self.assertEqual((shown["mode"], shown["refuse"]), ("standin", "AccessDeniedException"))
+        self.assertEqual([c["match"] for c in shown["scoped"]], ["-a-", "refused"])
+        self.assertEqual(self.control("/_proxy/livetail?group=x-a-refused")["match"], "-a-")
+        self.assertNotIn("match", self.control("/_proxy/livetail?group=other"))
+
+        # Posting the same match again replaces that config where it stands.
+        self.control("/_proxy/livetail", {"mode": "standin", "match": "-a-",
+                                          "refuse": "ThrottlingException"})
+        self.assertEqual(self.kind_of("g-a-refused2"), "ThrottlingException")
+        self.assertEqual([c["match"] for c in self.control("/_proxy/livetail")["scoped"]],
+                         ["-a-", "refused"])
+        # A scoped moto config keeps its groups on moto whatever the global one says.
+        self.control("/_proxy/livetail", {"mode": "moto", "match": "on-moto"})
+        self.assertEqual(self.kind_of("g-on-moto"), "moto")
+
+        self.control("/_proxy/livetail/clear", {"match": "-a-"})
+        self.assertEqual(self.kind_of("g-a-refused3"), "LimitExceededException")
+        self.control("/_proxy/livetail/clear", {})
+        self.assertEqual(self.control("/_proxy/livetail")["scoped"], [])
+        self.assertEqual(self.kind_of("g-a-refused4"), "AccessDeniedException")
+
+    def test_a_scoped_session_runs_on_its_own_config(self):
+        group = "app-scoped-end"
+        self.upstream.groups.add(group)
+        self.control("/_proxy/livetail", {"mode": "standin", "match": group,
+                                          "update_ms": 100, "end_after_ms": 250})
+        self.control("/_proxy/livetail", {"mode": "standin", "update_ms": 5000})
+        stream = Stream(self.port, {"logGroupIdentifiers": [arn(group) + ":*"]})
+        self.addCleanup(stream.close)
+        frames = []
+        while (frame := stream.frame()) is not None:
+            frames.append(frame)
+        kinds = [h.get(":event-type") or h[":exception-type"] for _, h, _ in frames]
+        self.assertEqual(kinds, ["initial-response", "sessionStart"] + ["sessionUpdate"] * 2
+                         + ["SessionTimeoutException"])
+        self.assertEqual(self.wait_ended(group)["ended"], "SessionTimeoutException")
+
+    def test_bad_scoped_configs_are_refused(self):
+        self.control("/_proxy/livetail", {"mode": "standin", "match": ""}, expect=400)
+        self.control("/_proxy/livetail", {"mode": "standin", "match": 7}, expect=400)
+        self.control("/_proxy/livetail", {"mode": "later", "match": "x"}, expect=400)
+        self.assertEqual(self.control("/_proxy/livetail")["scoped"], [])
 
 
 if __name__ == "__main__":

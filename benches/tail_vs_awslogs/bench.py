@@ -2,15 +2,24 @@
 """The measurement behind BENCHMARKS.md's "Live logs: ecsdash tail vs awslogs" (run it with
 run.sh, which starts moto and the proxies and passes their addresses here).
 
-Follow: both tools follow the same service's log group at once, each through its own
-counting proxy in front of one moto. A writer puts N events into the service's task
-stream one at a time, at random intervals, each message naming its id; every line either
-tool prints is stamped when it arrives on the harness's pipe. Per tool: latency from the
-end of the PutLogEvents call to the line on stdout (p50/p95/max), lines missed, lines
-repeated, and API requests per second (proxy counts over the time the tool ran).
+Follow, once per write pattern (each on a service and log group of its own): both tools
+follow the service's log group at once, each through its own counting proxy in front of
+one moto. A writer puts N events into the service's task stream, each message naming its
+id, one PutLogEvents call per event:
 
-History: with those N events in the stream, each tool fetches the window once, not
-following, R times; wall time per run (process start to exit) and the lines printed.
+  steady  one event, then a random 300-900 ms pause (--steady-ms), until N;
+  bursty  BURST events back to back (--burst, 3), then a random 5-15 s quiet
+          (--quiet-s), until N: how errors arrive in an incident.
+
+Every line either tool prints is stamped when it arrives on the harness's pipe. Per tool:
+latency from the end of the PutLogEvents call to the line on stdout (p50/p95/max), lines
+missed, lines repeated, and API requests per second (proxy counts over the time the tool
+ran); per pattern, ecsdash's figures over awslogs' and whether the issue's goal holds
+(p50 at most 0.6x, p95 at most 1.0x, requests/s at most 2x, nothing missed or repeated).
+
+History: with the first pattern's N events in its stream, each tool fetches the window
+once, not following, R times; wall time per run (process start to exit) and the lines
+printed.
 
 Standard library + boto3 (moto's dependency) only.
 """
@@ -31,6 +40,10 @@ import boto3
 
 REGION = "us-east-1"
 EVENT_ID = re.compile(rb"evt-(\d{5})")
+PATTERNS = ("steady", "bursty")
+FILTER = "FilterLogEvents"  # the proxy counts by the short target
+# The issue's goal, ecsdash over awslogs in the same run.
+GOAL = {"p50_ms": 0.6, "p95_ms": 1.0, "requests_per_second": 2.0}
 
 
 def client(service, endpoint):
@@ -143,6 +156,23 @@ class Reader:
         self.err_thread.join(timeout=5)
 
 
+def span(text):
+    """"LO-HI" -> (LO, HI) as floats."""
+    lo, _, hi = text.partition("-")
+    lo, hi = float(lo), float(hi or lo)
+    if not 0 <= lo <= hi:
+        raise argparse.ArgumentTypeError(f"not LO-HI: {text}")
+    return lo, hi
+
+
+def pause_before(args, pattern, i, rng):
+    """How long the writer waits before event i (seconds)."""
+    if pattern == "steady":
+        return rng.uniform(*args.steady_ms) / 1000
+    # bursty: a quiet spell before every burst, nothing between a burst's events.
+    return rng.uniform(*args.quiet_s) if i % args.burst == 0 else 0.0
+
+
 def percentile(values, p):
     if not values:
         return float("nan")
@@ -177,7 +207,7 @@ def env_for(proxy):
     return env
 
 
-def follow(args, cluster, service, group, stream):
+def follow(args, pattern, cluster, service, group, stream):
     moto_logs = client("logs", args.moto)
     tools = {
         "ecsdash": (
@@ -196,7 +226,7 @@ def follow(args, cluster, service, group, stream):
     rng = random.Random(args.seed)
     written = {}
     for i in range(args.events):
-        time.sleep(rng.uniform(0.05, 1.5))
+        time.sleep(pause_before(args, pattern, i, rng))
         now_ms = int(time.time() * 1000)
         moto_logs.put_log_events(
             logGroupName=group,
@@ -227,7 +257,13 @@ def follow(args, cluster, service, group, stream):
             "requests_by_target": counts,
             "seconds": round(ran, 1),
             "requests_per_second": round(total / ran, 2),
+            "filter_per_second": round(counts.get(FILTER, 0) / ran, 2),
             "stderr": reader.stderr.decode(errors="replace")[-500:],
+            # Per event id, the first arrival (None: missed).
+            "latencies_ms": [
+                round((reader.seen[i][0] - written[i]) * 1000) if i in reader.seen else None
+                for i in sorted(written)
+            ],
         }
     return results
 
@@ -263,6 +299,50 @@ def history(args, cluster, service, group, start_iso):
     return results
 
 
+def compare(follow_result):
+    """ecsdash over awslogs for the goal's figures, and whether each part of it holds."""
+    ours, theirs = follow_result["ecsdash"], follow_result["awslogs"]
+    ratios = {
+        k: round(ours[k] / theirs[k], 2) if theirs[k] else None
+        for k in ("p50_ms", "p95_ms", "max_ms", "requests_per_second")
+    }
+    met = {k: ratios[k] is not None and ratios[k] <= limit for k, limit in GOAL.items()}
+    met["none_missed_or_repeated"] = ours["missed"] == 0 and ours["repeated"] == 0
+    return {"ratios": ratios, "met": met, "all_met": all(met.values())}
+
+
+def print_tables(report):
+    for pattern, run in report["follow"].items():
+        print(f"\nFollow, {pattern}, {report['events'][pattern]} events:")
+        print("| | p50 | p95 | max | missed | repeated | requests/s (all) | FilterLogEvents/s |")
+        print("|---|---|---|---|---|---|---|---|")
+        for tool in ("ecsdash", "awslogs"):
+            r = run[tool]
+            print(
+                f"| {tool} | {r['p50_ms']} ms | {r['p95_ms']} ms | {r['max_ms']} ms "
+                f"| {r['missed']} | {r['repeated']} | {r['requests_per_second']:.2f} "
+                f"| {r['filter_per_second']:.2f} |"
+            )
+        c, yes = run["vs_awslogs"], {True: "met", False: "MISSED"}
+        x = {k: "n/a" if v is None else f"{v:.2f}x" for k, v in c["ratios"].items()}
+        print(
+            f"| ecsdash / awslogs | {x['p50_ms']} | {x['p95_ms']} | {x['max_ms']} | | "
+            f"| {x['requests_per_second']} | |"
+        )
+        m = c["met"]
+        print(
+            f"goal: p50 <= 0.6x {yes[m['p50_ms']]}; p95 <= 1.0x {yes[m['p95_ms']]}; "
+            f"requests/s <= 2x {yes[m['requests_per_second']]}; "
+            f"none missed or repeated {yes[m['none_missed_or_repeated']]}"
+        )
+    print(f"\nHistory, {report['history_events']} events, {report['history_runs']} runs each:")
+    print("| | median | min | max | events printed |")
+    print("|---|---|---|---|---|")
+    for tool, h in report["history"].items():
+        printed = ", ".join(str(n) for n in h["events_printed"])
+        print(f"| {tool} | {h['median_s']:.3f} s | {h['min_s']:.3f} s | {h['max_s']:.3f} s | {printed} |")
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--moto", required=True)
@@ -270,25 +350,50 @@ def main():
     p.add_argument("--awslogs-proxy", required=True)
     p.add_argument("--ecsdash", required=True)
     p.add_argument("--awslogs", required=True)
-    p.add_argument("--events", type=int, default=300)
+    p.add_argument(
+        "--pattern",
+        choices=PATTERNS + ("both",),
+        default="both",
+        help="how the writer spaces events (default: both, steady then bursty)",
+    )
+    p.add_argument("--events", type=int, default=300, help="events per steady run")
+    p.add_argument("--bursty-events", type=int, default=300, help="events per bursty run")
+    p.add_argument("--steady-ms", type=span, default=(300, 900), metavar="LO-HI")
+    p.add_argument("--burst", type=int, default=3, help="events per burst")
+    p.add_argument("--quiet-s", type=span, default=(5, 15), metavar="LO-HI")
     p.add_argument("--warmup", type=float, default=5.0)
     p.add_argument("--grace", type=float, default=10.0)
     p.add_argument("--history-runs", type=int, default=5)
     p.add_argument("--seed", type=int, default=7)
     p.add_argument("--out", required=True)
     args = p.parse_args()
+    if args.burst < 1:
+        p.error("--burst must be at least 1")
 
-    tag = f"{int(time.time())}"
-    cluster, service, group, stream = seed(args.moto, tag)
-    start_iso = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() - 60))
-    report = {
-        "events": args.events,
-        "follow": follow(args, cluster, service, group, stream),
-        "history": history(args, cluster, service, group, start_iso),
-    }
+    patterns = PATTERNS if args.pattern == "both" else (args.pattern,)
+    counts = {"steady": args.events, "bursty": args.bursty_events}
+    report = {"events": {}, "follow": {}}
+    first = None
+    for pattern in patterns:
+        tag = f"{int(time.time())}-{pattern}"
+        cluster, service, group, stream = seed(args.moto, tag)
+        start_iso = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() - 60))
+        first = first or (cluster, service, group, start_iso)
+        print(f"{pattern}: following {counts[pattern]} events", flush=True)
+        run_args = argparse.Namespace(**{**vars(args), "events": counts[pattern]})
+        result = follow(run_args, pattern, cluster, service, group, stream)
+        result["vs_awslogs"] = compare(result)
+        report["events"][pattern] = counts[pattern]
+        report["follow"][pattern] = result
+        print(f"{pattern}: done, details in {args.out}", flush=True)
+    report["history_events"] = counts[patterns[0]]
+    report["history_runs"] = args.history_runs
+    report["history"] = history(args, *first)
+    report["all_met"] = all(r["vs_awslogs"]["all_met"] for r in report["follow"].values())
     with open(args.out, "w") as f:
         json.dump(report, f, indent=2)
-    print(json.dumps(report, indent=2))
+    print_tables(report)
+    print(f"\nReport: {args.out}")
 
 
 if __name__ == "__main__":

@@ -1,21 +1,29 @@
 #!/usr/bin/env bash
 # Live logs, side by side: `ecsdash tail --follow` against `awslogs get --watch`.
 #
-# Not part of CI (it runs for about five minutes); the numbers go to BENCHMARKS.md, section
+# Not part of CI (it runs for about 25 minutes); the numbers go to BENCHMARKS.md, section
 # "Live logs: ecsdash tail vs awslogs". Everything stays on loopback:
 #
 #   moto (local AWS API)  <-  proxy A (tests/aws_proxy.py, counts requests)  <-  ecsdash
 #                         <-  proxy B (same, counted apart)                  <-  awslogs
 #
-# What bench.py does with them: seeds a cluster, a service with one task and its awslogs
-# stream; starts both tools following the service's log group; writes N events (default
-# 300) one at a time at random 50-1500 ms intervals, each with a unique id; and reports per
-# tool the event-to-stdout latency (p50/p95/max, from the end of PutLogEvents to the line
-# arriving on the tool's stdout), lines missed, lines repeated and API requests per second
-# (proxy counts over the tool's run). Then it times fetching that history without
-# following, R times per tool (default 5), process start to exit.
+# What bench.py does with them, once per write pattern (steady, then bursty), each on a
+# fresh cluster, service with one task and its awslogs stream: starts both tools following
+# the service's log group, and writes events, each with a unique id:
 #
-# Usage:   bash benches/tail_vs_awslogs/run.sh [--events N] [--history-runs R] [--seed S]
+#   steady  300 events, one every 300-900 ms (random);
+#   bursty  300 events, 3 back to back, then 5-15 s of quiet (random), and again.
+#
+# Per pattern and tool it prints the event-to-stdout latency (p50/p95/max, from the end of
+# PutLogEvents to the line arriving on the tool's stdout), lines missed, lines repeated and
+# API requests per second (proxy counts over the tool's run), then ecsdash's figures over
+# awslogs' and whether the goal holds (p50 <= 0.6x, p95 <= 1.0x, requests/s <= 2x, nothing
+# missed or repeated). Then it times fetching the steady history without following, R times
+# per tool (default 5), process start to exit.
+#
+# Usage:   bash benches/tail_vs_awslogs/run.sh [--pattern steady|bursty|both]
+#              [--events N] [--bursty-events N] [--history-runs R] [--seed S]
+#          (more knobs: --steady-ms LO-HI, --burst N, --quiet-s LO-HI; see bench.py --help)
 # Needs:   python3 (with venv), cargo. Installs into the repo's .venv: moto[server] (as
 #          scripts/test.sh pins it) and awslogs (pinned below). Builds ecsdash --release
 #          unless ECSDASH_BIN names a binary. Results: target/bench-tail/report.json.

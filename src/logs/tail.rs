@@ -108,9 +108,16 @@ pub struct TailOptions {
     pub live_tail: bool,
     /// How often a service's tasks are listed again, so tasks started by a deploy join.
     pub resolve_every: Duration,
-    /// The poll interval while lines flow...
+    /// The poll interval, from the end of one poll to the start of the next, the same
+    /// whether lines flow or not: errors tend to come as a few lines after a quiet spell,
+    /// and a tail that slowed down while quiet would show them late. The default keeps a
+    /// tail under twice the requests of `awslogs --watch` (a poll a second), service
+    /// re-lists included, while a line waits about half as long (BENCHMARKS.md, "Live
+    /// logs").
     pub poll_min: Duration,
-    /// ...and when quiet.
+    /// How long a backfill queued under Live Tail waits before it is read, so that the
+    /// windows of sampled seconds in a row merge into one request. Polling does not slow
+    /// down to it when quiet (see `poll_min`).
     pub poll_max: Duration,
     /// How far behind the newest event a poll still looks for events that arrive late
     /// (log drivers batch: awslogs sends every 5 s, so one task's lines can reach
@@ -143,7 +150,7 @@ impl Default for TailOptions {
         TailOptions {
             live_tail: true,
             resolve_every: Duration::from_secs(30),
-            poll_min: Duration::from_millis(350),
+            poll_min: Duration::from_millis(550),
             poll_max: Duration::from_secs(2),
             late_window: Duration::from_secs(30),
             late_sweep_every: Duration::from_secs(15),

@@ -5,6 +5,7 @@ mod support;
 
 mod cli;
 mod faults;
+mod live_tail;
 mod moto_logs;
 mod moto_ops;
 mod moto_reads;

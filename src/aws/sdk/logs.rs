@@ -3,8 +3,6 @@
 //! write to another region than the cluster's.
 
 use std::collections::HashMap;
-use std::error::Error;
-use std::net::{Ipv4Addr, Ipv6Addr};
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -14,10 +12,18 @@ use aws_config::timeout::TimeoutConfig;
 use aws_config::{Region, SdkConfig};
 use aws_sdk_cloudwatchlogs::Client;
 use aws_sdk_cloudwatchlogs::config::Builder as LogsConfig;
+use aws_sdk_cloudwatchlogs::types::error::StartLiveTailResponseStreamError;
 use aws_sdk_cloudwatchlogs::types::{LogStream, OrderBy, StartLiveTailResponseStream};
+use aws_smithy_runtime_api::box_error::BoxError;
+use aws_smithy_runtime_api::client::endpoint::EndpointPrefix;
+use aws_smithy_runtime_api::client::interceptors::Intercept;
+use aws_smithy_runtime_api::client::interceptors::context::BeforeSerializationInterceptorContextMut;
 use aws_smithy_runtime_api::client::result::SdkError;
+use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
+use aws_smithy_types::config_bag::ConfigBag;
 use aws_smithy_types::error::display::DisplayErrorContext;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
+use aws_types::service_config::ServiceConfigKey;
 use tokio::sync::mpsc;
 
 use super::errors;
@@ -273,31 +279,25 @@ impl LogsApi for SdkLogs {
                 format!("{} streams: Live Tail takes at most 100", streams.len()),
             ));
         }
-        if let Some(endpoint) = self.config.endpoint_url().filter(|e| host_is_ip(e)) {
-            // The SDK puts `stream-` in front of the host for this call: in front of an
-            // IP address that makes a name that cannot resolve, and asking DNS for it would
-            // only send the endpoint's address off the machine.
-            return Err(BackendError::new(
-                ErrorKind::Unreachable,
-                OP,
-                format!(
-                    "Live Tail is not available through the custom endpoint {endpoint} (the \
-                     SDK sends it to host stream-<address>)"
-                ),
-            ));
-        }
         let arn = self.group_arn(region, group).await?;
         let streams = (!streams.is_empty()).then(|| streams.to_vec());
         let pattern = pattern.filter(|p| !p.is_empty()).map(str::to_owned);
-        let send = self
+        let request = self
             .client(region)
             .start_live_tail()
             .log_group_identifiers(arn)
             .set_log_stream_names(streams)
             .set_log_event_filter_pattern(pattern)
             .customize()
-            .config_override(for_live_tail())
-            .send();
+            .config_override(for_live_tail());
+        // The SDK sends this call to `stream-<host>`: right for AWS, but a custom endpoint
+        // (moto, LocalStack, a proxy, an IP address) serves it at the address given.
+        let request = if custom_endpoint(&self.config) {
+            request.interceptor(NoHostPrefix)
+        } else {
+            request
+        };
+        let send = request.send();
         let limit = self
             .config
             .timeout_config()
@@ -319,28 +319,51 @@ impl LogsApi for SdkLogs {
     }
 }
 
-/// Whether an endpoint URL's host is an IP address (`http://127.0.0.1:4566`, `http://[::1]`).
-fn host_is_ip(endpoint: &str) -> bool {
-    let rest = endpoint
-        .split_once("://")
-        .map_or(endpoint, |(_, rest)| rest);
-    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
-    let authority = authority
-        .rsplit_once('@')
-        .map_or(authority, |(_, host)| host);
-    if let Some(v6) = authority.strip_prefix('[') {
-        return v6
-            .split(']')
-            .next()
-            .is_some_and(|h| h.parse::<Ipv6Addr>().is_ok());
+/// Whether CloudWatch Logs calls go to an endpoint of the user's (`AWS_ENDPOINT_URL`,
+/// `AWS_ENDPOINT_URL_CLOUDWATCH_LOGS`, `endpoint_url` in the profile) rather than AWS's own,
+/// read as the SDK's client configuration reads it.
+fn custom_endpoint(config: &SdkConfig) -> bool {
+    if config.endpoint_url().is_some() {
+        return true;
     }
-    let host = authority.split(':').next().unwrap_or_default();
-    host.parse::<Ipv4Addr>().is_ok()
+    let key = ServiceConfigKey::builder()
+        .service_id("CloudWatch Logs")
+        .env("AWS_ENDPOINT_URL")
+        .profile("endpoint_url")
+        .build();
+    key.ok()
+        .and_then(|key| config.service_config()?.load_config(key))
+        .is_some_and(|url| !url.is_empty())
+}
+
+/// Removes the host prefix an operation asks for (StartLiveTail's `stream-`), so the
+/// request goes to the endpoint exactly as configured. The operation stores the prefix
+/// (`EndpointPrefix`) in the config bag in `read_before_execution`; the endpoint is
+/// resolved and applied in each attempt, after serialization: between the two, in
+/// `modify_before_serialization`, the prefix is unset. Only for custom endpoints: AWS
+/// serves Live Tail on the `stream-` host alone.
+#[derive(Debug)]
+struct NoHostPrefix;
+
+impl Intercept for NoHostPrefix {
+    fn name(&self) -> &'static str {
+        "NoHostPrefix"
+    }
+
+    fn modify_before_serialization(
+        &self,
+        _context: &mut BeforeSerializationInterceptorContextMut<'_>,
+        _runtime_components: &RuntimeComponents,
+        cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        cfg.interceptor_state().unset::<EndpointPrefix>();
+        Ok(())
+    }
 }
 
 type ResponseStream = aws_sdk_cloudwatchlogs::primitives::event_stream::EventReceiver<
     StartLiveTailResponseStream,
-    aws_sdk_cloudwatchlogs::types::error::StartLiveTailResponseStreamError,
+    StartLiveTailResponseStreamError,
 >;
 
 /// Reads the session's stream into the channel until either side ends. Dropping the
@@ -385,16 +408,16 @@ async fn forward(
 }
 
 /// Classifies an error read from the Live Tail stream (not an HTTP answer).
-fn stream_error<E, R>(err: SdkError<E, R>) -> BackendError
+fn stream_error<R>(err: SdkError<StartLiveTailResponseStreamError, R>) -> BackendError
 where
-    E: ProvideErrorMetadata + Error + Send + Sync + 'static,
     R: std::fmt::Debug,
 {
     const OP: &str = "StartLiveTail";
     match &err {
         SdkError::ServiceError(context) => {
             let e = context.err();
-            errors::service_error(OP, e.code(), e.message(), 200)
+            let (code, message) = stream_error_text(e);
+            errors::service_error(OP, code, message, 200)
         }
         SdkError::TimeoutError(_) => BackendError::new(
             ErrorKind::Timeout,
@@ -414,46 +437,102 @@ where
     }
 }
 
+/// The code and message of an exception frame. The frames of the modelled exceptions name
+/// their type in a header only, not in the payload the SDK reads the code from: name it
+/// after the variant, so that the user reads "SessionTimeoutException: ..." and not just
+/// the message.
+fn stream_error_text(e: &StartLiveTailResponseStreamError) -> (Option<&str>, Option<&str>) {
+    use StartLiveTailResponseStreamError as E;
+    let (code, message) = match e {
+        E::SessionTimeoutException(x) => (Some("SessionTimeoutException"), x.message()),
+        E::SessionStreamingException(x) => (Some("SessionStreamingException"), x.message()),
+        _ => (None, None),
+    };
+    (e.code().or(code), e.message().or(message))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use aws_credential_types::Credentials;
+    use aws_credential_types::provider::SharedCredentialsProvider;
+    use aws_smithy_http_client::test_util::{CaptureRequestReceiver, capture_request};
 
-    #[test]
-    fn ip_hosts_are_recognised() {
-        for ip in [
-            "http://127.0.0.1:4566",
-            "http://127.0.0.1",
-            "https://10.0.0.5/path",
-            "http://[::1]:5000",
-            "http://user@192.168.1.2:80",
-        ] {
-            assert!(host_is_ip(ip), "{ip}");
-        }
-        for name in [
-            "http://localhost:4566",
-            "https://logs.eu-west-1.amazonaws.com",
-            "https://vpce-0a1b.logs.us-east-1.vpce.amazonaws.com",
-            "http://moto.localhost:5000/",
-        ] {
-            assert!(!host_is_ip(name), "{name}");
-        }
+    const ARN: &str = "arn:aws:logs:us-east-1:123456789012:log-group:/ecs/app";
+
+    /// Starts Live Tail of `/ecs/app` on a client that only records the request it sends.
+    async fn live_tail_request(endpoint: Option<&str>) -> CaptureRequestReceiver {
+        let (http, request) = capture_request(None);
+        let credentials = Credentials::new("testing", "testing", None, None, "tests");
+        let mut config = SdkConfig::builder()
+            .region(Region::new("us-east-1"))
+            .credentials_provider(SharedCredentialsProvider::new(credentials))
+            .http_client(http)
+            .behavior_version(aws_config::BehaviorVersion::latest());
+        config.set_endpoint_url(endpoint.map(str::to_owned));
+        let config = config.build();
+        let logs = SdkLogs::new(&config);
+        logs.arns
+            .lock()
+            .unwrap()
+            .insert(("us-east-1".into(), "/ecs/app".into()), ARN.into());
+        // Whatever the empty answer makes of the session: only the request matters here.
+        let _ = logs.live_tail("us-east-1", "/ecs/app", &[], None).await;
+        request
     }
 
     #[tokio::test]
-    async fn live_tail_is_refused_without_a_call_on_an_ip_endpoint() {
-        let config = SdkConfig::builder()
-            .endpoint_url("http://127.0.0.1:9")
-            .region(Region::new("us-east-1"))
-            .behavior_version(aws_config::BehaviorVersion::latest())
-            .build();
-        let logs = SdkLogs::new(&config);
-        let e = logs
-            .live_tail("", "/ecs/app", &[], None)
-            .await
-            .err()
-            .unwrap();
-        assert_eq!(e.kind, ErrorKind::Unreachable);
-        assert_eq!(e.operation, "StartLiveTail");
-        assert!(e.message.contains("127.0.0.1:9"), "{}", e.message);
+    async fn live_tail_goes_to_a_custom_endpoint_as_given() {
+        for endpoint in [
+            "http://127.0.0.1:4566",
+            "http://localhost.localstack.cloud:4566",
+        ] {
+            let sent = live_tail_request(Some(endpoint)).await.expect_request();
+            assert_eq!(sent.uri(), format!("{endpoint}/"));
+            assert_eq!(
+                sent.headers().get("x-amz-target"),
+                Some("Logs_20140328.StartLiveTail")
+            );
+        }
+    }
+
+    #[test]
+    fn exception_frames_are_named_after_their_type() {
+        use aws_sdk_cloudwatchlogs::types::error::{
+            SessionStreamingException, SessionTimeoutException,
+        };
+        use aws_smithy_types::event_stream::RawMessage;
+        let classify = |e: StartLiveTailResponseStreamError| {
+            stream_error(SdkError::service_error(e, RawMessage::invalid(None)))
+        };
+        let timeout = classify(StartLiveTailResponseStreamError::SessionTimeoutException(
+            SessionTimeoutException::builder()
+                .message("Session timed out")
+                .build(),
+        ));
+        assert_eq!(
+            timeout.to_string(),
+            "StartLiveTail: AWS error: SessionTimeoutException: Session timed out"
+        );
+        let streaming = classify(StartLiveTailResponseStreamError::SessionStreamingException(
+            SessionStreamingException::builder()
+                .message("broke")
+                .build(),
+        ));
+        assert_eq!(streaming.message, "SessionStreamingException: broke");
+        // A code the payload names wins (an exception this SDK does not model).
+        let other = classify(StartLiveTailResponseStreamError::generic(
+            aws_smithy_types::error::ErrorMetadata::builder()
+                .code("ServiceUnavailableException")
+                .message("down")
+                .build(),
+        ));
+        assert_eq!(other.message, "ServiceUnavailableException: down");
+    }
+
+    #[tokio::test]
+    async fn live_tail_keeps_the_stream_host_on_aws() {
+        let sent = live_tail_request(None).await.expect_request();
+        assert_eq!(sent.uri(), "https://stream-logs.us-east-1.amazonaws.com/");
     }
 }

@@ -243,7 +243,8 @@ impl Engine {
     }
 
     /// One round of polling: the head (or late-window sweep) of every group while polling,
-    /// plus every queued backfill.
+    /// plus every queued backfill. While polling, the next round comes `poll_min` after this
+    /// one ends, lines or not.
     async fn poll_cycle(&mut self) -> Step {
         let now = Instant::now();
         let mut jobs = std::mem::take(&mut self.pending);
@@ -266,13 +267,11 @@ impl Engine {
                 jobs.push(self.job(&key, start));
             }
         }
-        let fresh = self.run_jobs(jobs).await?;
+        self.run_jobs(jobs).await?;
         self.next_poll = if polling {
-            self.poll_every = if fresh > 0 {
-                self.opts.poll_min
-            } else {
-                (self.poll_every * 2).min(self.opts.poll_max)
-            };
+            // One interval whether lines flow or not: errors tend to come in bursts after a
+            // quiet spell, and a tail that slowed down while quiet shows them late.
+            self.poll_every = self.opts.poll_min;
             Some(Instant::now() + self.poll_every)
         } else if self.pending.is_empty() {
             None

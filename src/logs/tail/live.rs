@@ -13,6 +13,7 @@ use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
+use super::dedup::millis;
 use super::engine::{Engine, GroupKey, Job, STREAMS_PER_CALL, Step};
 use super::{TailMsg, Transport};
 use crate::aws::{BackendError, BackendResult, ErrorKind};
@@ -198,6 +199,7 @@ impl Engine {
         };
         let times = update.events.iter().map(|e| e.timestamp);
         let window = times.clone().min().zip(times.max());
+        let shown_before = group.newest;
         let mut fresh = Vec::new();
         for event in update.events {
             // Before the start (an endpoint replaying history) or not ours (an
@@ -215,9 +217,9 @@ impl Engine {
         self.emit(fresh)?;
         self.prune();
         if update.sampled {
-            let now_ms = self.clock.now_ms();
-            let (from, to) = window.unwrap_or((now_ms - SAMPLED_MARGIN_MS, now_ms));
-            let (from_ms, to_ms) = (from - SAMPLED_MARGIN_MS, to + SAMPLED_MARGIN_MS);
+            let late_ms = millis(self.opts.late_window);
+            let (from_ms, to_ms) =
+                sampled_window(window, shown_before, self.clock.now_ms(), late_ms);
             self.send(TailMsg::Sampled { from_ms, to_ms })?;
             let mut job: Job = self.job(key, from_ms.max(start_ms));
             job.end = Some(to_ms);
@@ -322,4 +324,27 @@ impl Engine {
             _ => Ok(()),
         }
     }
+}
+
+/// The window to backfill after a sampled update. Which events a sampler keeps is not
+/// said (the first it meets, the last, any): the sample's times alone do not bound those
+/// left out. They came in the same update, so they are no newer than now and, unless they
+/// arrived late, no older than what was shown before it (`shown_before`); the sample's
+/// own times widen the window for late ones, which reaches back at most `late_ms` before
+/// the sample. A little margin either side.
+pub(super) fn sampled_window(
+    sample: Option<(i64, i64)>,
+    shown_before: Option<i64>,
+    now_ms: i64,
+    late_ms: i64,
+) -> (i64, i64) {
+    let (first, last) = sample.unwrap_or((now_ms, now_ms));
+    let from = shown_before
+        .map_or(first, |before| before.min(first))
+        .max(first.saturating_sub(late_ms));
+    let to = last.max(now_ms);
+    (
+        from.saturating_sub(SAMPLED_MARGIN_MS),
+        to.saturating_add(SAMPLED_MARGIN_MS),
+    )
 }

@@ -159,6 +159,7 @@ async fn sampled_updates_are_reported_and_the_window_backfilled() {
     let ecs = ecs_with(&[("api", "t1")]);
     let logs = Arc::new(FakeLogs::new(4));
     let session = logs.live_session();
+    let begun = tokio::time::Instant::now();
     let t = wall_ms() - 1_000;
     let mut tail = start(ecs, Arc::clone(&logs), request(true, t - 60_000), live());
     tail.until(|m| matches!(m, TailMsg::Transport(Transport::Live)))
@@ -174,10 +175,23 @@ async fn sampled_updates_are_reported_and_the_window_backfilled() {
     deliver(&session, &sample, true).await;
     let seen = tail.during(Duration::from_secs(10)).await;
 
-    assert!(has(&seen, |m| matches!(
-        m,
-        TailMsg::Sampled { from_ms, to_ms } if *from_ms == t + 20 - 1_000 && *to_ms == t + 70 + 1_000
-    )));
+    let windows: Vec<(i64, i64)> = seen
+        .iter()
+        .filter_map(|m| match m {
+            TailMsg::Sampled { from_ms, to_ms } => Some((*from_ms, *to_ms)),
+            _ => None,
+        })
+        .collect();
+    let [(from_ms, to_ms)] = windows[..] else {
+        panic!("{seen:#?}")
+    };
+    // From the sample's first line (nothing was shown before it) to now, with a margin.
+    assert_eq!(from_ms, t + 20 - 1_000);
+    let now_ms = wall_ms() + i64::try_from(begun.elapsed().as_millis()).unwrap();
+    assert!(
+        to_ms >= t + 70 + 1_000 && to_ms <= now_ms + 1_000,
+        "{to_ms} {now_ms}"
+    );
     let mut got = lines(&seen);
     assert_eq!(got[..3], ["b2", "b5", "b7"]);
     got.sort();
@@ -185,12 +199,84 @@ async fn sampled_updates_are_reported_and_the_window_backfilled() {
     assert_eq!(got, want, "the sampled-out lines, once each");
     let backfill = &logs.calls()[calls_before..];
     assert!(!backfill.is_empty());
-    assert!(
-        backfill
-            .iter()
-            .all(|(_, q)| q.end_ms == Some(t + 70 + 1_000))
-    );
+    assert!(backfill.iter().all(|(_, q)| q.end_ms == Some(to_ms)));
     assert_eq!(transports(&seen), [], "still live");
+}
+
+/// awslogs ships a container's lines every 5 s, so one update can hold lines stamped over
+/// seconds; a sampler may keep the oldest of them or the newest. Either way every line
+/// left out is backfilled (the window was once the sample's own times, which missed the
+/// lines stamped after a sample of the oldest).
+#[tokio::test(start_paused = true)]
+async fn a_sample_of_the_oldest_or_the_newest_lines_still_backfills_every_line_left_out() {
+    for keep_oldest in [true, false] {
+        let ecs = ecs_with(&[("api", "t1")]);
+        let logs = Arc::new(FakeLogs::new(100));
+        let session = logs.live_session();
+        let t = wall_ms() - 1_000;
+        let mut tail = start(ecs, Arc::clone(&logs), request(true, t - 60_000), live());
+        tail.until(|m| matches!(m, TailMsg::Transport(Transport::Live)))
+            .await;
+        let before = logs.put(GROUP, &stream("t1"), t - 3_000, "before");
+        deliver(&session, &[before], false).await;
+        assert_eq!(lines(&tail.events(1).await), ["before"]);
+        tail.during(Duration::from_secs(5)).await;
+
+        let burst: Vec<LogEvent> = (0..40)
+            .map(|i| {
+                logs.put(
+                    GROUP,
+                    &stream("t1"),
+                    t - 2_000 + i * 50,
+                    &format!("b{i:02}"),
+                )
+            })
+            .collect();
+        let sample = if keep_oldest {
+            &burst[..5]
+        } else {
+            &burst[35..]
+        };
+        deliver(&session, sample, true).await;
+        let seen = tail.during(Duration::from_secs(10)).await;
+        assert!(has(&seen, |m| matches!(m, TailMsg::Sampled { .. })));
+        let mut got = lines(&seen);
+        got.sort();
+        let want: Vec<String> = burst.iter().map(|e| e.message.clone()).collect();
+        assert_eq!(got, want, "keep_oldest {keep_oldest}: every line once");
+        assert_eq!(transports(&seen), [], "still live");
+    }
+}
+
+#[test]
+fn the_sampled_window_runs_from_what_was_shown_to_now() {
+    use super::live::sampled_window;
+    let late = 30_000;
+    // Nothing shown before: from the sample's first line.
+    assert_eq!(
+        sampled_window(Some((100_000, 100_050)), None, 101_000, late),
+        (99_000, 102_000)
+    );
+    // Shown before: from there (lines between it and the sample were left out)...
+    assert_eq!(
+        sampled_window(Some((100_000, 100_050)), Some(98_000), 101_000, late),
+        (97_000, 102_000)
+    );
+    // ...but never more than the late window before the sample.
+    assert_eq!(
+        sampled_window(Some((100_000, 100_050)), Some(10_000), 101_000, late),
+        (69_000, 102_000)
+    );
+    // A sample stamped ahead of the clock (a skewed host) reaches its last line.
+    assert_eq!(
+        sampled_window(Some((100_000, 105_000)), None, 101_000, late),
+        (99_000, 106_000)
+    );
+    // A sampled update without events: the last second.
+    assert_eq!(
+        sampled_window(None, Some(100_500), 101_000, late),
+        (99_500, 102_000)
+    );
 }
 
 #[tokio::test(start_paused = true)]

@@ -173,29 +173,43 @@ async fn late_events_inside_the_late_window_are_found_and_repeats_dropped() {
     assert!(sweeps >= 5, "{sweeps} sweeps");
 }
 
+/// Errors tend to come as a few lines after a quiet spell: a tail polls as often while
+/// quiet as while lines flow, whatever `poll_max` says, so a burst waits one interval at
+/// most.
 #[tokio::test(start_paused = true)]
-async fn quiet_tails_slow_down_and_flowing_tails_speed_up() {
+async fn polls_come_at_one_interval_whether_lines_flow_or_not() {
+    let every = Duration::from_millis(550);
+    assert_eq!(polling().poll_min, every, "the default interval");
     let ecs = ecs_with(&[("api", "t1")]);
     let logs = Arc::new(FakeLogs::new(100));
     let t = wall_ms() - 1_000;
     logs.put(GROUP, &stream("t1"), t, "a");
     let opts = TailOptions {
-        poll_min: Duration::from_millis(250),
+        poll_max: Duration::from_secs(10),
         ..polling()
     };
     let mut tail = start(ecs, Arc::clone(&logs), request(true, t - 1), opts);
     tail.until(|m| matches!(m, TailMsg::HistoryDone)).await;
-    tail.during(Duration::from_millis(250 + 500 + 1000 + 2000 + 2000 + 100))
-        .await;
-    logs.put(GROUP, &stream("t1"), t + 10, "b");
-    tail.events(1).await;
-    tail.during(Duration::from_millis(800)).await;
+    // Ten quiet polls, a burst of three lines, then lines flowing, then quiet again.
+    tail.during(every * 10 + Duration::from_millis(100)).await;
+    let burst_at = tokio::time::Instant::now();
+    for i in 0..3 {
+        logs.put(GROUP, &stream("t1"), t + 10, &format!("burst {i}"));
+    }
+    let seen = tail.events(3).await;
+    assert_eq!(lines(&seen), ["burst 0", "burst 1", "burst 2"]);
+    assert!(burst_at.elapsed() <= every, "one interval at most");
+    for i in 0..4_i64 {
+        logs.put(GROUP, &stream("t1"), t + 20 + i, &format!("flow {i}"));
+        tail.events(1).await;
+    }
+    tail.during(every * 3 + Duration::from_millis(100)).await;
 
     let at: Vec<_> = logs.calls().iter().map(|(at, _)| *at).collect();
-    let gaps: Vec<u128> = at.windows(2).map(|w| (w[1] - w[0]).as_millis()).collect();
-    // history, then 250, 500, 1000, 2000, 2000, (the event) 2000, then 250 while it flows.
-    assert_eq!(&gaps[..6], [250, 500, 1000, 2000, 2000, 2000], "{gaps:?}");
-    assert_eq!(gaps[6], 250, "{gaps:?}");
+    let gaps: Vec<Duration> = at.windows(2).map(|w| w[1] - w[0]).collect();
+    // History, then the same interval between polls all along.
+    assert!(gaps.len() >= 10 + 1 + 4 + 3, "{gaps:?}");
+    assert!(gaps.iter().all(|&gap| gap == every), "{gaps:?}");
 }
 
 #[tokio::test(start_paused = true)]
