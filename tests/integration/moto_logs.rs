@@ -1,7 +1,9 @@
 //! The log tail against moto behind the AWS-like proxy: a service's streams found from its
 //! tasks' task definition, its history across pages in time order, following new lines
-//! and new tasks, same-millisecond and late lines, throttling, and Live Tail failing on a
-//! custom endpoint. Seeding goes straight to moto; the code under test goes through the
+//! and new tasks, same-millisecond and late lines, throttling, and Live Tail through a
+//! custom endpoint ending early (moto's replays and ends) with polling taking over once.
+//! Live behaviour (updates, renewal, sampling, error frames) is in `live_tail.rs`, against
+//! the test layer's stand-in. Seeding goes straight to moto; the code under test goes through the
 //! proxy, which counts its requests per log group and injects faults.
 
 use std::sync::Arc;
@@ -552,8 +554,8 @@ async fn live_tail_on_moto_ends_at_once_and_polling_takes_over_without_repeats()
     seed.put(&stream(&task), &[(t - 5, "before the start".into())])
         .await;
     seed.put(&stream(&task), &[(t, "history".into())]).await;
-    // By name, so StartLiveTail's `stream-` host reaches moto, which answers with what the
-    // streams hold and ends.
+    // By host name this time (the `stream-` prefix is dropped for any custom endpoint):
+    // moto answers with what the streams hold and ends.
     let backend = support::backend_by_name(&moto, REGION).await;
     let tail = seed.tail_with(backend, "api", t - 1, true, quick(true));
 
