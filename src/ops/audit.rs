@@ -46,27 +46,25 @@ impl Entry {
     pub fn new(at: DateTime<Utc>, who: &Identity, m: &Mutation) -> Entry {
         let (before, after) = m.before_after();
         Entry {
-            time: at.to_rfc3339_opts(SecondsFormat::Millis, true),
-            profile: who.profile.clone(),
-            region: who.region.clone(),
-            account: who.account.clone(),
-            endpoint: who.endpoint.clone(),
-            action: m.action().to_string(),
             api: m.api().to_string(),
-            target: m.target(),
             before,
             after,
-            result: String::new(),
-            outcome: Value::Null,
-            error: None,
+            ..Entry::about(at, who, m.action(), m.target())
         }
     }
-}
 
-impl Entry {
     /// A refusal by read-only mode of `action` (e.g. "scaling") on `target`, before any
     /// change was planned.
     pub fn refusal(at: DateTime<Utc>, who: &Identity, action: &str, target: &str) -> Entry {
+        Entry {
+            result: "refused".into(),
+            error: Some("read-only mode".into()),
+            ..Entry::about(at, who, action, target.to_string())
+        }
+    }
+
+    /// Who, where and what, with nothing yet of how it went.
+    fn about(at: DateTime<Utc>, who: &Identity, action: &str, target: String) -> Entry {
         Entry {
             time: at.to_rfc3339_opts(SecondsFormat::Millis, true),
             profile: who.profile.clone(),
@@ -75,12 +73,12 @@ impl Entry {
             endpoint: who.endpoint.clone(),
             action: action.to_string(),
             api: String::new(),
-            target: target.to_string(),
+            target,
             before: Value::Null,
             after: Value::Null,
-            result: "refused".into(),
+            result: String::new(),
             outcome: Value::Null,
-            error: Some("read-only mode".into()),
+            error: None,
         }
     }
 }
