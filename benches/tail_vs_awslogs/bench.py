@@ -304,7 +304,7 @@ def compare(follow_result):
     ours, theirs = follow_result["ecsdash"], follow_result["awslogs"]
     ratios = {
         k: round(ours[k] / theirs[k], 2) if theirs[k] else None
-        for k in ("p50_ms", "p95_ms", "max_ms", "requests_per_second")
+        for k in ("p50_ms", "p95_ms", "max_ms", "requests_per_second", "filter_per_second")
     }
     met = {k: ratios[k] is not None and ratios[k] <= limit for k, limit in GOAL.items()}
     met["none_missed_or_repeated"] = ours["missed"] == 0 and ours["repeated"] == 0
@@ -327,7 +327,7 @@ def print_tables(report):
         x = {k: "n/a" if v is None else f"{v:.2f}x" for k, v in c["ratios"].items()}
         print(
             f"| ecsdash / awslogs | {x['p50_ms']} | {x['p95_ms']} | {x['max_ms']} | | "
-            f"| {x['requests_per_second']} | |"
+            f"| {x['requests_per_second']} | {x['filter_per_second']} |"
         )
         m = c["met"]
         print(
@@ -340,7 +340,10 @@ def print_tables(report):
     print("|---|---|---|---|---|")
     for tool, h in report["history"].items():
         printed = ", ".join(str(n) for n in h["events_printed"])
-        print(f"| {tool} | {h['median_s']:.3f} s | {h['min_s']:.3f} s | {h['max_s']:.3f} s | {printed} |")
+        print(
+            f"| {tool} | {h['median_s']:.3f} s | {h['min_s']:.3f} s | {h['max_s']:.3f} s "
+            f"| {printed} |"
+        )
 
 
 def main():
