@@ -106,6 +106,13 @@ async fn read_back(ops: &SdkOps, m: &Mutation, before: &Before) -> Verdict {
     let unreadable = |what: &str, e: BackendError| {
         Verdict::Unknown(format!("{what} could not be read back ({})", e.message))
     };
+    // Every auto scaling change is judged by the service's auto scaling as it is now.
+    if let Some((cluster, service)) = m.scaling_service() {
+        return match ops.scaling(cluster, service).await {
+            Ok(now) => judge_scaling(m, &now),
+            Err(e) => unreadable("auto scaling", e),
+        };
+    }
     match m {
         Mutation::Scale {
             cluster, service, ..
@@ -131,31 +138,9 @@ async fn read_back(ops: &SdkOps, m: &Mutation, before: &Before) -> Verdict {
             Ok(now) => judge_instance(from, to.api_name(), now.as_deref()),
             Err(e) => unreadable("the container instance", e),
         },
-        Mutation::PutScalableTarget {
-            cluster, service, ..
-        }
-        | Mutation::DeleteScalableTarget {
-            cluster, service, ..
-        }
-        | Mutation::PutTargetTracking {
-            cluster, service, ..
-        }
-        | Mutation::DeletePolicy {
-            cluster, service, ..
-        }
-        | Mutation::PutScheduledAction {
-            cluster, service, ..
-        }
-        | Mutation::DeleteScheduledAction {
-            cluster, service, ..
-        } => match ops.scaling(cluster, service).await {
-            Ok(now) => judge_scaling(m, &now),
-            Err(e) => unreadable("auto scaling", e),
-        },
-        // Registering has its own recovery (by the family's latest revision).
-        Mutation::RegisterTaskDefinition { .. } => {
-            Verdict::Unknown("registrations are checked by their own recovery".into())
-        }
+        // Registering has its own recovery (by the family's latest revision); auto
+        // scaling changes returned above.
+        _ => Verdict::Unknown("not read back here".into()),
     }
 }
 
