@@ -400,17 +400,13 @@ pub fn deploy(cli: &Cli, args: &DeployArgs, settings: &Settings) -> Result<(), F
         let mut last = String::new();
         let mut on_update = |p: &rollout::Progress| {
             let line = format!(
-                "{}: new {}/{} running, {} pending, {} failed; old {} running{}",
+                "{}: {}{}",
                 match &p.verdict {
                     Verdict::InProgress => "in progress",
                     Verdict::Completed => "completed",
                     Verdict::Failed { .. } => "FAILED",
                 },
-                p.new_running,
-                p.desired,
-                p.new_pending,
-                p.new_failed,
-                p.old_running,
+                p.counts_line(),
                 p.rollout_state.as_deref().map(|s| format!(" [{s}]")).unwrap_or_default()
             );
             if line != last {
@@ -453,7 +449,13 @@ pub fn deploy(cli: &Cli, args: &DeployArgs, settings: &Settings) -> Result<(), F
                 crate::say_out!("{service}: rollout completed");
                 Ok(())
             }
-            Verdict::Failed { reason } => Err((EXIT_ROLLOUT_FAILED, format!("{service}: rollout FAILED: {reason}"))),
+            Verdict::Failed { ref reason } => Err((
+                EXIT_ROLLOUT_FAILED,
+                match end.causes_words() {
+                    Some(why) => format!("{service}: rollout FAILED: {reason} (the service events show {why})"),
+                    None => format!("{service}: rollout FAILED: {reason}"),
+                },
+            )),
             Verdict::InProgress => Err((EXIT_AWS, "the rollout follower stopped early".into())),
         }
     })

@@ -43,8 +43,15 @@ pub struct Progress {
     pub new_running: i32,
     pub new_pending: i32,
     pub new_failed: i32,
-    /// Tasks of every other deployment.
+    /// Tasks of the deployments the rollout replaces (not of its successor).
     pub old_running: i32,
+    /// The deployment the service moved on to after this one (a circuit-breaker rollback
+    /// or a newer deployment), counted apart so a rollback never reads as "old" tasks.
+    pub successor: Option<Successor>,
+    /// Why tasks stopped during the rollout, from the service events since it began:
+    /// (cause, how many tasks), most frequent first. ECS's own reason for a failed rollout
+    /// ("tasks failed to start") says nothing of health checks; these do.
+    pub causes: Vec<(String, usize)>,
     pub min_healthy_percent: i32,
     pub max_percent: i32,
     /// ceil(desired * min% / 100): ECS rounds the minimum up.
@@ -55,6 +62,99 @@ pub struct Progress {
     pub rollout_reason: Option<String>,
     /// Service events since the rollout began, oldest first.
     pub events: Vec<ServiceEvent>,
+}
+
+/// The service's primary deployment when it is not the one followed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Successor {
+    pub id: String,
+    pub task_definition: String,
+    pub desired: i32,
+    pub running: i32,
+    pub pending: i32,
+    pub rollout_state: Option<String>,
+    /// ECS started it to roll back a failed deployment (its rolloutStateReason says so).
+    pub rollback: bool,
+}
+
+impl Progress {
+    /// Every new task runs but ECS has not called the rollout done: the tasks still have
+    /// to pass their health checks (or the old ones to stop). "4/4" alone would read as
+    /// success; this is when the screen must say it is not yet.
+    pub fn waiting_for_health(&self) -> bool {
+        self.verdict == Verdict::InProgress && self.desired > 0 && self.new_running >= self.desired
+    }
+
+    /// The causes in words ("3 tasks: unhealthy in …; 1 task: failed …"), if any.
+    pub fn causes_words(&self) -> Option<String> {
+        (!self.causes.is_empty()).then(|| {
+            self.causes
+                .iter()
+                .map(|(cause, n)| format!("{n} task{}: {cause}", if *n == 1 { "" } else { "s" }))
+                .collect::<Vec<_>>()
+                .join("; ")
+        })
+    }
+
+    /// The counts in one line, as `deploy --wait` prints them and the view shows them.
+    pub fn counts_line(&self) -> String {
+        let mut line = format!(
+            "new {}/{} running, {} pending, {} failed",
+            self.new_running, self.desired, self.new_pending, self.new_failed
+        );
+        if self.waiting_for_health() {
+            line.push_str(" (not yet healthy: waiting for health checks)");
+        }
+        if let Some(s) = &self.successor {
+            line.push_str(&format!(
+                "; {} {} {}/{} running",
+                if s.rollback { "rollback to" } else { "now" },
+                crate::aws::model::arn_name(&s.task_definition),
+                s.running,
+                s.desired
+            ));
+        }
+        line.push_str(&format!("; old {} running", self.old_running));
+        line
+    }
+}
+
+/// What an event says about why a task stopped, in a few words; `None` for other events.
+fn cause_of(message: &str) -> Option<String> {
+    if message.contains(") is unhealthy in (target-group") {
+        let reason = message
+            .split_once("due to (reason ")
+            .and_then(|(_, r)| r.split_once(')'))
+            .map_or("", |(r, _)| r);
+        return Some(if reason.is_empty() {
+            "unhealthy in the load balancer's target group".into()
+        } else {
+            format!("unhealthy in the load balancer's target group: {reason}")
+        });
+    }
+    if message.contains("failed container health checks") {
+        return Some("failed container health checks".into());
+    }
+    if message.contains("failed ELB health checks") {
+        return Some("failed ELB health checks".into());
+    }
+    if message.contains("was unable to place a task") {
+        return Some("could not be placed (no capacity met its requirements)".into());
+    }
+    None
+}
+
+/// Causes of the events, counted, most frequent first (ties in first-seen order).
+fn causes_of(events: &[ServiceEvent]) -> Vec<(String, usize)> {
+    let mut causes: Vec<(String, usize)> = Vec::new();
+    for cause in events.iter().filter_map(|e| cause_of(&e.message)) {
+        match causes.iter_mut().find(|(c, _)| *c == cause) {
+            Some((_, n)) => *n += 1,
+            None => causes.push((cause, 1)),
+        }
+    }
+    causes.sort_by(|a, b| b.1.cmp(&a.1));
+    causes
 }
 
 fn percent_of(desired: i32, percent: i32, round_up: bool) -> i32 {
@@ -133,10 +233,26 @@ pub fn progress(service: &Service, deployment_id: &str, since: DateTime<Utc>) ->
     let max_percent = config.maximum_percent.unwrap_or(DEFAULT_MAX_PERCENT);
     let desired = service.desired;
     let ours = service.deployments.iter().find(|d| d.id == deployment_id);
+    let successor = service
+        .primary_deployment()
+        .filter(|p| p.id != deployment_id)
+        .map(|p| Successor {
+            id: p.id.clone(),
+            task_definition: p.task_definition.clone(),
+            desired: p.desired,
+            running: p.running,
+            pending: p.pending,
+            rollout_state: p.rollout_state.clone(),
+            rollback: p
+                .rollout_reason
+                .as_deref()
+                .is_some_and(|r| r.contains("rolling back")),
+        });
+    let successor_id = successor.as_ref().map(|s| s.id.as_str());
     let old_running = service
         .deployments
         .iter()
-        .filter(|d| d.id != deployment_id)
+        .filter(|d| d.id != deployment_id && Some(d.id.as_str()) != successor_id)
         .map(|d| d.running)
         .sum();
     let mut events: Vec<ServiceEvent> = service
@@ -160,6 +276,8 @@ pub fn progress(service: &Service, deployment_id: &str, since: DateTime<Utc>) ->
         new_pending: ours.map_or(0, |d| d.pending),
         new_failed: ours.map_or(0, |d| d.failed),
         old_running,
+        causes: causes_of(&events),
+        successor,
         min_healthy_percent,
         max_percent,
         min_healthy_tasks: percent_of(desired, min_healthy_percent, true),
@@ -394,7 +512,12 @@ mod tests {
                 reason: "ECS deployment circuit breaker: tasks failed to start.".into()
             }
         );
-        assert_eq!(p.old_running, 2);
+        let back = p.successor.as_ref().expect("the rollback is the successor");
+        assert_eq!(
+            (back.id.as_str(), back.running, back.desired),
+            ("back", 2, 4)
+        );
+        assert_eq!(p.old_running, 0, "the rollback's tasks are not old tasks");
     }
 
     #[test]
@@ -419,10 +542,106 @@ mod tests {
         assert!(reason.contains("rolled back"), "{reason}");
         assert_eq!(
             (p.new_running, p.old_running, p.task_definition.as_str()),
-            (0, 4, "")
+            (0, 0, "")
         );
+        assert_eq!(p.successor.as_ref().map(|s| s.running), Some(4));
         // The rollback deployment itself did complete.
         assert_eq!(progress(&svc, "back", at(0, 0)).verdict, Verdict::Completed);
+    }
+
+    #[test]
+    fn a_rollback_is_counted_apart_from_the_old_tasks() {
+        // After the breaker tripped: the rollback launches tasks while the tasks of the
+        // deployment before the rollout still run. 8 "old" against desired 4 misleads.
+        let mut failed = deployment("bad", "ACTIVE", Some("FAILED"), 0, 0);
+        failed.rollout_reason =
+            Some("ECS deployment circuit breaker: tasks failed to start.".into());
+        let mut back = deployment("back", "PRIMARY", Some("IN_PROGRESS"), 4, 4);
+        back.rollout_reason =
+            Some("ECS deployment circuit breaker: rolling back to deploymentId before.".into());
+        let before = deployment("before", "ACTIVE", Some("COMPLETED"), 4, 4);
+        let svc = service(4, 100, 200, vec![back, failed, before], Vec::new());
+        let p = progress(&svc, "bad", at(0, 0));
+        let back = p.successor.as_ref().unwrap();
+        assert!(back.rollback);
+        assert_eq!((back.running, back.desired, p.old_running), (4, 4, 4));
+        let line = p.counts_line();
+        assert!(line.contains("rollback to web:4 4/4 running"), "{line}");
+        assert!(line.ends_with("old 4 running"), "{line}");
+    }
+
+    #[test]
+    fn all_new_tasks_running_is_not_yet_healthy() {
+        let new = deployment("new", "PRIMARY", Some("IN_PROGRESS"), 4, 4);
+        let old = deployment("old", "ACTIVE", Some("COMPLETED"), 4, 4);
+        let svc = service(4, 100, 200, vec![new, old], Vec::new());
+        let p = progress(&svc, "new", at(0, 0));
+        assert!(p.waiting_for_health());
+        assert!(
+            p.counts_line().contains("not yet healthy"),
+            "{}",
+            p.counts_line()
+        );
+        let done = service(
+            4,
+            100,
+            200,
+            vec![deployment("new", "PRIMARY", Some("COMPLETED"), 4, 4)],
+            Vec::new(),
+        );
+        let p = progress(&done, "new", at(0, 0));
+        assert!(!p.waiting_for_health());
+        assert!(!p.counts_line().contains("not yet"), "{}", p.counts_line());
+    }
+
+    #[test]
+    fn causes_come_from_the_events_and_are_counted() {
+        let unhealthy = |min, task: &str| {
+            event(
+                min,
+                &format!(
+                    "(service web) (task {task}) (port 8080) is unhealthy in (target-group \
+                     arn:aws:elasticloadbalancing:eu-west-1:1:targetgroup/web/1) due to \
+                     (reason Health checks failed)."
+                ),
+            )
+        };
+        let events = vec![
+            event(
+                5,
+                "(service web) (deployment new) deployment failed: tasks failed to start.",
+            ),
+            unhealthy(4, "c"),
+            event(3, "(service web) (task x) failed container health checks."),
+            unhealthy(2, "b"),
+            unhealthy(1, "a"),
+            event(0, "(service web) has started 4 tasks: (task a) (task b)."),
+        ];
+        let svc = service(
+            4,
+            100,
+            200,
+            vec![deployment("new", "PRIMARY", Some("FAILED"), 0, 4)],
+            events,
+        );
+        let p = progress(&svc, "new", at(0, 0));
+        assert_eq!(
+            p.causes,
+            [
+                (
+                    "unhealthy in the load balancer's target group: Health checks failed".into(),
+                    3
+                ),
+                ("failed container health checks".to_string(), 1),
+            ]
+        );
+        assert_eq!(
+            p.causes_words().as_deref(),
+            Some(
+                "3 tasks: unhealthy in the load balancer's target group: Health checks failed; \
+                 1 task: failed container health checks"
+            )
+        );
     }
 
     #[test]

@@ -75,41 +75,44 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
         Line::from({
             let mut spans = vec![Span::styled(verdict, style)];
             // After a circuit-breaker rollback, say where the service is going now.
-            if let (Verdict::Failed { .. }, Some(primary)) = (&p.verdict, svc.primary_deployment())
-                && primary.id != *deployment_id
-            {
+            if let (Verdict::Failed { .. }, Some(next)) = (&p.verdict, &p.successor) {
                 spans.push(Span::styled(
                     format!(
-                        "   rolling back to {} ({})",
-                        arn_name(&primary.task_definition),
-                        primary.rollout_state.as_deref().unwrap_or("in progress")
+                        "   {} {} ({})",
+                        if next.rollback {
+                            "rolling back to"
+                        } else {
+                            "now deploying"
+                        },
+                        arn_name(&next.task_definition),
+                        next.rollout_state.as_deref().unwrap_or("in progress")
                     ),
                     theme.warn,
                 ));
             }
             spans
         }),
-        Line::from(vec![
-            Span::styled(
-                format!(
-                    "desired {} · new running {} pending {} failed {} · old running {}",
-                    p.desired, p.new_running, p.new_pending, p.new_failed, p.old_running
-                ),
-                theme.text,
+        Line::from(Span::styled(p.counts_line(), theme.text)),
+        Line::from(Span::styled(
+            format!(
+                "desired {}: at least {} healthy ({}%), at most {} running ({}%)",
+                p.desired, p.min_healthy_tasks, p.min_healthy_percent, p.max_tasks, p.max_percent
             ),
-            Span::styled(
-                format!(
-                    "   (min healthy {}% = {} tasks, max {}% = {} tasks)",
-                    p.min_healthy_percent, p.min_healthy_tasks, p.max_percent, p.max_tasks
-                ),
-                theme.dim,
-            ),
-        ]),
+            theme.dim,
+        )),
     ];
+    let mut head = head;
+    if let Some(why) = p.causes_words() {
+        head.push(Line::from(vec![
+            Span::styled("why tasks stopped: ", theme.dim),
+            Span::styled(why, theme.warn),
+        ]));
+    }
+    let head_rows = head.len() as u16;
     let [head_area, gauge_area, old_area, deps_area, events_area] = Layout::vertical([
-        Constraint::Length(3),
+        Constraint::Length(head_rows),
         Constraint::Length(1),
-        Constraint::Length(1),
+        Constraint::Length(if p.successor.is_some() { 2 } else { 1 }),
         Constraint::Length(svc.deployments.len().min(5) as u16 + 2),
         Constraint::Min(3),
     ])
@@ -119,22 +122,52 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
     let ratio = |n: i32| (f64::from(n.max(0)) / f64::from(desired)).clamp(0.0, 1.0);
     frame.render_widget(
         Gauge::default()
-            .gauge_style(if matches!(p.verdict, Verdict::Failed { .. }) {
-                theme.error
-            } else {
-                theme.ok
+            .gauge_style(match p.verdict {
+                Verdict::Failed { .. } => theme.error,
+                Verdict::Completed => theme.ok,
+                // Running is not healthy: green only once ECS calls the rollout done.
+                Verdict::InProgress => theme.info,
             })
             .ratio(ratio(p.new_running))
-            .label(format!("new {}/{}", p.new_running, p.desired)),
+            .label(if p.waiting_for_health() {
+                format!(
+                    "new {}/{} running, not yet healthy",
+                    p.new_running, p.desired
+                )
+            } else {
+                format!("new {}/{} running", p.new_running, p.desired)
+            }),
         gauge_area,
     );
-    frame.render_widget(
-        Gauge::default()
-            .gauge_style(theme.dim)
-            .ratio(ratio(p.old_running))
-            .label(format!("old {}", p.old_running)),
-        old_area,
-    );
+    let mut old_rows = Vec::new();
+    if let Some(next) = &p.successor {
+        old_rows.push((
+            ratio(next.running),
+            format!(
+                "{} {} {}/{} running",
+                if next.rollback { "rollback to" } else { "now" },
+                arn_name(&next.task_definition),
+                next.running,
+                next.desired
+            ),
+            theme.warn,
+        ));
+    }
+    old_rows.push((
+        ratio(p.old_running),
+        format!("old {} running", p.old_running),
+        theme.dim,
+    ));
+    for (area, (r, label, style)) in Layout::vertical(vec![Constraint::Length(1); old_rows.len()])
+        .split(old_area)
+        .iter()
+        .zip(old_rows)
+    {
+        frame.render_widget(
+            Gauge::default().gauge_style(style).ratio(r).label(label),
+            *area,
+        );
+    }
     let deps: Vec<Line> = svc
         .deployments
         .iter()

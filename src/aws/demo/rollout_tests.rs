@@ -53,7 +53,8 @@ async fn follow_checked(
     let mut samples = 0;
     let mut on_update = |p: &Progress| {
         samples += 1;
-        let running = p.new_running + p.old_running;
+        let running =
+            p.new_running + p.old_running + p.successor.as_ref().map_or(0, |s| s.running);
         assert!(
             running >= p.min_healthy_tasks,
             "{running} running, below {} ({p:?})",
@@ -169,6 +170,16 @@ async fn the_failing_revision_trips_the_circuit_breaker_and_rolls_back() {
         }
     );
     assert!(end.new_failed >= 3, "{} failed", end.new_failed);
+    // ECS's reason says "failed to start"; the events say why, and the verdict shows it.
+    let (cause, n) = &end.causes[0];
+    assert_eq!(
+        cause,
+        "unhealthy in the load balancer's target group: Health checks failed"
+    );
+    assert!(*n >= 3, "{:?}", end.causes);
+    let back = end.successor.as_ref().expect("the rollback deployment");
+    assert!(back.rollback);
+    assert_eq!(back.task_definition, before.task_definition);
     let messages: Vec<&str> = end.events.iter().map(|e| e.message.as_str()).collect();
     assert!(
         messages
