@@ -145,7 +145,15 @@ pub struct Store {
     slots: HashMap<DataKey, Slot>,
     /// When each key last failed, so never-loaded keys are retried on the interval.
     failed_at: HashMap<DataKey, DateTime<Utc>>,
+    /// Each service's task definitions as this session saw them change, oldest first
+    /// (by service ARN): what "ran before" means when AWS no longer lists it.
+    seen_revisions: HashMap<String, Vec<String>>,
+    /// Counts every answer landed: views built from several keys compare it.
+    generation: u64,
 }
+
+/// How many task definitions per service the session remembers.
+const SEEN_REVISIONS: usize = 8;
 
 impl Store {
     pub fn get(&self, key: &DataKey) -> Option<&Slot> {
@@ -187,6 +195,14 @@ impl Store {
         result: Result<Payload, BackendError>,
         at: DateTime<Utc>,
     ) {
+        self.generation = self.generation.wrapping_add(1);
+        if let Ok(payload) = &result {
+            match payload {
+                Payload::Services(list) => list.iter().for_each(|s| self.saw(s)),
+                Payload::Service(s) => self.saw(s),
+                _ => {}
+            }
+        }
         let slot = self.slots.entry(key.clone()).or_default();
         slot.loading = false;
         match result {
@@ -317,9 +333,45 @@ impl Store {
         }
     }
 
+    pub fn generation(&self) -> u64 {
+        self.generation
+    }
+
+    /// Notes the task definition a service runs, when it differs from the last one seen.
+    fn saw(&mut self, service: &Service) {
+        if service.task_definition.is_empty() {
+            return;
+        }
+        let seen = self.seen_revisions.entry(service.arn.clone()).or_default();
+        if seen.last() != Some(&service.task_definition) {
+            seen.retain(|arn| *arn != service.task_definition);
+            seen.push(service.task_definition.clone());
+            if seen.len() > SEEN_REVISIONS {
+                seen.remove(0);
+            }
+        }
+    }
+
+    /// The task definitions `service` ran earlier in this session, newest first (not the
+    /// one it runs now).
+    pub fn ran_before(&self, service: &Service) -> Vec<&str> {
+        self.seen_revisions
+            .get(&service.arn)
+            .map(|seen| {
+                seen.iter()
+                    .rev()
+                    .filter(|arn| **arn != service.task_definition)
+                    .map(String::as_str)
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
     /// Puts a service as a write call's answer described it into the cluster's list, so
     /// the row shows what AWS says at once, before the next refresh.
     pub fn put_service(&mut self, cluster: &str, service: Service) {
+        self.saw(&service);
+        self.generation = self.generation.wrapping_add(1);
         let key = DataKey::Services {
             cluster: cluster.to_string(),
         };

@@ -12,6 +12,7 @@ pub mod keymap;
 pub mod logs;
 pub mod ops;
 pub mod pane;
+mod revisions;
 pub mod rows;
 pub mod scaling;
 mod streams;
@@ -435,6 +436,7 @@ impl App {
         let mut keys = self.view().data_keys();
         keys.extend(self.popup_keys());
         keys.extend(self.dialog_keys());
+        keys.extend(self.revision_detail_keys());
         let mut effects = Vec::new();
         for key in keys {
             let never_tried = self.store.get(&key).is_none();
@@ -913,6 +915,8 @@ impl App {
             data,
             second: match view.pane {
                 Pane::Services { .. } => self.now.timestamp(),
+                // Revision rows also read the services and the revisions' details.
+                Pane::Revisions { .. } => i64::try_from(self.store.generation()).unwrap_or(0),
                 _ => 0,
             },
         }
@@ -962,13 +966,7 @@ impl App {
                     .map(|f| rows::family_rows(f))
                     .unwrap_or_default(),
             ),
-            Pane::Revisions { family } => (
-                rows::REVISION_COLUMNS,
-                self.store
-                    .family(family)
-                    .map(|f| rows::revision_rows(f, self.marked.as_deref()))
-                    .unwrap_or_default(),
-            ),
+            Pane::Revisions { family } => (revisions::REVISION_COLUMNS, self.revision_rows(family)),
             // Drawn from the followed service, not as a table.
             Pane::Rollout { .. } => (rows::NO_COLUMNS, Vec::new()),
             Pane::Scaling { cluster, service } => self.scaling_rows(cluster, service),

@@ -130,7 +130,7 @@ pub struct Column {
     pub priority: u8,
 }
 
-const fn col(title: &'static str, min: u16, grow: bool) -> Column {
+pub(super) const fn col(title: &'static str, min: u16, grow: bool) -> Column {
     Column {
         title,
         min,
@@ -140,7 +140,7 @@ const fn col(title: &'static str, min: u16, grow: bool) -> Column {
 }
 
 /// A column that is nearly always the same value (a service's ACTIVE): hidden first.
-const fn lowest(title: &'static str, min: u16, grow: bool) -> Column {
+pub(super) const fn lowest(title: &'static str, min: u16, grow: bool) -> Column {
     Column {
         title,
         min,
@@ -150,7 +150,7 @@ const fn lowest(title: &'static str, min: u16, grow: bool) -> Column {
 }
 
 /// A column of little value on a narrow terminal (always the same, or said elsewhere).
-const fn low(title: &'static str, min: u16, grow: bool) -> Column {
+pub(super) const fn low(title: &'static str, min: u16, grow: bool) -> Column {
     Column {
         title,
         min,
@@ -439,40 +439,6 @@ pub fn family_rows(families: &[crate::ops::model::Family]) -> Vec<Row> {
                 Cell::text(f.revisions.first().map_or("-", |r| arn_name(r))),
             ],
             tone: Tone::Normal,
-        })
-        .collect()
-}
-
-pub const REVISION_COLUMNS: &[Column] = &[
-    col("REVISION", 8, false),
-    col("TASK DEFINITION", 24, true),
-    col("MARK", 6, false),
-];
-
-/// A family's revisions, newest first; the one marked for diffs says so.
-pub fn revision_rows(family: &crate::ops::model::Family, marked: Option<&str>) -> Vec<Row> {
-    family
-        .revisions
-        .iter()
-        .map(|arn| {
-            let name = arn_name(arn);
-            let revision = name
-                .rsplit_once(':')
-                .and_then(|(_, r)| r.parse::<i64>().ok())
-                .unwrap_or(0);
-            Row {
-                id: arn.clone(),
-                cells: vec![
-                    Cell::num(revision),
-                    Cell::text(name),
-                    Cell::text(if marked == Some(arn.as_str()) {
-                        "marked"
-                    } else {
-                        ""
-                    }),
-                ],
-                tone: Tone::Normal,
-            }
         })
         .collect()
 }

@@ -246,6 +246,7 @@ pub struct TaskDefinition {
     pub memory: Option<String>,
     pub requires_compatibilities: Vec<String>,
     pub containers: Vec<ContainerDefinition>,
+    pub registered_at: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

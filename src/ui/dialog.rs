@@ -322,27 +322,38 @@ fn pick(frame: &mut Frame, app: &App, theme: &Theme, area: Rect, p: &Pick) {
         Some(options) => {
             let visible = usize::from(area.height.saturating_sub(7)).max(1);
             let start = p.selected.saturating_sub(visible.saturating_sub(1));
+            // Name, where it stands, then registration and images in what room is left.
+            let inner = usize::from(centered(area, 90, 100, (40, 0)).width.saturating_sub(2));
+            let name_w = options
+                .iter()
+                .map(|a| arn_name(a).chars().count())
+                .max()
+                .unwrap_or(0);
+            const USAGE_W: usize = 25;
             for (i, arn) in options.iter().enumerate().skip(start).take(visible) {
-                let current = *arn == p.current;
+                let (usage, details) = app.pick_facts(p, arn);
                 let style = if i == p.selected {
                     theme.selected
                 } else {
                     theme.text
                 };
-                lines.push(Line::from(Span::styled(
-                    format!(
-                        "{} {}{}",
-                        if i == p.selected { "›" } else { " " },
-                        arn_name(arn),
-                        if current { "  (running now)" } else { "" }
-                    ),
-                    style,
-                )));
+                let usage_style = match usage {
+                    Some("failed") => theme.error,
+                    Some(_) => theme.ok,
+                    None => theme.dim,
+                };
+                let room = inner.saturating_sub(2 + name_w + 2 + USAGE_W + 1);
+                lines.push(Line::from(vec![
+                    Span::styled(if i == p.selected { "› " } else { "  " }, style),
+                    Span::styled(format!("{:<name_w$}  ", arn_name(arn)), style),
+                    Span::styled(format!("{:<USAGE_W$} ", usage.unwrap_or("")), usage_style),
+                    Span::styled(super::fit::fit(&details, room), theme.dim),
+                ]));
             }
         }
     }
     let height = (lines.len() as u16 + 2).min(area.height);
-    let rect = centered(area, 60, 100, (40, height));
+    let rect = centered(area, 90, 100, (40, height));
     let rect = Rect {
         height,
         y: area.y + area.height.saturating_sub(height) / 2,

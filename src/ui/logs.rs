@@ -10,6 +10,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph, Wrap};
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
+use super::fit::fit;
 use super::theme::Theme;
 use crate::app::App;
 use crate::app::logs::{ElsewhereNote, Listing, LogView, Row, StreamPicker};
@@ -174,7 +175,7 @@ fn stream_picker(frame: &mut Frame, app: &App, picker: &StreamPicker, theme: &Th
     }
     about.push("newest first".to_string());
     let mut lines = vec![Line::from(Span::styled(
-        cut(&about.join(" · "), width),
+        fit(&about.join(" · "), width),
         theme.dim,
     ))];
     let filter_line = (picker.filtering || !picker.filter.is_empty()).then(|| {
@@ -257,7 +258,7 @@ fn picker_row<'a>(
             return Line::from(vec![
                 Span::styled(pointer, theme.key),
                 Span::styled(
-                    cut(&format!(" ↩ back to {title}"), width.saturating_sub(1)),
+                    fit(&format!(" ↩ back to {title}"), width.saturating_sub(1)),
                     theme.accent,
                 ),
             ]);
@@ -281,7 +282,7 @@ fn picker_row<'a>(
     let name_room = width
         .saturating_sub(age.width() + pointer.width() + tailed.width())
         .max(1);
-    let name = cut(&stream.name, name_room);
+    let name = fit(&stream.name, name_room);
     let pad = name_room.saturating_sub(name.width());
     Line::from(vec![
         Span::styled(pointer, theme.key),
@@ -475,7 +476,7 @@ fn render_line<'a>(
         let pieces = if log.wrap {
             wrap(part, text_width)
         } else {
-            vec![cut(part, text_width)]
+            vec![fit(part, text_width)]
         };
         for (k, piece) in pieces.into_iter().enumerate() {
             let mut spans = if n == 0 && k == 0 {
@@ -509,25 +510,6 @@ fn wrap(text: &str, width: usize) -> Vec<String> {
         }
         used += w;
     }
-    out
-}
-
-/// `text` cut to `width` columns with `…` when cut.
-fn cut(text: &str, width: usize) -> String {
-    if text.width() <= width {
-        return text.to_string();
-    }
-    let mut out = String::new();
-    let mut used = 0;
-    for ch in text.chars() {
-        let w = ch.width().unwrap_or(0);
-        if used + w + 1 > width {
-            break;
-        }
-        out.push(ch);
-        used += w;
-    }
-    out.push('…');
     out
 }
 
@@ -593,13 +575,6 @@ mod tests {
         let rows = wrap_spans(vec![Span::raw("abcdefghij")], 4);
         assert_eq!(text(&rows), ["abcd", "efgh", "ij"]);
         assert_eq!(wrap_spans(vec![Span::raw("x")], 0).len(), 1);
-    }
-
-    #[test]
-    fn cutting_marks_the_cut() {
-        assert_eq!(cut("abcdef", 4), "abc…");
-        assert_eq!(cut("abc", 4), "abc");
-        assert_eq!(cut("日本語", 4), "日…");
     }
 }
 

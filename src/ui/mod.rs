@@ -2,6 +2,7 @@
 //! state, so any screen can be drawn into a test buffer.
 
 pub mod dialog;
+pub mod fit;
 pub mod logs;
 pub mod popups;
 pub mod rollout;

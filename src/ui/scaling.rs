@@ -9,7 +9,7 @@ use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Borders, Paragraph};
-use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
+use unicode_width::UnicodeWidthStr;
 
 use super::table;
 use super::theme::Theme;
@@ -110,7 +110,7 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
                 format!(
                     "{}{}",
                     " ".repeat(MARGIN),
-                    fit(text, width.saturating_sub(MARGIN))
+                    super::fit::fit(text, width.saturating_sub(MARGIN))
                 ),
                 theme.dim,
             )),
@@ -248,7 +248,7 @@ fn cells_line<'a>(
             spans.push(Span::styled(" ".repeat(GAP), patch(Style::new())));
             used += GAP;
         }
-        let shown = fit(text, *w);
+        let shown = super::fit::fit(text, *w);
         let pad = w.saturating_sub(shown.width());
         used += shown.width() + pad;
         spans.push(Span::styled(shown, patch(*style)));
@@ -258,28 +258,6 @@ fn cells_line<'a>(
         spans.push(Span::styled(" ".repeat(width - used), patch(Style::new())));
     }
     Line::from(spans)
-}
-
-/// Cuts `text` to `width` columns, ending in `…` when anything was cut.
-fn fit(text: &str, width: usize) -> String {
-    if text.width() <= width {
-        return text.to_string();
-    }
-    if width == 0 {
-        return String::new();
-    }
-    let mut out = String::new();
-    let mut used = 0;
-    for ch in text.chars() {
-        let w = ch.width().unwrap_or(0);
-        if used + w + 1 > width {
-            break;
-        }
-        out.push(ch);
-        used += w;
-    }
-    out.push('…');
-    out
 }
 
 #[cfg(test)]

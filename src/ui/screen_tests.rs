@@ -423,6 +423,8 @@ async fn task_definition_revisions_json_and_editor() {
     let (mut app, backend, clock) = app_on(vec![Pane::Families]).await;
     insta::assert_snapshot!("task_definition_families", render(&app, 120, 32));
     press_settle(&mut app, &backend, &clock, KeyCode::Enter).await;
+    // Each revision on screen with when it was registered and its images.
+    insta::assert_snapshot!("task_definition_revisions", render(&app, 120, 32));
     press_settle(&mut app, &backend, &clock, KeyCode::Enter).await;
     insta::assert_snapshot!("task_definition_json", render(&app, 120, 32));
     press(&mut app, KeyCode::Esc);

@@ -76,7 +76,12 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
                 } else {
                     theme.tone(c.tone)
                 };
-                Cell::from(highlight(&fit(&c.text, w), &view.filter, style, theme))
+                Cell::from(highlight(
+                    &super::fit::fit(&c.text, usize::from(w)),
+                    &view.filter,
+                    style,
+                    theme,
+                ))
             });
         Row::new(cells).style(theme.tone(r.tone))
     });
@@ -86,28 +91,6 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
         .column_spacing(COLUMN_SPACING)
         .row_highlight_style(theme.selected);
     frame.render_stateful_widget(table, inner, &mut state);
-}
-
-/// Cuts `text` to `width` columns, ending in `…` when anything was cut.
-fn fit(text: &str, width: u16) -> String {
-    let width = usize::from(width);
-    if text.width() <= width {
-        return text.to_string();
-    }
-    let mut out = String::new();
-    let mut used = 0;
-    for ch in text.chars() {
-        let w = unicode_width::UnicodeWidthChar::width(ch).unwrap_or(0);
-        if used + w + 1 > width {
-            break;
-        }
-        out.push(ch);
-        used += w;
-    }
-    if width > 0 {
-        out.push('…');
-    }
-    out
 }
 
 /// The cell's text with the filter's matches marked, so it is clear why a row stayed.

@@ -258,6 +258,7 @@ impl Registered {
                 })
                 .unwrap_or_default(),
             containers,
+            registered_at: Some(self.at),
         }
     }
 }

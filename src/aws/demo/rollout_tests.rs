@@ -53,8 +53,7 @@ async fn follow_checked(
     let mut samples = 0;
     let mut on_update = |p: &Progress| {
         samples += 1;
-        let running =
-            p.new_running + p.old_running + p.successor.as_ref().map_or(0, |s| s.running);
+        let running = p.new_running + p.old_running + p.successor.as_ref().map_or(0, |s| s.running);
         assert!(
             running >= p.min_healthy_tasks,
             "{running} running, below {} ({p:?})",

@@ -273,6 +273,7 @@ impl Family {
             memory: Some(self.memory.to_string()),
             requires_compatibilities: vec![if self.ec2 { "EC2" } else { "FARGATE" }.into()],
             containers,
+            registered_at: Some(self.registered_time(revision)),
         })
     }
 

@@ -295,6 +295,7 @@ pub(crate) fn task_definition(td: &ecs::TaskDefinition) -> TaskDefinition {
         network_mode: td.network_mode().map(|m| m.as_str().to_owned()),
         cpu: optional(td.cpu()),
         memory: optional(td.memory()),
+        registered_at: time(td.registered_at()),
         requires_compatibilities: td
             .requires_compatibilities()
             .iter()

@@ -404,6 +404,7 @@ pub(crate) fn task_definition(arn: &str, containers: Vec<ContainerDefinition>) -
         cpu: None,
         memory: None,
         requires_compatibilities: Vec::new(),
+        registered_at: None,
         containers,
     }
 }
