@@ -345,7 +345,7 @@ shot 12-auto-scaling
 keys Escape
 wait_for "the services of prod-core" 'prod-core › services'
 keys g j j j R
-wait_for "the revisions of orders" 'roll out orders' 'orders:[0-9]+ +\(running now\)'
+wait_for "the revisions of orders" 'roll out orders' 'orders:[0-9]+ +running now'
 keys Enter
 wait_for "the rollout confirmation with its diff" '╭ Roll out to orders ' 'task definition: orders:' '^.*│@@ '
 shot 13-rollout-confirm
