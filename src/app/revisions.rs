@@ -79,11 +79,11 @@ pub fn usage_in(service: &Service, ran_before: &[&str], arn: &str) -> Option<&'s
 
 pub const REVISION_COLUMNS: &[super::rows::Column] = &[
     super::rows::col("REVISION", 8, false),
+    super::rows::col("IN USE", 12, true),
     super::rows::col("REGISTERED", 16, false),
-    super::rows::col("IMAGES", 28, true),
-    super::rows::col("IN USE", 24, true),
-    super::rows::low("TASK DEFINITION", 24, true),
-    super::rows::lowest("MARK", 6, false),
+    super::rows::low("IMAGES", 28, true),
+    super::rows::lowest("TASK DEFINITION", 24, true),
+    super::rows::low("MARK", 6, false),
 ];
 
 impl App {
@@ -138,9 +138,9 @@ impl App {
                     id: arn.clone(),
                     cells: vec![
                         Cell::num(revision),
+                        Cell::text(usage).tone(tone),
                         registered_cell(td.and_then(|t| t.registered_at), td.is_some()),
                         Cell::text(td.map_or_else(|| "…".to_string(), |t| images_of(t))),
-                        Cell::text(usage).tone(tone),
                         Cell::text(name),
                         Cell::text(if self.marked.as_deref() == Some(arn.as_str()) {
                             "marked"

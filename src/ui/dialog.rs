@@ -329,9 +329,24 @@ fn pick(frame: &mut Frame, app: &App, theme: &Theme, area: Rect, p: &Pick) {
                 .map(|a| arn_name(a).chars().count())
                 .max()
                 .unwrap_or(0);
-            const USAGE_W: usize = 25;
-            for (i, arn) in options.iter().enumerate().skip(start).take(visible) {
-                let (usage, details) = app.pick_facts(p, arn);
+            let facts: Vec<_> = options
+                .iter()
+                .skip(start)
+                .take(visible)
+                .map(|arn| app.pick_facts(p, arn))
+                .collect();
+            let usage_w = facts
+                .iter()
+                .filter_map(|(u, _)| u.map(str::len))
+                .max()
+                .unwrap_or(0);
+            for ((i, arn), (usage, details)) in options
+                .iter()
+                .enumerate()
+                .skip(start)
+                .take(visible)
+                .zip(facts)
+            {
                 let style = if i == p.selected {
                     theme.selected
                 } else {
@@ -342,11 +357,11 @@ fn pick(frame: &mut Frame, app: &App, theme: &Theme, area: Rect, p: &Pick) {
                     Some(_) => theme.ok,
                     None => theme.dim,
                 };
-                let room = inner.saturating_sub(2 + name_w + 2 + USAGE_W + 1);
+                let room = inner.saturating_sub(2 + name_w + 2 + usage_w + 1);
                 lines.push(Line::from(vec![
                     Span::styled(if i == p.selected { "› " } else { "  " }, style),
                     Span::styled(format!("{:<name_w$}  ", arn_name(arn)), style),
-                    Span::styled(format!("{:<USAGE_W$} ", usage.unwrap_or("")), usage_style),
+                    Span::styled(format!("{:<usage_w$} ", usage.unwrap_or("")), usage_style),
                     Span::styled(super::fit::fit(&details, room), theme.dim),
                 ]));
             }
