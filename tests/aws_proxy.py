@@ -716,13 +716,15 @@ class Handler(BaseHTTPRequestHandler):
                                       "ingestionTime": e.get("ingestionTime", 0)})
                 fresh.sort(key=lambda e: (e["timestamp"], e["ingestionTime"]))
                 sent = fresh[:config["sample_max"]]
-                self.send_chunk(json_event("sessionUpdate", {
-                    "sessionMetadata": {"sampled": len(fresh) > len(sent)},
-                    "sessionResults": sent}))
+                # Counted before the frame goes out, so a client that has read it
+                # never finds the counts behind.
                 with self.state.lock:
                     session["updates"] += 1
                     session["events"] += len(sent)
                     session["dropped"] += len(fresh) - len(sent)
+                self.send_chunk(json_event("sessionUpdate", {
+                    "sessionMetadata": {"sampled": len(fresh) > len(sent)},
+                    "sessionResults": sent}))
             what = stop[2]
             if what == "drop":
                 end("dropped")
