@@ -52,20 +52,22 @@ pub fn images_of(td: &TaskDefinition) -> String {
 /// before; `None` when the revision has nothing to do with it as far as is known.
 pub fn usage_in(service: &Service, ran_before: &[&str], arn: &str) -> Option<&'static str> {
     let rolling = service.deployments.len() > 1;
-    for d in service
-        .deployments
-        .iter()
-        .filter(|d| d.task_definition == arn)
-    {
-        if d.status == "PRIMARY" {
-            return Some(
-                if rolling && d.rollout_state.as_deref() != Some("COMPLETED") {
-                    "rolling out"
-                } else {
-                    "running now"
-                },
-            );
-        }
+    let mine = || {
+        service
+            .deployments
+            .iter()
+            .filter(|d| d.task_definition == arn)
+    };
+    if let Some(d) = mine().find(|d| d.status == "PRIMARY") {
+        return Some(
+            if rolling && d.rollout_state.as_deref() != Some("COMPLETED") {
+                "rolling out"
+            } else {
+                "running now"
+            },
+        );
+    }
+    if let Some(d) = mine().next() {
         return Some(match d.rollout_state.as_deref() {
             Some("FAILED") => "failed",
             _ => "previous (still running)",

@@ -153,7 +153,7 @@ fn causes_of(events: &[ServiceEvent]) -> Vec<(String, usize)> {
             None => causes.push((cause, 1)),
         }
     }
-    causes.sort_by(|a, b| b.1.cmp(&a.1));
+    causes.sort_by_key(|c| std::cmp::Reverse(c.1));
     causes
 }
 
