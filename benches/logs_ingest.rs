@@ -8,9 +8,9 @@ use std::hint::black_box;
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
 use fastrand::Rng;
 
+use ecsdash::domain::sanitize;
 use ecsdash::logs::LogEvent;
 use ecsdash::logs::ring::{Line, Ring};
-use ecsdash::logs::sanitize;
 
 const BATCH: usize = 10_000;
 

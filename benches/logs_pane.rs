@@ -13,7 +13,7 @@ use ratatui::backend::TestBackend;
 
 use ecsdash::app::pane::Pane;
 use ecsdash::app::{Action, App, Effect};
-use ecsdash::aws::Identity;
+use ecsdash::domain::Identity;
 use ecsdash::logs::LogEvent;
 use ecsdash::logs::ring::Ring;
 use ecsdash::logs::source::{LogScope, LogSource, SourceKind};

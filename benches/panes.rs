@@ -15,10 +15,10 @@ use ratatui::backend::TestBackend;
 use ecsdash::app::data::{DataKey, Payload};
 use ecsdash::app::pane::Pane;
 use ecsdash::app::{Action, App};
-use ecsdash::aws::Backend;
-use ecsdash::aws::demo::{DemoBackend, DemoOptions};
-use ecsdash::aws::model::{Service, Task, TaskScope};
-use ecsdash::clock::{Clock, ManualClock};
+use ecsdash::backends::demo::{DemoBackend, DemoOptions};
+use ecsdash::domain::Backend;
+use ecsdash::domain::clock::{Clock, ManualClock};
+use ecsdash::domain::model::{Service, Task, TaskScope};
 use ecsdash::ui::theme::{ColorDepth, Theme};
 
 fn demo() -> (DemoBackend, ManualClock) {

@@ -58,7 +58,7 @@ pub fn check_aws(get: impl Fn(&str) -> Option<OsString>) -> Result<(), String> {
     {
         return Err(format!(
             "AWS_MAX_ATTEMPTS is '{}'; it must be a whole number of at least 1, or unset",
-            crate::logs::sanitize::one_line(&v)
+            crate::domain::sanitize::one_line(&v)
         ));
     }
     if let Some(v) = value("AWS_RETRY_MODE")?
@@ -66,14 +66,14 @@ pub fn check_aws(get: impl Fn(&str) -> Option<OsString>) -> Result<(), String> {
     {
         return Err(format!(
             "AWS_RETRY_MODE is '{}'; it must be standard or adaptive, or unset",
-            crate::logs::sanitize::one_line(&v)
+            crate::domain::sanitize::one_line(&v)
         ));
     }
     Ok(())
 }
 
 fn check_endpoint(name: &str, value: &str) -> Result<(), String> {
-    let shown = crate::logs::sanitize::one_line(value);
+    let shown = crate::domain::sanitize::one_line(value);
     if value.trim().is_empty() {
         return Err(format!(
             "{name} is set but empty; set it to a URL such as http://localhost:4566 or unset it (`unset {name}`)"

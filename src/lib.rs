@@ -7,7 +7,7 @@
 #[macro_export]
 macro_rules! say_err {
     ($($arg:tt)*) => {
-        eprintln!("{}", $crate::logs::sanitize::for_screen(&format!($($arg)*)))
+        eprintln!("{}", $crate::domain::sanitize::for_screen(&format!($($arg)*)))
     };
 }
 
@@ -15,7 +15,7 @@ macro_rules! say_err {
 #[macro_export]
 macro_rules! say_out {
     ($($arg:tt)*) => {
-        println!("{}", $crate::logs::sanitize::for_screen(&format!($($arg)*)))
+        println!("{}", $crate::domain::sanitize::for_screen(&format!($($arg)*)))
     };
 }
 
@@ -23,7 +23,7 @@ macro_rules! say_out {
 #[macro_export]
 macro_rules! say_to_err {
     ($out:expr, $($arg:tt)*) => {
-        writeln!($out, "{}", $crate::logs::sanitize::for_screen(&format!($($arg)*)))
+        writeln!($out, "{}", $crate::domain::sanitize::for_screen(&format!($($arg)*)))
     };
 }
 
@@ -31,20 +31,20 @@ macro_rules! say_to_err {
 #[macro_export]
 macro_rules! say_to_err_prompt {
     ($out:expr, $($arg:tt)*) => {
-        write!($out, "{}", $crate::logs::sanitize::for_screen(&format!($($arg)*)))
+        write!($out, "{}", $crate::domain::sanitize::for_screen(&format!($($arg)*)))
     };
 }
 
 pub mod app;
-pub mod aws;
-pub mod cli;
-pub mod clock;
+pub mod backends;
+pub mod cmd;
 pub mod config;
+pub mod domain;
 pub mod environment;
 pub mod logs;
 pub mod ops;
-pub mod opscmd;
 pub mod runtime;
-pub mod sync;
-pub mod tailcmd;
 pub mod ui;
+
+#[cfg(test)]
+mod layers_tests;

@@ -9,9 +9,9 @@ use clap::Parser;
 
 use ecsdash::app::App;
 use ecsdash::app::pane::Pane;
-use ecsdash::cli::{Cli, Command, Settings};
-use ecsdash::clock::{Clock, SystemClock};
+use ecsdash::cmd::args::{Cli, Command, Settings};
 use ecsdash::config::{self, Config};
+use ecsdash::domain::clock::{Clock, SystemClock};
 use ecsdash::ops::audit::Audit;
 use ecsdash::ops::guard::Guarded;
 use ecsdash::runtime::{self, RunOptions};
@@ -50,7 +50,7 @@ fn main() -> ExitCode {
         }
         ecsdash::say_err!(
             "ecsdash: internal error{at}: {}; this is a bug in ecsdash, nothing more was sent to AWS",
-            ecsdash::logs::sanitize::one_line(&what)
+            ecsdash::domain::sanitize::one_line(&what)
         );
         std::process::exit(EXIT_PANIC);
     }));
@@ -83,15 +83,15 @@ fn run(cli: Cli, started: Instant) -> Result<(), (u8, String)> {
     if let Some(Command::Tail(args)) = &cli.command {
         // No terminal, theme or dashboard: logs to stdout, notes to stderr.
         let _log_guard = init_logging(&cli);
-        return ecsdash::tailcmd::run(&cli, args, &settings);
+        return ecsdash::cmd::tail::run(&cli, args, &settings);
     }
     if let Some(Command::Scale(args)) = &cli.command {
         let _log_guard = init_logging(&cli);
-        return ecsdash::opscmd::scale(&cli, args, &settings);
+        return ecsdash::cmd::change::scale(&cli, args, &settings);
     }
     if let Some(Command::Deploy(args)) = &cli.command {
         let _log_guard = init_logging(&cli);
-        return ecsdash::opscmd::deploy(&cli, args, &settings);
+        return ecsdash::cmd::change::deploy(&cli, args, &settings);
     }
     let depth = ColorDepth::detect(
         std::env::var("NO_COLOR").ok().as_deref(),
@@ -108,11 +108,11 @@ fn run(cli: Cli, started: Instant) -> Result<(), (u8, String)> {
         .map_err(|e| (1, format!("cannot start the async runtime: {e}")))?;
     runtime.block_on(async move {
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-        let ecsdash::tailcmd::Backends {
+        let ecsdash::cmd::wiring::Backends {
             ecs: backend,
             logs,
             ops,
-        } = ecsdash::tailcmd::backends(&cli, &settings).await?;
+        } = ecsdash::cmd::wiring::backends(&cli, &settings).await?;
         if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
             return Err((
                 EXIT_BAD_INPUT,

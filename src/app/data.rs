@@ -6,9 +6,9 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
-use crate::aws::BackendError;
-use crate::aws::ErrorKind;
-use crate::aws::model::{Cluster, ContainerInstance, Service, Task, TaskDefinition, TaskScope};
+use crate::domain::BackendError;
+use crate::domain::ErrorKind;
+use crate::domain::model::{Cluster, ContainerInstance, Service, Task, TaskDefinition, TaskScope};
 use crate::ops::model::{Family, Scaling, TaskDefDoc};
 
 /// One query a pane needs; also the unit of coalescing (one fetch in flight per key).
@@ -54,7 +54,7 @@ pub enum DataKey {
 impl DataKey {
     /// What the query is about, in words, for the error history.
     pub fn describe(&self) -> String {
-        use crate::aws::model::arn_name;
+        use crate::domain::model::arn_name;
         match self {
             DataKey::Clusters => "clusters".into(),
             DataKey::Services { cluster } => format!("services of cluster {cluster}"),

@@ -7,7 +7,7 @@ use serde_json::Value;
 
 use super::format::{age, timestamp};
 use super::rows::Tone;
-use crate::aws::model::{Service, Task, TaskDefinition};
+use crate::domain::model::{Service, Task, TaskDefinition};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Line {
@@ -104,7 +104,7 @@ pub fn service(s: &Service, td: Option<&TaskDefinition>, now: DateTime<Utc>) -> 
             &d.status,
             format!(
                 "{}  desired {} running {} pending {} failed {}  {}",
-                crate::aws::model::arn_name(&d.task_definition),
+                crate::domain::model::arn_name(&d.task_definition),
                 d.desired,
                 d.running,
                 d.pending,

@@ -6,7 +6,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use super::dialog::{After, Field, Form, FormKey, parse_count};
 use super::ops::*;
 use super::{App, Effect, Popup};
-use crate::aws::model::arn_name;
+use crate::domain::model::arn_name;
 use crate::ops::diff;
 use crate::ops::model::ScalableTarget;
 use crate::ops::plan::NEW_REVISION;

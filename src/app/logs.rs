@@ -457,7 +457,7 @@ impl LogView {
 
 /// The first 8 characters of a task id (or of an ARN's last part).
 pub fn short_id(task: &str) -> &str {
-    let id = crate::aws::model::arn_name(task);
+    let id = crate::domain::model::arn_name(task);
     id.get(..8).unwrap_or(id)
 }
 

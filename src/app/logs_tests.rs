@@ -697,7 +697,7 @@ fn errors_show_aws_message_stale_answers_are_ignored_and_esc_closes() {
     app.update(Action::Streams {
         id,
         result: Err(BackendError::new(
-            crate::aws::ErrorKind::AccessDenied,
+            crate::domain::ErrorKind::AccessDenied,
             "DescribeLogStreams",
             "User is not authorized to perform: logs:DescribeLogStreams",
         )),
@@ -774,8 +774,8 @@ fn tab_moves_to_the_next_group_and_an_answer_for_the_last_one_is_not_shown() {
 #[test]
 fn a_stopped_tail_says_so_and_r_tries_again() {
     let (mut app, id) = logs_open();
-    let expired = crate::aws::BackendError::new(
-        crate::aws::ErrorKind::ExpiredCredentials,
+    let expired = crate::domain::BackendError::new(
+        crate::domain::ErrorKind::ExpiredCredentials,
         "FilterLogEvents",
         "ExpiredTokenException: The security token included in the request is expired",
     );

@@ -26,8 +26,8 @@ use chrono::{DateTime, Duration, Utc};
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use ratatui_textarea::TextArea;
 
-use crate::aws::model::{TaskScope, arn_account};
-use crate::aws::{BackendError, Identity};
+use crate::domain::model::{TaskScope, arn_account};
+use crate::domain::{BackendError, Identity};
 use crate::logs::source::LogScope;
 use crate::logs::tail::{TailMsg, TailRequest};
 use crate::ops::guard::OpError;
@@ -982,7 +982,7 @@ impl App {
 
     /// A tasks pane's tasks: running ones first, then recently stopped ones, each newest
     /// first. A task that stopped between the two lists is shown once, as stopped.
-    fn pane_tasks(&self, pane: &Pane) -> Vec<&crate::aws::model::Task> {
+    fn pane_tasks(&self, pane: &Pane) -> Vec<&crate::domain::model::Task> {
         let Pane::Tasks {
             cluster,
             service,
@@ -992,7 +992,7 @@ impl App {
             return Vec::new();
         };
         let list = |scope| {
-            let mut t: Vec<&crate::aws::model::Task> = self
+            let mut t: Vec<&crate::domain::model::Task> = self
                 .store
                 .tasks(cluster, service.as_deref(), scope)
                 .map(|t| t.iter().collect())

@@ -11,7 +11,7 @@ use super::dialog::{After, Confirm, Field, Form, check_count, parse_count};
 use super::pane::Pane;
 use super::scaling::ScalingForm;
 use super::{App, DataKey, Effect, Popup};
-use crate::aws::model::arn_name;
+use crate::domain::model::{arn_name, family_of};
 use crate::ops::guard::OpError;
 use crate::ops::model::{ScalableTarget, TaskDefDoc};
 use crate::ops::plan::NEW_REVISION;
@@ -143,7 +143,7 @@ impl App {
         self.read_only
     }
 
-    pub(super) fn selected_service(&self) -> Option<(String, crate::aws::model::Service)> {
+    pub(super) fn selected_service(&self) -> Option<(String, crate::domain::model::Service)> {
         let Pane::Services { cluster } = &self.view().pane else {
             return None;
         };
@@ -512,7 +512,7 @@ impl App {
         let Some((cluster, s)) = self.selected_service() else {
             return;
         };
-        let family = family_of(&s.task_definition);
+        let family = family_of(&s.task_definition).to_string();
         self.open_dialog(Dialog::Pick(Pick {
             cluster,
             service: s.name.clone(),
@@ -903,12 +903,6 @@ pub(super) fn is_choice_key(key: &KeyEvent) -> bool {
             | KeyCode::Char('l')
             | KeyCode::Char(' ')
     )
-}
-
-/// `arn:...:task-definition/web:12` or `web:12` → `web`.
-pub fn family_of(task_definition: &str) -> String {
-    let name = arn_name(task_definition);
-    name.rsplit_once(':').map_or(name, |(f, _)| f).to_string()
 }
 
 /// The JSON a confirmation registers (its first RegisterTaskDefinition step).

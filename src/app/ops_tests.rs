@@ -10,8 +10,8 @@ use super::dialog::After;
 use super::ops::{Dialog, RANGE_TOO};
 use super::tests::service;
 use super::*;
-use crate::aws::ErrorKind;
-use crate::aws::model::Deployment;
+use crate::domain::ErrorKind;
+use crate::domain::model::Deployment;
 use crate::ops::model::{Family, ScalableTarget, Scaling, TaskDefDoc};
 
 fn t0() -> DateTime<Utc> {
@@ -306,7 +306,7 @@ fn a_verified_or_unknown_outcome_is_said_as_such() {
     typed(&mut app, "3");
     key(&mut app, KeyCode::Enter);
     let (id, _) = mutate_plan(&key(&mut app, KeyCode::Char('y')));
-    let unknown = crate::aws::BackendError::new(
+    let unknown = crate::domain::BackendError::new(
         ErrorKind::Uncertain,
         "UpdateService",
         "no answer within the operation timeout; whether the change was made is unknown: the service could not be read back",
@@ -341,7 +341,7 @@ fn in_flight_and_errors_stay_while_notes_fade() {
         app.status.as_ref().unwrap().text.contains("sent, waiting"),
         "a note hid it"
     );
-    let err = crate::aws::BackendError::new(ErrorKind::Timeout, "UpdateService", "slow");
+    let err = crate::domain::BackendError::new(ErrorKind::Timeout, "UpdateService", "slow");
     app.update(Action::Mutated {
         id,
         results: vec![Err(OpError::Aws(err))],
@@ -360,7 +360,7 @@ fn an_aws_error_is_shown_with_its_message_and_nothing_is_remembered_for_undo() {
     typed(&mut app, "7");
     key(&mut app, KeyCode::Enter);
     let (id, _) = mutate_plan(&key(&mut app, KeyCode::Char('y')));
-    let err = crate::aws::BackendError::new(
+    let err = crate::domain::BackendError::new(
         ErrorKind::AccessDenied,
         "UpdateService",
         "User: arn:aws:iam::1:user/x is not authorized to perform: ecs:UpdateService",
@@ -401,17 +401,17 @@ fn stopping_a_task_asks_for_a_reason_then_confirms() {
         None,
     );
     app.due_fetches();
-    let task = crate::aws::model::Task {
+    let task = crate::domain::model::Task {
         arn: "arn:aws:ecs:eu-west-1:123456789012:task/prod/0123abcd".into(),
         last_status: "RUNNING".into(),
-        ..crate::aws::model::Task::default()
+        ..crate::domain::model::Task::default()
     };
     land(
         &mut app,
         DataKey::Tasks {
             cluster: "prod".into(),
             service: Some("api".into()),
-            scope: crate::aws::model::TaskScope::Running,
+            scope: crate::domain::model::TaskScope::Running,
         },
         Payload::Tasks(Arc::new(vec![task])),
     );

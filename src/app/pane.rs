@@ -2,7 +2,7 @@
 
 use super::data::DataKey;
 use super::keymap::Scope;
-use crate::aws::model::TaskScope;
+use crate::domain::model::TaskScope;
 use crate::logs::source::LogScope;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -142,7 +142,7 @@ impl Pane {
                 instance: Some(i),
             } => vec![
                 cluster.clone(),
-                crate::aws::model::arn_name(i).to_string(),
+                crate::domain::model::arn_name(i).to_string(),
                 "tasks".into(),
             ],
             Pane::Tasks {

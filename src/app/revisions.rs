@@ -13,7 +13,7 @@ use super::data::DataKey;
 use super::ops::{Dialog, Pick};
 use super::pane::Pane;
 use super::rows::{Cell, Row, SortKey, Tone};
-use crate::aws::model::{Service, TaskDefinition, arn_name};
+use crate::domain::model::{Service, TaskDefinition, arn_name, revision_of};
 
 /// A container image in a few characters: the repository's last path part with its tag,
 /// or with the first 12 hex digits of its digest (`orders@sha256:0123456789ab…`).
@@ -123,10 +123,7 @@ impl App {
             .iter()
             .map(|arn| {
                 let name = arn_name(arn);
-                let revision = name
-                    .rsplit_once(':')
-                    .and_then(|(_, r)| r.parse::<i64>().ok())
-                    .unwrap_or(0);
+                let revision = revision_of(arn).map_or(0, i64::from);
                 let td = self.store.task_definition(arn);
                 let usage = self.revision_usage(arn);
                 let tone = if usage.starts_with("failed") {
@@ -221,7 +218,7 @@ fn registered_cell(at: Option<DateTime<Utc>>, loaded: bool) -> Cell {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::aws::model::Deployment;
+    use crate::domain::model::Deployment;
 
     #[test]
     fn images_keep_their_tag_or_a_short_digest() {

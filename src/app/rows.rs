@@ -7,7 +7,7 @@ use std::cmp::Ordering;
 use chrono::{DateTime, Utc};
 
 use super::format::{age, minute, opt};
-use crate::aws::model::{Cluster, ContainerInstance, Service, Task, arn_name};
+use crate::domain::model::{Cluster, ContainerInstance, Service, Task, arn_name};
 
 /// How a cell or row should look; the theme maps tones to colours.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

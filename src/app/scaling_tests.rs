@@ -11,7 +11,7 @@ use crate::app::data::{DataKey, Payload};
 use crate::app::dialog::{Confirm, FieldKind};
 use crate::app::rows::Tone;
 use crate::app::{Action, Effect};
-use crate::aws::Identity;
+use crate::domain::Identity;
 use crate::ops::model::{ScalingActivity, ScalingPolicy, Step, StepScaling};
 
 fn t0() -> DateTime<Utc> {

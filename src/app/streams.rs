@@ -8,7 +8,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::logs::LogView;
 use super::{App, Effect};
-use crate::aws::BackendError;
+use crate::domain::BackendError;
 use crate::logs::StreamInfo;
 use crate::logs::source::{LogScope, SourceKind};
 use crate::logs::tail::TailRequest;

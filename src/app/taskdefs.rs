@@ -7,7 +7,7 @@ use super::dialog::After;
 use super::ops::*;
 use super::pane::Pane;
 use super::{App, DataKey, Effect, Popup};
-use crate::aws::model::arn_name;
+use crate::domain::model::arn_name;
 use crate::ops::diff;
 use crate::ops::model::TaskDefDoc;
 use crate::ops::plan::NEW_REVISION;

@@ -7,8 +7,8 @@ use chrono::{DateTime, Duration, TimeZone, Utc};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::*;
-use crate::aws::ErrorKind;
-use crate::aws::model::{Cluster, DeploymentConfig, Service};
+use crate::domain::ErrorKind;
+use crate::domain::model::{Cluster, DeploymentConfig, Service};
 
 fn t0() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 21, 3, 0, 0).unwrap()
@@ -461,7 +461,7 @@ fn error_history_names_the_target_and_counts_repeats() {
         t,
         None,
     );
-    let missing = crate::aws::BackendError::new(
+    let missing = crate::domain::BackendError::new(
         ErrorKind::NotFound,
         "ListServices",
         "ClusterNotFoundException: Cluster not found.",
@@ -487,7 +487,7 @@ fn error_history_names_the_target_and_counts_repeats() {
 /// pods), each naming its service.
 #[test]
 fn enter_on_an_instance_lists_its_tasks_with_their_service() {
-    use crate::aws::model::{ContainerInstance, Task, TaskScope};
+    use crate::domain::model::{ContainerInstance, Task, TaskScope};
     let t = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
     let mut app = App::new(
         Identity::default(),

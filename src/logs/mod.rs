@@ -5,14 +5,13 @@
 //! pane reads (`ring`).
 
 pub mod ring;
-pub mod sanitize;
 pub mod source;
 pub mod tail;
 
 use async_trait::async_trait;
 use tokio::sync::mpsc;
 
-use crate::aws::BackendResult;
+use crate::domain::BackendResult;
 
 /// One log event as CloudWatch returned it. `message` is raw and untrusted: it reaches a
 /// terminal only through `sanitize`.
@@ -71,7 +70,7 @@ pub struct LiveSession {
 }
 
 /// The CloudWatch Logs calls ecsdash makes, in domain types. Implemented over the AWS SDK
-/// (`crate::aws::sdk::logs`) and by the demo fleet (`crate::aws::demo::logs`).
+/// (`crate::backends::sdk::logs`) and by the demo fleet (`crate::backends::demo::logs`).
 #[async_trait]
 pub trait LogsApi: Send + Sync {
     /// One page of FilterLogEvents; the caller follows `next_token`.

@@ -6,8 +6,8 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
-use crate::aws::model::{ContainerDefinition, Task, TaskDefinition, TaskScope, arn_name};
-use crate::aws::{Backend, BackendError, BackendResult, ErrorKind};
+use crate::domain::model::{ContainerDefinition, Task, TaskDefinition, TaskScope, arn_name};
+use crate::domain::{Backend, BackendError, BackendResult, ErrorKind};
 
 /// Whose logs to show.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -371,7 +371,7 @@ fn awslogs(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::aws::model::TaskScope;
+    use crate::domain::model::TaskScope;
     use crate::logs::tail::fakes::{FakeEcs, awslogs, container, runtime, task, task_definition};
 
     const TD: &str = "arn:aws:ecs:eu-west-1:123456789012:task-definition/app:3";

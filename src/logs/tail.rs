@@ -36,7 +36,7 @@ pub use budget::RequestBudget;
 
 use super::source::{LogScope, LogSource, TaskDefCache};
 use super::{LogEvent, LogsApi};
-use crate::aws::{Backend, BackendError};
+use crate::domain::{Backend, BackendError};
 
 /// What to tail.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -9,7 +9,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::aws::Identity;
+use crate::domain::Identity;
 
 use super::Mutation;
 

@@ -3,8 +3,8 @@
 
 use std::sync::Arc;
 
-use crate::aws::{BackendError, Identity};
-use crate::clock::Clock;
+use crate::domain::clock::Clock;
+use crate::domain::{BackendError, Identity};
 
 use super::audit::{Audit, Entry};
 use super::{Mutation, Ops, Outcome};
@@ -112,7 +112,7 @@ impl Guarded {
                 entry.result = "ok".into();
                 entry.outcome = outcome.audit();
             }
-            Err(e) if e.kind == crate::aws::ErrorKind::Uncertain => {
+            Err(e) if e.kind == crate::domain::ErrorKind::Uncertain => {
                 entry.result = "unknown".into();
                 entry.error = Some(format!("{}: {}", e.kind.label(), e.message));
             }

@@ -16,8 +16,8 @@ use async_trait::async_trait;
 use serde::Serialize;
 use serde_json::{Value, json};
 
-use crate::aws::BackendResult;
-use crate::aws::model::Service;
+use crate::domain::BackendResult;
+use crate::domain::model::Service;
 use model::{
     Family, ScalableTarget, Scaling, ScalingPolicy, ScheduledAction, TargetTracking, TaskDefDoc,
 };
@@ -332,14 +332,14 @@ impl Mutation {
             Mutation::StopTask { cluster, task, .. } => {
                 format!(
                     "task {} in cluster {cluster}",
-                    crate::aws::model::arn_name(task)
+                    crate::domain::model::arn_name(task)
                 )
             }
             Mutation::SetInstanceState {
                 cluster, instance, ..
             } => format!(
                 "container instance {} in cluster {cluster}",
-                crate::aws::model::arn_name(instance)
+                crate::domain::model::arn_name(instance)
             ),
             // Auto scaling changes returned above.
             _ => self.cluster().to_string(),
@@ -358,8 +358,8 @@ impl Mutation {
                 if from != to {
                     lines.push(format!(
                         "task definition: {} → {}",
-                        crate::aws::model::arn_name(from),
-                        crate::aws::model::arn_name(to)
+                        crate::domain::model::arn_name(from),
+                        crate::domain::model::arn_name(to)
                     ));
                 }
                 if *force {
@@ -373,7 +373,7 @@ impl Mutation {
                 "new revision of {family}{}",
                 based_on
                     .as_deref()
-                    .map(|b| format!(" (from {})", crate::aws::model::arn_name(b)))
+                    .map(|b| format!(" (from {})", crate::domain::model::arn_name(b)))
                     .unwrap_or_default()
             )],
             Mutation::StopTask { reason, .. } => {

@@ -1,7 +1,7 @@
 //! Carrying out several mutations as one operation, in order, stopping at the first
 //! failure: raise the auto scaling max then scale; register a revision then roll it out.
 
-use crate::aws::Identity;
+use crate::domain::Identity;
 
 use super::guard::{Guarded, OpError};
 use super::{Mutation, Outcome};

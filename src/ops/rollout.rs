@@ -9,8 +9,8 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
-use crate::aws::BackendResult;
-use crate::aws::model::{Deployment, Service, ServiceEvent};
+use crate::domain::BackendResult;
+use crate::domain::model::{Deployment, Service, ServiceEvent};
 
 /// ECS's defaults when a service does not say.
 const DEFAULT_MIN_HEALTHY_PERCENT: i32 = 100;
@@ -109,7 +109,7 @@ impl Progress {
             line.push_str(&format!(
                 "; {} {} {}/{} running",
                 if s.rollback { "rollback to" } else { "now" },
-                crate::aws::model::arn_name(&s.task_definition),
+                crate::domain::model::arn_name(&s.task_definition),
                 s.running,
                 s.desired
             ));
@@ -310,7 +310,7 @@ pub async fn follow(
     since: DateTime<Utc>,
     poll: Duration,
     on_update: &mut (dyn FnMut(&Progress) + Send),
-    on_trouble: &mut (dyn FnMut(Option<&crate::aws::BackendError>) + Send),
+    on_trouble: &mut (dyn FnMut(Option<&crate::domain::BackendError>) + Send),
 ) -> BackendResult<Progress> {
     let mut last: Option<Progress> = None;
     let mut failures = 0u32;
@@ -352,8 +352,8 @@ mod tests {
     use chrono::TimeZone;
 
     use super::*;
-    use crate::aws::model::DeploymentConfig;
-    use crate::aws::{BackendError, ErrorKind};
+    use crate::domain::model::DeploymentConfig;
+    use crate::domain::{BackendError, ErrorKind};
     use crate::ops::model::{Family, Scaling, TaskDefDoc};
     use crate::ops::{Mutation, Ops, Outcome};
 

@@ -12,7 +12,7 @@ use super::theme::Theme;
 use crate::app::dialog::{Confirm, FieldKind, Form};
 use crate::app::ops::{Editor, Pick};
 use crate::app::{App, Dialog, Purpose};
-use crate::aws::model::arn_name;
+use crate::domain::model::arn_name;
 use crate::ops::diff::{DiffLine, LineKind};
 use crate::ops::taskdef;
 

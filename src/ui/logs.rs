@@ -14,8 +14,8 @@ use super::fit::fit;
 use super::theme::Theme;
 use crate::app::App;
 use crate::app::logs::{ElsewhereNote, Listing, LogView, Row, StreamPicker};
+use crate::domain::sanitize::Level;
 use crate::logs::ring;
-use crate::logs::sanitize::Level;
 use crate::logs::tail::Transport;
 
 pub fn draw(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {

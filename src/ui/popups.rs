@@ -135,7 +135,7 @@ fn describe_view(
 
 /// The outline of the described row, read from the current data so it stays fresh.
 pub fn describe_lines(app: &App, pane: &Pane, id: &str) -> (String, Option<Vec<describe::Line>>) {
-    let name = crate::aws::model::arn_name(id).to_string();
+    let name = crate::domain::model::arn_name(id).to_string();
     match pane {
         Pane::Clusters => {
             let c = app
@@ -166,8 +166,8 @@ pub fn describe_lines(app: &App, pane: &Pane, id: &str) -> (String, Option<Vec<d
                     .tasks(cluster, service.as_deref(), scope)
                     .and_then(|t| t.iter().find(|t| t.arn == id).cloned())
             };
-            let t = find(crate::aws::model::TaskScope::Running)
-                .or_else(|| find(crate::aws::model::TaskScope::Stopped));
+            let t = find(crate::domain::model::TaskScope::Running)
+                .or_else(|| find(crate::domain::model::TaskScope::Stopped));
             let td = t
                 .as_ref()
                 .and_then(|t| app.store.task_definition(&t.task_definition_arn));

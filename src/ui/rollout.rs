@@ -8,7 +8,7 @@ use ratatui::widgets::{Block, BorderType, Borders, Gauge, Paragraph, Wrap};
 use super::theme::Theme;
 use crate::app::App;
 use crate::app::pane::Pane;
-use crate::aws::model::arn_name;
+use crate::domain::model::arn_name;
 use crate::ops::rollout::{Verdict, progress};
 
 pub fn draw(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {

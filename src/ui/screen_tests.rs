@@ -12,9 +12,9 @@ use ratatui::backend::TestBackend;
 use crate::app::data::DataKey;
 use crate::app::pane::Pane;
 use crate::app::{Action, App, Effect};
-use crate::aws::demo::{DemoBackend, DemoOptions};
-use crate::aws::{Backend, BackendError, ErrorKind};
-use crate::clock::{Clock, ManualClock};
+use crate::backends::demo::{DemoBackend, DemoOptions};
+use crate::domain::clock::{Clock, ManualClock};
+use crate::domain::{Backend, BackendError, ErrorKind};
 use crate::ui::theme::{ColorDepth, Theme};
 
 fn demo() -> (DemoBackend, ManualClock) {
@@ -49,7 +49,7 @@ async fn settle_with(
             let Effect::Fetch(key) = effect else {
                 continue;
             };
-            let result = crate::sync::fetch(backend, backend, &key).await;
+            let result = crate::runtime::effects::fetch(backend, backend, &key).await;
             effects.extend(app.update(Action::Loaded {
                 key,
                 result,
@@ -578,7 +578,7 @@ async fn narrow_terminals_hide_columns_rather_than_cut_identifiers() {
                 "{w}x{h}: {} cut: {screen}",
                 s.name
             );
-            let td = crate::aws::model::arn_name(&s.task_definition);
+            let td = crate::domain::model::arn_name(&s.task_definition);
             assert!(
                 screen.contains(td) || !screen.contains("TASK DEFINITION"),
                 "{w}x{h}: {td} cut: {screen}"

@@ -13,7 +13,7 @@ use crate::app::data::{DataKey, Payload};
 use crate::app::pane::Pane;
 use crate::app::tests::{cluster, service};
 use crate::app::{Action, App, Effect};
-use crate::aws::{BackendError, ErrorKind, Identity};
+use crate::domain::{BackendError, ErrorKind, Identity};
 use crate::logs::source::{LogSource, SourceKind};
 use crate::logs::tail::{TailMsg, Transport};
 use crate::logs::{LogEvent, StreamInfo};

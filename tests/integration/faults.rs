@@ -307,14 +307,14 @@ async fn a_lost_answer_that_cannot_be_read_back_is_unknown() {
     let cluster = service(&moto, "lost-unknown", 1).await;
     let backend = support::backend_with_timeout(&moto, REGION, Duration::from_secs(3)).await;
     let ops: std::sync::Arc<dyn ecsdash::ops::Ops> =
-        std::sync::Arc::new(ecsdash::aws::sdk::ops::SdkOps::new(&backend));
+        std::sync::Arc::new(ecsdash::backends::sdk::ops::SdkOps::new(&backend));
     let dir = tempfile::tempdir().unwrap();
     let audit_path = dir.path().join("audit.log");
     let guard = ecsdash::ops::guard::Guarded::new(
         ops,
         false,
         ecsdash::ops::audit::Audit::at(&audit_path),
-        std::sync::Arc::new(ecsdash::clock::SystemClock),
+        std::sync::Arc::new(ecsdash::domain::clock::SystemClock),
     );
     support::inject(
         &moto,
@@ -326,7 +326,7 @@ async fn a_lost_answer_that_cannot_be_read_back_is_unknown() {
         json!({"target": "DescribeServices", "match": cluster, "kind": "error", "status": 500, "count": -1}),
     )
     .await;
-    let who = ecsdash::aws::Backend::identity(&backend);
+    let who = ecsdash::domain::Backend::identity(&backend);
     let m = ecsdash::ops::Mutation::Scale {
         cluster: cluster.clone(),
         service: "web".into(),
@@ -338,7 +338,7 @@ async fn a_lost_answer_that_cannot_be_read_back_is_unknown() {
     let Err(ecsdash::ops::guard::OpError::Aws(e)) = result else {
         panic!("{result:?}")
     };
-    assert_eq!(e.kind, ecsdash::aws::ErrorKind::Uncertain, "{e}");
+    assert_eq!(e.kind, ecsdash::domain::ErrorKind::Uncertain, "{e}");
     assert!(e.message.contains("could not be read back"), "{e}");
     assert!(e.hint().unwrap().contains("before trying again"));
     let line: serde_json::Value = serde_json::from_str(
@@ -651,11 +651,13 @@ fn hostile_arguments_are_sanitized_before_they_reach_a_terminal() {
 async fn the_account_is_known_before_any_pane_has_loaded() {
     let Some(moto) = support::moto() else { return };
     let backend = support::backend(&moto, REGION).await;
-    assert_eq!(ecsdash::aws::Backend::identity(&backend).account, None);
-    let account = ecsdash::aws::Backend::account(&backend).await;
+    assert_eq!(ecsdash::domain::Backend::identity(&backend).account, None);
+    let account = ecsdash::domain::Backend::account(&backend).await;
     assert_eq!(account.as_deref(), Some(support::ACCOUNT));
     assert_eq!(
-        ecsdash::aws::Backend::identity(&backend).account.as_deref(),
+        ecsdash::domain::Backend::identity(&backend)
+            .account
+            .as_deref(),
         Some(support::ACCOUNT)
     );
 }
@@ -665,7 +667,7 @@ async fn the_account_is_known_before_any_pane_has_loaded() {
 /// clears works.
 #[tokio::test]
 async fn each_fault_class_across_a_refresh_is_said_in_words_and_recovers() {
-    use ecsdash::aws::{Backend, ErrorKind};
+    use ecsdash::domain::{Backend, ErrorKind};
     let Some(moto) = support::moto() else { return };
     let cluster = service(&moto, "refresh-faults", 1).await;
     // Long enough for the SDK's retries of a 5xx on a busy machine, short for a hang.

@@ -14,7 +14,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use aws_sdk_cloudwatchlogs::types::InputLogEvent;
-use ecsdash::aws::sdk::logs::SdkLogs;
+use ecsdash::backends::sdk::logs::SdkLogs;
 use ecsdash::logs::LogsApi;
 use ecsdash::logs::source::LogScope;
 use ecsdash::logs::tail::{

@@ -11,10 +11,10 @@ use std::time::Duration;
 
 use aws_sdk_cloudwatchlogs::types::InputLogEvent;
 use aws_sdk_ecs::types::{ContainerDefinition, LaunchType, LogConfiguration, LogDriver};
-use ecsdash::aws::Backend;
-use ecsdash::aws::model::arn_name;
-use ecsdash::aws::sdk::SdkBackend;
-use ecsdash::aws::sdk::logs::SdkLogs;
+use ecsdash::backends::sdk::SdkBackend;
+use ecsdash::backends::sdk::logs::SdkLogs;
+use ecsdash::domain::Backend;
+use ecsdash::domain::model::arn_name;
 use ecsdash::logs::source::{LogScope, SourceKind, TaskDefCache, resolve};
 use ecsdash::logs::tail::{
     self, RequestBudget, TailHandle, TailMsg, TailOptions, TailRequest, Transport,

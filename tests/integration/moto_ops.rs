@@ -8,10 +8,10 @@ use std::sync::Arc;
 
 use aws_sdk_ecs::types::LaunchType;
 use chrono::{TimeZone, Utc};
-use ecsdash::aws::sdk::SdkBackend;
-use ecsdash::aws::sdk::ops::SdkOps;
-use ecsdash::aws::{Backend, ErrorKind, Identity};
-use ecsdash::clock::SystemClock;
+use ecsdash::backends::sdk::SdkBackend;
+use ecsdash::backends::sdk::ops::SdkOps;
+use ecsdash::domain::clock::SystemClock;
+use ecsdash::domain::{Backend, ErrorKind, Identity};
 use ecsdash::ops::audit::Audit;
 use ecsdash::ops::guard::{Guarded, OpError};
 use ecsdash::ops::model::{

@@ -9,8 +9,8 @@ use aws_sdk_ecs::types::{
     AwsVpcConfiguration, ContainerDefinition, LaunchType, LogConfiguration, LogDriver,
     NetworkConfiguration, NetworkMode, PortMapping, Tag, TransportProtocol,
 };
-use ecsdash::aws::model::TaskScope;
-use ecsdash::aws::{Backend, ErrorKind};
+use ecsdash::domain::model::TaskScope;
+use ecsdash::domain::{Backend, ErrorKind};
 use futures::StreamExt;
 use serde_json::json;
 

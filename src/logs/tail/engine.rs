@@ -18,7 +18,7 @@ use super::budget::RequestBudget;
 use super::dedup::{Seen, millis};
 use super::live::{LiveMsg, Session};
 use super::{Command, TailMsg, TailOptions, TailRequest, Transport};
-use crate::aws::{Backend, BackendError, ErrorKind};
+use crate::domain::{Backend, BackendError, ErrorKind};
 use crate::logs::source::{LogScope, LogSource, TaskDefCache};
 use crate::logs::{LogEvent, LogsApi};
 

@@ -9,11 +9,11 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use async_trait::async_trait;
 use tokio::sync::mpsc;
 
-use crate::aws::model::{
+use crate::domain::model::{
     Cluster, Container, ContainerDefinition, ContainerInstance, LogConfiguration, Service, Task,
     TaskDefinition, TaskScope,
 };
-use crate::aws::{Backend, BackendError, BackendResult, ErrorKind, Identity};
+use crate::domain::{Backend, BackendError, BackendResult, ErrorKind, Identity};
 use crate::logs::{
     FilterPage, FilterQuery, LiveSession, LiveUpdate, LogEvent, LogsApi, StreamInfo,
 };

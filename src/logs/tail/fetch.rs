@@ -2,7 +2,7 @@
 //! retried with backoff, de-duplicated, and merged across groups so the events go out in
 //! timestamp order.
 
-use crate::aws::ErrorKind;
+use crate::domain::ErrorKind;
 use crate::logs::{FilterPage, FilterQuery, LogEvent};
 
 use super::TailMsg;

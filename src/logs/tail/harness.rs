@@ -7,8 +7,8 @@ use tokio::sync::mpsc;
 
 use super::fakes::{FakeEcs, FakeLogs, awslogs, task, task_definition};
 use super::{RequestBudget, TailHandle, TailMsg, TailOptions, TailRequest, spawn};
-use crate::aws::model::TaskScope;
-use crate::aws::{BackendError, ErrorKind};
+use crate::domain::model::TaskScope;
+use crate::domain::{BackendError, ErrorKind};
 use crate::logs::LogEvent;
 use crate::logs::source::LogScope;
 

@@ -16,7 +16,7 @@ use tokio::time::Instant;
 use super::dedup::millis;
 use super::engine::{Engine, GroupKey, Job, STREAMS_PER_CALL, Step};
 use super::{TailMsg, Transport};
-use crate::aws::{BackendError, BackendResult, ErrorKind};
+use crate::domain::{BackendError, BackendResult, ErrorKind};
 use crate::logs::{LiveSession, LiveUpdate};
 
 /// Sessions a tail may hold: AWS allows 15 concurrent sessions per account, shared with

@@ -8,8 +8,8 @@ use tokio::sync::mpsc;
 use super::fakes::{FakeLogs, task, wall_ms};
 use super::harness::*;
 use super::{TailMsg, TailOptions, Transport};
-use crate::aws::model::TaskScope;
-use crate::aws::{BackendError, BackendResult, ErrorKind};
+use crate::domain::model::TaskScope;
+use crate::domain::{BackendError, BackendResult, ErrorKind};
 use crate::logs::{LiveUpdate, LogEvent};
 
 fn live() -> TailOptions {

@@ -7,7 +7,7 @@ use std::time::Duration;
 use super::fakes::{FakeLogs, wall_ms};
 use super::harness::*;
 use super::{TailMsg, TailOptions, TailRequest, Transport};
-use crate::aws::ErrorKind;
+use crate::domain::ErrorKind;
 use crate::logs::LiveUpdate;
 use crate::logs::source::{LogScope, SourceKind};
 

@@ -10,7 +10,7 @@ use tokio::time::Instant;
 use super::TailMsg;
 use super::dedup::Seen;
 use super::engine::{Engine, Group, GroupKey, Halt, Job, SEEN_CAP, Step};
-use crate::aws::ErrorKind;
+use crate::domain::ErrorKind;
 use crate::logs::source::{LogSource, resolve};
 
 impl Engine {

@@ -7,8 +7,8 @@ use std::time::Duration;
 use super::fakes::{FakeLogs, awslogs, task, task_definition, wall_ms};
 use super::harness::*;
 use super::{RequestBudget, TailMsg, TailOptions, Transport};
-use crate::aws::ErrorKind;
-use crate::aws::model::TaskScope;
+use crate::domain::ErrorKind;
+use crate::domain::model::TaskScope;
 use crate::logs::source::{LogScope, SourceKind};
 
 const SIDE: &str = "/ecs/side";

@@ -15,7 +15,7 @@ use aws_sdk_ecs::config::Credentials;
 use aws_smithy_http_client::tls::Provider;
 use aws_smithy_http_client::tls::rustls_provider::CryptoMode;
 use aws_smithy_runtime_api::client::dns::{DnsFuture, ResolveDns};
-use ecsdash::aws::sdk::{ConnectOptions, SdkBackend};
+use ecsdash::backends::sdk::{ConnectOptions, SdkBackend};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 

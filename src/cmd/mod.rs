@@ -1,0 +1,8 @@
+//! The command line: its arguments (`args`), the wiring point that picks the adapters
+//! (`wiring`), and the subcommands (`tail`; `change` for `scale` and `deploy`). The
+//! dashboard itself runs from `crate::runtime`.
+
+pub mod args;
+pub mod change;
+pub mod tail;
+pub mod wiring;

@@ -1,0 +1,243 @@
+//! The one place the app's effects are carried out: fetches against the backend (the app
+//! coalesces, one fetch in flight per query; here a semaphore bounds how many run at
+//! once), log tails, writes through the guard, the clipboard and files. Results come
+//! back to the loop as actions. Only the editor, which needs the terminal, is left to the
+//! loop.
+
+use std::collections::HashMap;
+use std::io::{self, Write};
+use std::sync::Arc;
+
+use tokio::sync::{Semaphore, mpsc};
+
+use crate::app::data::{DataKey, Payload};
+use crate::app::{Action, Effect};
+use crate::domain::clock::Clock;
+use crate::domain::{Backend, BackendError};
+use crate::logs::LogsApi;
+use crate::logs::tail::{RequestBudget, TailHandle, TailOptions};
+use crate::ops::Ops;
+use crate::ops::guard::Guarded;
+
+/// Runs one query.
+pub async fn fetch(
+    backend: &dyn Backend,
+    ops: &dyn Ops,
+    key: &DataKey,
+) -> Result<Payload, BackendError> {
+    Ok(match key {
+        DataKey::Clusters => Payload::Clusters(Arc::new(backend.clusters().await?)),
+        DataKey::Services { cluster } => {
+            Payload::Services(Arc::new(backend.services(cluster).await?))
+        }
+        DataKey::Tasks {
+            cluster,
+            service,
+            scope,
+        } => Payload::Tasks(Arc::new(
+            backend.tasks(cluster, service.as_deref(), *scope).await?,
+        )),
+        DataKey::Instances { cluster } => {
+            Payload::Instances(Arc::new(backend.container_instances(cluster).await?))
+        }
+        DataKey::TaskDefinition { arn } => {
+            Payload::TaskDefinition(Arc::new(backend.task_definition(arn).await?))
+        }
+        DataKey::Service { cluster, service } => {
+            Payload::Service(Arc::new(ops.service(cluster, service).await?))
+        }
+        DataKey::Scaling { cluster, service } => {
+            Payload::Scaling(Arc::new(ops.scaling(cluster, service).await?))
+        }
+        DataKey::Families => Payload::Families(Arc::new(ops.families().await?)),
+        DataKey::Family { name } => Payload::Family(Arc::new(ops.family(name).await?)),
+        DataKey::TaskDefDoc { arn } => {
+            Payload::TaskDefDoc(Arc::new(ops.task_definition_doc(arn).await?))
+        }
+    })
+}
+
+/// Spawns fetches and reports their results on the app's channel.
+#[derive(Clone)]
+pub struct Worker {
+    backend: Arc<dyn Backend>,
+    ops: Arc<dyn Ops>,
+    clock: Arc<dyn Clock>,
+    tx: mpsc::UnboundedSender<Action>,
+    permits: Arc<Semaphore>,
+}
+
+impl Worker {
+    pub fn new(
+        backend: Arc<dyn Backend>,
+        ops: Arc<dyn Ops>,
+        clock: Arc<dyn Clock>,
+        tx: mpsc::UnboundedSender<Action>,
+        concurrency: usize,
+    ) -> Worker {
+        Worker {
+            backend,
+            ops,
+            clock,
+            tx,
+            permits: Arc::new(Semaphore::new(concurrency.max(1))),
+        }
+    }
+
+    pub fn spawn_fetch(&self, key: DataKey) {
+        let w = self.clone();
+        tokio::spawn(async move {
+            // The semaphore is never closed, so acquiring only fails if it were; then run
+            // unbounded rather than drop the request.
+            let _permit = w.permits.acquire().await.ok();
+            let result = fetch(w.backend.as_ref(), w.ops.as_ref(), &key).await;
+            if let Err(e) = &result {
+                tracing::warn!(?key, error = %e, "fetch failed");
+            }
+            let at = w.clock.now();
+            // A closed channel means the app is shutting down; nothing to report to.
+            let _ = w.tx.send(Action::Loaded { key, result, at });
+        });
+    }
+}
+
+/// Streams the stream picker lists.
+const STREAM_PICKER_LIMIT: usize = 50;
+
+/// What carries out the app's effects: fetches, log tails, the clipboard, files.
+pub(super) struct Effects {
+    pub(super) fetches: Worker,
+    pub(super) tails: HashMap<u64, TailHandle>,
+    /// Text waiting to be opened in `$EDITOR`.
+    pub(super) edit: Option<String>,
+    pub(super) guard: Guarded,
+    pub(super) ecs: Arc<dyn Backend>,
+    pub(super) logs: Arc<dyn LogsApi>,
+    /// Shared by every tail: FilterLogEvents is limited per account, and others use it too.
+    pub(super) budget: Arc<RequestBudget>,
+    pub(super) tx: mpsc::UnboundedSender<Action>,
+}
+
+pub(super) fn run_effect(worker: &mut Effects, effect: Effect) {
+    match effect {
+        Effect::Fetch(key) => worker.fetches.spawn_fetch(key),
+        Effect::StartTail { id, request } => {
+            let (tail_tx, mut tail_rx) = mpsc::unbounded_channel();
+            let handle = crate::logs::tail::spawn(
+                worker.ecs.clone(),
+                worker.logs.clone(),
+                request,
+                TailOptions::default(),
+                worker.budget.clone(),
+                tail_tx,
+            );
+            let tx = worker.tx.clone();
+            tokio::spawn(async move {
+                while let Some(msg) = tail_rx.recv().await {
+                    if tx.send(Action::Tail { id, msg }).is_err() {
+                        return;
+                    }
+                }
+            });
+            worker.tails.insert(id, handle);
+        }
+        // Dropping the handle stops the tail.
+        Effect::StopTail { id } => drop(worker.tails.remove(&id)),
+        Effect::RetryTail { id } => {
+            if let Some(tail) = worker.tails.get(&id) {
+                tail.retry_now();
+            }
+        }
+        Effect::LoadOlder { id, before_ms } => {
+            if let Some(tail) = worker.tails.get(&id) {
+                tail.load_older(before_ms);
+            }
+        }
+        Effect::Copy(text) => copy_to_clipboard(&text),
+        Effect::Save { path, contents } => {
+            let tx = worker.tx.clone();
+            tokio::task::spawn_blocking(move || {
+                let _ = tx.send(Action::Saved(save(&path, &contents)));
+            });
+        }
+        Effect::ListStreams {
+            id,
+            region,
+            group,
+            prefix,
+        } => {
+            let tx = worker.tx.clone();
+            let logs = worker.logs.clone();
+            tokio::spawn(async move {
+                let result = logs
+                    .streams(&region, &group, prefix.as_deref(), STREAM_PICKER_LIMIT)
+                    .await;
+                let _ = tx.send(Action::Streams { id, result });
+            });
+        }
+        Effect::Mutate { id, who, plan } => {
+            let tx = worker.tx.clone();
+            let guard = worker.guard.clone();
+            tokio::spawn(async move {
+                let results = crate::ops::plan::run(&guard, &who, &plan).await;
+                let _ = tx.send(Action::Mutated { id, results });
+            });
+        }
+        // The loop, which owns the terminal, runs the editor.
+        Effect::ExternalEdit { text } => worker.edit = Some(text),
+        Effect::AuditRefusal {
+            who,
+            action,
+            target,
+        } => {
+            let guard = worker.guard.clone();
+            tokio::task::spawn_blocking(move || guard.record_refusal(&who, &action, &target));
+        }
+    }
+}
+
+/// OSC 52: the terminal the user sits at (also over SSH, and in tmux with
+/// `set-clipboard on`) puts the text on its clipboard.
+fn copy_to_clipboard(text: &str) {
+    use base64::Engine;
+    let encoded = base64::engine::general_purpose::STANDARD.encode(text);
+    let mut out = io::stdout();
+    if let Err(e) = write!(out, "\x1b]52;c;{encoded}\x07").and_then(|()| out.flush()) {
+        tracing::warn!(error = %e, "clipboard write failed");
+    }
+}
+
+/// Writes the buffer to a new file (never over an existing one); `~/` is the home directory.
+fn save(path: &str, contents: &str) -> Result<String, String> {
+    let path = match (path.strip_prefix("~/"), std::env::var_os("HOME")) {
+        (Some(rest), Some(home)) => std::path::Path::new(&home).join(rest),
+        _ => std::path::PathBuf::from(path),
+    };
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&path)
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    file.write_all(contents.as_bytes())
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    // The full path (a relative name says little of where it went) and what went in.
+    let full = std::path::absolute(&path).unwrap_or(path);
+    let lines = contents.lines().count();
+    Ok(format!("{} lines to {}", lines, full.display()))
+}
+
+#[cfg(test)]
+mod save_tests {
+    /// `S` says where the lines went in full and how many; it never overwrites.
+    #[test]
+    fn save_reports_the_full_path_and_the_line_count() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("logs.txt");
+        let said = super::save(path.to_str().unwrap(), "a\nb\nc\n").unwrap();
+        assert_eq!(said, format!("3 lines to {}", path.display()));
+        assert!(
+            super::save(path.to_str().unwrap(), "x").is_err(),
+            "overwrote"
+        );
+    }
+}

@@ -1,0 +1,298 @@
+//! The event loop: terminal events, worker results, ticks and signals arrive on one
+//! channel; each becomes an `update`; the screen is drawn once per burst of events, only
+//! when something changed, at most `MAX_FPS` times a second.
+
+use std::io;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use crossterm::event::{Event, EventStream};
+use futures::StreamExt;
+use ratatui::Terminal;
+use ratatui::backend::Backend as TermBackend;
+use tokio::sync::mpsc;
+
+use std::collections::HashMap;
+use std::io::Write;
+
+use crate::app::{Action, App};
+use crate::domain::Backend;
+use crate::domain::clock::Clock;
+use crate::logs::LogsApi;
+use crate::logs::tail::RequestBudget;
+use crate::ops::guard::Guarded;
+use crate::ui::{self, theme::Theme};
+use effects::{Effects, Worker, run_effect};
+
+pub(crate) mod effects;
+
+const TICK: Duration = Duration::from_millis(250);
+const MIN_FRAME: Duration = Duration::from_millis(16);
+const FETCH_CONCURRENCY: usize = 4;
+/// FilterLogEvents calls per second for all tails together: half of the usual account
+/// limit of 10, leaving room for everyone else using the account.
+const LOG_REQUESTS_PER_SECOND: f64 = 5.0;
+const LOG_REQUEST_BURST: u32 = 10;
+
+/// Start-up timings, for `--measure-startup`.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Startup {
+    pub first_frame: Option<Duration>,
+    pub first_data_frame: Option<Duration>,
+}
+
+pub struct RunOptions {
+    pub started: Instant,
+    /// Quit as soon as a frame with the first pane's data has been drawn.
+    pub exit_after_data: bool,
+    /// Panic right after the first frame (for the tests that the terminal is restored and
+    /// the process ends non-zero, wherever the panic happens).
+    pub panic_after_first_frame: Option<TestPanic>,
+}
+
+/// Where the test panic happens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TestPanic {
+    /// In the event loop itself.
+    Loop,
+    /// In a background task, which the async runtime would otherwise just let die.
+    Worker,
+}
+
+#[allow(clippy::too_many_arguments)]
+pub async fn run<B: TermBackend>(
+    terminal: &mut Terminal<B>,
+    mut app: App,
+    backend: Arc<dyn Backend>,
+    logs: Arc<dyn LogsApi>,
+    guard: Guarded,
+    clock: Arc<dyn Clock>,
+    theme: &Theme,
+    mut opts: RunOptions,
+) -> io::Result<Startup>
+where
+    B::Error: Send + Sync + 'static,
+{
+    let (tx, mut rx) = mpsc::unbounded_channel::<Action>();
+    let mut worker = Effects {
+        fetches: Worker::new(
+            backend.clone(),
+            guard.ops().clone(),
+            clock.clone(),
+            tx.clone(),
+            FETCH_CONCURRENCY,
+        ),
+        tails: HashMap::new(),
+        edit: None,
+        guard,
+        ecs: backend,
+        logs,
+        budget: RequestBudget::new(LOG_REQUESTS_PER_SECOND, LOG_REQUEST_BURST),
+        tx: tx.clone(),
+    };
+    let worker = &mut worker;
+    let mut input = spawn_terminal_events(tx.clone());
+    spawn_ticks(tx.clone(), clock.clone());
+    spawn_signals(tx.clone());
+    {
+        // The header names the account before any pane has loaded.
+        let (tx, backend) = (tx.clone(), worker.ecs.clone());
+        tokio::spawn(async move {
+            if let Some(account) = backend.account().await {
+                let _ = tx.send(Action::Account(account));
+            }
+        });
+    }
+
+    if let Ok(size) = terminal.size() {
+        app.update(Action::Resize {
+            width: size.width,
+            height: size.height,
+        });
+    }
+    for effect in app.due_fetches() {
+        run_effect(worker, effect);
+    }
+    let mut startup = Startup::default();
+    let mut last_draw: Option<Instant> = None;
+    loop {
+        if app.dirty {
+            let since = last_draw.map(|t| t.elapsed()).unwrap_or(MIN_FRAME);
+            if since < MIN_FRAME {
+                tokio::time::sleep(MIN_FRAME - since).await;
+            }
+            // Take in what arrived while waiting so the frame shows the newest state.
+            while let Ok(action) = rx.try_recv() {
+                apply(&mut app, worker, action);
+            }
+            terminal
+                .draw(|f| ui::draw(f, &app, theme))
+                .map_err(|e| io::Error::other(e.to_string()))?;
+            app.dirty = false;
+            last_draw = Some(Instant::now());
+            startup.first_frame.get_or_insert(opts.started.elapsed());
+            match opts.panic_after_first_frame.take() {
+                Some(TestPanic::Loop) => panic!("panic requested by ECSDASH_TEST_PANIC"),
+                Some(TestPanic::Worker) => {
+                    tokio::spawn(async { panic!("worker panic requested by ECSDASH_TEST_PANIC") });
+                }
+                None => {}
+            }
+            if startup.first_data_frame.is_none() && has_data(&app) {
+                startup.first_data_frame = Some(opts.started.elapsed());
+                if opts.exit_after_data {
+                    return Ok(startup);
+                }
+            }
+        }
+        if app.quit {
+            return Ok(startup);
+        }
+        let Some(action) = rx.recv().await else {
+            return Ok(startup);
+        };
+        apply(&mut app, worker, action);
+        while let Ok(action) = rx.try_recv() {
+            apply(&mut app, worker, action);
+        }
+        if let Some(text) = worker.edit.take() {
+            // The editor needs the terminal and its input to itself: stop reading keys,
+            // leave the dashboard's screen, and come back to a full redraw.
+            input.abort();
+            let _ = (&mut input).await;
+            let edited = external_edit(text).await;
+            input = spawn_terminal_events(tx.clone());
+            // Blank the screen and forget the last frame, so the next one is drawn whole.
+            // (Not `Terminal::clear`: it asks the terminal for the cursor position, which a
+            // slow link may not answer in time.)
+            crossterm::execute!(
+                io::stdout(),
+                crossterm::terminal::Clear(crossterm::terminal::ClearType::All)
+            )?;
+            terminal.swap_buffers();
+            app.dirty = true;
+            apply(&mut app, worker, Action::Edited(edited));
+        }
+    }
+}
+
+/// Opens `text` in `$VISUAL` or `$EDITOR` (else `vi`) on a private temporary file and
+/// returns what was saved. The dashboard's screen is left while the editor runs.
+async fn external_edit(text: String) -> Result<String, String> {
+    tokio::task::spawn_blocking(move || {
+        let set = |name: &str| std::env::var(name).ok().filter(|e| !e.trim().is_empty());
+        let editor = set("VISUAL")
+            .or_else(|| set("EDITOR"))
+            .unwrap_or_else(|| "vi".into());
+        let path = std::env::temp_dir().join(format!(
+            "ecsdash-{}-{:08x}.json",
+            std::process::id(),
+            fastrand::u32(..)
+        ));
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            options.mode(0o600);
+        }
+        let write = options
+            .open(&path)
+            .and_then(|mut f| f.write_all(text.as_bytes()));
+        if let Err(e) = write {
+            return Err(format!("cannot write {}: {e}", path.display()));
+        }
+        ratatui::restore();
+        // Through the shell, so EDITOR may carry arguments ("code --wait").
+        let status = std::process::Command::new("sh")
+            .arg("-c")
+            .arg(format!("{editor} \"$1\""))
+            .arg("ecsdash-editor")
+            .arg(&path)
+            .status();
+        let back = crossterm::terminal::enable_raw_mode().and_then(|()| {
+            crossterm::execute!(io::stdout(), crossterm::terminal::EnterAlternateScreen)
+        });
+        let result = match status {
+            Ok(s) if s.success() => std::fs::read_to_string(&path)
+                .map_err(|e| format!("cannot read {}: {e}", path.display())),
+            Ok(s) => Err(format!("{editor} exited with {s}; nothing changed")),
+            Err(e) => Err(format!("cannot run {editor}: {e}")),
+        };
+        let _ = std::fs::remove_file(&path);
+        back.map_err(|e| format!("cannot take the terminal back: {e}"))?;
+        result
+    })
+    .await
+    .map_err(|e| format!("editor task failed: {e}"))?
+}
+
+fn has_data(app: &App) -> bool {
+    app.visible_slots()
+        .iter()
+        .all(|s| s.is_some_and(|s| s.data.is_some() || s.error.is_some()))
+}
+
+fn apply(app: &mut App, worker: &mut Effects, action: Action) {
+    for effect in app.update(action) {
+        run_effect(worker, effect);
+    }
+}
+
+fn spawn_terminal_events(tx: mpsc::UnboundedSender<Action>) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut events = EventStream::new();
+        while let Some(event) = events.next().await {
+            let action = match event {
+                Ok(Event::Key(key)) => Action::Key(key),
+                Ok(Event::Resize(width, height)) => Action::Resize { width, height },
+                Ok(_) => continue,
+                Err(e) => {
+                    tracing::error!(error = %e, "terminal input failed");
+                    Action::Quit
+                }
+            };
+            if tx.send(action).is_err() {
+                return;
+            }
+        }
+        // The terminal went away (stdin closed): nothing more can be read or shown.
+        let _ = tx.send(Action::Quit);
+    })
+}
+
+fn spawn_ticks(tx: mpsc::UnboundedSender<Action>, clock: Arc<dyn Clock>) {
+    tokio::spawn(async move {
+        let mut interval = tokio::time::interval(TICK);
+        interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+        loop {
+            interval.tick().await;
+            if tx.send(Action::Tick(clock.now())).is_err() {
+                return;
+            }
+        }
+    });
+}
+
+/// SIGTERM and SIGHUP (an SSH session dropping) end the loop like `q`, so the terminal
+/// is restored on the way out.
+fn spawn_signals(tx: mpsc::UnboundedSender<Action>) {
+    #[cfg(unix)]
+    tokio::spawn(async move {
+        use tokio::signal::unix::{SignalKind, signal};
+        let (Ok(mut term), Ok(mut hup)) = (
+            signal(SignalKind::terminate()),
+            signal(SignalKind::hangup()),
+        ) else {
+            tracing::error!("cannot install signal handlers");
+            return;
+        };
+        tokio::select! {
+            _ = term.recv() => {}
+            _ = hup.recv() => {}
+        }
+        let _ = tx.send(Action::Quit);
+    });
+    #[cfg(not(unix))]
+    drop(tx);
+}
