@@ -4,6 +4,7 @@
 
 pub mod command;
 pub mod data;
+pub mod derived;
 pub mod describe;
 pub mod dialog;
 mod dialog_keys;
@@ -377,6 +378,8 @@ pub struct App {
     /// The revision `=` diffs against.
     pub marked: Option<String>,
     rows_memo: RefCell<RowsMemo>,
+    /// Derived views kept between frames (see `derived`).
+    pub derived: derived::Derived,
 }
 
 impl App {
@@ -416,6 +419,7 @@ impl App {
             editing: None,
             marked: None,
             rows_memo: RefCell::new(None),
+            derived: derived::Derived::default(),
         }
     }
 

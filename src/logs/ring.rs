@@ -7,8 +7,8 @@
 
 use std::collections::VecDeque;
 
-use crate::logs::LogEvent;
 use crate::domain::sanitize::{self, Level};
+use crate::logs::LogEvent;
 
 /// One stored event: sanitized text (may contain '\n' for multi-line events), its time,
 /// where it came from, its level.
