@@ -617,5 +617,4 @@ impl App {
 }
 
 #[cfg(test)]
-#[path = "scaling_tests.rs"]
 pub(crate) mod tests;

@@ -706,5 +706,4 @@ async fn operations_wait_out_the_latency_and_are_deterministic() {
     assert_eq!(run().await, run().await);
 }
 
-#[path = "rollout_tests.rs"]
 mod rollouts;

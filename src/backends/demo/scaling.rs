@@ -504,5 +504,4 @@ impl Fleet {
 }
 
 #[cfg(test)]
-#[path = "scaling_tests.rs"]
 mod tests;

@@ -352,5 +352,4 @@ fn time(t: Option<&aws_smithy_types::DateTime>) -> Option<DateTime<Utc>> {
 }
 
 #[cfg(test)]
-#[path = "convert_tests.rs"]
 mod tests;

@@ -515,5 +515,4 @@ impl Backend for SdkBackend {
 }
 
 #[cfg(test)]
-#[path = "mod_tests.rs"]
 mod tests;

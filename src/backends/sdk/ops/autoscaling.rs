@@ -467,5 +467,4 @@ fn time_to(t: DateTime<Utc>) -> aws_smithy_types::DateTime {
 }
 
 #[cfg(test)]
-#[path = "autoscaling_tests.rs"]
 mod tests;

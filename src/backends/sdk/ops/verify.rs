@@ -335,5 +335,4 @@ async fn instance_status(
 }
 
 #[cfg(test)]
-#[path = "verify_tests.rs"]
 mod tests;

@@ -1,0 +1,316 @@
+//! The table panes and the navigation stack: rows built from the store (filtered,
+//! sorted, remembered until their inputs change), selection, sorting, drilling in and
+//! going back.
+
+use super::*;
+
+/// What the remembered rows were built from.
+#[derive(Debug)]
+pub(super) struct RowsKey {
+    pane: Pane,
+    filter: String,
+    sort: Option<(usize, bool)>,
+    show_stopped: bool,
+    /// The answers the pane draws from, held so their addresses cannot be reused by a
+    /// newer answer while remembered; compared by identity.
+    data: Vec<Option<Payload>>,
+    /// Ages on screen change with the second.
+    second: i64,
+}
+
+impl PartialEq for RowsKey {
+    fn eq(&self, other: &RowsKey) -> bool {
+        let ids = |k: &RowsKey| -> Vec<usize> {
+            k.data
+                .iter()
+                .map(|p| p.as_ref().map_or(0, Payload::identity))
+                .collect()
+        };
+        self.pane == other.pane
+            && self.filter == other.filter
+            && self.sort == other.sort
+            && self.show_stopped == other.show_stopped
+            && self.second == other.second
+            && ids(self) == ids(other)
+    }
+}
+
+pub(super) type RowsMemo = Option<(RowsKey, &'static [Column], Rc<Vec<Row>>)>;
+
+impl App {
+    pub(super) fn selected_service_for_scaling(&self) -> Option<(String, String)> {
+        let Pane::Services { cluster } = &self.view().pane else {
+            return None;
+        };
+        let row = self.selected_row()?;
+        let name = self
+            .store
+            .services(cluster)?
+            .iter()
+            .find(|s| s.arn == row.id)?
+            .name
+            .clone();
+        Some((cluster.clone(), name))
+    }
+
+    /// The rows on screen: the pane's data, filtered and sorted.
+    /// The rows on screen: the pane's data, filtered and sorted. Remembered until the
+    /// data, the filter, the sort or (for ages) the second changes, so keypresses and
+    /// frames on a large pane do not rebuild thousands of rows each time.
+    pub fn rows(&self, view: &View) -> (&'static [Column], Rc<Vec<Row>>) {
+        let key = self.rows_key(view);
+        if let Some(memo) = self.rows_memo.borrow().as_ref()
+            && memo.0 == key
+        {
+            return (memo.1, memo.2.clone());
+        }
+        let (columns, rows) = self.build_rows(view);
+        let rows = Rc::new(rows);
+        *self.rows_memo.borrow_mut() = Some((key, columns, rows.clone()));
+        (columns, rows)
+    }
+
+    pub(super) fn rows_key(&self, view: &View) -> RowsKey {
+        let data = view
+            .data_keys()
+            .iter()
+            .map(|k| self.store.get(k).and_then(|s| s.data.clone()))
+            .collect();
+        RowsKey {
+            pane: view.pane.clone(),
+            filter: view.filter.clone(),
+            sort: view.sort,
+            show_stopped: view.show_stopped,
+            data,
+            second: match view.pane {
+                Pane::Services { .. } => self.now.timestamp(),
+                // Revision rows also read the services and the revisions' details.
+                Pane::Revisions { .. } => i64::try_from(self.store.generation()).unwrap_or(0),
+                _ => 0,
+            },
+        }
+    }
+
+    pub(super) fn build_rows(&self, view: &View) -> (&'static [Column], Vec<Row>) {
+        let (columns, mut rows) = match &view.pane {
+            Pane::Clusters => (
+                rows::CLUSTER_COLUMNS,
+                self.store
+                    .clusters()
+                    .map(|c| rows::cluster_rows(c))
+                    .unwrap_or_default(),
+            ),
+            Pane::Services { cluster } => (
+                rows::SERVICE_COLUMNS,
+                self.store
+                    .services(cluster)
+                    .map(|s| rows::service_rows(s, self.now))
+                    .unwrap_or_default(),
+            ),
+            Pane::Tasks { service, .. } => {
+                let mut tasks = self.pane_tasks(&view.pane);
+                if !view.show_stopped {
+                    tasks.retain(|t| t.last_status != "STOPPED");
+                }
+                // Across services, each task says which one it belongs to.
+                if service.is_some() {
+                    (rows::TASK_COLUMNS, rows::task_rows(&tasks))
+                } else {
+                    (rows::CLUSTER_TASK_COLUMNS, rows::cluster_task_rows(&tasks))
+                }
+            }
+            Pane::Instances { cluster } => (
+                rows::INSTANCE_COLUMNS,
+                self.store
+                    .instances(cluster)
+                    .map(|i| rows::instance_rows(i))
+                    .unwrap_or_default(),
+            ),
+            // Drawn from `self.log`, not as a table.
+            Pane::Logs { .. } => (rows::NO_COLUMNS, Vec::new()),
+            Pane::Families => (
+                rows::FAMILY_COLUMNS,
+                self.store
+                    .families()
+                    .map(|f| rows::family_rows(f))
+                    .unwrap_or_default(),
+            ),
+            Pane::Revisions { family } => (revisions::REVISION_COLUMNS, self.revision_rows(family)),
+            // Drawn from the followed service, not as a table.
+            Pane::Rollout { .. } => (rows::NO_COLUMNS, Vec::new()),
+            Pane::Scaling { cluster, service } => self.scaling_rows(cluster, service),
+        };
+        if !view.filter.is_empty() {
+            rows.retain(|r| r.matches(&view.filter));
+        }
+        if let Some((column, descending)) = view.sort {
+            rows::sort_rows(&mut rows, column, descending);
+        }
+        (columns, rows)
+    }
+
+    /// A tasks pane's tasks: running ones first, then recently stopped ones, each newest
+    /// first. A task that stopped between the two lists is shown once, as stopped.
+    pub(super) fn pane_tasks(&self, pane: &Pane) -> Vec<&crate::domain::model::Task> {
+        let Pane::Tasks {
+            cluster,
+            service,
+            instance,
+        } = pane
+        else {
+            return Vec::new();
+        };
+        let list = |scope| {
+            let mut t: Vec<&crate::domain::model::Task> = self
+                .store
+                .tasks(cluster, service.as_deref(), scope)
+                .map(|t| t.iter().collect())
+                .unwrap_or_default();
+            t.sort_by_key(|t| std::cmp::Reverse(t.started_at));
+            t
+        };
+        let stopped = list(TaskScope::Stopped);
+        let stopped_arns: std::collections::HashSet<&str> =
+            stopped.iter().map(|t| t.arn.as_str()).collect();
+        let mut tasks = list(TaskScope::Running);
+        tasks.retain(|t| !stopped_arns.contains(t.arn.as_str()));
+        tasks.extend(stopped);
+        if let Some(instance) = instance {
+            tasks.retain(|t| t.container_instance_arn.as_deref() == Some(instance.as_str()));
+        }
+        tasks
+    }
+
+    /// The index of the selected row among `rows`.
+    pub fn selected_index(view: &View, rows: &[Row]) -> usize {
+        view.selected_id
+            .as_ref()
+            .and_then(|id| rows.iter().position(|r| &r.id == id))
+            .unwrap_or(view.selected)
+            .min(rows.len().saturating_sub(1))
+    }
+
+    pub(super) fn selected_row(&self) -> Option<Row> {
+        let (_, rows) = self.rows(self.view());
+        let i = Self::selected_index(self.view(), &rows);
+        rows.get(i).cloned()
+    }
+
+    pub(super) fn move_selection(&mut self, delta: isize) {
+        let (_, rows) = self.rows(self.view());
+        if rows.is_empty() {
+            return;
+        }
+        let current = Self::selected_index(self.view(), &rows) as isize;
+        let last = rows.len() as isize - 1;
+        let next = (current.saturating_add(delta)).clamp(0, last) as usize;
+        let page = self.page_rows.max(1);
+        let v = self.view_mut();
+        v.selected = next;
+        v.selected_id = Some(rows[next].id.clone());
+        if next < v.offset {
+            v.offset = next;
+        } else if next >= v.offset + page {
+            v.offset = next + 1 - page;
+        }
+    }
+
+    pub(super) fn select_first(&mut self) {
+        let v = self.view_mut();
+        v.selected = 0;
+        v.selected_id = None;
+        v.offset = 0;
+        self.move_selection(0);
+    }
+
+    pub(super) fn sort_by(&mut self, column: usize) {
+        let columns = self.rows(self.view()).0;
+        let Some(title) = columns.get(column).map(|c| c.title) else {
+            self.say(format!("this pane has {} columns", columns.len()), true);
+            return;
+        };
+        let v = self.view_mut();
+        let descending = matches!(v.sort, Some((c, false)) if c == column);
+        v.sort = Some((column, descending));
+        let arrow = if descending { "↓" } else { "↑" };
+        self.say(format!("sorted by {title} {arrow}"), false);
+    }
+
+    /// The cluster the user means: the pane's own, or the selected row on the clusters pane.
+    pub(super) fn selected_cluster(&mut self) -> Option<String> {
+        if let Some(c) = self.view().pane.cluster() {
+            return Some(c.to_string());
+        }
+        let row = self.selected_row();
+        let name = row.and_then(|r| r.cells.first().map(|c| c.text.clone()));
+        if name.is_none() {
+            self.say("no cluster selected (none loaded yet?)", true);
+        }
+        name
+    }
+
+    pub(super) fn push(&mut self, pane: Pane) {
+        self.forget_pane_notes();
+        self.stack.push(View::new(pane));
+    }
+
+    pub(super) fn open(&mut self) -> Vec<Effect> {
+        let Some(row) = self.selected_row() else {
+            return Vec::new();
+        };
+        let name = row
+            .cells
+            .first()
+            .map(|c| c.text.clone())
+            .unwrap_or_default();
+        match self.view().pane.clone() {
+            Pane::Clusters => self.push(Pane::Services { cluster: name }),
+            Pane::Services { cluster } => self.push(Pane::Tasks {
+                cluster,
+                service: Some(name),
+                instance: None,
+            }),
+            // An instance's tasks, as k9s lists a node's pods.
+            Pane::Instances { cluster } => self.push(Pane::Tasks {
+                cluster,
+                service: None,
+                instance: Some(row.id),
+            }),
+            // Tasks have nothing below them: describe instead.
+            Pane::Tasks { .. } => self.describe(),
+            Pane::Logs { .. } | Pane::Rollout { .. } => {}
+            Pane::Families => self.push(Pane::Revisions { family: name }),
+            Pane::Revisions { .. } => self.popups.push(Popup::Revision {
+                arn: row.id,
+                scroll: 0,
+            }),
+            Pane::Scaling { .. } => return self.run_scaling(Command::Open),
+        }
+        Vec::new()
+    }
+
+    pub(super) fn describe(&mut self) {
+        if let Some(row) = self.selected_row() {
+            self.popups.push(Popup::Describe {
+                pane: self.view().pane.clone(),
+                id: row.id,
+                scroll: 0,
+            });
+        }
+    }
+
+    /// Esc: the topmost popup first, then a kept filter, then one level back.
+    pub(super) fn back(&mut self) {
+        if self.popups.pop().is_some() {
+            return;
+        }
+        if !self.view().filter.is_empty() {
+            self.view_mut().filter.clear();
+            return;
+        }
+        if self.stack.len() > 1 {
+            self.forget_pane_notes();
+            self.stack.pop();
+        }
+    }
+}
