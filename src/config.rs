@@ -13,6 +13,10 @@
 //! region = "us-east-1"
 //! cluster = "prod-core"
 //! read_only = true
+//!
+//! [keys]               # remap an action (names as in the README's key table)
+//! scale = "S"
+//! stop_task = ["Ctrl-x", "X"]
 //! ```
 
 use std::collections::BTreeMap;
@@ -34,6 +38,33 @@ pub struct Config {
     pub log_lines: Option<usize>,
     #[serde(default)]
     pub profiles: BTreeMap<String, ProfileConfig>,
+    /// Keys remapped: action name → one key or a list of keys.
+    #[serde(default)]
+    pub keys: BTreeMap<String, KeyList>,
+}
+
+/// The keys an action takes: `"S"` or `["S", "Ctrl-s"]`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(untagged)]
+pub enum KeyList {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl Config {
+    /// `[keys]` as action → keys.
+    pub fn key_remaps(&self) -> BTreeMap<String, Vec<String>> {
+        self.keys
+            .iter()
+            .map(|(action, keys)| {
+                let keys = match keys {
+                    KeyList::One(k) => vec![k.clone()],
+                    KeyList::Many(ks) => ks.clone(),
+                };
+                (action.clone(), keys)
+            })
+            .collect()
+    }
 }
 
 /// Settings that apply only when this profile is in use; they win over the top level.
@@ -106,6 +137,15 @@ mod tests {
         assert_eq!(p.region.as_deref(), Some("us-east-1"));
         assert_eq!(p.read_only, Some(true));
         assert_eq!(c.profile(Some("other")), ProfileConfig::default());
+    }
+
+    #[test]
+    fn keys_take_one_key_or_a_list() {
+        let c = Config::parse("[keys]\nscale = \"S\"\nstop_task = [\"Ctrl-x\", \"X\"]\n").unwrap();
+        let remaps = c.key_remaps();
+        assert_eq!(remaps["scale"], ["S"]);
+        assert_eq!(remaps["stop_task"], ["Ctrl-x", "X"]);
+        assert!(Config::parse("[keys]\nscale = 5\n").is_err());
     }
 
     #[test]

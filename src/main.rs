@@ -99,6 +99,7 @@ fn run(cli: Cli, started: Instant) -> Result<(), (u8, String)> {
     );
     let theme =
         Theme::load(&settings.theme, config::config_dir().as_deref(), depth).map_err(bad)?;
+    let keymap = ecsdash::app::keymap::Keymap::with(&config.key_remaps()).map_err(bad)?;
     let _log_guard = init_logging(&cli);
 
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -139,6 +140,7 @@ fn run(cli: Cli, started: Instant) -> Result<(), (u8, String)> {
         // Read-only follows the profile the backend settled on, however it was chosen.
         let read_only = settings.read_only_for(&identity.profile);
         let mut app = App::new(identity, stack, clock.now(), refresh);
+        app.keymap = keymap;
         app.log_capacity = settings.log_lines;
         app.read_only = read_only;
         let guard = Guarded::new(

@@ -1,7 +1,12 @@
 //! Every key binding, defined once. The `?` overlay and the README's key table are both
 //! produced from `BINDINGS`, so they cannot drift from what the keys do.
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::KeyCode;
+
+mod hints;
+mod live;
+pub use hints::Hint;
+pub use live::{Keymap, LiveBinding, LiveKey, PLACES, parse_key};
 
 /// What a key asks for. Input fields (filter, command line) see keys before this map.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -99,7 +104,7 @@ pub enum Scope {
 }
 
 impl Scope {
-    fn title(self) -> &'static str {
+    pub fn title(self) -> &'static str {
         match self {
             Scope::Global => "anywhere",
             Scope::Scroll => "tables and logs",
@@ -465,47 +470,6 @@ pub const BINDINGS: &[Binding] = &[
     },
 ];
 
-/// The command a key asks for, in a pane whose scopes are `scopes`.
-pub fn lookup(key: &KeyEvent, scopes: &[Scope]) -> Option<Command> {
-    let ctrl_held = key.modifiers.contains(KeyModifiers::CONTROL);
-    // Digits sort by column; the table lists 1-5 to stay short, but 1-9 work.
-    if let KeyCode::Char(c @ '1'..='9') = key.code
-        && !ctrl_held
-        && scopes.contains(&Scope::Table)
-    {
-        return Some(Command::SortColumn(c as u8 - b'1'));
-    }
-    BINDINGS
-        .iter()
-        .filter(|b| scopes.contains(&b.scope))
-        .find(|b| {
-            b.keys
-                .iter()
-                .any(|k| k.code == key.code && k.ctrl == ctrl_held)
-        })
-        .map(|b| b.command)
-}
-
-/// The bindings that work in a pane, for the `?` overlay: (keys, help, scope title).
-/// The pane's own keys come first, then those of any table, then those of anywhere.
-pub fn help_rows(scopes: &[Scope]) -> Vec<(String, &'static str, &'static str)> {
-    let rank = |s: Scope| match s {
-        Scope::Global => 3,
-        Scope::Scroll => 2,
-        Scope::Table => 1,
-        _ => 0,
-    };
-    let mut bindings: Vec<&Binding> = BINDINGS
-        .iter()
-        .filter(|b| scopes.contains(&b.scope))
-        .collect();
-    bindings.sort_by_key(|b| rank(b.scope));
-    bindings
-        .into_iter()
-        .map(|b| (keys_label(b), b.help, b.scope.title()))
-        .collect()
-}
-
 fn keys_label(b: &Binding) -> String {
     if matches!(b.command, Command::SortColumn(_)) {
         return "1-9".to_string();
@@ -529,6 +493,8 @@ pub fn markdown_table() -> String {
 
 #[cfg(test)]
 mod tests {
+    use crossterm::event::{KeyEvent, KeyModifiers};
+
     use super::*;
 
     fn key(c: KeyCode) -> KeyEvent {
@@ -537,47 +503,50 @@ mod tests {
 
     #[test]
     fn no_key_is_bound_twice_in_one_pane() {
-        let panes: &[&[Scope]] = &[
-            &[Scope::Global, Scope::Scroll, Scope::Table, Scope::Clusters],
-            &[Scope::Global, Scope::Scroll, Scope::Table, Scope::Services],
-            &[Scope::Global, Scope::Scroll, Scope::Table, Scope::Tasks],
-            &[Scope::Global, Scope::Scroll, Scope::Table, Scope::Instances],
-            &[Scope::Global, Scope::Scroll, Scope::Logs],
-            &[Scope::Global, Scope::Scroll, Scope::Table, Scope::Families],
-            &[Scope::Global, Scope::Scroll, Scope::Table, Scope::Revisions],
-            &[Scope::Global, Scope::Scroll, Scope::Rollout],
-            &[Scope::Global, Scope::Scroll, Scope::Table, Scope::Scaling],
-        ];
-        for scopes in panes {
+        // The same check a remap in the config file must pass.
+        Keymap::with(&Default::default()).unwrap();
+        let mut count = 0;
+        for place in PLACES {
             let mut seen = Vec::new();
-            for b in BINDINGS.iter().filter(|b| scopes.contains(&b.scope)) {
+            for b in BINDINGS.iter().filter(|b| place.contains(&b.scope)) {
                 for k in b.keys {
                     assert!(!seen.contains(&(k.code, k.ctrl)), "{} bound twice", k.label);
                     seen.push((k.code, k.ctrl));
+                    count += 1;
                 }
             }
         }
+        assert!(count > 100, "{count}");
     }
 
     #[test]
     fn lookup_respects_scope_and_modifiers() {
         let table = [Scope::Global, Scope::Scroll, Scope::Table, Scope::Tasks];
         assert_eq!(
-            lookup(&key(KeyCode::Char('j')), &table),
+            Keymap::default().lookup(&key(KeyCode::Char('j')), &table),
             Some(Command::Down)
         );
         assert_eq!(
-            lookup(&key(KeyCode::Char('t')), &table),
+            Keymap::default().lookup(&key(KeyCode::Char('t')), &table),
             Some(Command::ToggleStopped)
         );
-        assert_eq!(lookup(&key(KeyCode::Char('i')), &table), None);
         assert_eq!(
-            lookup(&key(KeyCode::Char('7')), &table),
+            Keymap::default().lookup(&key(KeyCode::Char('i')), &table),
+            None
+        );
+        assert_eq!(
+            Keymap::default().lookup(&key(KeyCode::Char('7')), &table),
             Some(Command::SortColumn(6))
         );
         let ctrl_c = KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL);
-        assert_eq!(lookup(&ctrl_c, &table), Some(Command::Quit));
-        assert_eq!(lookup(&key(KeyCode::Char('c')), &table), None);
+        assert_eq!(
+            Keymap::default().lookup(&ctrl_c, &table),
+            Some(Command::Quit)
+        );
+        assert_eq!(
+            Keymap::default().lookup(&key(KeyCode::Char('c')), &table),
+            None
+        );
     }
 
     #[test]

@@ -255,6 +255,8 @@ pub struct App {
     rows_memo: RefCell<RowsMemo>,
     /// Derived views kept between frames (see `derived`).
     pub derived: derived::Derived,
+    /// The key bindings in force (the table with the config file's `[keys]`).
+    pub keymap: keymap::Keymap,
 }
 
 impl App {
@@ -295,6 +297,7 @@ impl App {
             marked: None,
             rows_memo: RefCell::new(None),
             derived: derived::Derived::default(),
+            keymap: keymap::Keymap::default(),
         }
     }
 
@@ -448,7 +451,7 @@ impl App {
         } else {
             &[keymap::Scope::Global]
         };
-        let Some(command) = keymap::lookup(&key, scopes) else {
+        let Some(command) = self.keymap.lookup(&key, scopes) else {
             return Vec::new();
         };
         self.run(command)

@@ -5,28 +5,17 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph, Wrap};
+use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
-use super::centered;
+use super::frame::PopupFrame;
 use super::theme::Theme;
+use super::{Size, centered};
 use crate::app::dialog::{Confirm, FieldKind, Form};
 use crate::app::ops::{Editor, Pick};
 use crate::app::{App, Dialog, Purpose};
 use crate::domain::model::arn_name;
 use crate::ops::diff::{DiffLine, LineKind};
-use crate::ops::taskdef;
 
-fn block<'a>(title: String, theme: &Theme, footer: String) -> Block<'a> {
-    Block::default()
-        .borders(Borders::ALL)
-        .border_type(BorderType::Rounded)
-        .border_style(theme.border_focus)
-        .title(Span::styled(format!(" {title} "), theme.title))
-        .title_bottom(Span::styled(footer, theme.dim))
-}
-
-/// Rows `lines` take when wrapped to `width` columns (a word-wrapping paragraph may need
-/// a little more than the characters alone; one spare row per long line covers it).
 /// The keys a form takes, only those that do something in it: one field has no next
 /// field; text alone has nothing to switch.
 fn form_footer(fields: &[crate::app::dialog::Field]) -> String {
@@ -44,6 +33,8 @@ fn form_footer(fields: &[crate::app::dialog::Field]) -> String {
     format!(" {} ", keys.join("  "))
 }
 
+/// Rows `lines` take when wrapped to `width` columns (a word-wrapping paragraph may need
+/// a little more than the characters alone; one spare row per long line covers it).
 fn wrapped_rows(lines: &[Line], width: u16) -> u16 {
     let width = usize::from(width.max(1));
     lines
@@ -142,20 +133,14 @@ fn form(frame: &mut Frame, theme: &Theme, area: Rect, f: &Form<Purpose>) {
         lines.push(Line::raw(""));
         lines.push(Line::from(Span::styled(format!("✗ {e}"), theme.error)));
     }
-    let rect = centered(area, 70, 100, (40, 3));
-    let height = (wrapped_rows(&lines, rect.width.saturating_sub(2)) + 2).min(area.height);
-    let rect = Rect {
-        height,
-        y: area.y + area.height.saturating_sub(height) / 2,
-        ..rect
-    };
-    frame.render_widget(Clear, rect);
-    frame.render_widget(
-        Paragraph::new(lines)
-            .wrap(Wrap { trim: false })
-            .block(block(f.title.clone(), theme, form_footer(&f.fields))),
-        rect,
-    );
+    let width = Size::Share(70, 40);
+    let inner_width = centered(area, width, Size::Cells(0))
+        .width
+        .saturating_sub(2);
+    let height = wrapped_rows(&lines, inner_width).saturating_add(2);
+    let rect = centered(area, width, Size::Cells(height));
+    let inner = PopupFrame::new(f.title.as_str(), form_footer(&f.fields)).draw(frame, theme, rect);
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
     if let Some((row, col)) = cursor {
         let x = rect.x + 1 + u16::try_from(col + 1).unwrap_or(0);
         let y = rect.y + 1 + u16::try_from(row).unwrap_or(0);
@@ -205,27 +190,21 @@ fn confirm(frame: &mut Frame, app: &App, theme: &Theme, area: Rect, c: &Confirm)
         diff.push(Line::from(Span::styled("loading the diff…", theme.dim)));
     }
     let has_diff = !diff.is_empty();
-    let width = centered(area, 80, 100, (44, 3)).width;
-    let top = wrapped_rows(&lines, width.saturating_sub(2)) + 2;
+    let width = Size::Share(80, 44);
+    let top = wrapped_rows(
+        &lines,
+        centered(area, width, Size::Cells(0))
+            .width
+            .saturating_sub(2),
+    ) + 2;
     let want = if has_diff { area.height } else { top };
-    let rect = centered(area, 80, 100, (44, want.min(area.height)));
-    let rect = Rect {
-        height: want.min(area.height),
-        y: area.y + area.height.saturating_sub(want.min(area.height)) / 2,
-        ..rect
+    let rect = centered(area, width, Size::Cells(want));
+    let keys = if has_diff {
+        " y: yes, do it   n/Esc: no   ↑↓ scroll the diff "
+    } else {
+        " y: yes, do it   n/Esc: no "
     };
-    frame.render_widget(Clear, rect);
-    let b = block(
-        c.title.clone(),
-        theme,
-        if has_diff {
-            " y: yes, do it   n/Esc: no   ↑↓ scroll the diff ".into()
-        } else {
-            " y: yes, do it   n/Esc: no ".into()
-        },
-    );
-    let inner = b.inner(rect);
-    frame.render_widget(b, rect);
+    let inner = PopupFrame::new(c.title.as_str(), keys).draw(frame, theme, rect);
     let [head, rest] = Layout::vertical([
         Constraint::Length(top.saturating_sub(2)),
         Constraint::Min(0),
@@ -247,15 +226,12 @@ fn confirm(frame: &mut Frame, app: &App, theme: &Theme, area: Rect, c: &Confirm)
 }
 
 fn editor(frame: &mut Frame, theme: &Theme, area: Rect, e: &Editor) {
-    let rect = centered(area, 96, 100, (40, 10));
-    frame.render_widget(Clear, rect);
-    let b = block(
+    let rect = centered(area, Size::Share(96, 40), Size::Share(100, 10));
+    let inner = PopupFrame::new(
         format!("new revision from {}", arn_name(&e.based_on.arn)),
-        theme,
-        " Ctrl-s: check, diff, register   Ctrl-e: $EDITOR   Esc: discard ".into(),
-    );
-    let inner = b.inner(rect);
-    frame.render_widget(b, rect);
+        " Ctrl-s: check, diff, register   Ctrl-e: $EDITOR   Esc: discard ",
+    )
+    .draw(frame, theme, rect);
     let problems_h = if e.problems.is_empty() {
         0
     } else {
@@ -313,6 +289,7 @@ fn pick(frame: &mut Frame, app: &App, theme: &Theme, area: Rect, p: &Pick) {
         )),
         Line::raw(""),
     ];
+    let width = Size::Share(90, 40);
     match app.pick_options(p) {
         None => lines.push(Line::from(Span::styled("loading revisions…", theme.dim))),
         Some(options) if options.is_empty() => lines.push(Line::from(Span::styled(
@@ -323,18 +300,18 @@ fn pick(frame: &mut Frame, app: &App, theme: &Theme, area: Rect, p: &Pick) {
             let visible = usize::from(area.height.saturating_sub(7)).max(1);
             let start = p.selected.saturating_sub(visible.saturating_sub(1));
             // Name, where it stands, then registration and images in what room is left.
-            let inner = usize::from(centered(area, 90, 100, (40, 0)).width.saturating_sub(2));
+            let inner = usize::from(
+                centered(area, width, Size::Cells(0))
+                    .width
+                    .saturating_sub(2),
+            );
             let name_w = options
                 .iter()
                 .map(|a| arn_name(a).chars().count())
                 .max()
                 .unwrap_or(0);
-            let facts: Vec<_> = options
-                .iter()
-                .skip(start)
-                .take(visible)
-                .map(|arn| app.pick_facts(p, arn))
-                .collect();
+            let end = (start + visible).min(options.len());
+            let facts = app.pick_window(p, &options[start.min(end)..end]);
             let usage_w = facts
                 .iter()
                 .filter_map(|(u, _)| u.map(str::len))
@@ -345,14 +322,14 @@ fn pick(frame: &mut Frame, app: &App, theme: &Theme, area: Rect, p: &Pick) {
                 .enumerate()
                 .skip(start)
                 .take(visible)
-                .zip(facts)
+                .zip(facts.iter())
             {
                 let style = if i == p.selected {
                     theme.selected
                 } else {
                     theme.text
                 };
-                let usage_style = match usage {
+                let usage_style = match *usage {
                     Some("failed") => theme.error,
                     Some(_) => theme.ok,
                     None => theme.dim,
@@ -362,27 +339,18 @@ fn pick(frame: &mut Frame, app: &App, theme: &Theme, area: Rect, p: &Pick) {
                     Span::styled(if i == p.selected { "› " } else { "  " }, style),
                     Span::styled(format!("{:<name_w$}  ", arn_name(arn)), style),
                     Span::styled(format!("{:<usage_w$} ", usage.unwrap_or("")), usage_style),
-                    Span::styled(super::fit::fit(&details, room), theme.dim),
+                    Span::styled(super::fit::fit(details, room), theme.dim),
                 ]));
             }
         }
     }
-    let height = (lines.len() as u16 + 2).min(area.height);
-    let rect = centered(area, 90, 100, (40, height));
-    let rect = Rect {
-        height,
-        y: area.y + area.height.saturating_sub(height) / 2,
-        ..rect
-    };
-    frame.render_widget(Clear, rect);
-    frame.render_widget(
-        Paragraph::new(lines).block(block(
-            format!("roll out {}: choose a revision", p.service),
-            theme,
-            " Enter: diff and confirm   f: force   Esc: cancel ".into(),
-        )),
-        rect,
-    );
+    let rect = centered(area, width, Size::Cells(lines.len() as u16 + 2));
+    let inner = PopupFrame::new(
+        format!("roll out {}: choose a revision", p.service),
+        " Enter: diff and confirm   f: force   Esc: cancel ",
+    )
+    .draw(frame, theme, rect);
+    frame.render_widget(Paragraph::new(lines), inner);
 }
 
 /// A revision as the JSON RegisterTaskDefinition takes.
@@ -390,29 +358,21 @@ pub fn revision(frame: &mut Frame, app: &App, theme: &Theme, area: Rect, arn: &s
     let slot = app.store.get(&crate::app::data::DataKey::TaskDefDoc {
         arn: arn.to_string(),
     });
-    let lines: Vec<Line> = match (
-        app.store.task_def_doc(arn),
-        slot.and_then(|s| s.error.as_ref()),
-    ) {
-        (Some(doc), _) => taskdef::pretty(&doc.json)
+    let lines: Vec<Line> = match (app.revision_json(arn), slot.and_then(|s| s.error.as_ref())) {
+        (Some(json), _) => json
             .lines()
             .map(|l| Line::from(Span::styled(l.to_string(), theme.text)))
             .collect(),
         (None, Some(e)) => vec![Line::from(Span::styled(e.to_string(), theme.error))],
         (None, None) => vec![Line::from(Span::styled("loading…", theme.dim))],
     };
-    let rect = centered(area, 90, 94, (30, 6));
-    frame.render_widget(Clear, rect);
-    frame.render_widget(
-        Paragraph::new(lines)
-            .block(block(
-                arn_name(arn).to_string(),
-                theme,
-                " ↑↓ scroll  Esc close  (RegisterTaskDefinition input) ".into(),
-            ))
-            .scroll((scroll, 0)),
-        rect,
-    );
+    let rect = centered(area, Size::Share(90, 30), Size::Share(94, 6));
+    let inner = PopupFrame::new(
+        arn_name(arn),
+        " ↑↓ scroll  Esc close  (RegisterTaskDefinition input) ",
+    )
+    .draw(frame, theme, rect);
+    frame.render_widget(Paragraph::new(lines).scroll((scroll, 0)), inner);
 }
 
 /// Two revisions compared, older first.
@@ -425,33 +385,21 @@ pub fn diff(
     new: &str,
     scroll: u16,
 ) {
-    let lines = match (app.store.task_def_doc(old), app.store.task_def_doc(new)) {
-        (Some(a), Some(b)) => {
-            let d =
-                crate::ops::diff::unified(&taskdef::pretty(&a.json), &taskdef::pretty(&b.json), 3);
-            if d.is_empty() {
-                vec![Line::from(Span::styled(
-                    "the two revisions are identical",
-                    theme.dim,
-                ))]
-            } else {
-                diff_lines(&d, theme)
-            }
-        }
-        _ => vec![Line::from(Span::styled("loading…", theme.dim))],
+    let lines = match app.revision_diff(old, new) {
+        Some(d) if d.is_empty() => vec![Line::from(Span::styled(
+            "the two revisions are identical",
+            theme.dim,
+        ))],
+        Some(d) => diff_lines(&d, theme),
+        None => vec![Line::from(Span::styled("loading…", theme.dim))],
     };
-    let rect = centered(area, 90, 94, (30, 6));
-    frame.render_widget(Clear, rect);
-    frame.render_widget(
-        Paragraph::new(lines)
-            .block(block(
-                format!("{} → {}", arn_name(old), arn_name(new)),
-                theme,
-                " ↑↓ scroll  Esc close ".into(),
-            ))
-            .scroll((scroll, 0)),
-        rect,
-    );
+    let rect = centered(area, Size::Share(90, 30), Size::Share(94, 6));
+    let inner = PopupFrame::new(
+        format!("{} → {}", arn_name(old), arn_name(new)),
+        " ↑↓ scroll  Esc close ",
+    )
+    .draw(frame, theme, rect);
+    frame.render_widget(Paragraph::new(lines).scroll((scroll, 0)), inner);
 }
 
 #[cfg(test)]

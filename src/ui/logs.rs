@@ -7,11 +7,13 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph, Wrap};
+use ratatui::widgets::{Block, BorderType, Borders, Paragraph, Wrap};
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 use super::fit::fit;
+use super::frame::PopupFrame;
 use super::theme::Theme;
+use super::{Size, centered};
 use crate::app::App;
 use crate::app::logs::{ElsewhereNote, Listing, LogView, Row, StreamPicker};
 use crate::domain::sanitize::Level;
@@ -126,39 +128,26 @@ fn wrap_spans(spans: Vec<Span<'static>>, width: usize) -> Vec<Line<'static>> {
 
 /// The stream picker: a box over the pane listing the group's streams, newest first.
 fn stream_picker(frame: &mut Frame, app: &App, picker: &StreamPicker, theme: &Theme, area: Rect) {
-    let rect = super::centered(area, 80, 80, (44, 10));
-    frame.render_widget(Clear, rect);
+    let rect = centered(area, Size::Share(80, 44), Size::Share(80, 10));
     let group = picker.group();
     let title = group.map_or_else(
-        || " streams ".to_string(),
-        |g| format!(" streams of {} ", g.group),
+        || "streams".to_string(),
+        |g| format!("streams of {}", g.group),
     );
     let footer = if picker.filtering {
         " type to filter  ↑↓ move  Enter tail  Esc clear "
     } else {
         " ↑↓ move  Enter tail  / filter  r reload  Esc close "
     };
-    let mut block = Block::default()
-        .borders(Borders::ALL)
-        .border_type(BorderType::Rounded)
-        .border_style(theme.border_focus)
-        .title(Span::styled(title, theme.title))
-        .title_bottom(Span::styled(footer, theme.dim));
+    let mut popup = PopupFrame::new(title, footer);
     if picker.groups.len() > 1 {
-        block = block.title(
-            Line::from(Span::styled(
-                format!(
-                    " Tab: next group ({}/{}) ",
-                    picker.group + 1,
-                    picker.groups.len()
-                ),
-                theme.dim,
-            ))
-            .right_aligned(),
-        );
+        popup = popup.aside(format!(
+            " Tab: next group ({}/{}) ",
+            picker.group + 1,
+            picker.groups.len()
+        ));
     }
-    let inner = block.inner(rect);
-    frame.render_widget(block, rect);
+    let inner = popup.draw(frame, theme, rect);
     if inner.height == 0 || inner.width == 0 {
         return;
     }

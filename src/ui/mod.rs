@@ -3,6 +3,7 @@
 
 pub mod dialog;
 pub mod fit;
+pub mod frame;
 pub mod logs;
 pub mod popups;
 pub mod rollout;
@@ -192,110 +193,22 @@ fn draw_footer(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
         spans.push(Span::styled("  E: error history", theme.dim));
         Line::from(spans)
     } else {
-        let hint = |k: &'static str, what: &'static str| {
+        let hint = |k: String, what: &'static str| {
             [
                 Span::styled(k, theme.key),
                 Span::styled(format!(" {what}  "), theme.dim),
             ]
         };
         let mut spans = vec![Span::raw(" ")];
-        let hints: &[(&str, &str)] = match app.view().pane {
-            crate::app::pane::Pane::Logs { .. } => &[
-                ("?", "help"),
-                ("f", "follow"),
-                ("/", "search"),
-                ("&", "only"),
-                ("F", "pattern"),
-                ("c", "container"),
-                ("w", "wrap"),
-                ("Enter", "full line"),
-                ("y", "copy"),
-                ("Esc", "back"),
-            ],
-            crate::app::pane::Pane::Services { .. } => &[
-                ("?", "help"),
-                ("/", "filter"),
-                ("d", "describe"),
-                ("l", "logs"),
-                ("s", "scale"),
-                ("a", "auto scaling"),
-                ("i", "image"),
-                ("R", "roll out"),
-                ("Enter", "tasks"),
-                ("Esc", "back"),
-            ],
-            crate::app::pane::Pane::Tasks { .. } => &[
-                ("?", "help"),
-                (":", "command"),
-                ("/", "filter"),
-                ("d", "describe"),
-                ("l", "logs"),
-                ("Ctrl-k", "stop"),
-                ("Esc", "back"),
-                ("q", "quit"),
-            ],
-            crate::app::pane::Pane::Instances { .. } => &[
-                ("?", "help"),
-                ("/", "filter"),
-                ("Enter", "its tasks"),
-                ("d", "describe"),
-                ("D", "drain/activate"),
-                ("Esc", "back"),
-                ("q", "quit"),
-            ],
-            crate::app::pane::Pane::Revisions { .. } => &[
-                ("?", "help"),
-                ("Enter", "JSON"),
-                ("e", "edit"),
-                ("Ctrl-e", "$EDITOR"),
-                ("m", "mark"),
-                ("=", "diff"),
-                ("Esc", "back"),
-            ],
-            crate::app::pane::Pane::Rollout { .. } => &[
-                ("?", "help"),
-                ("b", "roll back"),
-                ("r", "refresh"),
-                ("Esc", "back"),
-                ("q", "quit"),
-            ],
-            crate::app::pane::Pane::Scaling { .. } => &[
-                ("?", "help"),
-                ("e", "min/max"),
-                ("i", "scale-in on/off"),
-                ("p", "policy"),
-                ("c", "schedule"),
-                ("Enter", "edit"),
-                ("x", "delete"),
-                ("Esc", "back"),
-            ],
-            _ => &[
-                ("?", "help"),
-                (":", "command"),
-                ("/", "filter"),
-                ("d", "describe"),
-                ("Enter", "open"),
-                ("Esc", "back"),
-                ("q", "quit"),
-            ],
-        };
-        // `:` and `q` are on every pane; keys that change things are not offered in
-        // read-only mode, where they are refused.
-        let pane = &app.view().pane;
-        let mut shown: Vec<(&str, &str)> = hints
-            .iter()
-            .copied()
-            .filter(|(k, _)| !(app.read_only && changes_something(pane, k)))
+        // From the bindings in force: `:` and `q` on every pane, nothing read-only refuses.
+        let mut shown: Vec<(String, &str)> = app
+            .keymap
+            .hints(app.view().pane.scopes(), app.read_only)
+            .into_iter()
+            .map(|h| (h.key, h.word))
             .collect();
-        if !shown.iter().any(|(k, _)| *k == ":") {
-            let at = usize::from(shown.first().is_some_and(|(k, _)| *k == "?"));
-            shown.insert(at, (":", "command"));
-        }
-        if !shown.iter().any(|(k, _)| *k == "q") {
-            shown.push(("q", "quit"));
-        }
         // On a narrow terminal the last hints before `q` go whole, never cut mid-word.
-        let width = |h: &[(&str, &str)]| -> usize {
+        let width = |h: &[(String, &str)]| -> usize {
             1 + h
                 .iter()
                 .map(|(k, w)| k.chars().count() + w.chars().count() + 3)
@@ -312,25 +225,32 @@ fn draw_footer(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
     frame.render_widget(Paragraph::new(line), area);
 }
 
-/// Whether the hinted key changes something on AWS on this pane (hidden in read-only).
-fn changes_something(pane: &crate::app::pane::Pane, key: &str) -> bool {
-    use crate::app::pane::Pane;
-    match pane {
-        Pane::Services { .. } => matches!(key, "s" | "a" | "i" | "R" | "u"),
-        Pane::Tasks { .. } => key == "Ctrl-k",
-        Pane::Instances { .. } => key == "D",
-        Pane::Rollout { .. } => key == "b",
-        Pane::Scaling { .. } => matches!(key, "e" | "i" | "p" | "c" | "x" | "Enter"),
-        Pane::Revisions { .. } => matches!(key, "e" | "Ctrl-e" | "R"),
-        _ => false,
+/// How big a centred box is in one direction; never more than the area.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Size {
+    /// This percentage of the area, at least this many cells.
+    Share(u16, u16),
+    /// Just this many cells, such as the rows the content takes.
+    Cells(u16),
+}
+
+impl Size {
+    fn of(self, whole: u16) -> u16 {
+        let cells = match self {
+            Size::Share(percent, min) => {
+                let share = u32::from(whole) * u32::from(percent) / 100;
+                u16::try_from(share).unwrap_or(u16::MAX).max(min)
+            }
+            Size::Cells(n) => n,
+        };
+        cells.min(whole)
     }
 }
 
-/// A rectangle of `percent_x` by `percent_y` centred in `area`, at least `min` in each
-/// direction where the area allows.
-pub fn centered(area: Rect, percent_x: u16, percent_y: u16, min: (u16, u16)) -> Rect {
-    let w = (area.width * percent_x / 100).max(min.0).min(area.width);
-    let h = (area.height * percent_y / 100).max(min.1).min(area.height);
+/// A box of `width` by `height` centred in `area`.
+pub fn centered(area: Rect, width: Size, height: Size) -> Rect {
+    let w = width.of(area.width);
+    let h = height.of(area.height);
     Rect {
         x: area.x + (area.width - w) / 2,
         y: area.y + (area.height - h) / 2,

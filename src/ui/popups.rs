@@ -3,12 +3,13 @@
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph, Wrap};
+use ratatui::widgets::{Paragraph, Wrap};
 
-use super::centered;
+use super::frame::PopupFrame;
 use super::theme::Theme;
+use super::{Size, centered};
 use crate::app::pane::Pane;
-use crate::app::{App, InputKind, Popup, command, describe, format, keymap};
+use crate::app::{App, InputKind, Popup, command, format};
 
 pub fn draw(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
     if let Some(popup) = app.popups.last() {
@@ -37,17 +38,8 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
     }
 }
 
-fn frame_block<'a>(title: String, theme: &Theme, footer: &'a str) -> Block<'a> {
-    Block::default()
-        .borders(Borders::ALL)
-        .border_type(BorderType::Rounded)
-        .border_style(theme.border_focus)
-        .title(Span::styled(format!(" {title} "), theme.title))
-        .title_bottom(Span::styled(footer, theme.dim))
-}
-
 fn help(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
-    let rows = keymap::help_rows(app.view().pane.scopes());
+    let rows = app.keymap.help_rows(app.view().pane.scopes());
     let key_w = rows
         .iter()
         .map(|(k, _, _)| k.chars().count())
@@ -69,18 +61,10 @@ fn help(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
         ]));
     }
     let height = lines.len() as u16 + 2;
-    let rect = centered(area, 70, 100, (50, height.min(area.height)));
-    let rect = Rect {
-        height: height.min(area.height),
-        y: area.y + area.height.saturating_sub(height.min(area.height)) / 2,
-        ..rect
-    };
-    frame.render_widget(Clear, rect);
+    let rect = centered(area, Size::Share(70, 50), Size::Cells(height));
     let title = format!("keys: {}", app.view().pane.noun());
-    frame.render_widget(
-        Paragraph::new(lines).block(frame_block(title, theme, " Esc/? close ")),
-        rect,
-    );
+    let inner = PopupFrame::new(title, " Esc/? close ").draw(frame, theme, rect);
+    frame.render_widget(Paragraph::new(lines), inner);
 }
 
 fn describe_view(
@@ -92,8 +76,8 @@ fn describe_view(
     id: &str,
     scroll: u16,
 ) {
-    let (title, outline) = describe_lines(app, pane, id);
-    let lines: Vec<Line> = match outline {
+    let described = app.described(pane, id);
+    let lines: Vec<Line> = match &described.outline {
         Some(outline) => outline
             .iter()
             .map(|l| {
@@ -118,76 +102,15 @@ fn describe_view(
             theme.warn,
         ))],
     };
-    let rect = centered(area, 90, 94, (30, 6));
-    frame.render_widget(Clear, rect);
+    let rect = centered(area, Size::Share(90, 30), Size::Share(94, 6));
+    let inner = PopupFrame::new(described.title.as_str(), " ↑↓ PgUp PgDn scroll  Esc close ")
+        .draw(frame, theme, rect);
     frame.render_widget(
         Paragraph::new(lines)
-            .block(frame_block(
-                title,
-                theme,
-                " ↑↓ PgUp PgDn scroll  Esc close ",
-            ))
             .wrap(Wrap { trim: false })
             .scroll((scroll, 0)),
-        rect,
+        inner,
     );
-}
-
-/// The outline of the described row, read from the current data so it stays fresh.
-pub fn describe_lines(app: &App, pane: &Pane, id: &str) -> (String, Option<Vec<describe::Line>>) {
-    let name = crate::domain::model::arn_name(id).to_string();
-    match pane {
-        Pane::Clusters => {
-            let c = app
-                .store
-                .clusters()
-                .and_then(|c| c.iter().find(|c| c.arn == id));
-            (
-                format!("cluster {name}"),
-                c.map(|c| describe::outline(c, &[])),
-            )
-        }
-        Pane::Services { cluster } => {
-            let s = app
-                .store
-                .services(cluster)
-                .and_then(|s| s.iter().find(|s| s.arn == id));
-            let td = s.and_then(|s| app.store.task_definition(&s.task_definition));
-            (
-                format!("service {name}"),
-                s.map(|s| describe::service(s, td.map(|t| t.as_ref()), app.now)),
-            )
-        }
-        Pane::Tasks {
-            cluster, service, ..
-        } => {
-            let find = |scope| {
-                app.store
-                    .tasks(cluster, service.as_deref(), scope)
-                    .and_then(|t| t.iter().find(|t| t.arn == id).cloned())
-            };
-            let t = find(crate::domain::model::TaskScope::Running)
-                .or_else(|| find(crate::domain::model::TaskScope::Stopped));
-            let td = t
-                .as_ref()
-                .and_then(|t| app.store.task_definition(&t.task_definition_arn));
-            (
-                format!("task {name}"),
-                t.map(|t| describe::task(&t, td.map(|t| t.as_ref()))),
-            )
-        }
-        Pane::Instances { cluster } => {
-            let i = app
-                .store
-                .instances(cluster)
-                .and_then(|i| i.iter().find(|i| i.arn == id));
-            (
-                format!("container instance {name}"),
-                i.map(|i| describe::outline(i, &[])),
-            )
-        }
-        _ => (pane.noun().to_string(), None),
-    }
 }
 
 fn errors(frame: &mut Frame, app: &App, theme: &Theme, area: Rect, scroll: u16) {
@@ -218,15 +141,14 @@ fn errors(frame: &mut Frame, app: &App, theme: &Theme, area: Rect, scroll: u16) 
             })
             .collect()
     };
-    let rect = centered(area, 90, 80, (30, 6));
-    frame.render_widget(Clear, rect);
+    let rect = centered(area, Size::Share(90, 30), Size::Share(80, 6));
     let title = format!("errors ({}, newest first)", app.errors.len());
+    let inner = PopupFrame::new(title, " Esc close ").draw(frame, theme, rect);
     frame.render_widget(
         Paragraph::new(lines)
-            .block(frame_block(title, theme, " Esc close "))
             .wrap(Wrap { trim: false })
             .scroll((scroll, 0)),
-        rect,
+        inner,
     );
 }
 
@@ -257,29 +179,21 @@ fn completions(frame: &mut Frame, app: &App, theme: &Theme, area: Rect, line: &s
         width,
         height: height.min(area.height.saturating_sub(1)),
     };
-    frame.render_widget(Clear, rect);
-    frame.render_widget(
-        Paragraph::new(shown).block(frame_block("Tab completes".into(), theme, "")),
-        rect,
-    );
+    let inner = PopupFrame::new("Tab completes", "").draw(frame, theme, rect);
+    frame.render_widget(Paragraph::new(shown), inner);
 }
 
 fn text(frame: &mut Frame, theme: &Theme, area: Rect, title: &str, body: &str, scroll: u16) {
-    let rect = centered(area, 90, 90, (30, 6));
-    frame.render_widget(Clear, rect);
+    let rect = centered(area, Size::Share(90, 30), Size::Share(90, 6));
+    let inner = PopupFrame::new(title, " ↑↓ scroll  Esc close ").draw(frame, theme, rect);
     let lines: Vec<Line> = body
         .lines()
         .map(|l| Line::from(Span::styled(l.to_string(), theme.text)))
         .collect();
     frame.render_widget(
         Paragraph::new(lines)
-            .block(frame_block(
-                title.to_string(),
-                theme,
-                " ↑↓ scroll  Esc close ",
-            ))
             .wrap(Wrap { trim: false })
             .scroll((scroll, 0)),
-        rect,
+        inner,
     );
 }

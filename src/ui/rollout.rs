@@ -9,7 +9,7 @@ use super::theme::Theme;
 use crate::app::App;
 use crate::app::pane::Pane;
 use crate::domain::model::arn_name;
-use crate::ops::rollout::{Verdict, progress};
+use crate::ops::rollout::Verdict;
 
 pub fn draw(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
     let Pane::Rollout {
@@ -49,7 +49,7 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
         frame.render_widget(Paragraph::new(msg), inner);
         return;
     };
-    let p = progress(svc, deployment_id, *since);
+    let p = app.rollout_progress(svc, deployment_id, *since);
     let (verdict, style) = match &p.verdict {
         Verdict::InProgress => ("IN PROGRESS".to_string(), theme.info),
         Verdict::Completed => ("COMPLETED ✓".to_string(), theme.ok),

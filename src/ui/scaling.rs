@@ -14,23 +14,13 @@ use unicode_width::UnicodeWidthStr;
 use super::table;
 use super::theme::Theme;
 use crate::app::App;
+use crate::app::derived::ScalingLine;
 use crate::app::pane::Pane;
 use crate::app::rows::{Row, Tone};
 use crate::app::scaling::Section;
-use crate::ops::model::Scaling;
 
 const GAP: usize = 2;
 const MARGIN: usize = 1;
-
-/// One line of the pane.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Entry {
-    Blank,
-    Heading(Section),
-    Header(Section),
-    Row(usize),
-    Placeholder(&'static str),
-}
 
 pub fn draw(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
     let view = app.view();
@@ -72,12 +62,16 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
     frame.render_widget(block, area);
 
     let canonical = view.filter.is_empty() && view.sort.is_none();
-    let entries = layout(scaling, &rows, canonical);
+    let layout = app.scaling_layout(scaling, &rows, canonical);
+    let entries = &layout.lines;
     let selected = App::selected_index(view, &rows);
     let width = usize::from(inner.width);
     let widths: Vec<(Section, Vec<usize>)> = Section::ALL
         .iter()
-        .map(|&s| (s, widths(s, scaling, &rows, width.saturating_sub(MARGIN))))
+        .map(|&s| {
+            let available = width.saturating_sub(MARGIN);
+            (s, widths(s, &layout.sections, &rows, available))
+        })
         .collect();
     let widths_of = |s: Section| -> &[usize] {
         widths
@@ -88,7 +82,7 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
     let height = usize::from(inner.height);
     let selected_line = entries
         .iter()
-        .position(|e| *e == Entry::Row(selected))
+        .position(|e| *e == ScalingLine::Row(selected))
         .unwrap_or(0);
     let start = (selected_line + 1).saturating_sub(height);
     let lines: Vec<Line> = entries
@@ -96,9 +90,9 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
         .skip(start)
         .take(height)
         .map(|e| match *e {
-            Entry::Blank => Line::raw(""),
-            Entry::Heading(s) => Line::from(Span::styled(s.title(), theme.title)),
-            Entry::Header(s) => {
+            ScalingLine::Blank => Line::raw(""),
+            ScalingLine::Heading(s) => Line::from(Span::styled(s.title(), theme.title)),
+            ScalingLine::Header(s) => {
                 let titles: Vec<(String, Style)> = s
                     .columns()
                     .iter()
@@ -106,7 +100,7 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
                     .collect();
                 cells_line(&titles, widths_of(s), width, None)
             }
-            Entry::Placeholder(text) => Line::from(Span::styled(
+            ScalingLine::Placeholder(text) => Line::from(Span::styled(
                 format!(
                     "{}{}",
                     " ".repeat(MARGIN),
@@ -114,9 +108,9 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
                 ),
                 theme.dim,
             )),
-            Entry::Row(i) => {
+            ScalingLine::Row(i) => {
                 let row = &rows[i];
-                let section = Section::of(scaling, &row.id);
+                let section = layout.sections[i];
                 let cells: Vec<(String, Style)> = row
                     .cells
                     .iter()
@@ -141,69 +135,16 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
     frame.render_widget(Paragraph::new(lines), inner);
 }
 
-/// The lines of the pane: unfiltered and unsorted, every section in order (empty ones
-/// say so); otherwise the rows in their order, with a heading wherever the section
-/// changes, so moving the selection always moves down the screen.
-fn layout(scaling: &Scaling, rows: &[Row], canonical: bool) -> Vec<Entry> {
-    let mut entries = Vec::new();
-    let with_columns = |s: Section| {
-        rows.iter()
-            .any(|r| r.cells.len() > 1 && Section::of(scaling, &r.id) == s)
-    };
-    if canonical {
-        for section in Section::ALL {
-            let members: Vec<usize> = rows
-                .iter()
-                .enumerate()
-                .filter(|(_, r)| Section::of(scaling, &r.id) == section)
-                .map(|(i, _)| i)
-                .collect();
-            let placeholder = section.placeholder();
-            if members.is_empty() && placeholder.is_none() {
-                continue;
-            }
-            if !entries.is_empty() {
-                entries.push(Entry::Blank);
-            }
-            entries.push(Entry::Heading(section));
-            match placeholder {
-                Some(text) if members.is_empty() => entries.push(Entry::Placeholder(text)),
-                _ => {
-                    if with_columns(section) {
-                        entries.push(Entry::Header(section));
-                    }
-                    entries.extend(members.into_iter().map(Entry::Row));
-                }
-            }
-        }
-        return entries;
-    }
-    let mut previous = None;
-    for (i, r) in rows.iter().enumerate() {
-        let section = Section::of(scaling, &r.id);
-        if previous != Some(section) {
-            if !entries.is_empty() {
-                entries.push(Entry::Blank);
-            }
-            entries.push(Entry::Heading(section));
-            if with_columns(section) {
-                entries.push(Entry::Header(section));
-            }
-            previous = Some(section);
-        }
-        entries.push(Entry::Row(i));
-    }
-    entries
-}
-
 /// A section's column widths: each as wide as its widest cell or title; when that does
 /// not fit, the rightmost columns give way first (free text sits last), down to their
 /// title's width.
-fn widths(section: Section, scaling: &Scaling, rows: &[Row], available: usize) -> Vec<usize> {
+fn widths(section: Section, sections: &[Section], rows: &[Row], available: usize) -> Vec<usize> {
     let titles = section.columns();
     let members: Vec<&Row> = rows
         .iter()
-        .filter(|r| r.cells.len() > 1 && Section::of(scaling, &r.id) == section)
+        .zip(sections)
+        .filter(|&(r, &of)| r.cells.len() > 1 && of == section)
+        .map(|(r, _)| r)
         .collect();
     let mut widths: Vec<usize> = titles
         .iter()

@@ -54,6 +54,24 @@ fn a_config_typo_names_the_key_and_the_file() {
 }
 
 #[test]
+fn a_bad_key_remap_is_refused_before_the_dashboard_starts() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("config.toml");
+    for (text, want) in [
+        ("[keys]\nscael = \"S\"\n", "no action `scael`"),
+        ("[keys]\nscale = \"d\"\n", "would both"),
+        ("[keys]\nscale = \"Ctrl-\\u001b[31m\"\n", "is not a key"),
+    ] {
+        std::fs::write(&path, text).unwrap();
+        let o = ecsdash(&["--demo", "--config", path.to_str().unwrap()], &[]);
+        assert_eq!(o.status.code(), Some(2), "{text}");
+        let e = stderr(&o);
+        assert!(e.contains(want), "{text}: {e}");
+        assert!(!e.contains('\u{1b}'), "an escape reached stderr: {e:?}");
+    }
+}
+
+#[test]
 fn a_missing_named_config_is_an_error() {
     let o = ecsdash(&["--demo", "--config", "/nonexistent/ecsdash.toml"], &[]);
     assert_eq!(o.status.code(), Some(2));
