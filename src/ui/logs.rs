@@ -527,7 +527,6 @@ fn highlight<'a>(piece: String, log: &LogView, style: Style, theme: &Theme) -> V
 }
 
 #[cfg(test)]
-#[path = "stream_picker_tests.rs"]
 mod stream_picker_tests;
 
 #[cfg(test)]

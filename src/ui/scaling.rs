@@ -202,5 +202,4 @@ fn cells_line<'a>(
 }
 
 #[cfg(test)]
-#[path = "scaling_tests.rs"]
 mod tests;
