@@ -41,13 +41,23 @@ pub fn edit_line(area: &mut TextArea<'static>, key: KeyEvent) {
     area.input(key);
 }
 
+/// How a text field's value is checked.
+#[derive(Debug, Clone)]
+pub enum TextCheck {
+    /// Any text the function accepts, checked whenever the problem is asked for.
+    Text(fn(&str) -> Result<(), String>),
+    /// A whole number from 0 up: the number, or why the text is not one, parsed each
+    /// time the text changes and carried from there to whoever reads the field.
+    Count(Result<i32, String>),
+}
+
 /// What a field holds and how it is edited.
 #[derive(Debug, Clone)]
 pub enum FieldKind {
-    /// One line of text, checked by `check` on every keystroke.
+    /// One line of text, checked on every keystroke.
     Text {
         area: Box<TextArea<'static>>,
-        check: fn(&str) -> Result<(), String>,
+        check: TextCheck,
     },
     /// On or off (Space).
     Toggle { on: bool },
@@ -76,7 +86,7 @@ impl Field {
             label: label.into(),
             kind: FieldKind::Text {
                 area: Box::new(area),
-                check,
+                check: TextCheck::Text(check),
             },
             help: None,
             touched: false,
@@ -89,6 +99,17 @@ impl Field {
         let mut f = Field::text(label, value, check);
         if let FieldKind::Text { area, .. } = &mut f.kind {
             area.cancel_selection();
+        }
+        f
+    }
+
+    /// A count field holding `value`, all of it selected: its number is parsed as it is
+    /// typed, and read with [`Field::number`].
+    pub fn count(label: &str, value: i32) -> Field {
+        let text = value.to_string();
+        let mut f = Field::text(label, &text, check_count);
+        if let FieldKind::Text { check, .. } = &mut f.kind {
+            *check = TextCheck::Count(parse_count(&text));
         }
         f
     }
@@ -132,6 +153,17 @@ impl Field {
         matches!(self.kind, FieldKind::Toggle { on: true })
     }
 
+    /// A count field's number, when its text is one.
+    pub fn number(&self) -> Option<i32> {
+        match &self.kind {
+            FieldKind::Text {
+                check: TextCheck::Count(Ok(n)),
+                ..
+            } => Some(*n),
+            _ => None,
+        }
+    }
+
     /// The problem to show now: none for an empty field nobody has touched yet.
     pub fn visible_problem(&self) -> Option<String> {
         if !self.touched && self.value().is_empty() {
@@ -143,7 +175,14 @@ impl Field {
     /// Why the value is not acceptable, if it is not.
     pub fn problem(&self) -> Option<String> {
         match &self.kind {
-            FieldKind::Text { area, check } => check(&area.lines().join("")).err(),
+            FieldKind::Text {
+                area,
+                check: TextCheck::Text(check),
+            } => check(&area.lines().join("")).err(),
+            FieldKind::Text {
+                check: TextCheck::Count(parsed),
+                ..
+            } => parsed.as_ref().err().cloned(),
             _ => None,
         }
     }
@@ -151,7 +190,7 @@ impl Field {
     /// Feeds one key to the field. Returns false when the field did not take it.
     fn key(&mut self, key: KeyEvent) -> bool {
         match &mut self.kind {
-            FieldKind::Text { area, .. } => {
+            FieldKind::Text { area, check } => {
                 // One line: Enter and Tab belong to the form.
                 if matches!(key.code, KeyCode::Enter | KeyCode::Tab | KeyCode::BackTab) {
                     return false;
@@ -164,6 +203,9 @@ impl Field {
                     area.cut();
                 }
                 edit_line(area, key);
+                if let TextCheck::Count(parsed) = check {
+                    *parsed = parse_count(&area.lines().join(""));
+                }
                 true
             }
             FieldKind::Toggle { on } => {
@@ -248,6 +290,14 @@ impl<P> Form<P> {
 
     pub fn is_on(&self, label: &str) -> bool {
         self.fields.iter().any(|f| f.label == label && f.is_on())
+    }
+
+    /// The number in the count field labelled `label`, when its text is one.
+    pub fn number(&self, label: &str) -> Option<i32> {
+        self.fields
+            .iter()
+            .find(|f| f.label == label)
+            .and_then(Field::number)
     }
 
     pub fn problems(&self) -> Vec<(usize, String)> {
@@ -391,6 +441,28 @@ mod tests {
         form.key(k(KeyCode::Backspace));
         assert_eq!(form.key(k(KeyCode::Enter)), FormKey::Submit);
         assert_eq!(form.key(k(KeyCode::Esc)), FormKey::Cancel);
+    }
+
+    #[test]
+    fn a_count_field_carries_the_number_its_text_was_checked_as() {
+        let mut form = Form::new("scale", ()).field(Field::count("count", 4));
+        assert_eq!(form.number("count"), Some(4));
+        form.key(k(KeyCode::Char('1')));
+        form.key(k(KeyCode::Char('2')));
+        assert_eq!(form.number("count"), Some(12));
+        form.key(k(KeyCode::Char('x')));
+        assert_eq!(form.number("count"), None);
+        assert_eq!(form.key(k(KeyCode::Enter)), FormKey::Stay);
+        assert!(
+            form.error
+                .as_deref()
+                .unwrap()
+                .contains("not a whole number")
+        );
+        form.key(k(KeyCode::Backspace));
+        assert_eq!(form.number("count"), Some(12));
+        assert_eq!(form.key(k(KeyCode::Enter)), FormKey::Submit);
+        assert_eq!(form.number("other"), None);
     }
 
     #[test]

@@ -7,7 +7,6 @@ pub mod data;
 pub mod derived;
 pub mod describe;
 pub mod dialog;
-mod dialog_keys;
 mod fetch;
 pub mod format;
 mod input;

@@ -1,0 +1,124 @@
+//! The confirmation every change passes through: what it shows (where, as whom, each
+//! change old to new), its keys, and `y`, the only key that sends anything.
+
+use crossterm::event::{KeyCode, KeyEvent};
+
+use super::Dialog;
+use crate::app::data::DataKey;
+use crate::app::dialog::{After, Confirm};
+use crate::app::{App, Effect};
+use crate::ops::Mutation;
+use crate::ops::plan::NEW_REVISION;
+
+impl App {
+    /// The confirmation for `plan`: where, as whom, and every change old to new.
+    pub(in crate::app) fn confirmation(
+        &self,
+        title: String,
+        plan: Vec<Mutation>,
+        warnings: Vec<String>,
+        after: After,
+    ) -> Confirm {
+        let id = &self.identity;
+        let mut context = vec![format!(
+            "profile {} · region {} · account {}",
+            id.profile,
+            id.region,
+            id.account.as_deref().unwrap_or("unknown")
+        )];
+        if let Some(endpoint) = &id.endpoint {
+            context.push(format!("endpoint {endpoint}"));
+        }
+        let mut targets: Vec<String> = Vec::new();
+        let mut changes = Vec::new();
+        for m in &plan {
+            let t = m.target();
+            if !targets.contains(&t) {
+                targets.push(t);
+            }
+            changes.extend(m.changes());
+        }
+        context.extend(targets);
+        Confirm {
+            title,
+            context,
+            changes,
+            warnings,
+            diff: Vec::new(),
+            diff_loading: false,
+            scroll: 0,
+            plan,
+            after,
+        }
+    }
+
+    /// Opens the confirmation for `plan`.
+    pub(in crate::app) fn confirm(
+        &mut self,
+        title: String,
+        plan: Vec<Mutation>,
+        warnings: Vec<String>,
+        after: After,
+    ) {
+        let c = self.confirmation(title, plan, warnings, after);
+        self.open_dialog(Dialog::Confirm(c));
+    }
+
+    /// Keys in a confirmation: `y` sends the plan, `n`, Esc or `q` cancels, the arrows and
+    /// pages scroll the diff.
+    pub(super) fn confirm_key(&mut self, key: KeyEvent) -> Vec<Effect> {
+        let Some(Dialog::Confirm(c)) = self.dialog_mut() else {
+            return Vec::new();
+        };
+        match key.code {
+            KeyCode::Char('y') | KeyCode::Char('Y') => {
+                let c = c.clone();
+                self.close_dialog();
+                // A confirmed edit is done with: close the editor under it too.
+                if matches!(c.after, After::Registered { .. })
+                    && matches!(self.dialog(), Some(Dialog::Editor(_)))
+                {
+                    self.popups.pop();
+                }
+                return self.send(c.plan, c.after);
+            }
+            KeyCode::Char('n') | KeyCode::Char('N') | KeyCode::Esc | KeyCode::Char('q') => {
+                self.close_dialog();
+                self.say("cancelled: nothing was changed", false);
+            }
+            KeyCode::Down | KeyCode::Char('j') => c.scroll = c.scroll.saturating_add(1),
+            KeyCode::Up | KeyCode::Char('k') => c.scroll = c.scroll.saturating_sub(1),
+            KeyCode::PageDown => c.scroll = c.scroll.saturating_add(10),
+            KeyCode::PageUp => c.scroll = c.scroll.saturating_sub(10),
+            _ => {}
+        }
+        Vec::new()
+    }
+}
+
+/// The revisions a confirmation's deploy steps diff, which it needs loaded (a revision
+/// still to be registered is not one).
+pub(super) fn diff_keys(c: &Confirm) -> Vec<DataKey> {
+    let mut keys = Vec::new();
+    for m in &c.plan {
+        if let Mutation::Deploy { from, to, .. } = m {
+            for arn in [from, to] {
+                if arn != NEW_REVISION {
+                    keys.push(DataKey::TaskDefDoc { arn: arn.clone() });
+                }
+            }
+        }
+    }
+    keys
+}
+
+/// The JSON a confirmation registers (its first RegisterTaskDefinition step).
+pub(in crate::app) fn confirm_json(c: &Confirm) -> serde_json::Value {
+    c.plan
+        .iter()
+        .find_map(|m| match m {
+            Mutation::RegisterTaskDefinition { json, .. } => Some(json.clone()),
+            _ => None,
+        })
+        .unwrap_or_default()
+}
