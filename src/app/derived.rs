@@ -15,7 +15,7 @@ use chrono::{DateTime, Utc};
 
 use super::App;
 use super::describe;
-use super::ops::Pick;
+use super::dialogs::Pick;
 use super::pane::Pane;
 use super::rows::Row;
 use super::scaling::Section;
@@ -384,7 +384,7 @@ mod tests {
     use super::ScalingLine;
     use crate::app::App;
     use crate::app::data::{DataKey, Payload};
-    use crate::app::ops::Pick;
+    use crate::app::dialogs::Pick;
     use crate::app::pane::Pane;
     use crate::app::scaling::Section;
     use crate::app::tests::service;

@@ -97,7 +97,7 @@ impl App {
             }
             _ => {
                 // Single-line fields: Enter is handled above, so no newline gets in.
-                dialog::edit_line(&mut input.area, key);
+                form::edit_line(&mut input.area, key);
                 if kind == InputKind::Filter {
                     let text = input.text().to_lowercase();
                     self.view_mut().filter = text;

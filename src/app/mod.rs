@@ -6,15 +6,15 @@ pub mod command;
 pub mod data;
 pub mod derived;
 pub mod describe;
-pub mod dialog;
+pub mod dialogs;
 mod fetch;
+pub mod form;
 pub mod format;
 mod input;
 pub mod keymap;
 pub mod logs;
 mod logs_pane;
 mod navigation;
-pub mod ops;
 pub mod pane;
 mod revisions;
 pub mod rows;
@@ -44,9 +44,9 @@ use logs::{LogView, Pattern};
 use pane::{Pane, View};
 use rows::{Column, Row};
 
+pub use dialogs::{Dialog, PendingOp, Purpose};
 pub use input::{Input, InputKind};
 use navigation::RowsMemo;
-pub use ops::{Dialog, PendingOp, Purpose};
 pub use status::{ErrorRecord, InFlight, Status};
 
 /// Everything that can change the state.
@@ -244,7 +244,7 @@ pub struct App {
     pub pending_ops: std::collections::HashMap<u64, PendingOp>,
     next_op: u64,
     /// What each service's last scale from here changed, for `u`.
-    pub undo: std::collections::HashMap<(String, String), ops::Undo>,
+    pub undo: std::collections::HashMap<(String, String), dialogs::Undo>,
     /// A revision whose JSON is loading to be edited (in `$EDITOR` when true).
     pending_edit: Option<(String, bool)>,
     /// The revision being edited in `$EDITOR`.
@@ -563,8 +563,8 @@ impl App {
 }
 
 #[cfg(test)]
-mod logs_tests;
+mod dialogs_tests;
 #[cfg(test)]
-mod ops_tests;
+mod logs_tests;
 #[cfg(test)]
 pub(crate) mod tests;

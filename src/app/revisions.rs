@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 use super::App;
 use super::Popup;
 use super::data::DataKey;
-use super::ops::{Dialog, Pick};
+use super::dialogs::{Dialog, Pick};
 use super::pane::Pane;
 use super::rows::{Cell, Row, SortKey, Tone};
 use crate::domain::model::{Service, TaskDefinition, arn_name, revision_of};

@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
-use super::dialog::{After, Field, Form, check_count};
+use super::form::{After, Field, Form, check_count};
 use super::keymap::Command;
 use super::pane::Pane;
 use super::rows::{Column, Row};

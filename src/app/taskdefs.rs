@@ -3,8 +3,8 @@
 
 use std::sync::Arc;
 
-use super::dialog::After;
-use super::ops::*;
+use super::dialogs::*;
+use super::form::After;
 use super::pane::Pane;
 use super::{App, DataKey, Effect, Popup};
 use crate::domain::model::arn_name;

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use super::args::change::{DeployArgs, ScaleArgs, parse_image, parse_revision, parse_target};
 use super::args::{Cli, Settings};
-use crate::app::dialog::parse_count;
+use crate::app::form::parse_count;
 use crate::domain::clock::{Clock, SystemClock};
 use crate::domain::model::arn_name;
 use crate::domain::{BackendError, Identity};

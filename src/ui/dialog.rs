@@ -10,15 +10,15 @@ use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 use super::frame::PopupFrame;
 use super::theme::Theme;
 use super::{Size, centered};
-use crate::app::dialog::{Confirm, FieldKind, Form};
-use crate::app::ops::{Editor, Pick};
+use crate::app::dialogs::{Editor, Pick};
+use crate::app::form::{Confirm, FieldKind, Form};
 use crate::app::{App, Dialog, Purpose};
 use crate::domain::model::arn_name;
 use crate::ops::diff::{DiffLine, LineKind};
 
 /// The keys a form takes, only those that do something in it: one field has no next
 /// field; text alone has nothing to switch.
-fn form_footer(fields: &[crate::app::dialog::Field]) -> String {
+fn form_footer(fields: &[crate::app::form::Field]) -> String {
     let mut keys = vec!["Enter: next step"];
     if fields.len() > 1 {
         keys.push("Tab: next field");
@@ -404,7 +404,7 @@ pub fn diff(
 
 #[cfg(test)]
 mod footer_tests {
-    use crate::app::dialog::Field;
+    use crate::app::form::Field;
 
     /// A form advertises only the keys that do something in it.
     #[test]

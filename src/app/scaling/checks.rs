@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 
-use crate::app::dialog::parse_count;
+use crate::app::form::parse_count;
 
 const LABEL_SHAPE: &str =
     "app/<load-balancer-name>/<load-balancer-id>/targetgroup/<target-group-name>/<target-group-id>";

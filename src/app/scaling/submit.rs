@@ -13,7 +13,7 @@ use super::{
     SCALE_OUT_COOLDOWN, SCHEDULE, START, SUSPEND_IN, SUSPEND_OUT, SUSPEND_SCHEDULED, TARGET_VALUE,
     TIME_ZONE, time_field,
 };
-use crate::app::dialog::{After, Form, parse_count};
+use crate::app::form::{After, Form, parse_count};
 use crate::app::{App, Purpose};
 use crate::ops::Mutation;
 use crate::ops::model::{

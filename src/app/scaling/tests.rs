@@ -8,7 +8,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::*;
 use crate::app::data::{DataKey, Payload};
-use crate::app::dialog::{Confirm, FieldKind};
+use crate::app::form::{Confirm, FieldKind};
 use crate::app::rows::Tone;
 use crate::app::{Action, Effect};
 use crate::domain::Identity;

@@ -4,7 +4,7 @@
 use crossterm::event::KeyEvent;
 
 use super::{Dialog, Purpose};
-use crate::app::dialog::{After, Field, Form};
+use crate::app::form::{After, Field, Form};
 use crate::app::pane::Pane;
 use crate::app::{App, Effect};
 use crate::domain::model::arn_name;

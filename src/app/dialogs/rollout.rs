@@ -5,7 +5,7 @@ use crossterm::event::{KeyCode, KeyEvent};
 
 use super::Dialog;
 use crate::app::data::{DataKey, Payload};
-use crate::app::dialog::After;
+use crate::app::form::After;
 use crate::app::pane::Pane;
 use crate::app::{App, Effect};
 use crate::domain::model::{Service, arn_name, family_of};

@@ -5,7 +5,7 @@
 use crossterm::event::KeyEvent;
 
 use super::{Dialog, Purpose};
-use crate::app::dialog::{After, Field, Form, FormKey};
+use crate::app::form::{After, Field, Form, FormKey};
 use crate::app::{App, Effect};
 use crate::ops::Mutation;
 use crate::ops::model::ScalableTarget;

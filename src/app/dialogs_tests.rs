@@ -6,8 +6,8 @@ use chrono::{DateTime, TimeZone, Utc};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use serde_json::json;
 
-use super::dialog::After;
-use super::ops::{Dialog, RANGE_TOO};
+use super::dialogs::{Dialog, RANGE_TOO};
+use super::form::After;
 use super::tests::service;
 use super::*;
 use crate::domain::ErrorKind;
@@ -83,7 +83,7 @@ fn top_dialog(app: &App) -> Option<&Dialog> {
     }
 }
 
-fn confirm_of(app: &App) -> &super::dialog::Confirm {
+fn confirm_of(app: &App) -> &super::form::Confirm {
     match top_dialog(app) {
         Some(Dialog::Confirm(c)) => c,
         other => panic!("expected a confirmation, got {other:?}"),

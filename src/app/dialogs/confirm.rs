@@ -5,7 +5,7 @@ use crossterm::event::{KeyCode, KeyEvent};
 
 use super::Dialog;
 use crate::app::data::DataKey;
-use crate::app::dialog::{After, Confirm};
+use crate::app::form::{After, Confirm};
 use crate::app::{App, Effect};
 use crate::ops::Mutation;
 use crate::ops::plan::NEW_REVISION;

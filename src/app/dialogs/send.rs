@@ -4,7 +4,7 @@
 
 use super::Pane;
 use crate::app::data::DataKey;
-use crate::app::dialog::After;
+use crate::app::form::After;
 use crate::app::{App, Effect, InFlight};
 use crate::domain::model::arn_name;
 use crate::ops::guard::OpError;

@@ -4,7 +4,7 @@
 use crossterm::event::{KeyCode, KeyEvent};
 
 use super::{Dialog, Purpose};
-use crate::app::dialog::{After, Field, Form, FormKey};
+use crate::app::form::{After, Field, Form, FormKey};
 use crate::app::{App, Effect};
 use crate::domain::model::arn_name;
 use crate::ops::plan::NEW_REVISION;

@@ -18,7 +18,7 @@ mod stop_drain;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-use super::dialog::{Confirm, Form, FormKey};
+use super::form::{Confirm, Form, FormKey};
 use super::pane::Pane;
 use super::scaling::ScalingForm;
 use super::{App, DataKey, Effect, Popup};
