@@ -132,3 +132,27 @@ fn the_check_sees_an_import_that_runs_back_up() {
     );
     assert_eq!(imports(&code), BTreeSet::from(["app".to_string()]));
 }
+
+#[test]
+fn no_source_file_is_over_800_lines_tests_aside() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut all = Vec::new();
+    files(&src, &mut all);
+    let long: Vec<String> = all
+        .iter()
+        .filter_map(|path| {
+            let text = std::fs::read_to_string(path).unwrap();
+            // Every line up to the test modules, comments included.
+            let lines = text
+                .lines()
+                .collect::<Vec<_>>()
+                .windows(2)
+                .position(|w| {
+                    w[0].trim() == "#[cfg(test)]" && w[1].trim_start().starts_with("mod ")
+                })
+                .unwrap_or(text.lines().count());
+            (lines > 800).then(|| format!("{}: {lines}", path.display()))
+        })
+        .collect();
+    assert!(long.is_empty(), "{long:#?}");
+}
