@@ -5,6 +5,7 @@
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui_textarea::{CursorMove, TextArea};
 
+use super::keymap::{Command, Scope, place};
 use crate::ops::Mutation;
 use crate::ops::diff::DiffLine;
 
@@ -187,11 +188,32 @@ impl Field {
         }
     }
 
-    /// Feeds one key to the field. Returns false when the field did not take it.
-    fn key(&mut self, key: KeyEvent) -> bool {
+    /// Changes an on/off or choice field as `command` asks. Returns false when the field
+    /// did not change.
+    fn change(&mut self, command: Command) -> bool {
+        match (&mut self.kind, command) {
+            (FieldKind::Toggle { on }, Command::Toggle) => {
+                *on = !*on;
+                true
+            }
+            (FieldKind::Choice { options, index }, Command::PrevChoice) if !options.is_empty() => {
+                *index = (*index + options.len() - 1) % options.len();
+                true
+            }
+            (FieldKind::Choice { options, index }, Command::NextChoice) if !options.is_empty() => {
+                *index = (*index + 1) % options.len();
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Types one key into a text field (no binding took it). Returns false when the
+    /// field did not take it.
+    fn type_key(&mut self, key: KeyEvent) -> bool {
         match &mut self.kind {
             FieldKind::Text { area, check } => {
-                // One line: Enter and Tab belong to the form.
+                // One line: Enter never gets in, and Tab is no text.
                 if matches!(key.code, KeyCode::Enter | KeyCode::Tab | KeyCode::BackTab) {
                     return false;
                 }
@@ -208,24 +230,7 @@ impl Field {
                 }
                 true
             }
-            FieldKind::Toggle { on } => {
-                if key.code == KeyCode::Char(' ') {
-                    *on = !*on;
-                    return true;
-                }
-                false
-            }
-            FieldKind::Choice { options, index } => match key.code {
-                KeyCode::Left | KeyCode::Char('h') if !options.is_empty() => {
-                    *index = (*index + options.len() - 1) % options.len();
-                    true
-                }
-                KeyCode::Right | KeyCode::Char('l') | KeyCode::Char(' ') if !options.is_empty() => {
-                    *index = (*index + 1) % options.len();
-                    true
-                }
-                _ => false,
-            },
+            FieldKind::Toggle { .. } | FieldKind::Choice { .. } => false,
         }
     }
 }
@@ -308,39 +313,58 @@ impl<P> Form<P> {
             .collect()
     }
 
-    pub fn key(&mut self, key: KeyEvent) -> FormKey {
+    /// Where a key to the form is looked up: the focused field decides (a text field
+    /// takes the characters that a choice would bind).
+    pub fn place(&self) -> &'static [Scope] {
+        match self.fields.get(self.focus).map(|f| &f.kind) {
+            Some(FieldKind::Toggle { .. }) => place::FORM_TOGGLE,
+            Some(FieldKind::Choice { .. }) => place::FORM_CHOICE,
+            _ => place::FORM,
+        }
+    }
+
+    /// One key, with what the bindings make of it at `place()`; a key they do not bind
+    /// is typed into a focused text field.
+    pub fn key(&mut self, key: KeyEvent, command: Option<Command>) -> FormKey {
         self.error = None;
         let n = self.fields.len().max(1);
-        match key.code {
-            KeyCode::Esc => return FormKey::Cancel,
-            KeyCode::Tab | KeyCode::Down => {
+        let changed = match command {
+            Some(Command::Cancel) => return FormKey::Cancel,
+            Some(Command::NextField) => {
                 self.focus = (self.focus + 1) % n;
                 return FormKey::Stay;
             }
-            KeyCode::BackTab | KeyCode::Up => {
+            Some(Command::PrevField) => {
                 self.focus = (self.focus + n - 1) % n;
                 return FormKey::Stay;
             }
-            _ => {}
-        }
-        if let Some(field) = self.fields.get_mut(self.focus)
-            && field.key(key)
-        {
+            Some(Command::Submit) => return self.submit(),
+            Some(c @ (Command::Toggle | Command::NextChoice | Command::PrevChoice)) => {
+                self.fields.get_mut(self.focus).is_some_and(|f| f.change(c))
+            }
+            _ => self
+                .fields
+                .get_mut(self.focus)
+                .is_some_and(|f| f.type_key(key)),
+        };
+        if changed && let Some(field) = self.fields.get_mut(self.focus) {
             field.touched = true;
-            return FormKey::Stay;
-        }
-        if key.code == KeyCode::Enter {
-            for field in &mut self.fields {
-                field.touched = true;
-            }
-            if let Some((i, p)) = self.problems().into_iter().next() {
-                self.focus = i;
-                self.error = Some(format!("{}: {p}", self.fields[i].label));
-                return FormKey::Stay;
-            }
-            return FormKey::Submit;
         }
         FormKey::Stay
+    }
+
+    /// Submit: every field is checked, and the first problem keeps the form open with
+    /// the focus on it.
+    fn submit(&mut self) -> FormKey {
+        for field in &mut self.fields {
+            field.touched = true;
+        }
+        if let Some((i, p)) = self.problems().into_iter().next() {
+            self.focus = i;
+            self.error = Some(format!("{}: {p}", self.fields[i].label));
+            return FormKey::Stay;
+        }
+        FormKey::Submit
     }
 }
 
@@ -409,8 +433,13 @@ pub fn check_count(text: &str) -> Result<(), String> {
 mod tests {
     use super::*;
 
-    fn k(c: KeyCode) -> KeyEvent {
-        KeyEvent::new(c, KeyModifiers::NONE)
+    use crate::app::keymap::Keymap;
+
+    /// A key to `form` as a dialog gives it: looked up in the default bindings first.
+    fn press<P>(form: &mut Form<P>, code: KeyCode) -> FormKey {
+        let key = KeyEvent::new(code, KeyModifiers::NONE);
+        let command = Keymap::default().lookup(&key, form.place());
+        form.key(key, command)
     }
 
     #[test]
@@ -425,12 +454,12 @@ mod tests {
     #[test]
     fn typing_replaces_the_selected_value_and_bad_input_keeps_the_form_open() {
         let mut form = Form::new("scale", ()).field(Field::text("count", "4", check_count));
-        assert_eq!(form.key(k(KeyCode::Char('1'))), FormKey::Stay);
-        assert_eq!(form.key(k(KeyCode::Char('2'))), FormKey::Stay);
+        assert_eq!(press(&mut form, KeyCode::Char('1')), FormKey::Stay);
+        assert_eq!(press(&mut form, KeyCode::Char('2')), FormKey::Stay);
         assert_eq!(form.value("count"), "12");
-        form.key(k(KeyCode::Char('x')));
+        press(&mut form, KeyCode::Char('x'));
         assert_eq!(form.value("count"), "12x");
-        assert_eq!(form.key(k(KeyCode::Enter)), FormKey::Stay);
+        assert_eq!(press(&mut form, KeyCode::Enter), FormKey::Stay);
         assert!(
             form.error
                 .as_deref()
@@ -438,30 +467,30 @@ mod tests {
                 .contains("not a whole number")
         );
         assert_eq!(form.value("count"), "12x", "nothing typed is lost");
-        form.key(k(KeyCode::Backspace));
-        assert_eq!(form.key(k(KeyCode::Enter)), FormKey::Submit);
-        assert_eq!(form.key(k(KeyCode::Esc)), FormKey::Cancel);
+        press(&mut form, KeyCode::Backspace);
+        assert_eq!(press(&mut form, KeyCode::Enter), FormKey::Submit);
+        assert_eq!(press(&mut form, KeyCode::Esc), FormKey::Cancel);
     }
 
     #[test]
     fn a_count_field_carries_the_number_its_text_was_checked_as() {
         let mut form = Form::new("scale", ()).field(Field::count("count", 4));
         assert_eq!(form.number("count"), Some(4));
-        form.key(k(KeyCode::Char('1')));
-        form.key(k(KeyCode::Char('2')));
+        press(&mut form, KeyCode::Char('1'));
+        press(&mut form, KeyCode::Char('2'));
         assert_eq!(form.number("count"), Some(12));
-        form.key(k(KeyCode::Char('x')));
+        press(&mut form, KeyCode::Char('x'));
         assert_eq!(form.number("count"), None);
-        assert_eq!(form.key(k(KeyCode::Enter)), FormKey::Stay);
+        assert_eq!(press(&mut form, KeyCode::Enter), FormKey::Stay);
         assert!(
             form.error
                 .as_deref()
                 .unwrap()
                 .contains("not a whole number")
         );
-        form.key(k(KeyCode::Backspace));
+        press(&mut form, KeyCode::Backspace);
         assert_eq!(form.number("count"), Some(12));
-        assert_eq!(form.key(k(KeyCode::Enter)), FormKey::Submit);
+        assert_eq!(press(&mut form, KeyCode::Enter), FormKey::Submit);
         assert_eq!(form.number("other"), None);
     }
 
@@ -475,17 +504,17 @@ mod tests {
                 vec!["cpu".into(), "memory".into()],
                 0,
             ));
-        form.key(k(KeyCode::Tab));
-        form.key(k(KeyCode::Char(' ')));
+        press(&mut form, KeyCode::Tab);
+        press(&mut form, KeyCode::Char(' '));
         assert!(form.is_on("suspend"));
-        form.key(k(KeyCode::Tab));
-        form.key(k(KeyCode::Right));
+        press(&mut form, KeyCode::Tab);
+        press(&mut form, KeyCode::Right);
         assert_eq!(form.value("metric"), "memory");
-        form.key(k(KeyCode::Left));
-        form.key(k(KeyCode::Left));
+        press(&mut form, KeyCode::Left);
+        press(&mut form, KeyCode::Left);
         assert_eq!(form.value("metric"), "memory", "wraps around");
-        form.key(k(KeyCode::BackTab));
-        form.key(k(KeyCode::BackTab));
+        press(&mut form, KeyCode::BackTab);
+        press(&mut form, KeyCode::BackTab);
         assert_eq!(form.focus, 0);
     }
 }

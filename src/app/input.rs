@@ -68,16 +68,20 @@ impl App {
             return Vec::new();
         };
         let kind = input.kind;
-        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
-        match key.code {
-            KeyCode::Char('c') if ctrl => self.quit = true,
-            KeyCode::Esc => {
+        let place = if kind == InputKind::Command {
+            keymap::place::COMMAND_LINE
+        } else {
+            keymap::place::PROMPT
+        };
+        match self.keymap.lookup(&key, place) {
+            Some(Command::Interrupt) => self.quit = true,
+            Some(Command::Cancel) => {
                 self.input = None;
                 if kind == InputKind::Filter {
                     self.view_mut().filter.clear();
                 }
             }
-            KeyCode::Enter => {
+            Some(Command::Submit) => {
                 let text = input.text();
                 // A bad value keeps the field open with what was typed, so nothing is lost.
                 match self.submit(kind, &text) {
@@ -90,13 +94,16 @@ impl App {
                     Err(e) => self.say(e, true),
                 }
             }
-            KeyCode::Tab if kind == InputKind::Command => {
+            Some(Command::Complete) => {
                 if let Some(done) = command::complete(&input.text(), &clusters, in_logs) {
                     *input = Input::new(InputKind::Command, &done);
                 }
             }
             _ => {
-                // Single-line fields: Enter is handled above, so no newline gets in.
+                // Typing is the field's own. It is one line: Enter never gets in.
+                if key.code == crossterm::event::KeyCode::Enter {
+                    return Vec::new();
+                }
                 form::edit_line(&mut input.area, key);
                 if kind == InputKind::Filter {
                     let text = input.text().to_lowercase();

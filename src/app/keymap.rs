@@ -1,14 +1,29 @@
-//! Every key binding, defined once. The `?` overlay and the README's key table are both
-//! produced from `BINDINGS`, so they cannot drift from what the keys do.
+//! Every key binding, defined once (the table is `BINDINGS`, in `table.rs`): the panes',
+//! and those of every dialog, picker, popup and prompt. The `?` overlay, the footers,
+//! the README's key table and what the keys do are all read from it, so they cannot
+//! drift apart.
+//!
+//! What is typed into a text field is not in the table: characters, Backspace, the
+//! cursor keys and the shell-style Ctrl-u/k/w/a/e of `form::edit_line` (and the JSON
+//! editor's own editing keys) belong to the field and cannot be remapped. The keys that
+//! leave or submit a field (Enter, Esc, Tab, ...) are bindings, looked up before the
+//! field sees the key. Where text is typed a plain character is text, so a remap's plain
+//! characters are left out of the bindings there (see `Keymap::with`).
 
 use crossterm::event::KeyCode;
 
+mod footer;
 mod hints;
 mod live;
+pub mod place;
+mod table;
+pub use footer::Foot;
 pub use hints::Hint;
-pub use live::{Keymap, LiveBinding, LiveKey, PLACES, parse_key};
+pub use live::{Keymap, LiveBinding, LiveKey, parse_key};
+pub use place::PLACES;
+pub use table::BINDINGS;
 
-/// What a key asks for. Input fields (filter, command line) see keys before this map.
+/// What a key asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Command {
     Up,
@@ -59,7 +74,7 @@ pub enum Command {
     Drain,
     /// Edit the selected revision's JSON in the dashboard.
     Edit,
-    /// Edit the selected revision's JSON in $EDITOR.
+    /// Edit the selected revision's JSON in $EDITOR; in the JSON editor, go on there.
     ExternalEdit,
     /// Mark a revision to diff against.
     Mark,
@@ -79,6 +94,34 @@ pub enum Command {
     /// row) turn auto scaling off.
     Delete,
     Quit,
+    /// Quit from a dialog, picker or prompt, where `q` is typed or cancels.
+    Interrupt,
+    /// Forms, prompts, pickers: the next step, or submit.
+    Submit,
+    /// Forms, prompts, the revision picker, the JSON editor: leave without doing anything.
+    Cancel,
+    /// Forms: the next field, or the previous one.
+    NextField,
+    PrevField,
+    /// Forms: turn an on/off field on or off.
+    Toggle,
+    /// Forms: the next value of a choice field, or the previous one.
+    NextChoice,
+    PrevChoice,
+    /// The confirmation: carry out the change, or not.
+    ConfirmYes,
+    ConfirmNo,
+    /// The revision picker: force a new deployment.
+    Force,
+    /// The JSON editor: check, diff and register.
+    Check,
+    /// Popups and the stream picker: close.
+    Close,
+    /// The stream picker: the next log group, or the previous one.
+    NextGroup,
+    PrevGroup,
+    /// The command line: complete the word typed.
+    Complete,
 }
 
 /// Where a binding works; the help overlay lists the global ones and those of the pane.
@@ -101,6 +144,29 @@ pub enum Scope {
     Rollout,
     /// A service's auto scaling.
     Scaling,
+    /// Every dialog, picker and prompt (each takes every key while open).
+    Modal,
+    /// A form (scale, stop a task, a new image, auto scaling).
+    Form,
+    /// A form whose focused field is on/off.
+    Toggle,
+    /// A form whose focused field is a choice.
+    Choice,
+    /// The confirmation every change passes through.
+    Confirm,
+    /// The roll-out revision picker.
+    Picker,
+    /// The JSON editor for a new revision.
+    Editor,
+    /// The logs pane's stream picker, and its filter while it is typed.
+    StreamPicker,
+    StreamFilter,
+    /// Describe, error history, help, a revision's JSON, a diff, a text in full.
+    Popup,
+    /// The prompt at the bottom (filter, command line, search, ...), and the command
+    /// line's own keys.
+    Prompt,
+    CommandLine,
 }
 
 impl Scope {
@@ -118,7 +184,49 @@ impl Scope {
             Scope::Revisions => "revisions",
             Scope::Rollout => "rollout",
             Scope::Scaling => "auto scaling",
+            Scope::Modal => "dialogs, pickers and prompts",
+            Scope::Form => "forms",
+            Scope::Toggle => "a form's on/off field",
+            Scope::Choice => "a form's choice field",
+            Scope::Confirm => "confirmations",
+            Scope::Picker => "the revision picker",
+            Scope::Editor => "the JSON editor",
+            Scope::StreamPicker => "the stream picker",
+            Scope::StreamFilter => "the stream picker's filter",
+            Scope::Popup => "popups",
+            Scope::Prompt => "prompts",
+            Scope::CommandLine => "the command line",
         }
+    }
+
+    /// The place, as an error names it: `the services pane`, `forms`.
+    pub fn place_name(self) -> String {
+        match self {
+            Scope::Clusters
+            | Scope::Services
+            | Scope::Tasks
+            | Scope::Instances
+            | Scope::Logs
+            | Scope::Families
+            | Scope::Revisions
+            | Scope::Rollout
+            | Scope::Scaling => format!("the {} pane", self.title()),
+            _ => self.title().to_string(),
+        }
+    }
+
+    /// Whether text is typed where the scope's bindings work, so a plain character there
+    /// is text and not a key to bind.
+    pub fn types_text(self) -> bool {
+        matches!(
+            self,
+            Scope::Modal
+                | Scope::Form
+                | Scope::Editor
+                | Scope::StreamFilter
+                | Scope::Prompt
+                | Scope::CommandLine
+        )
     }
 }
 
@@ -128,6 +236,8 @@ pub struct Key {
     pub label: &'static str,
     code: KeyCode,
     ctrl: bool,
+    /// Named in footers (help and the README name every key).
+    shown: bool,
 }
 
 const fn ch(c: char, label: &'static str) -> Key {
@@ -135,6 +245,7 @@ const fn ch(c: char, label: &'static str) -> Key {
         label,
         code: KeyCode::Char(c),
         ctrl: false,
+        shown: true,
     }
 }
 
@@ -143,6 +254,7 @@ const fn code(code: KeyCode, label: &'static str) -> Key {
         label,
         code,
         ctrl: false,
+        shown: true,
     }
 }
 
@@ -151,6 +263,16 @@ const fn ctrl(c: char, label: &'static str) -> Key {
         label,
         code: KeyCode::Char(c),
         ctrl: true,
+        shown: true,
+    }
+}
+
+/// A key that works but footers leave out: a second key to the same thing (`N` beside
+/// `n`, vi's `j` beside ↓).
+const fn quiet(key: Key) -> Key {
+    Key {
+        shown: false,
+        ..key
     }
 }
 
@@ -160,315 +282,6 @@ pub struct Binding {
     pub scope: Scope,
     pub help: &'static str,
 }
-
-pub const BINDINGS: &[Binding] = &[
-    Binding {
-        keys: &[code(KeyCode::Up, "↑"), ch('k', "k")],
-        command: Command::Up,
-        scope: Scope::Scroll,
-        help: "move up",
-    },
-    Binding {
-        keys: &[code(KeyCode::Down, "↓"), ch('j', "j")],
-        command: Command::Down,
-        scope: Scope::Scroll,
-        help: "move down",
-    },
-    Binding {
-        keys: &[ch('g', "g"), code(KeyCode::Home, "Home")],
-        command: Command::Top,
-        scope: Scope::Scroll,
-        help: "first row",
-    },
-    Binding {
-        keys: &[ch('G', "G"), code(KeyCode::End, "End")],
-        command: Command::Bottom,
-        scope: Scope::Scroll,
-        help: "last row",
-    },
-    Binding {
-        keys: &[code(KeyCode::PageUp, "PgUp"), ctrl('b', "Ctrl-b")],
-        command: Command::PageUp,
-        scope: Scope::Scroll,
-        help: "page up",
-    },
-    Binding {
-        keys: &[code(KeyCode::PageDown, "PgDn"), ctrl('f', "Ctrl-f")],
-        command: Command::PageDown,
-        scope: Scope::Scroll,
-        help: "page down",
-    },
-    Binding {
-        keys: &[code(KeyCode::Enter, "Enter")],
-        command: Command::Open,
-        scope: Scope::Table,
-        help: "drill down (cluster → services → tasks; instance → its tasks)",
-    },
-    Binding {
-        keys: &[code(KeyCode::Esc, "Esc")],
-        command: Command::Back,
-        scope: Scope::Global,
-        help: "close popup, then clear filter, then go back",
-    },
-    Binding {
-        keys: &[ch('d', "d")],
-        command: Command::Describe,
-        scope: Scope::Table,
-        help: "describe the selected row",
-    },
-    Binding {
-        keys: &[ch('/', "/")],
-        command: Command::Filter,
-        scope: Scope::Table,
-        help: "filter rows as you type (Enter keeps, Esc clears)",
-    },
-    Binding {
-        keys: &[
-            ch('1', "1"),
-            ch('2', "2"),
-            ch('3', "3"),
-            ch('4', "4"),
-            ch('5', "5"),
-        ],
-        command: Command::SortColumn(0),
-        scope: Scope::Table,
-        help: "sort by column 1-9 (again: reverse)",
-    },
-    Binding {
-        keys: &[ch('i', "i")],
-        command: Command::Instances,
-        scope: Scope::Clusters,
-        help: "container instances of the cluster",
-    },
-    Binding {
-        keys: &[ch('t', "t")],
-        command: Command::ToggleStopped,
-        scope: Scope::Tasks,
-        help: "show or hide stopped tasks",
-    },
-    Binding {
-        keys: &[ch('l', "l")],
-        command: Command::Logs,
-        scope: Scope::Services,
-        help: "live logs of the service (all its tasks)",
-    },
-    Binding {
-        keys: &[ch('l', "l")],
-        command: Command::Logs,
-        scope: Scope::Tasks,
-        help: "live logs of the task",
-    },
-    Binding {
-        keys: &[ch('f', "f")],
-        command: Command::Follow,
-        scope: Scope::Logs,
-        help: "follow: pin to the newest line (moving up pauses)",
-    },
-    Binding {
-        keys: &[ch('/', "/")],
-        command: Command::Search,
-        scope: Scope::Logs,
-        help: "search (regex, smart case); n / N next / previous",
-    },
-    Binding {
-        keys: &[ch('n', "n")],
-        command: Command::SearchNext,
-        scope: Scope::Logs,
-        help: "next match",
-    },
-    Binding {
-        keys: &[ch('N', "N")],
-        command: Command::SearchPrev,
-        scope: Scope::Logs,
-        help: "previous match",
-    },
-    Binding {
-        keys: &[ch('&', "&")],
-        command: Command::Grep,
-        scope: Scope::Logs,
-        help: "show only lines matching a regex (client side)",
-    },
-    Binding {
-        keys: &[ch('F', "F")],
-        command: Command::ServerFilter,
-        scope: Scope::Logs,
-        help: "CloudWatch filter pattern (server side; restarts the tail)",
-    },
-    Binding {
-        keys: &[ch('c', "c")],
-        command: Command::Container,
-        scope: Scope::Logs,
-        help: "next container (all → each container)",
-    },
-    Binding {
-        keys: &[ch('w', "w")],
-        command: Command::Wrap,
-        scope: Scope::Logs,
-        help: "wrap long lines on / off",
-    },
-    Binding {
-        keys: &[ch('t', "t")],
-        command: Command::Timestamps,
-        scope: Scope::Logs,
-        help: "timestamps on / off",
-    },
-    Binding {
-        keys: &[code(KeyCode::Enter, "Enter")],
-        command: Command::Pretty,
-        scope: Scope::Logs,
-        help: "the selected line in full (JSON pretty-printed)",
-    },
-    Binding {
-        keys: &[ch('y', "y")],
-        command: Command::Copy,
-        scope: Scope::Logs,
-        help: "copy the selected line (OSC 52: works over SSH)",
-    },
-    Binding {
-        keys: &[ch('S', "S")],
-        command: Command::Save,
-        scope: Scope::Logs,
-        help: "save the buffer to a file",
-    },
-    Binding {
-        keys: &[ch('p', "p")],
-        command: Command::PickStream,
-        scope: Scope::Logs,
-        help: "pick a log stream (FireLens, awslogs without a prefix)",
-    },
-    Binding {
-        keys: &[ch(':', ":")],
-        command: Command::CommandLine,
-        scope: Scope::Global,
-        help: "command line (:clusters :services :tasks :instances :taskdefs :errors)",
-    },
-    Binding {
-        keys: &[ch('r', "r")],
-        command: Command::Refresh,
-        scope: Scope::Global,
-        help: "refresh now",
-    },
-    Binding {
-        keys: &[ch('E', "E")],
-        command: Command::Errors,
-        scope: Scope::Global,
-        help: "error history",
-    },
-    Binding {
-        keys: &[ch('?', "?")],
-        command: Command::Help,
-        scope: Scope::Global,
-        help: "keys of this pane",
-    },
-    Binding {
-        keys: &[ch('s', "s")],
-        command: Command::Scale,
-        scope: Scope::Services,
-        help: "scale: change the desired count",
-    },
-    Binding {
-        keys: &[ch('u', "u")],
-        command: Command::Undo,
-        scope: Scope::Services,
-        help: "undo this service's last scale",
-    },
-    Binding {
-        keys: &[ch('a', "a")],
-        command: Command::AutoScaling,
-        scope: Scope::Services,
-        help: "auto scaling: target, policies, schedules",
-    },
-    Binding {
-        keys: &[ch('i', "i")],
-        command: Command::Image,
-        scope: Scope::Services,
-        help: "deploy a new image for one container",
-    },
-    Binding {
-        keys: &[ch('R', "R")],
-        command: Command::Rollout,
-        scope: Scope::Services,
-        help: "roll out a revision, or force a new deployment",
-    },
-    Binding {
-        keys: &[ctrl('k', "Ctrl-k")],
-        command: Command::StopTask,
-        scope: Scope::Tasks,
-        help: "stop the task (asks for a reason)",
-    },
-    Binding {
-        keys: &[ch('D', "D")],
-        command: Command::Drain,
-        scope: Scope::Instances,
-        help: "drain the instance, or make it active again",
-    },
-    Binding {
-        keys: &[ch('e', "e")],
-        command: Command::Edit,
-        scope: Scope::Revisions,
-        help: "edit as a new revision",
-    },
-    Binding {
-        keys: &[ctrl('e', "Ctrl-e")],
-        command: Command::ExternalEdit,
-        scope: Scope::Revisions,
-        help: "edit in $EDITOR as a new revision",
-    },
-    Binding {
-        keys: &[ch('m', "m")],
-        command: Command::Mark,
-        scope: Scope::Revisions,
-        help: "mark the revision to diff against",
-    },
-    Binding {
-        keys: &[ch('=', "=")],
-        command: Command::Diff,
-        scope: Scope::Revisions,
-        help: "diff against the marked (or previous) revision",
-    },
-    Binding {
-        keys: &[ch('b', "b")],
-        command: Command::Rollback,
-        scope: Scope::Rollout,
-        help: "roll back to the revision that ran before",
-    },
-    Binding {
-        keys: &[ch('e', "e")],
-        command: Command::EditTarget,
-        scope: Scope::Scaling,
-        help: "edit min, max and suspended states",
-    },
-    Binding {
-        keys: &[ch('i', "i")],
-        command: Command::SuspendScaleIn,
-        scope: Scope::Scaling,
-        help: "suspend or resume dynamic scale-in",
-    },
-    Binding {
-        keys: &[ch('p', "p")],
-        command: Command::NewPolicy,
-        scope: Scope::Scaling,
-        help: "new target tracking policy",
-    },
-    Binding {
-        keys: &[ch('c', "c")],
-        command: Command::NewSchedule,
-        scope: Scope::Scaling,
-        help: "new scheduled action",
-    },
-    Binding {
-        keys: &[ch('x', "x")],
-        command: Command::Delete,
-        scope: Scope::Scaling,
-        help: "policy or scheduled action row: delete it; target row: turn auto scaling off (its policies and schedules go too)",
-    },
-    Binding {
-        keys: &[ch('q', "q"), ctrl('c', "Ctrl-c")],
-        command: Command::Quit,
-        scope: Scope::Global,
-        help: "quit",
-    },
-];
 
 fn keys_label(b: &Binding) -> String {
     if matches!(b.command, Command::SortColumn(_)) {

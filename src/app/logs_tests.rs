@@ -769,6 +769,46 @@ fn tab_moves_to_the_next_group_and_an_answer_for_the_last_one_is_not_shown() {
     assert!(quit.is_empty() && app.quit, "Ctrl-c still quits");
 }
 
+/// The picker's keys are the bindings in force: remapped, the old keys do nothing and
+/// the filter's leaving key takes the new one.
+#[test]
+fn the_stream_picker_keys_follow_a_remap() {
+    let (mut app, id) = logs_with_firelens();
+    let remaps = [
+        ("close", vec!["x".to_string()]),
+        ("filter", vec!["f".to_string()]),
+        ("cancel", vec!["Ctrl-g".to_string()]),
+    ]
+    .into_iter()
+    .map(|(a, k)| (a.to_string(), k))
+    .collect();
+    app.keymap = keymap::Keymap::with(&remaps).unwrap();
+    open_picker(&mut app, id);
+    app.update(Action::Streams {
+        id,
+        result: Ok(newest()),
+    });
+    app.update(key(KeyCode::Char('/')));
+    assert!(!picker(&app).filtering, "/ no longer filters");
+    app.update(key(KeyCode::Char('f')));
+    assert!(picker(&app).filtering);
+    type_text(&mut app, "bbb");
+    assert_eq!(picker(&app).filter, "bbb");
+    app.update(key(KeyCode::Esc));
+    assert!(picker(&app).filtering, "Esc no longer leaves the filter");
+    app.update(Action::Key(KeyEvent::new(
+        KeyCode::Char('g'),
+        KeyModifiers::CONTROL,
+    )));
+    assert!(!picker(&app).filtering && picker(&app).filter.is_empty());
+    for old in [KeyCode::Esc, KeyCode::Char('q')] {
+        app.update(key(old));
+        picker(&app);
+    }
+    app.update(key(KeyCode::Char('x')));
+    assert!(app.log.as_ref().unwrap().picker.is_none());
+}
+
 /// Expired credentials stop the pane's tail: the pane says so (not POLL FOLLOW), `r`
 /// asks the tail to try again at once, and when it works again the note goes.
 #[test]

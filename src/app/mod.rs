@@ -28,7 +28,7 @@ use std::collections::VecDeque;
 use std::rc::Rc;
 
 use chrono::{DateTime, Duration, Utc};
-use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+use crossterm::event::{KeyEvent, KeyEventKind};
 use ratatui_textarea::TextArea;
 
 use crate::domain::model::{TaskScope, arn_account};
@@ -393,67 +393,59 @@ impl App {
         if let Some(effects) = self.on_picker_key(key) {
             return effects;
         }
-        let ctrl_c =
-            key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL);
-        if let Some(popup) = self.popups.last_mut() {
-            // Popups take scrolling keys; Esc closes; the rest falls through to globals.
-            let scroll = match popup {
-                Popup::Describe { scroll, .. }
-                | Popup::Errors { scroll }
-                | Popup::Text { scroll, .. }
-                | Popup::Revision { scroll, .. }
-                | Popup::Diff { scroll, .. } => Some(scroll),
-                Popup::Help | Popup::Dialog(_) => None,
-            };
-            if let Some(scroll) = scroll {
-                let page = u16::try_from(self.page_rows).unwrap_or(u16::MAX);
-                match key.code {
-                    KeyCode::Down | KeyCode::Char('j') => {
-                        *scroll = scroll.saturating_add(1);
-                        return Vec::new();
-                    }
-                    KeyCode::Up | KeyCode::Char('k') => {
-                        *scroll = scroll.saturating_sub(1);
-                        return Vec::new();
-                    }
-                    KeyCode::PageDown => {
-                        *scroll = scroll.saturating_add(page);
-                        return Vec::new();
-                    }
-                    KeyCode::PageUp => {
-                        *scroll = scroll.saturating_sub(page);
-                        return Vec::new();
-                    }
-                    KeyCode::Char('g') | KeyCode::Home => {
-                        *scroll = 0;
-                        return Vec::new();
-                    }
-                    _ => {}
-                }
+        if !self.popups.is_empty() {
+            // A popup's own keys first; the rest are those of anywhere.
+            if let Some(command) = self.keymap.lookup(&key, keymap::place::POPUP) {
+                return self.popup_command(command);
             }
-            if !ctrl_c && matches!(key.code, KeyCode::Char('q')) {
-                // In a popup, q closes it rather than quitting: a reflex from less and k9s.
-                self.popups.pop();
+            let Some(command) = self.keymap.lookup(&key, &[keymap::Scope::Global]) else {
                 return Vec::new();
-            }
-            // `y` in a text popup (a log line in full, a policy) copies what it shows.
-            if key.code == KeyCode::Char('y')
-                && let Some(Popup::Text { body, .. }) = self.popups.last()
-            {
-                let body = body.clone();
-                self.say("copied (OSC 52)", false);
-                return vec![Effect::Copy(body)];
-            }
+            };
+            return self.run(command);
         }
-        let scopes: &[keymap::Scope] = if self.popups.is_empty() {
-            self.view().pane.scopes()
-        } else {
-            &[keymap::Scope::Global]
-        };
-        let Some(command) = self.keymap.lookup(&key, scopes) else {
+        let Some(command) = self.keymap.lookup(&key, self.view().pane.scopes()) else {
             return Vec::new();
         };
         self.run(command)
+    }
+
+    /// A popup's own key: scroll (where it scrolls), copy a text shown in full, close.
+    fn popup_command(&mut self, command: Command) -> Vec<Effect> {
+        let page = u16::try_from(self.page_rows).unwrap_or(u16::MAX);
+        let Some(popup) = self.popups.last_mut() else {
+            return Vec::new();
+        };
+        match command {
+            Command::Close => {
+                self.popups.pop();
+            }
+            Command::Copy => {
+                if let Popup::Text { body, .. } = popup {
+                    let body = body.clone();
+                    self.say("copied (OSC 52)", false);
+                    return vec![Effect::Copy(body)];
+                }
+            }
+            _ => {
+                let (Popup::Describe { scroll, .. }
+                | Popup::Errors { scroll }
+                | Popup::Text { scroll, .. }
+                | Popup::Revision { scroll, .. }
+                | Popup::Diff { scroll, .. }) = popup
+                else {
+                    return Vec::new();
+                };
+                *scroll = match command {
+                    Command::Down => scroll.saturating_add(1),
+                    Command::Up => scroll.saturating_sub(1),
+                    Command::PageDown => scroll.saturating_add(page),
+                    Command::PageUp => scroll.saturating_sub(page),
+                    Command::Top => 0,
+                    _ => *scroll,
+                };
+            }
+        }
+        Vec::new()
     }
 
     fn run(&mut self, command: Command) -> Vec<Effect> {
@@ -549,6 +541,23 @@ impl App {
             | Command::NewSchedule
             | Command::Delete => return self.run_scaling(command),
             Command::Quit => self.quit = true,
+            // Keys of dialogs, pickers, popups and prompts, which look them up themselves.
+            Command::Interrupt
+            | Command::Submit
+            | Command::Cancel
+            | Command::NextField
+            | Command::PrevField
+            | Command::Toggle
+            | Command::NextChoice
+            | Command::PrevChoice
+            | Command::ConfirmYes
+            | Command::ConfirmNo
+            | Command::Force
+            | Command::Check
+            | Command::Close
+            | Command::NextGroup
+            | Command::PrevGroup
+            | Command::Complete => {}
         }
         Vec::new()
     }
@@ -564,6 +573,8 @@ impl App {
 
 #[cfg(test)]
 mod dialogs_tests;
+#[cfg(test)]
+mod keys_tests;
 #[cfg(test)]
 mod logs_tests;
 #[cfg(test)]

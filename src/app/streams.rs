@@ -6,6 +6,7 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
+use super::keymap::{Command, place};
 use super::logs::LogView;
 use super::{App, Effect};
 use crate::domain::BackendError;
@@ -291,9 +292,11 @@ impl App {
         let picker = self.log.as_mut()?.picker.as_mut()?;
         self.dirty = true;
         let step = if picker.filtering {
-            filter_key(picker, key)
+            let command = self.keymap.lookup(&key, place::STREAM_FILTER);
+            filter_key(picker, key, command)
         } else {
-            list_key(picker, key, self.page_rows.max(1))
+            let command = self.keymap.lookup(&key, place::STREAM_PICKER);
+            list_key(picker, command, self.page_rows.max(1))
         };
         Some(match step {
             PickerStep::Stay => Vec::new(),
@@ -422,9 +425,12 @@ impl App {
         if let Some(view) = self.log.as_mut() {
             view.origin = Some(origin);
         }
+        let again = self
+            .keymap
+            .key_for(Command::PickStream, self.view().pane.scopes());
         self.say(
             format!(
-                "tailing stream {} of {} (p: pick another)",
+                "tailing stream {} of {} ({again}: pick another)",
                 short_stream(&stream),
                 group.group
             ),
@@ -435,26 +441,26 @@ impl App {
 }
 
 /// Keys while moving through the list.
-fn list_key(picker: &mut StreamPicker, key: KeyEvent, page: usize) -> PickerStep {
-    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+fn list_key(picker: &mut StreamPicker, command: Option<Command>, page: usize) -> PickerStep {
     let page = isize::try_from(page).unwrap_or(isize::MAX);
-    match key.code {
-        KeyCode::Char('c') if ctrl => return PickerStep::Quit,
-        KeyCode::Esc | KeyCode::Char('q') => return PickerStep::Close,
-        KeyCode::Enter => return PickerStep::Pick,
-        KeyCode::Up | KeyCode::Char('k') => picker.move_by(-1),
-        KeyCode::Down | KeyCode::Char('j') => picker.move_by(1),
-        KeyCode::PageUp => picker.move_by(-page),
-        KeyCode::PageDown => picker.move_by(page),
-        KeyCode::Char('b') if ctrl => picker.move_by(-page),
-        KeyCode::Char('f') if ctrl => picker.move_by(page),
-        KeyCode::Home | KeyCode::Char('g') => picker.selected = 0,
-        KeyCode::End | KeyCode::Char('G') => picker.move_by(isize::MAX),
-        KeyCode::Char('/') => picker.filtering = true,
-        KeyCode::Char('r') => return PickerStep::List,
-        KeyCode::Tab | KeyCode::BackTab if picker.groups.len() > 1 => {
+    let Some(command) = command else {
+        return PickerStep::Stay;
+    };
+    match command {
+        Command::Interrupt => return PickerStep::Quit,
+        Command::Close => return PickerStep::Close,
+        Command::Submit => return PickerStep::Pick,
+        Command::Up => picker.move_by(-1),
+        Command::Down => picker.move_by(1),
+        Command::PageUp => picker.move_by(-page),
+        Command::PageDown => picker.move_by(page),
+        Command::Top => picker.selected = 0,
+        Command::Bottom => picker.move_by(isize::MAX),
+        Command::Filter => picker.filtering = true,
+        Command::Refresh => return PickerStep::List,
+        Command::NextGroup | Command::PrevGroup if picker.groups.len() > 1 => {
             let n = picker.groups.len();
-            picker.group = if key.code == KeyCode::Tab {
+            picker.group = if command == Command::NextGroup {
                 (picker.group + 1) % n
             } else {
                 (picker.group + n - 1) % n
@@ -470,20 +476,16 @@ fn list_key(picker: &mut StreamPicker, key: KeyEvent, page: usize) -> PickerStep
 
 /// Keys while typing the filter: text narrows the list, Enter tails the selected match
 /// (or, when none of the listed streams matches, asks AWS for streams starting with it).
-fn filter_key(picker: &mut StreamPicker, key: KeyEvent) -> PickerStep {
-    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
-    match key.code {
-        KeyCode::Char('c') if ctrl => return PickerStep::Quit,
-        KeyCode::Char('u') if ctrl => {
-            picker.filter.clear();
-            picker.select_first_stream();
-        }
-        KeyCode::Esc => {
+/// What no binding takes edits the filter: characters, Backspace, and Ctrl-u to clear it.
+fn filter_key(picker: &mut StreamPicker, key: KeyEvent, command: Option<Command>) -> PickerStep {
+    match command {
+        Some(Command::Interrupt) => return PickerStep::Quit,
+        Some(Command::Cancel) => {
             picker.filter.clear();
             picker.filtering = false;
             picker.select_first_stream();
         }
-        KeyCode::Enter => {
+        Some(Command::Submit) => {
             picker.filtering = false;
             let any = picker.rows().iter().any(|r| matches!(r, Row::Stream(_)));
             if any {
@@ -494,21 +496,33 @@ fn filter_key(picker: &mut StreamPicker, key: KeyEvent) -> PickerStep {
                 return PickerStep::List;
             }
         }
+        Some(Command::Up) => picker.move_by(-1),
+        Some(Command::Down) => picker.move_by(1),
+        _ => type_filter(picker, key),
+    }
+    PickerStep::Stay
+}
+
+/// A key typed into the stream filter.
+fn type_filter(picker: &mut StreamPicker, key: KeyEvent) {
+    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+    match key.code {
+        KeyCode::Char('u') if ctrl => {
+            picker.filter.clear();
+            picker.select_first_stream();
+        }
         KeyCode::Backspace => {
             if picker.filter.pop().is_none() {
                 picker.filtering = false;
             }
             picker.select_first_stream();
         }
-        KeyCode::Up => picker.move_by(-1),
-        KeyCode::Down => picker.move_by(1),
         KeyCode::Char(c) if !ctrl => {
             picker.filter.push(c);
             picker.select_first_stream();
         }
         _ => {}
     }
-    PickerStep::Stay
 }
 
 /// A stream name for the status line: a long one (a Docker id) cut to its start.

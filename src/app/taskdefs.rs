@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use super::dialogs::*;
 use super::form::After;
+use super::keymap::{Command, place};
 use super::pane::Pane;
 use super::{App, DataKey, Effect, Popup};
 use crate::domain::model::arn_name;
@@ -130,9 +131,13 @@ impl App {
             }
             return;
         }
+        let submit = self
+            .keymap
+            .key_for(Command::Submit, place::FORM)
+            .to_string();
         if let Some(Dialog::Form(form)) = self.dialog_mut() {
             form.info.truncate(1);
-            form.fields = image_fields(&containers);
+            form.fields = image_fields(&containers, &submit);
             form.focus = 0;
         }
     }

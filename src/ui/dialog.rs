@@ -8,29 +8,35 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
 use super::frame::PopupFrame;
+use super::popups::SCROLL_CLOSE;
 use super::theme::Theme;
 use super::{Size, centered};
 use crate::app::dialogs::{Editor, Pick};
 use crate::app::form::{Confirm, FieldKind, Form};
+use crate::app::keymap::{Command as C, Foot, Keymap, Scope, place};
 use crate::app::{App, Dialog, Purpose};
 use crate::domain::model::arn_name;
 use crate::ops::diff::{DiffLine, LineKind};
 
 /// The keys a form takes, only those that do something in it: one field has no next
 /// field; text alone has nothing to switch.
-fn form_footer(fields: &[crate::app::form::Field]) -> String {
-    let mut keys = vec!["Enter: next step"];
+fn form_footer(keys: &Keymap, fields: &[crate::app::form::Field]) -> String {
+    let mut entries = vec![Foot::keys(&[C::Submit], ": next step")];
     if fields.len() > 1 {
-        keys.push("Tab: next field");
+        entries.push(Foot::keys(&[C::NextField], ": next field"));
     }
     if fields
         .iter()
         .any(|f| !matches!(f.kind, FieldKind::Text { .. }))
     {
-        keys.push("Space/←→: change");
+        entries.push(Foot::keys(
+            &[C::Toggle, C::PrevChoice, C::NextChoice],
+            ": change",
+        ));
     }
-    keys.push("Esc: cancel");
-    format!(" {} ", keys.join("  "))
+    entries.push(Foot::keys(&[C::Cancel], ": cancel"));
+    let scopes = [Scope::Form, Scope::Toggle, Scope::Choice];
+    keys.footer(&scopes, "  ", &entries)
 }
 
 /// Rows `lines` take when wrapped to `width` columns (a word-wrapping paragraph may need
@@ -50,14 +56,14 @@ fn wrapped_rows(lines: &[Line], width: u16) -> u16 {
 
 pub fn draw(frame: &mut Frame, app: &App, theme: &Theme, area: Rect, dialog: &Dialog) {
     match dialog {
-        Dialog::Form(f) => form(frame, theme, area, f),
+        Dialog::Form(f) => form(frame, &app.keymap, theme, area, f),
         Dialog::Confirm(c) => confirm(frame, app, theme, area, c),
-        Dialog::Editor(e) => editor(frame, theme, area, e),
+        Dialog::Editor(e) => editor(frame, &app.keymap, theme, area, e),
         Dialog::Pick(p) => pick(frame, app, theme, area, p),
     }
 }
 
-fn form(frame: &mut Frame, theme: &Theme, area: Rect, f: &Form<Purpose>) {
+fn form(frame: &mut Frame, keys: &Keymap, theme: &Theme, area: Rect, f: &Form<Purpose>) {
     let mut lines: Vec<Line> = f
         .info
         .iter()
@@ -139,7 +145,8 @@ fn form(frame: &mut Frame, theme: &Theme, area: Rect, f: &Form<Purpose>) {
         .saturating_sub(2);
     let height = wrapped_rows(&lines, inner_width).saturating_add(2);
     let rect = centered(area, width, Size::Cells(height));
-    let inner = PopupFrame::new(f.title.as_str(), form_footer(&f.fields)).draw(frame, theme, rect);
+    let footer = form_footer(keys, &f.fields);
+    let inner = PopupFrame::new(f.title.as_str(), footer).draw(frame, theme, rect);
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
     if let Some((row, col)) = cursor {
         let x = rect.x + 1 + u16::try_from(col + 1).unwrap_or(0);
@@ -199,11 +206,14 @@ fn confirm(frame: &mut Frame, app: &App, theme: &Theme, area: Rect, c: &Confirm)
     ) + 2;
     let want = if has_diff { area.height } else { top };
     let rect = centered(area, width, Size::Cells(want));
-    let keys = if has_diff {
-        " y: yes, do it   n/Esc: no   ↑↓ scroll the diff "
-    } else {
-        " y: yes, do it   n/Esc: no "
-    };
+    let mut entries = vec![
+        Foot::keys(&[C::ConfirmYes], ": yes, do it"),
+        Foot::keys(&[C::ConfirmNo], ": no"),
+    ];
+    if has_diff {
+        entries.push(Foot::keys(&[C::Up, C::Down], " scroll the diff"));
+    }
+    let keys = app.keymap.footer(place::CONFIRM, "   ", &entries);
     let inner = PopupFrame::new(c.title.as_str(), keys).draw(frame, theme, rect);
     let [head, rest] = Layout::vertical([
         Constraint::Length(top.saturating_sub(2)),
@@ -225,11 +235,20 @@ fn confirm(frame: &mut Frame, app: &App, theme: &Theme, area: Rect, c: &Confirm)
     }
 }
 
-fn editor(frame: &mut Frame, theme: &Theme, area: Rect, e: &Editor) {
+fn editor(frame: &mut Frame, keys: &Keymap, theme: &Theme, area: Rect, e: &Editor) {
     let rect = centered(area, Size::Share(96, 40), Size::Share(100, 10));
+    let footer = keys.footer(
+        place::EDITOR,
+        "   ",
+        &[
+            Foot::keys(&[C::Check], ": check, diff, register"),
+            Foot::keys(&[C::ExternalEdit], ": $EDITOR"),
+            Foot::keys(&[C::Cancel], ": discard"),
+        ],
+    );
     let inner = PopupFrame::new(
         format!("new revision from {}", arn_name(&e.based_on.arn)),
-        " Ctrl-s: check, diff, register   Ctrl-e: $EDITOR   Esc: discard ",
+        footer,
     )
     .draw(frame, theme, rect);
     let problems_h = if e.problems.is_empty() {
@@ -282,8 +301,9 @@ fn pick(frame: &mut Frame, app: &App, theme: &Theme, area: Rect, p: &Pick) {
         )),
         Line::from(Span::styled(
             format!(
-                "force a new deployment: {}  (f toggles)",
-                if p.force { "yes" } else { "no" }
+                "force a new deployment: {}  ({} toggles)",
+                if p.force { "yes" } else { "no" },
+                app.keymap.key_for(C::Force, place::PICKER)
             ),
             if p.force { theme.warn } else { theme.dim },
         )),
@@ -345,11 +365,17 @@ fn pick(frame: &mut Frame, app: &App, theme: &Theme, area: Rect, p: &Pick) {
         }
     }
     let rect = centered(area, width, Size::Cells(lines.len() as u16 + 2));
-    let inner = PopupFrame::new(
-        format!("roll out {}: choose a revision", p.service),
-        " Enter: diff and confirm   f: force   Esc: cancel ",
-    )
-    .draw(frame, theme, rect);
+    let footer = app.keymap.footer(
+        place::PICKER,
+        "   ",
+        &[
+            Foot::keys(&[C::Submit], ": diff and confirm"),
+            Foot::keys(&[C::Force], ": force"),
+            Foot::keys(&[C::Cancel], ": cancel"),
+        ],
+    );
+    let inner = PopupFrame::new(format!("roll out {}: choose a revision", p.service), footer)
+        .draw(frame, theme, rect);
     frame.render_widget(Paragraph::new(lines), inner);
 }
 
@@ -367,11 +393,16 @@ pub fn revision(frame: &mut Frame, app: &App, theme: &Theme, area: Rect, arn: &s
         (None, None) => vec![Line::from(Span::styled("loading…", theme.dim))],
     };
     let rect = centered(area, Size::Share(90, 30), Size::Share(94, 6));
-    let inner = PopupFrame::new(
-        arn_name(arn),
-        " ↑↓ scroll  Esc close  (RegisterTaskDefinition input) ",
-    )
-    .draw(frame, theme, rect);
+    let footer = app.keymap.footer(
+        place::POPUP,
+        "  ",
+        &[
+            SCROLL_CLOSE[0],
+            SCROLL_CLOSE[1],
+            Foot::text("(RegisterTaskDefinition input)"),
+        ],
+    );
+    let inner = PopupFrame::new(arn_name(arn), footer).draw(frame, theme, rect);
     frame.render_widget(Paragraph::new(lines).scroll((scroll, 0)), inner);
 }
 
@@ -394,29 +425,46 @@ pub fn diff(
         None => vec![Line::from(Span::styled("loading…", theme.dim))],
     };
     let rect = centered(area, Size::Share(90, 30), Size::Share(94, 6));
-    let inner = PopupFrame::new(
-        format!("{} → {}", arn_name(old), arn_name(new)),
-        " ↑↓ scroll  Esc close ",
-    )
-    .draw(frame, theme, rect);
+    let footer = app.keymap.footer(place::POPUP, "  ", SCROLL_CLOSE);
+    let inner = PopupFrame::new(format!("{} → {}", arn_name(old), arn_name(new)), footer)
+        .draw(frame, theme, rect);
     frame.render_widget(Paragraph::new(lines).scroll((scroll, 0)), inner);
 }
 
 #[cfg(test)]
 mod footer_tests {
+    use std::collections::BTreeMap;
+
     use crate::app::form::Field;
+    use crate::app::keymap::Keymap;
 
     /// A form advertises only the keys that do something in it.
     #[test]
     fn the_footer_names_only_keys_that_work() {
+        let keys = Keymap::default();
         let text = || Field::text("desired count", "3", |_| Ok(()));
         assert_eq!(
-            super::form_footer(&[text()]),
+            super::form_footer(&keys, &[text()]),
             " Enter: next step  Esc: cancel "
         );
         assert_eq!(
-            super::form_footer(&[text(), Field::toggle("too", false)]),
+            super::form_footer(&keys, &[text(), Field::toggle("too", false)]),
             " Enter: next step  Tab: next field  Space/←→: change  Esc: cancel "
+        );
+    }
+
+    /// The footer names the keys in force after `[keys]`.
+    #[test]
+    fn a_remapped_form_key_shows_in_the_footer() {
+        let remaps = BTreeMap::from([
+            ("next_field".to_string(), vec!["F2".to_string()]),
+            ("cancel".to_string(), vec!["Ctrl-g".to_string()]),
+        ]);
+        let keys = Keymap::with(&remaps).unwrap();
+        let text = || Field::text("desired count", "3", |_| Ok(()));
+        assert_eq!(
+            super::form_footer(&keys, &[text(), text()]),
+            " Enter: next step  F2: next field  Ctrl-g: cancel "
         );
     }
 }

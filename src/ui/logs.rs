@@ -15,6 +15,7 @@ use super::frame::PopupFrame;
 use super::theme::Theme;
 use super::{Size, centered};
 use crate::app::App;
+use crate::app::keymap::{Command as C, Foot, place};
 use crate::app::logs::{ElsewhereNote, Listing, LogView, Row, StreamPicker};
 use crate::domain::sanitize::Level;
 use crate::logs::ring;
@@ -134,15 +135,36 @@ fn stream_picker(frame: &mut Frame, app: &App, picker: &StreamPicker, theme: &Th
         || "streams".to_string(),
         |g| format!("streams of {}", g.group),
     );
+    let keys = &app.keymap;
     let footer = if picker.filtering {
-        " type to filter  ↑↓ move  Enter tail  Esc clear "
+        keys.footer(
+            place::STREAM_FILTER,
+            "  ",
+            &[
+                Foot::text("type to filter"),
+                Foot::keys(&[C::Up, C::Down], " move"),
+                Foot::keys(&[C::Submit], " tail"),
+                Foot::keys(&[C::Cancel], " clear"),
+            ],
+        )
     } else {
-        " ↑↓ move  Enter tail  / filter  r reload  Esc close "
+        keys.footer(
+            place::STREAM_PICKER,
+            "  ",
+            &[
+                Foot::keys(&[C::Up, C::Down], " move"),
+                Foot::keys(&[C::Submit], " tail"),
+                Foot::keys(&[C::Filter], " filter"),
+                Foot::keys(&[C::Refresh], " reload"),
+                Foot::keys(&[C::Close], " close"),
+            ],
+        )
     };
     let mut popup = PopupFrame::new(title, footer);
     if picker.groups.len() > 1 {
         popup = popup.aside(format!(
-            " Tab: next group ({}/{}) ",
+            " {}: next group ({}/{}) ",
+            keys.keys_text(&[C::NextGroup], place::STREAM_PICKER, "/"),
             picker.group + 1,
             picker.groups.len()
         ));
@@ -192,9 +214,10 @@ fn stream_picker(frame: &mut Frame, app: &App, picker: &StreamPicker, theme: &Th
                 (Some(p), _) if all.is_empty() => format!("no stream of {name} starts with {p}"),
                 (_, "") => format!("no streams in {name}"),
                 (_, f) => format!(
-                    "none of the {} newest streams contains {f}: Enter asks AWS for names \
+                    "none of the {} newest streams contains {f}: {} asks AWS for names \
                      starting with it",
-                    all.len()
+                    all.len(),
+                    app.keymap.key_for(C::Submit, place::STREAM_FILTER)
                 ),
             };
             Some(Line::from(Span::styled(text, theme.warn)))

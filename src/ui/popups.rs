@@ -8,8 +8,15 @@ use ratatui::widgets::{Paragraph, Wrap};
 use super::frame::PopupFrame;
 use super::theme::Theme;
 use super::{Size, centered};
+use crate::app::keymap::{Command as C, Foot, Keymap, Scope, place};
 use crate::app::pane::Pane;
 use crate::app::{App, InputKind, Popup, command, format};
+
+/// A popup's footer: scroll and close.
+pub(super) const SCROLL_CLOSE: &[Foot] = &[
+    Foot::keys(&[C::Up, C::Down], " scroll"),
+    Foot::keys(&[C::Close], " close"),
+];
 
 pub fn draw(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
     if let Some(popup) = app.popups.last() {
@@ -23,7 +30,7 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
                 title,
                 body,
                 scroll,
-            } => text(frame, theme, area, title, body, *scroll),
+            } => text(frame, &app.keymap, theme, area, title, body, *scroll),
             Popup::Revision { arn, scroll } => {
                 super::dialog::revision(frame, app, theme, area, arn, *scroll)
             }
@@ -63,7 +70,13 @@ fn help(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
     let height = lines.len() as u16 + 2;
     let rect = centered(area, Size::Share(70, 50), Size::Cells(height));
     let title = format!("keys: {}", app.view().pane.noun());
-    let inner = PopupFrame::new(title, " Esc/? close ").draw(frame, theme, rect);
+    // `?` closes help as it opened it: the help key of anywhere.
+    let footer = app.keymap.footer(
+        &[Scope::Popup, Scope::Global],
+        "  ",
+        &[Foot::keys(&[C::Close, C::Help], " close")],
+    );
+    let inner = PopupFrame::new(title, footer).draw(frame, theme, rect);
     frame.render_widget(Paragraph::new(lines), inner);
 }
 
@@ -103,8 +116,15 @@ fn describe_view(
         ))],
     };
     let rect = centered(area, Size::Share(90, 30), Size::Share(94, 6));
-    let inner = PopupFrame::new(described.title.as_str(), " ↑↓ PgUp PgDn scroll  Esc close ")
-        .draw(frame, theme, rect);
+    let footer = app.keymap.footer(
+        place::POPUP,
+        "  ",
+        &[
+            Foot::spaced(&[C::Up, C::Down, C::PageUp, C::PageDown], " scroll"),
+            SCROLL_CLOSE[1],
+        ],
+    );
+    let inner = PopupFrame::new(described.title.as_str(), footer).draw(frame, theme, rect);
     frame.render_widget(
         Paragraph::new(lines)
             .wrap(Wrap { trim: false })
@@ -143,7 +163,8 @@ fn errors(frame: &mut Frame, app: &App, theme: &Theme, area: Rect, scroll: u16) 
     };
     let rect = centered(area, Size::Share(90, 30), Size::Share(80, 6));
     let title = format!("errors ({}, newest first)", app.errors.len());
-    let inner = PopupFrame::new(title, " Esc close ").draw(frame, theme, rect);
+    let footer = app.keymap.footer(place::POPUP, "  ", &SCROLL_CLOSE[1..]);
+    let inner = PopupFrame::new(title, footer).draw(frame, theme, rect);
     frame.render_widget(
         Paragraph::new(lines)
             .wrap(Wrap { trim: false })
@@ -179,13 +200,25 @@ fn completions(frame: &mut Frame, app: &App, theme: &Theme, area: Rect, line: &s
         width,
         height: height.min(area.height.saturating_sub(1)),
     };
-    let inner = PopupFrame::new("Tab completes", "").draw(frame, theme, rect);
+    let complete = app
+        .keymap
+        .keys_text(&[C::Complete], place::COMMAND_LINE, "/");
+    let inner = PopupFrame::new(format!("{complete} completes"), "").draw(frame, theme, rect);
     frame.render_widget(Paragraph::new(shown), inner);
 }
 
-fn text(frame: &mut Frame, theme: &Theme, area: Rect, title: &str, body: &str, scroll: u16) {
+fn text(
+    frame: &mut Frame,
+    keys: &Keymap,
+    theme: &Theme,
+    area: Rect,
+    title: &str,
+    body: &str,
+    scroll: u16,
+) {
     let rect = centered(area, Size::Share(90, 30), Size::Share(90, 6));
-    let inner = PopupFrame::new(title, " ↑↓ scroll  Esc close ").draw(frame, theme, rect);
+    let footer = keys.footer(place::POPUP, "  ", SCROLL_CLOSE);
+    let inner = PopupFrame::new(title, footer).draw(frame, theme, rect);
     let lines: Vec<Line> = body
         .lines()
         .map(|l| Line::from(Span::styled(l.to_string(), theme.text)))

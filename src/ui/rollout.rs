@@ -29,7 +29,16 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
         .border_style(theme.border)
         .title(Span::styled(format!(" rollout of {service} "), theme.title))
         .title_bottom(Span::styled(
-            format!(" b: roll back to {}   Esc: back ", arn_name(previous)),
+            {
+                let scopes = app.view().pane.scopes();
+                let key = |c| app.keymap.key_for(c, scopes);
+                format!(
+                    " {}: roll back to {}   {}: back ",
+                    key(crate::app::keymap::Command::Rollback),
+                    arn_name(previous),
+                    key(crate::app::keymap::Command::Back)
+                )
+            },
             theme.dim,
         ));
     let inner = block.inner(area);

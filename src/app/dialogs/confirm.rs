@@ -1,11 +1,13 @@
 //! The confirmation every change passes through: what it shows (where, as whom, each
-//! change old to new), its keys, and `y`, the only key that sends anything.
+//! change old to new), its keys, and `y` (`confirm_yes`), the only key that sends
+//! anything.
 
-use crossterm::event::{KeyCode, KeyEvent};
+use crossterm::event::KeyEvent;
 
 use super::Dialog;
 use crate::app::data::DataKey;
 use crate::app::form::{After, Confirm};
+use crate::app::keymap::{Command, place};
 use crate::app::{App, Effect};
 use crate::ops::Mutation;
 use crate::ops::plan::NEW_REVISION;
@@ -64,14 +66,16 @@ impl App {
         self.open_dialog(Dialog::Confirm(c));
     }
 
-    /// Keys in a confirmation: `y` sends the plan, `n`, Esc or `q` cancels, the arrows and
-    /// pages scroll the diff.
+    /// Keys in a confirmation: `confirm_yes` (y) sends the plan, `confirm_no` (n, Esc, q)
+    /// cancels, the arrows and pages (a screenful) scroll the diff.
     pub(super) fn confirm_key(&mut self, key: KeyEvent) -> Vec<Effect> {
+        let page = u16::try_from(self.page_rows).unwrap_or(u16::MAX);
+        let command = self.keymap.lookup(&key, place::CONFIRM);
         let Some(Dialog::Confirm(c)) = self.dialog_mut() else {
             return Vec::new();
         };
-        match key.code {
-            KeyCode::Char('y') | KeyCode::Char('Y') => {
+        match command {
+            Some(Command::ConfirmYes) => {
                 let c = c.clone();
                 self.close_dialog();
                 // A confirmed edit is done with: close the editor under it too.
@@ -82,14 +86,14 @@ impl App {
                 }
                 return self.send(c.plan, c.after);
             }
-            KeyCode::Char('n') | KeyCode::Char('N') | KeyCode::Esc | KeyCode::Char('q') => {
+            Some(Command::ConfirmNo) => {
                 self.close_dialog();
                 self.say("cancelled: nothing was changed", false);
             }
-            KeyCode::Down | KeyCode::Char('j') => c.scroll = c.scroll.saturating_add(1),
-            KeyCode::Up | KeyCode::Char('k') => c.scroll = c.scroll.saturating_sub(1),
-            KeyCode::PageDown => c.scroll = c.scroll.saturating_add(10),
-            KeyCode::PageUp => c.scroll = c.scroll.saturating_sub(10),
+            Some(Command::Down) => c.scroll = c.scroll.saturating_add(1),
+            Some(Command::Up) => c.scroll = c.scroll.saturating_sub(1),
+            Some(Command::PageDown) => c.scroll = c.scroll.saturating_add(page),
+            Some(Command::PageUp) => c.scroll = c.scroll.saturating_sub(page),
             _ => {}
         }
         Vec::new()

@@ -1,13 +1,15 @@
-//! The in-app JSON editor for a new revision: its state and its keys (Ctrl-s checks and
-//! registers, Ctrl-e hands the text to `$EDITOR`, Esc discards, twice when modified).
+//! The in-app JSON editor for a new revision: its state and its keys (Ctrl-s, `check`,
+//! checks and registers; Ctrl-e, `external_edit`, hands the text to `$EDITOR`; Esc,
+//! `cancel`, discards, twice when modified; the rest edit the text).
 //! Opening it, the check and the `$EDITOR` round trip are the task definitions' own.
 
 use std::sync::Arc;
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::KeyEvent;
 use ratatui_textarea::TextArea;
 
 use super::Dialog;
+use crate::app::keymap::{Command, place};
 use crate::app::{App, Effect};
 use crate::ops::model::TaskDefDoc;
 use crate::ops::{taskdef, validate};
@@ -46,31 +48,35 @@ impl Editor {
 }
 
 impl App {
-    /// Keys in the editor: Esc, Ctrl-s and Ctrl-e are the editor's, the rest edit the text.
+    /// Keys in the editor: `cancel`, `check` and `external_edit` are the editor's; the
+    /// rest edit the text.
     pub(super) fn editor_key(&mut self, key: KeyEvent) -> Vec<Effect> {
-        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+        let command = self.keymap.lookup(&key, place::EDITOR);
         let Some(Dialog::Editor(ed)) = self.dialog_mut() else {
             return Vec::new();
         };
-        if key.code == KeyCode::Esc {
+        if command == Some(Command::Cancel) {
             if !ed.modified() || ed.discard_armed {
                 self.close_dialog();
                 self.say("edit discarded: nothing was changed", false);
             } else {
                 ed.discard_armed = true;
-                self.say(
-                    "unsaved changes: Esc again discards them, Ctrl-s checks and registers",
-                    true,
+                let keys = &self.keymap;
+                let armed = format!(
+                    "unsaved changes: {} again discards them, {} checks and registers",
+                    keys.key_for(Command::Cancel, place::EDITOR),
+                    keys.key_for(Command::Check, place::EDITOR)
                 );
+                self.say(armed, true);
             }
             return Vec::new();
         }
         ed.discard_armed = false;
-        if ctrl && key.code == KeyCode::Char('s') {
+        if command == Some(Command::Check) {
             self.check_editor();
             return Vec::new();
         }
-        if ctrl && key.code == KeyCode::Char('e') {
+        if command == Some(Command::ExternalEdit) {
             let text = ed.text();
             let doc = ed.based_on.clone();
             self.close_dialog();

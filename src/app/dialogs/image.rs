@@ -1,10 +1,11 @@
 //! A new image for a service (`i`): the dialog (container, image, force), its keys, and
 //! its submit, which registers a revision with only that image changed and rolls it out.
 
-use crossterm::event::{KeyCode, KeyEvent};
+use crossterm::event::KeyEvent;
 
 use super::{Dialog, Purpose};
 use crate::app::form::{After, Field, Form, FormKey};
+use crate::app::keymap::{Command, place};
 use crate::app::{App, Effect};
 use crate::domain::model::arn_name;
 use crate::ops::plan::NEW_REVISION;
@@ -35,13 +36,18 @@ impl App {
         if containers.is_empty() {
             form.info.push("loading the task definition…".into());
         }
-        form.fields = image_fields(&containers);
+        let submit = self.keymap.key_for(Command::Submit, place::FORM);
+        form.fields = image_fields(&containers, submit);
         self.open_dialog(Dialog::Form(form));
     }
 
     /// Keys in the image dialog: choosing another container puts its image in the field.
     pub(super) fn image_key(&mut self, key: KeyEvent) -> Vec<Effect> {
-        if self.form_key(key, App::submit_image) == FormKey::Stay && is_choice_key(&key) {
+        let chooses = matches!(
+            self.form_command(&key),
+            Some(Command::NextChoice | Command::PrevChoice)
+        );
+        if self.form_key(key, App::submit_image) == FormKey::Stay && chooses {
             self.sync_image_field();
         }
         Vec::new()
@@ -129,8 +135,8 @@ impl App {
 }
 
 /// The image dialog's fields: the container (its image follows the choice), the image,
-/// and whether to force a new deployment.
-pub(in crate::app) fn image_fields(containers: &[(String, String)]) -> Vec<Field> {
+/// and whether to force a new deployment. `submit` is the key that submits the form.
+pub(in crate::app) fn image_fields(containers: &[(String, String)], submit: &str) -> Vec<Field> {
     let first_image = containers.first().map(|c| c.1.clone()).unwrap_or_default();
     vec![
         Field::choice(
@@ -138,25 +144,13 @@ pub(in crate::app) fn image_fields(containers: &[(String, String)]) -> Vec<Field
             containers.iter().map(|c| c.0.clone()).collect(),
             0,
         ),
-        Field::text_at_end("image", &first_image, check_image).with_help(
-            "Backspace over the tag and type the new one; Enter registers a revision with only this image changed and rolls it out",
-        ),
+        Field::text_at_end("image", &first_image, check_image).with_help(format!(
+            "Backspace over the tag and type the new one; {submit} registers a revision with only this image changed and rolls it out"
+        )),
         Field::toggle("force new deployment", false),
     ]
 }
 
 fn check_image(text: &str) -> Result<(), String> {
     taskdef::check_image(text.trim())
-}
-
-/// A key that moves a choice field (and so may pick another container).
-fn is_choice_key(key: &KeyEvent) -> bool {
-    matches!(
-        key.code,
-        KeyCode::Left
-            | KeyCode::Right
-            | KeyCode::Char('h')
-            | KeyCode::Char('l')
-            | KeyCode::Char(' ')
-    )
 }

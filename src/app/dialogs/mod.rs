@@ -16,9 +16,10 @@ mod scale;
 mod send;
 mod stop_drain;
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::KeyEvent;
 
 use super::form::{Confirm, Form, FormKey};
+use super::keymap::{Command, Scope};
 use super::pane::Pane;
 use super::scaling::ScalingForm;
 use super::{App, DataKey, Effect, Popup};
@@ -166,10 +167,10 @@ impl App {
 
     // ---- keys inside dialogs -------------------------------------------------------------
 
-    /// A key while a dialog is open goes to that dialog's operation; Ctrl-c quits from
-    /// any of them.
+    /// A key while a dialog is open goes to that dialog's operation; Ctrl-c (`interrupt`)
+    /// quits from any of them.
     pub(in crate::app) fn on_dialog_key(&mut self, key: KeyEvent) -> Vec<Effect> {
-        if key.modifiers.contains(KeyModifiers::CONTROL) && key.code == KeyCode::Char('c') {
+        if self.keymap.lookup(&key, &[Scope::Modal]) == Some(Command::Interrupt) {
             self.quit = true;
             return Vec::new();
         }
@@ -187,18 +188,28 @@ impl App {
         }
     }
 
-    /// A key to the form on top: Esc closes it, and Enter with every field valid hands a
-    /// copy of it to `submit`, whose refusal shows in the form (which stays open).
-    /// Returns what the key did.
+    /// What the bindings make of `key` in the form on top (its focused field decides
+    /// where it is looked up).
+    fn form_command(&self, key: &KeyEvent) -> Option<Command> {
+        match self.dialog() {
+            Some(Dialog::Form(form)) => self.keymap.lookup(key, form.place()),
+            _ => None,
+        }
+    }
+
+    /// A key to the form on top: `cancel` closes it, and `submit` with every field valid
+    /// hands a copy of it to `submit`, whose refusal shows in the form (which stays
+    /// open). Returns what the key did.
     fn form_key(
         &mut self,
         key: KeyEvent,
         submit: impl FnOnce(&mut App, &Form<Purpose>) -> Result<(), String>,
     ) -> FormKey {
+        let command = self.form_command(&key);
         let Some(Dialog::Form(form)) = self.dialog_mut() else {
             return FormKey::Stay;
         };
-        let did = form.key(key);
+        let did = form.key(key, command);
         match did {
             FormKey::Stay => {}
             FormKey::Cancel => self.close_dialog(),

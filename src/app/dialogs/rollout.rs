@@ -1,11 +1,12 @@
 //! Rolling a service out to a revision (`R`, the picker and its keys) and back (`b` in the
 //! rollout view), and opening the rollout view once UpdateService has answered.
 
-use crossterm::event::{KeyCode, KeyEvent};
+use crossterm::event::KeyEvent;
 
 use super::Dialog;
 use crate::app::data::{DataKey, Payload};
 use crate::app::form::After;
+use crate::app::keymap::{Command, place};
 use crate::app::pane::Pane;
 use crate::app::{App, Effect};
 use crate::domain::model::{Service, arn_name, family_of};
@@ -47,8 +48,10 @@ impl App {
         self.store.family(&pick.family).map(|f| f.revisions.clone())
     }
 
-    /// Keys in the picker: move, `f` to force a new deployment, Enter to confirm.
+    /// Keys in the picker: move, `f` (`force`) to force a new deployment, Enter
+    /// (`submit`) to confirm.
     pub(super) fn pick_key(&mut self, key: KeyEvent) -> Vec<Effect> {
+        let command = self.keymap.lookup(&key, place::PICKER);
         let Some(Dialog::Pick(p)) = self.dialog() else {
             return Vec::new();
         };
@@ -57,12 +60,12 @@ impl App {
             return Vec::new();
         };
         let n = options.as_ref().map_or(0, Vec::len);
-        match key.code {
-            KeyCode::Esc | KeyCode::Char('q') => self.close_dialog(),
-            KeyCode::Down | KeyCode::Char('j') if n > 0 => p.selected = (p.selected + 1).min(n - 1),
-            KeyCode::Up | KeyCode::Char('k') => p.selected = p.selected.saturating_sub(1),
-            KeyCode::Char('f') => p.force = !p.force,
-            KeyCode::Enter => {
+        match command {
+            Some(Command::Cancel) => self.close_dialog(),
+            Some(Command::Down) if n > 0 => p.selected = (p.selected + 1).min(n - 1),
+            Some(Command::Up) => p.selected = p.selected.saturating_sub(1),
+            Some(Command::Force) => p.force = !p.force,
+            Some(Command::Submit) => {
                 let Some(to) = options.and_then(|o| o.get(p.selected).cloned()) else {
                     return Vec::new();
                 };
@@ -78,9 +81,10 @@ impl App {
     /// The revision picked: confirm rolling out to it, with the diff from what runs now.
     fn confirm_rollout(&mut self, p: Pick, to: String) {
         if to == p.current && !p.force {
+            let force = self.keymap.key_for(Command::Force, place::PICKER);
             self.say(
                 format!(
-                    "{} already runs {}: press f in the list to force a new deployment",
+                    "{} already runs {}: press {force} in the list to force a new deployment",
                     p.service,
                     arn_name(&to)
                 ),

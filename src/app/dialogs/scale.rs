@@ -6,6 +6,7 @@ use crossterm::event::KeyEvent;
 
 use super::{Dialog, Purpose};
 use crate::app::form::{After, Field, Form, FormKey};
+use crate::app::keymap::{Command, place};
 use crate::app::{App, Effect};
 use crate::ops::Mutation;
 use crate::ops::model::ScalableTarget;
@@ -81,6 +82,10 @@ impl App {
         };
         let scaling = self.store.scaling(cluster, service);
         let (target, loaded) = (scaling.and_then(|s| s.target), scaling.is_some());
+        let range_help = format!(
+            "{}: also set min/max so the new count is inside",
+            self.keymap.key_for(Command::Toggle, place::FORM_TOGGLE)
+        );
         let Some(Dialog::Form(form)) = self.dialog_mut() else {
             return;
         };
@@ -113,10 +118,8 @@ impl App {
                 ))
             };
             if !form.fields.iter().any(|f| f.label == RANGE_TOO) {
-                form.fields.push(
-                    Field::toggle(RANGE_TOO, false)
-                        .with_help("Space: also set min/max so the new count is inside"),
-                );
+                form.fields
+                    .push(Field::toggle(RANGE_TOO, false).with_help(range_help));
             }
         }
     }

@@ -7,14 +7,21 @@
 //! stop_task = ["Ctrl-x", "X"]
 //! ```
 //!
-//! An unknown action, a key that cannot be read, or two actions on one key in the same
-//! pane is an error that says which, and nothing is remapped.
+//! An action's name remaps it wherever it is bound: `cancel` is Esc in every form,
+//! prompt and picker that has it. Where text is typed (forms, prompts, the JSON editor,
+//! the stream filter) a plain character types itself, so a remap's plain characters are
+//! left out there: `cancel = ["Esc", "q"]` makes `q` cancel the revision picker while
+//! forms still take it as text.
+//!
+//! An unknown action, a key that cannot be read, an action left with no key where text
+//! is typed, or two actions on one key in the same place is an error that says which,
+//! and nothing is remapped.
 
 use std::collections::BTreeMap;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-use super::{BINDINGS, Binding, Command, Scope};
+use super::{BINDINGS, Binding, Command, PLACES, Scope};
 
 /// A key as the user wrote it (or the table's label) and how to match it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -22,6 +29,16 @@ pub struct LiveKey {
     pub label: String,
     pub code: KeyCode,
     pub ctrl: bool,
+    /// Named in footers: false for a second key to the same thing (`N` beside `n`);
+    /// every key given in `[keys]` is.
+    pub shown: bool,
+}
+
+impl LiveKey {
+    /// A character that a text field would take as text.
+    fn is_text(&self) -> bool {
+        !self.ctrl && matches!(self.code, KeyCode::Char(_))
+    }
 }
 
 /// One binding in force.
@@ -55,6 +72,7 @@ fn live(b: &Binding) -> LiveBinding {
                 label: k.label.to_string(),
                 code: k.code,
                 ctrl: k.ctrl,
+                shown: k.shown,
             })
             .collect(),
         command: b.command,
@@ -62,20 +80,6 @@ fn live(b: &Binding) -> LiveBinding {
         help: b.help,
     }
 }
-
-/// The scopes in force together in one place of the dashboard: a key may mean one thing
-/// in each.
-pub const PLACES: &[&[Scope]] = &[
-    &[Scope::Global, Scope::Scroll, Scope::Table, Scope::Clusters],
-    &[Scope::Global, Scope::Scroll, Scope::Table, Scope::Services],
-    &[Scope::Global, Scope::Scroll, Scope::Table, Scope::Tasks],
-    &[Scope::Global, Scope::Scroll, Scope::Table, Scope::Instances],
-    &[Scope::Global, Scope::Scroll, Scope::Logs],
-    &[Scope::Global, Scope::Scroll, Scope::Table, Scope::Families],
-    &[Scope::Global, Scope::Scroll, Scope::Table, Scope::Revisions],
-    &[Scope::Global, Scope::Scroll, Scope::Rollout],
-    &[Scope::Global, Scope::Scroll, Scope::Table, Scope::Scaling],
-];
 
 impl Command {
     /// The action's name in `[keys]`; `None` for the column sort (digits, not remapped).
@@ -130,13 +134,29 @@ impl Command {
             Command::NewSchedule => "new_schedule",
             Command::Delete => "delete",
             Command::Quit => "quit",
+            Command::Interrupt => "interrupt",
+            Command::Submit => "submit",
+            Command::Cancel => "cancel",
+            Command::NextField => "next_field",
+            Command::PrevField => "prev_field",
+            Command::Toggle => "toggle",
+            Command::NextChoice => "next_choice",
+            Command::PrevChoice => "prev_choice",
+            Command::ConfirmYes => "confirm_yes",
+            Command::ConfirmNo => "confirm_no",
+            Command::Force => "force",
+            Command::Check => "check",
+            Command::Close => "close",
+            Command::NextGroup => "next_group",
+            Command::PrevGroup => "prev_group",
+            Command::Complete => "complete",
         })
     }
 }
 
-/// Reads a key as help writes it: `x`, `X`, `Ctrl-x`, `Enter`, `Esc`, `Tab`, `Space`,
-/// `Backspace`, `Delete`, `Home`, `End`, `PgUp`, `PgDn`, `Up`/`↑` and the other arrows,
-/// `F1`..`F12`.
+/// Reads a key as help writes it: `x`, `X`, `Ctrl-x`, `Enter`, `Esc`, `Tab`,
+/// `Shift-Tab`, `Space`, `Backspace`, `Delete`, `Home`, `End`, `PgUp`, `PgDn`, `Up`/`↑` and
+/// the other arrows, `F1`..`F12`.
 pub fn parse_key(text: &str) -> Result<LiveKey, String> {
     let bad = || {
         format!(
@@ -152,7 +172,8 @@ pub fn parse_key(text: &str) -> Result<LiveKey, String> {
     };
     let mut chars = rest.chars();
     let code = match (chars.next(), chars.next()) {
-        (Some(c), None) if !(c.is_control() || (ctrl && c == ' ')) => {
+        // The arrows as help draws them are the arrow keys, not characters.
+        (Some(c), None) if !(c.is_control() || (ctrl && c == ' ') || "↑↓←→".contains(c)) => {
             // Ctrl with a letter reads the same whatever the case, as terminals send it.
             KeyCode::Char(if ctrl { c.to_ascii_lowercase() } else { c })
         }
@@ -160,6 +181,7 @@ pub fn parse_key(text: &str) -> Result<LiveKey, String> {
             "Enter" => KeyCode::Enter,
             "Esc" => KeyCode::Esc,
             "Tab" => KeyCode::Tab,
+            "Shift-Tab" | "BackTab" => KeyCode::BackTab,
             "Space" => KeyCode::Char(' '),
             "Backspace" => KeyCode::Backspace,
             "Delete" | "Del" => KeyCode::Delete,
@@ -182,6 +204,7 @@ pub fn parse_key(text: &str) -> Result<LiveKey, String> {
         label: text.to_string(),
         code,
         ctrl,
+        shown: true,
     })
 }
 
@@ -196,9 +219,13 @@ impl Keymap {
                 .filter(|b| b.command.name() == Some(action.as_str()))
                 .collect();
             if mine.is_empty() {
-                let mut names: Vec<&str> =
-                    BINDINGS.iter().filter_map(|b| b.command.name()).collect();
-                names.dedup();
+                // Each once, in the table's order (an action may be bound in many places).
+                let mut names: Vec<&str> = Vec::new();
+                for name in BINDINGS.iter().filter_map(|b| b.command.name()) {
+                    if !names.contains(&name) {
+                        names.push(name);
+                    }
+                }
                 return Err(format!(
                     "[keys]: there is no action `{action}`; the actions are: {}",
                     names.join(", ")
@@ -221,7 +248,18 @@ impl Keymap {
                 ));
             }
             for b in mine {
-                b.keys = parsed.clone();
+                b.keys = if b.scope.types_text() {
+                    parsed.iter().filter(|k| !k.is_text()).cloned().collect()
+                } else {
+                    parsed.clone()
+                };
+                if b.keys.is_empty() {
+                    return Err(format!(
+                        "[keys] {action}: text is typed in {}, so a character there is text; \
+                         give {action} a key that is not one too (such as Ctrl-x or F2)",
+                        b.scope.title()
+                    ));
+                }
             }
         }
         map.check()?;
@@ -237,9 +275,9 @@ impl Keymap {
                     if let Some((_, other)) = seen.iter().find(|(s, o)| {
                         s.code == k.code && s.ctrl == k.ctrl && o.command != b.command
                     }) {
-                        let pane = place.last().map_or("", |s| s.title());
+                        let place = place.last().map_or(String::new(), |s| s.place_name());
                         return Err(format!(
-                            "[keys]: `{}` would both {} ({}) and {} ({}) in the {pane} pane",
+                            "[keys]: `{}` would both {} ({}) and {} ({}) in {place}",
                             k.label,
                             other.help,
                             other.command.name().unwrap_or("sort"),
@@ -400,12 +438,55 @@ mod tests {
     }
 
     #[test]
+    fn a_clash_in_a_dialog_names_the_dialog() {
+        let e = remap(&[("force", &["Enter"])]).unwrap_err();
+        assert!(e.contains("(force)") && e.contains("(submit)"), "{e}");
+        assert!(e.contains("in the revision picker"), "{e}");
+        // A popup's keys come before those of anywhere: no clash with `q` (quit).
+        assert!(remap(&[("close", &["q"])]).is_ok());
+    }
+
+    #[test]
+    fn no_two_actions_share_a_name() {
+        let mut seen: Vec<(&str, Command)> = Vec::new();
+        for b in BINDINGS {
+            let Some(name) = b.command.name() else {
+                continue;
+            };
+            if let Some((_, other)) = seen.iter().find(|(n, _)| *n == name) {
+                assert_eq!(*other, b.command, "`{name}` names two actions");
+            }
+            seen.push((name, b.command));
+        }
+    }
+
+    #[test]
+    fn a_remap_reaches_every_place_its_action_is_bound() {
+        let map = remap(&[("up", &["Up", "o"])]).unwrap();
+        let o = press(KeyCode::Char('o'), false);
+        for place in [
+            super::super::place::CONFIRM,
+            super::super::place::POPUP,
+            SERVICES,
+        ] {
+            assert_eq!(map.lookup(&o, place), Some(Command::Up), "{place:?}");
+        }
+        // Where text is typed, `o` is text: only ↑ moves up in the stream filter.
+        let filter = super::super::place::STREAM_FILTER;
+        assert_eq!(map.lookup(&o, filter), None);
+        assert_eq!(map.keys_of(Command::Up, filter), ["Up"]);
+    }
+
+    #[test]
     fn keys_are_read_as_help_writes_them_and_nonsense_is_refused() {
         assert_eq!(parse_key("Ctrl-k").unwrap().code, KeyCode::Char('k'));
         assert!(parse_key("Ctrl-K").unwrap().ctrl);
         assert_eq!(parse_key("PgDn").unwrap().code, KeyCode::PageDown);
         assert_eq!(parse_key("F5").unwrap().code, KeyCode::F(5));
         assert_eq!(parse_key("Space").unwrap().code, KeyCode::Char(' '));
+        assert_eq!(parse_key("↑").unwrap().code, KeyCode::Up);
+        assert_eq!(parse_key("→").unwrap().code, KeyCode::Right);
+        assert_eq!(parse_key("Shift-Tab").unwrap().code, KeyCode::BackTab);
         for bad in ["", "Ctrl-", "ab", "F13", "Hyper-x", "\u{7}"] {
             assert!(parse_key(bad).is_err(), "{bad:?} read as a key");
         }
