@@ -14,7 +14,7 @@ use crate::domain::ErrorKind;
 use crate::domain::model::Deployment;
 use crate::ops::model::{Family, ScalableTarget, Scaling, TaskDefDoc};
 
-fn t0() -> DateTime<Utc> {
+pub(super) fn t0() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 22, 3, 0, 0).unwrap()
 }
 
@@ -27,7 +27,7 @@ fn who() -> Identity {
     }
 }
 
-fn key(app: &mut App, code: KeyCode) -> Vec<Effect> {
+pub(super) fn key(app: &mut App, code: KeyCode) -> Vec<Effect> {
     app.update(Action::Key(KeyEvent::new(code, KeyModifiers::NONE)))
 }
 
@@ -53,7 +53,7 @@ fn land(app: &mut App, key: DataKey, payload: Payload) {
 }
 
 /// The services pane of cluster `prod` with one service `api` (desired 2), loaded.
-fn on_services() -> App {
+pub(super) fn on_services() -> App {
     let mut app = App::new(
         who(),
         vec![
@@ -76,7 +76,7 @@ fn on_services() -> App {
     app
 }
 
-fn top_dialog(app: &App) -> Option<&Dialog> {
+pub(super) fn top_dialog(app: &App) -> Option<&Dialog> {
     match app.popups.last() {
         Some(Popup::Dialog(d)) => Some(d),
         _ => None,

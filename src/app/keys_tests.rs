@@ -4,27 +4,19 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use chrono::{DateTime, TimeZone, Utc};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use serde_json::json;
 
 use super::dialogs::Dialog;
+use super::dialogs_tests::{key, on_services, t0, top_dialog as dialog};
 use super::form::Confirm;
 use super::keymap::Keymap;
 use super::tests::service;
 use super::*;
 use crate::ops::model::TaskDefDoc;
 use crate::ui::theme::{ColorDepth, Theme};
-
-fn t0() -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 11, 22, 3, 0, 0).unwrap()
-}
-
-fn key(app: &mut App, code: KeyCode) -> Vec<Effect> {
-    app.update(Action::Key(KeyEvent::new(code, KeyModifiers::NONE)))
-}
 
 fn typed(app: &mut App, s: &str) {
     for c in s.chars() {
@@ -45,42 +37,6 @@ fn render(app: &App, width: u16, height: u16) -> String {
     let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
     terminal.draw(|f| crate::ui::draw(f, app, &theme)).unwrap();
     terminal.backend().to_string()
-}
-
-/// The services pane of cluster `prod` with one service `api` (desired 2), loaded.
-fn on_services() -> App {
-    let mut app = App::new(
-        Identity {
-            profile: "prod-admin".into(),
-            region: "eu-west-1".into(),
-            account: Some("123456789012".into()),
-            endpoint: None,
-        },
-        vec![
-            Pane::Clusters,
-            Pane::Services {
-                cluster: "prod".into(),
-            },
-        ],
-        t0(),
-        None,
-    );
-    app.due_fetches();
-    app.update(Action::Loaded {
-        key: DataKey::Services {
-            cluster: "prod".into(),
-        },
-        result: Ok(Payload::Services(Arc::new(vec![service("prod", "api")]))),
-        at: t0(),
-    });
-    app
-}
-
-fn dialog(app: &App) -> Option<&Dialog> {
-    match app.popups.last() {
-        Some(Popup::Dialog(d)) => Some(d),
-        _ => None,
-    }
 }
 
 fn confirmation(app: &App) -> &Confirm {
