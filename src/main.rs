@@ -65,6 +65,12 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: Cli, started: Instant) -> Result<(), (u8, String)> {
+    // Made from the command-line definitions alone: no config, no AWS.
+    match &cli.command {
+        Some(Command::Completions { shell }) => return ecsdash::cmd::shell::completions(*shell),
+        Some(Command::Man) => return ecsdash::cmd::shell::man(),
+        _ => {}
+    }
     let bad = |m: String| (EXIT_BAD_INPUT, m);
     let (config_path, required) = match &cli.config {
         Some(p) => (Some(p.clone()), true),

@@ -72,6 +72,49 @@ fn a_bad_key_remap_is_refused_before_the_dashboard_starts() {
 }
 
 #[test]
+fn version_names_the_commit_and_the_shell_gets_completions_and_a_manual() {
+    let o = ecsdash(&["--version"], &[]);
+    assert_eq!(o.status.code(), Some(0));
+    let v = String::from_utf8_lossy(&o.stdout).to_string();
+    let commit = v
+        .trim()
+        .strip_prefix("ecsdash 0.1.0 (commit ")
+        .and_then(|r| r.strip_suffix(')'))
+        .unwrap_or_else(|| panic!("{v}"));
+    assert!(
+        commit == "unknown"
+            || (commit.len() == 12 && commit.chars().all(|c| c.is_ascii_hexdigit())),
+        "{v}"
+    );
+    // A broken config file does not stand in the way: these read no configuration.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("config.toml");
+    std::fs::write(&path, "refersh = 5\n").unwrap();
+    for (shell, mark) in [
+        ("bash", "complete -F _ecsdash"),
+        ("zsh", "#compdef ecsdash"),
+        ("fish", "complete -c ecsdash"),
+    ] {
+        let o = ecsdash(
+            &["completions", shell, "--config", path.to_str().unwrap()],
+            &[],
+        );
+        assert_eq!(o.status.code(), Some(0), "{shell}: {}", stderr(&o));
+        assert!(String::from_utf8_lossy(&o.stdout).contains(mark), "{shell}");
+    }
+    let o = ecsdash(&["man"], &[]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&o.stdout).contains(".TH ecsdash 1"));
+    let o = ecsdash(&["completions", "tcsh"], &[]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("bash, elvish, fish, powershell, zsh"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
 fn a_missing_named_config_is_an_error() {
     let o = ecsdash(&["--demo", "--config", "/nonexistent/ecsdash.toml"], &[]);
     assert_eq!(o.status.code(), Some(2));

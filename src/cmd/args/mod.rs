@@ -15,7 +15,7 @@ use tail::TailArgs;
 /// Without a command it opens the dashboard; `ecsdash tail` prints logs instead.
 /// Flags marked global work before or after the command.
 #[derive(Debug, Clone, Parser)]
-#[command(name = "ecsdash", version, about, long_about = None)]
+#[command(name = "ecsdash", version = VERSION, about, long_about = None)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -84,6 +84,14 @@ pub struct Cli {
     pub measure_startup: bool,
 }
 
+/// The version and the commit it was built from: `0.1.0 (commit 1a2b3c4d5e6f)`.
+pub const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (commit ",
+    env!("ECSDASH_COMMIT"),
+    ")"
+);
+
 /// What to do instead of opening the dashboard.
 #[derive(Debug, Clone, Subcommand)]
 pub enum Command {
@@ -93,6 +101,16 @@ pub enum Command {
     Scale(change::ScaleArgs),
     /// Roll out a new image or a revision to a service (asks first unless --yes).
     Deploy(change::DeployArgs),
+    /// Print a shell completion script, made from these command-line definitions
+    /// (e.g. `ecsdash completions bash > ~/.local/share/bash-completion/completions/ecsdash`).
+    Completions {
+        /// bash, zsh, fish, elvish or powershell.
+        #[arg(value_name = "SHELL")]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff), made from these command-line definitions
+    /// (e.g. `ecsdash man > ~/.local/share/man/man1/ecsdash.1`).
+    Man,
 }
 
 pub const DEFAULT_REFRESH_SECS: u64 = 5;
