@@ -36,12 +36,16 @@ impl<'a> PopupFrame<'a> {
 
     /// Clears `rect`, draws the frame on it and returns the area inside, for the content.
     pub fn draw(self, frame: &mut Frame, theme: &Theme, rect: Rect) -> Rect {
+        // Title and keys are cut with `…` to the border's width, never silently.
+        let room = usize::from(rect.width.saturating_sub(2));
+        let title = format!(" {} ", super::fit::fit(&self.title, room.saturating_sub(2)));
+        let keys = super::fit::fit(&self.keys, room);
         let mut block = Block::default()
             .borders(Borders::ALL)
             .border_type(BorderType::Rounded)
             .border_style(theme.border_focus)
-            .title(Span::styled(format!(" {} ", self.title), theme.title))
-            .title_bottom(Span::styled(self.keys, theme.dim));
+            .title(Span::styled(title, theme.title))
+            .title_bottom(Span::styled(keys, theme.dim));
         if let Some(note) = self.aside {
             block = block.title(Line::from(Span::styled(note, theme.dim)).right_aligned());
         }

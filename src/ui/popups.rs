@@ -62,9 +62,16 @@ fn help(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
             lines.push(Line::from(Span::styled(scope, theme.header)));
             last_scope = scope;
         }
+        // Each line cut with `…` to the popup's width rather than silently.
+        let room = usize::from(
+            centered(area, Size::Share(70, 50), Size::Cells(1))
+                .width
+                .saturating_sub(2),
+        )
+        .saturating_sub(key_w + 4);
         lines.push(Line::from(vec![
             Span::styled(format!("  {keys:<key_w$}  "), theme.key),
-            Span::styled(help, theme.text),
+            Span::styled(crate::ui::fit::fit(help, room), theme.text),
         ]));
     }
     let height = lines.len() as u16 + 2;
