@@ -173,7 +173,12 @@ impl Store {
             return false;
         }
         if key.is_immutable() {
-            return slot.data.is_none() && slot.error.is_none();
+            // Fetched once; an answer that may come out differently next time (throttled,
+            // timed out, AWS busy) is asked again on the usual backoff, a definite one
+            // (no such revision, no permission) never.
+            if slot.data.is_some() || slot.error.as_ref().is_some_and(|e| !e.is_transient()) {
+                return false;
+            }
         }
         // Throttled: one interval more, no more, so the pane is back within one or two
         // intervals of the throttling ending (`land` clears every slot's count at the
@@ -464,5 +469,35 @@ mod tests {
             t(0),
         );
         assert!(!store.due(&td, t(1000), Duration::seconds(1)));
+    }
+
+    #[test]
+    fn a_task_definition_that_failed_for_a_passing_reason_is_asked_again() {
+        let mut store = Store::default();
+        let td = DataKey::TaskDefinition { arn: "x:1".into() };
+        let throttled = BackendError::new(ErrorKind::Throttled, "DescribeTaskDefinition", "slow");
+        store.land(&td, Err(throttled), t(0));
+        assert!(!store.due(&td, t(0), Duration::seconds(5)), "not at once");
+        assert!(store.due(&td, t(10), Duration::seconds(5)), "after the backoff");
+        let timeout = BackendError::new(ErrorKind::Timeout, "DescribeTaskDefinition", "late");
+        store.land(&td, Err(timeout), t(10));
+        assert!(store.due(&td, t(20), Duration::seconds(5)));
+        let good = TaskDefinition {
+            arn: "x:1".into(),
+            family: "x".into(),
+            revision: 1,
+            status: "ACTIVE".into(),
+            task_role_arn: None,
+            execution_role_arn: None,
+            network_mode: None,
+            cpu: None,
+            memory: None,
+            requires_compatibilities: Vec::new(),
+            containers: Vec::new(),
+            registered_at: None,
+        };
+        store.land(&td, Ok(Payload::TaskDefinition(Arc::new(good))), t(16));
+        assert!(store.task_definition("x:1").is_some());
+        assert!(!store.due(&td, t(100_000), Duration::seconds(5)), "then never again");
     }
 }

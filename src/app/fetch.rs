@@ -113,11 +113,15 @@ impl App {
     pub(super) fn refresh_now(&mut self) -> Vec<Effect> {
         let mut keys = self.view().data_keys();
         keys.extend(self.popup_keys());
-        let effects: Vec<Effect> = keys
-            .into_iter()
-            .filter(|k| !k.is_immutable())
-            .filter_map(|k| self.fetch(k))
-            .collect();
+        // A revision never changes: asked again only if it failed.
+        keys.retain(|k| {
+            !k.is_immutable()
+                || self
+                    .store
+                    .get(k)
+                    .is_some_and(|s| s.data.is_none() && s.error.is_some())
+        });
+        let effects: Vec<Effect> = keys.into_iter().filter_map(|k| self.fetch(k)).collect();
         if !effects.is_empty() {
             self.busy("refreshing…", InFlight::Answer);
         }
