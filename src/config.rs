@@ -8,6 +8,7 @@
 //! theme = "dark"
 //! timeout = 20         # seconds per AWS call
 //! log_lines = 100000   # lines a logs pane keeps
+//! api_share = 25       # percent of each AWS API rate to use in steady state
 //!
 //! [profiles.prod-admin]
 //! region = "us-east-1"
@@ -36,6 +37,8 @@ pub struct Config {
     pub read_only: Option<bool>,
     /// Lines a logs pane keeps (default 100,000): the newest stay, the oldest go.
     pub log_lines: Option<usize>,
+    /// Percent of each API category's sustained rate used in steady state (1-100).
+    pub api_share: Option<u8>,
     #[serde(default)]
     pub profiles: BTreeMap<String, ProfileConfig>,
     /// Keys remapped: action name → one key or a list of keys.
@@ -77,6 +80,7 @@ pub struct ProfileConfig {
     pub theme: Option<String>,
     pub timeout: Option<u64>,
     pub read_only: Option<bool>,
+    pub api_share: Option<u8>,
 }
 
 /// The directory holding config.toml and themes/.
@@ -109,7 +113,21 @@ impl Config {
     }
 
     pub fn parse(text: &str) -> Result<Config, String> {
-        toml::from_str(text).map_err(|e| e.to_string().trim().to_string())
+        let config: Config = toml::from_str(text).map_err(|e| e.to_string().trim().to_string())?;
+        let shares = std::iter::once(("api_share".to_string(), config.api_share)).chain(
+            config
+                .profiles
+                .iter()
+                .map(|(name, p)| (format!("[profiles.{name}] api_share"), p.api_share)),
+        );
+        for (what, share) in shares {
+            if share.is_some_and(|s| !(1..=100).contains(&s)) {
+                return Err(format!(
+                    "{what} is a percentage of each API rate: a whole number from 1 to 100"
+                ));
+            }
+        }
+        Ok(config)
     }
 
     /// The section for `profile`, or an empty one.
@@ -124,6 +142,22 @@ impl Config {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn api_share_is_a_percentage() {
+        assert_eq!(
+            Config::parse("api_share = 40\n").unwrap().api_share,
+            Some(40)
+        );
+        for bad in ["api_share = 0\n", "[profiles.p]\napi_share = 0\n"] {
+            let e = Config::parse(bad).unwrap_err();
+            assert!(e.contains("api_share") && e.contains("1 to 100"), "{e}");
+        }
+        let e = Config::parse("api_share = 400\n").unwrap_err();
+        assert!(e.contains("api_share"), "{e}");
+        let e = Config::parse("api_share = \"25%\"\n").unwrap_err();
+        assert!(e.contains("api_share"), "{e}");
+    }
 
     #[test]
     fn parses_defaults_and_profiles() {

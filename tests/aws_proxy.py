@@ -78,6 +78,36 @@ that stops at the first page or sends oversize batches would pass against it. Th
   sessions: groups, start, updates and events sent, events dropped by sampling, the
   `match` of the scoped config used (null for the global one), and how each ended (null
   while it runs).
+- emulates AWS's ECS API rate limits and latency when told to (off by default):
+  POST /_proxy/limits with {"buckets": true, "latency_ms": N, "rates": {...}} (each
+  optional; the body replaces the whole config, so {} turns it all off again) answers
+  what GET /_proxy/limits shows: the config, the rates in force for every category, and
+  "throttled": per category, the requests it throttled since the last reset-stats.
+  With "buckets", each category of ECS operations has a token bucket per region, shared
+  by its operations, with AWS's burst and sustained rate (requests a second):
+    service_read              DescribeServices, ListServices                   100, 20
+    service_modify            CreateService, UpdateService, DeleteService       50,  5
+    cluster_resource_read     DescribeTasks, ListTasks,
+                              DescribeContainerInstances, ListContainerInstances 100, 20
+    cluster_read              DescribeClusters, ListClusters                    50, 20
+    task_definition_read      DescribeTaskDefinition, ListTaskDefinitions,
+                              ListTaskDefinitionFamilies                        50, 20
+    task_definition_register  RegisterTaskDefinition, DeregisterTaskDefinition  20,  1
+    run_stop                  RunTask, StopTask                                100, 40
+  "rates": {"service_read": [burst, per_second], ...} overrides some of them. Other
+  operations and services are not limited. Buckets are full when the config is posted
+  and after reset-stats; a request refills its bucket, tokens = min(burst, tokens +
+  elapsed seconds * rate), and takes a token if there is a whole one. One that finds
+  none gets AWS's answer, the throttle fault's (HTTP 400 ThrottlingException "Rate
+  exceeded"), and reaches neither the faults nor moto, but is counted and recorded.
+  "latency_ms" holds every API request (JSON target or query Action, throttled or not)
+  that long before anything else happens to it, as a round trip from a bastion would;
+- keeps a timeline of API requests (JSON targets and query Actions; the newest 200,000):
+  GET /_proxy/timeline, optionally ?target= (full or short) and ?since=SECONDS, gives
+  {"now": seconds since the proxy started, "requests": [{"t": when it arrived, in the
+  same seconds, "target": short target or Action, "region", "throttled": whether the
+  rate-limit emulation throttled it}, ...]}, those with t >= since, oldest first.
+  POST /_proxy/reset-stats clears it too, and refills the buckets.
 
 Everything else passes through untouched. Standard library only.
 
@@ -127,6 +157,24 @@ HOP_BY_HOP = {
 }
 REGION_IN_AUTH = re.compile(r"Credential=[^/]+/\d{8}/([^/]+)/")
 KEY_IN_AUTH = re.compile(r"Credential=([^/]+)/")
+# What AWS answers a throttled request: the throttle fault's and the rate limits' answer.
+THROTTLE = (400, "ThrottlingException", "Rate exceeded")
+# ECS rate-limit categories: name -> (operations, burst, sustained requests a second).
+RATE_LIMITS = {
+    "service_read": ({"DescribeServices", "ListServices"}, 100, 20),
+    "service_modify": ({"CreateService", "UpdateService", "DeleteService"}, 50, 5),
+    "cluster_resource_read": ({"DescribeTasks", "ListTasks", "DescribeContainerInstances",
+                               "ListContainerInstances"}, 100, 20),
+    "cluster_read": ({"DescribeClusters", "ListClusters"}, 50, 20),
+    "task_definition_read": ({"DescribeTaskDefinition", "ListTaskDefinitions",
+                              "ListTaskDefinitionFamilies"}, 50, 20),
+    "task_definition_register": ({"RegisterTaskDefinition", "DeregisterTaskDefinition"},
+                                 20, 1),
+    "run_stop": ({"RunTask", "StopTask"}, 100, 40),
+}
+CATEGORY_OF = {op: name for name, (ops, _, _) in RATE_LIMITS.items() for op in ops}
+# How many API requests /_proxy/timeline keeps.
+TIMELINE = 200000
 FAULT_KINDS = {"error", "throttle", "hang", "drop", "garbage", "delay"}
 GARBAGE = b"<html>502 Bad Gateway</html>\x00\xff"
 # Exceptions the Live Tail stream models; others get "__type" in their payload.
@@ -150,6 +198,67 @@ class State:
         self.live_tail = dict(LIVE_TAIL_DEFAULTS)
         self.live_tail_scoped = []  # configs with a "match", first match wins
         self.sessions = deque(maxlen=1000)  # the stand-in's Live Tail sessions
+        self.started = time.monotonic()
+        self.limits = {"buckets": False, "latency_ms": 0, "rates": {}}  # rates: overrides
+        self.buckets = {}  # (category, region) -> TokenBucket, made full when first used
+        self.throttled = Counter()  # category -> requests its buckets throttled
+        self.timeline = deque(maxlen=TIMELINE)  # (t, target, region, throttled)
+
+    def arrive(self, target, region, category):
+        """Puts an API request that just arrived on the timeline, taking a token from its
+        bucket when it has one; (throttled, seconds of latency to add)."""
+        with self.lock:
+            now = time.monotonic()  # read under the lock: buckets see time go forward
+            throttled = False
+            if self.limits["buckets"] and category:
+                bucket = self.buckets.get((category, region))
+                if bucket is None:
+                    bucket = TokenBucket(*self.rates()[category], now)
+                    self.buckets[(category, region)] = bucket
+                throttled = not bucket.take(now)
+                if throttled:
+                    self.throttled[category] += 1
+            self.timeline.append((now - self.started, target, region, throttled))
+            return throttled, self.limits["latency_ms"] / 1000
+
+    def rates(self):
+        """category -> [burst, per second] in force (the lock held)."""
+        return {name: list(self.limits["rates"].get(name, (burst, rate)))
+                for name, (_, burst, rate) in RATE_LIMITS.items()}
+
+    def limits_view(self):
+        """What GET /_proxy/limits shows."""
+        with self.lock:
+            return dict(self.limits, rates=self.rates(),
+                        throttled={name: self.throttled[name] for name in RATE_LIMITS})
+
+    def set_limits(self, value):
+        """Replaces the rate-limit config with the body of POST /_proxy/limits (what GET
+        shows may be posted back) and fills the buckets; ValueError when it makes no
+        sense."""
+        value = {k: v for k, v in value.items() if k != "throttled"}  # not a setting
+        unknown = set(value) - {"buckets", "latency_ms", "rates"}
+        if unknown:
+            raise ValueError(f"unknown limits fields: {sorted(unknown)}")
+        buckets = value.get("buckets", False)
+        latency = value.get("latency_ms", 0)
+        rates = {} if value.get("rates") is None else value["rates"]
+        if not isinstance(buckets, bool):
+            raise ValueError("buckets must be true or false")
+        if not is_number(latency) or latency < 0:
+            raise ValueError("latency_ms must be a number >= 0")
+        if not isinstance(rates, dict):
+            raise ValueError("rates must be an object")
+        for name, pair in rates.items():
+            if name not in RATE_LIMITS:
+                raise ValueError(f"unknown rate category {name!r}; one of {list(RATE_LIMITS)}")
+            if (not isinstance(pair, list) or len(pair) != 2
+                    or not all(is_number(n) and n >= 0 for n in pair)):
+                raise ValueError(f"rates.{name} must be [burst, per_second], both >= 0")
+        with self.lock:
+            self.limits = {"buckets": buckets, "latency_ms": latency,
+                           "rates": {name: list(pair) for name, pair in rates.items()}}
+            self.buckets = {}
 
     def count(self, target, region, cluster, group=""):
         with self.lock:
@@ -223,6 +332,27 @@ class State:
                     event.set()
 
 
+class TokenBucket:
+    """One AWS token bucket: at most `burst` tokens, `rate` more each second; a request
+    takes one or is throttled. Not locked itself: State.arrive holds the lock."""
+
+    def __init__(self, burst, rate, now):
+        self.burst, self.rate, self.tokens, self.at = burst, rate, burst, now
+
+    def take(self, now):
+        """True (a token taken) or False (throttled) for a request at `now` (seconds)."""
+        self.tokens = min(self.burst, self.tokens + (now - self.at) * self.rate)
+        self.at = now
+        if self.tokens >= 1:
+            self.tokens -= 1
+            return True
+        return False
+
+
+def is_number(value):
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
 def short_target(target):
     return target.rsplit(".", 1)[-1] if target else ""
 
@@ -237,9 +367,8 @@ def make_fault(raw):
     if kind not in FAULT_KINDS:
         raise ValueError(f"kind must be one of {sorted(FAULT_KINDS)}")
     if kind == "throttle":
-        fault.setdefault("status", 400)
-        fault.setdefault("type", "ThrottlingException")
-        fault.setdefault("message", "Rate exceeded")
+        for key, default in zip(("status", "type", "message"), THROTTLE):
+            fault.setdefault(key, default)
     if kind == "error":
         fault.setdefault("status", 500)
     count = fault.get("count", 1)
@@ -380,6 +509,11 @@ class Handler(BaseHTTPRequestHandler):
         status, headers, data = self.forward(body)
         self.reply(status, data, [(k, v) for k, v in headers if k.lower() not in HOP_BY_HOP])
 
+    def region(self):
+        """The region the request is signed for ("" when unsigned)."""
+        auth = REGION_IN_AUTH.search(self.headers.get("Authorization", ""))
+        return auth.group(1) if auth else ""
+
     def hang_up(self):
         """Ends the exchange without (the rest of) an answer: the connection closes."""
         self.close_connection = True
@@ -417,6 +551,21 @@ class Handler(BaseHTTPRequestHandler):
                 found = [dict(s) for s in self.state.sessions
                          if not group or any(group in g for g in s["groups"])]
             return self.reply_json(200, found)
+        if url.path == "/_proxy/limits":
+            return self.reply_json(200, self.state.limits_view())
+        if url.path == "/_proxy/timeline":
+            target = short_target(query.get("target", ""))
+            try:
+                since = float(query.get("since", "-inf"))
+            except ValueError:
+                return self.reply_json(400, {"error": "since must be a number of seconds"})
+            with self.state.lock:  # copied under the lock, filtered outside it
+                now = time.monotonic() - self.state.started
+                recorded = list(self.state.timeline)
+            found = [{"t": t, "target": tt, "region": region, "throttled": throttled}
+                     for t, tt, region, throttled in recorded
+                     if t >= since and (not target or tt == target)]
+            return self.reply_json(200, {"now": now, "requests": found})
         if url.path == "/_proxy/requests":
             with self.state.lock:
                 recorded = list(self.state.requests)
@@ -452,7 +601,13 @@ class Handler(BaseHTTPRequestHandler):
             with state.lock:
                 state.stats.clear()
                 state.faulted.clear()
+                state.throttled.clear()
+                state.timeline.clear()
+                state.buckets = {}  # full again
             return self.reply_json(200, {})
+        if path == "/_proxy/limits":
+            state.set_limits(value)
+            return self.reply_json(200, state.limits_view())
         if path == "/_proxy/inject":
             fault = make_fault(value)
             with state.lock:
@@ -526,14 +681,20 @@ class Handler(BaseHTTPRequestHandler):
             request = {}
         if not isinstance(request, dict):
             request = {}
-        auth = REGION_IN_AUTH.search(self.headers.get("Authorization", ""))
+        region = self.region()
+        category = None
+        if self.headers.get("X-Amz-Target", "").startswith(ECS_PREFIX):
+            category = CATEGORY_OF.get(target)
+        throttled, latency = self.state.arrive(target, region, category)
         cluster = str(request.get("cluster", "")).rsplit("/", 1)[-1]
         group = str(request.get("logGroupName") or request.get("logGroupIdentifier") or "")
         if not group and request.get("logGroupIdentifiers"):  # StartLiveTail: ARNs
             group = str(request["logGroupIdentifiers"][0]).split(":log-group:", 1)[-1]
-        region = auth.group(1) if auth else ""
         self.state.count(target, region, cluster, group)
         self.state.record(target, region, text)
+        time.sleep(latency)
+        if throttled:
+            return self.aws_error(*THROTTLE)
 
         fault = self.state.take_fault(target, text)
         if fault and self.apply_fault(fault, target, body):
@@ -563,6 +724,8 @@ class Handler(BaseHTTPRequestHandler):
             query = dict(urllib.parse.parse_qsl(body.decode("utf-8", "replace")))
         action = query.get("Action", "")
         if action:
+            _, latency = self.state.arrive(action, self.region(), None)
+            time.sleep(latency)
             fault = self.state.take_fault(action, body.decode("utf-8", "replace"))
             if fault and self.apply_fault(fault, action, body, query):
                 return

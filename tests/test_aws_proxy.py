@@ -1,4 +1,5 @@
-"""Tests of tests/aws_proxy.py itself: fault injection and the Live Tail stand-in.
+"""Tests of tests/aws_proxy.py itself: fault injection, the Live Tail stand-in, and the
+emulation of ECS rate limits and latency with its request timeline.
 
 Standard library only, no moto: a small fake upstream stands in for it.
 
@@ -214,6 +215,7 @@ class ProxyTest(unittest.TestCase):
         self.control("/_proxy/reset-stats", {})
         self.control("/_proxy/livetail", {"mode": "moto"})
         self.control("/_proxy/livetail/clear", {})
+        self.control("/_proxy/limits", {})
         self.upstream.reset()
 
     # -- helpers ---------------------------------------------------------------------
@@ -704,6 +706,192 @@ class ScopedLiveTailTest(ProxyTest):
         self.control("/_proxy/livetail", {"mode": "standin", "match": 7}, expect=400)
         self.control("/_proxy/livetail", {"mode": "later", "match": "x"}, expect=400)
         self.assertEqual(self.control("/_proxy/livetail")["scoped"], [])
+
+
+class TokenBucketTest(unittest.TestCase):
+    """The bucket arithmetic on a clock of our own: exact, whatever the machine's load."""
+
+    def test_burst_then_the_sustained_rate(self):
+        bucket = aws_proxy.TokenBucket(5, 2, now=10.0)
+        self.assertEqual([bucket.take(10.0) for _ in range(6)], [True] * 5 + [False])
+        self.assertFalse(bucket.take(10.4))  # 0.8 of a token
+        self.assertTrue(bucket.take(10.5))  # 1.0: taken
+        self.assertFalse(bucket.take(10.5))
+        self.assertEqual([bucket.take(11.5) for _ in range(3)], [True, True, False])
+        self.assertEqual([bucket.take(100.0) for _ in range(6)], [True] * 5 + [False],
+                         "refills up to the burst, no further")
+
+    def test_zero_rate_never_refills(self):
+        bucket = aws_proxy.TokenBucket(1, 0, now=0.0)
+        self.assertEqual([bucket.take(0.0), bucket.take(1000.0)], [True, False])
+
+
+class RateLimitTest(ProxyTest):
+    def throttled(self, answer):
+        """Whether an answer is AWS's throttle; any other answer must be a plain 200."""
+        status, headers, body = answer
+        if status == 400:
+            self.assertEqual(json.loads(body),
+                             {"__type": "ThrottlingException", "message": "Rate exceeded"})
+            self.assertEqual(headers["x-amzn-ErrorType"], "ThrottlingException")
+            return True
+        self.assertEqual(status, 200, body)
+        return False
+
+    def limit(self, **config):
+        return self.control("/_proxy/limits", config)
+
+    def test_off_by_default(self):
+        shown = self.control("/_proxy/limits")
+        self.assertEqual((shown["buckets"], shown["latency_ms"]), (False, 0))
+        self.assertEqual(shown["rates"]["service_read"], [100, 20])
+        self.assertEqual(shown["rates"]["task_definition_register"], [20, 1])
+        self.assertEqual(set(shown["throttled"]), set(aws_proxy.RATE_LIMITS))
+        for i in range(150):  # past the service_read burst of 100
+            target = "DescribeServices" if i % 2 else "ListServices"
+            self.assertFalse(self.throttled(self.api(ECS + target)))
+        self.assertEqual(self.control("/_proxy/stats"),
+                         {"DescribeServices": 75, "ListServices": 75})
+
+    def test_burst_then_throttled_then_refilled(self):
+        started = time.monotonic()
+        shown = self.limit(buckets=True, rates={"service_read": [5, 2]})
+        self.assertEqual(shown["rates"]["service_read"], [5, 2])
+        self.assertEqual(shown["rates"]["cluster_read"], [50, 20])
+        passed = 0
+        for _ in range(50):  # until the first throttle
+            if self.throttled(self.api(ECS + "DescribeServices", {"cluster": "c"})):
+                break
+            passed += 1
+        else:
+            self.fail("never throttled")
+        # 5 at once, then 2 a second: the 6th is throttled unless the machine took 0.5 s.
+        self.assertGreaterEqual(passed, 5)
+        self.assertLessEqual(passed, 5 + (time.monotonic() - started) * 2)
+        self.assertEqual(len(self.upstream.reached("DescribeServices")), passed,
+                         "a throttled request does not reach moto")
+        time.sleep(0.6)  # 1.2 tokens more
+        self.assertFalse(self.throttled(self.api(ECS + "ListServices")))
+        self.assertEqual(self.control("/_proxy/limits")["throttled"]["service_read"], 1)
+        self.assertEqual(self.control("/_proxy/stats"),
+                         {"DescribeServices": passed + 1, "ListServices": 1})
+
+    def test_buckets_are_exact_under_concurrent_requests(self):
+        self.limit(buckets=True, rates={"cluster_resource_read": [25, 0]})
+        answers, lock = [], threading.Lock()
+
+        def calls():
+            for _ in range(10):
+                answer = self.api(ECS + "DescribeTasks")
+                with lock:
+                    answers.append(answer[0])
+
+        threads = [threading.Thread(target=calls) for _ in range(6)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(10)
+        self.assertEqual((answers.count(200), answers.count(400)), (25, 35))
+        self.assertEqual(self.control("/_proxy/limits")["throttled"]["cluster_resource_read"],
+                         35)
+        self.assertEqual(len(self.upstream.reached("DescribeTasks")), 25)
+
+    def test_categories_regions_and_other_services_are_independent(self):
+        self.limit(buckets=True, rates={"service_read": [2, 0]})
+        answers = [self.throttled(self.api(ECS + "ListServices")) for _ in range(3)]
+        self.assertEqual(answers, [False, False, True])
+        self.assertTrue(self.throttled(self.api(ECS + "DescribeServices")))
+        for target in ("ListTasks", "DescribeClusters", "DescribeTaskDefinition",
+                       "ListTagsForResource"):  # the last is in no category
+            self.assertFalse(self.throttled(self.api(ECS + target)), target)
+        self.assertFalse(self.throttled(self.api(ECS + "ListServices", region="eu-west-1")))
+        self.assertFalse(self.throttled(self.api(LOGS + "DescribeServices")), "not ECS")
+        throttled = self.control("/_proxy/limits")["throttled"]
+        self.assertEqual(throttled, dict({c: 0 for c in aws_proxy.RATE_LIMITS},
+                                         service_read=2))
+
+    def test_default_rates_apply_per_category(self):
+        started = time.monotonic()
+        self.limit(buckets=True)
+        passed = 0
+        while not self.throttled(self.api(ECS + "RegisterTaskDefinition")):
+            passed += 1
+            self.assertLess(passed, 100, "never throttled")
+        # Burst 20, then 1 a second.
+        self.assertGreaterEqual(passed, 20)
+        self.assertLessEqual(passed, 20 + (time.monotonic() - started))
+        self.assertFalse(self.throttled(self.api(ECS + "DescribeServices")))
+
+    def test_latency_delays_every_answer_throttled_too(self):
+        self.limit(latency_ms=150, buckets=True, rates={"cluster_read": [0, 0]})
+        for call in (lambda: self.api(ECS + "ListServices"),
+                     lambda: self.api(ECS + "ListClusters"),  # throttled
+                     lambda: self.query("DescribeSubnets")):
+            started = time.monotonic()
+            status = call()[0]
+            self.assertGreaterEqual(time.monotonic() - started, 0.15, status)
+        self.assertEqual(self.control("/_proxy/limits")["throttled"]["cluster_read"], 1)
+
+    def test_timeline_records_targets_times_and_throttles(self):
+        self.limit(buckets=True, rates={"cluster_read": [1, 0]})
+        first = self.control("/_proxy/timeline")
+        self.assertEqual(first["requests"], [])
+        self.api(ECS + "ListClusters", region="eu-west-1")
+        self.api(ECS + "ListClusters", region="eu-west-1")  # throttled
+        self.query("DescribeSubnets")
+        middle = self.control("/_proxy/timeline")["now"]
+        time.sleep(0.01)
+        self.api(ECS + "ListTasks")
+        timeline = self.control("/_proxy/timeline")
+        requests = timeline["requests"]
+        self.assertEqual([(r["target"], r["region"], r["throttled"]) for r in requests],
+                         [("ListClusters", "eu-west-1", False),
+                          ("ListClusters", "eu-west-1", True),
+                          ("DescribeSubnets", "us-east-1", False),
+                          ("ListTasks", "us-east-1", False)])
+        times = [r["t"] for r in requests]
+        self.assertEqual(times, sorted(times))
+        self.assertTrue(first["now"] <= times[0] and times[-1] <= timeline["now"])
+        self.assertTrue(times[2] <= middle < times[3])
+        later = self.control(f"/_proxy/timeline?since={middle}")["requests"]
+        self.assertEqual([r["target"] for r in later], ["ListTasks"])
+        for target in ("ListClusters", ECS + "ListClusters"):
+            found = self.control("/_proxy/timeline?target=" + target)["requests"]
+            self.assertEqual([r["throttled"] for r in found], [False, True])
+        self.control("/_proxy/timeline?since=soon", expect=400)
+
+    def test_reset_stats_clears_the_timeline_and_refills(self):
+        self.limit(buckets=True, rates={"service_read": [2, 0]})
+        answers = [self.throttled(self.api(ECS + "ListServices")) for _ in range(3)]
+        self.assertEqual(answers, [False, False, True])
+        self.control("/_proxy/reset-stats", {})
+        self.assertEqual(self.control("/_proxy/timeline")["requests"], [])
+        self.assertEqual(self.control("/_proxy/limits")["throttled"]["service_read"], 0)
+        answers = [self.throttled(self.api(ECS + "ListServices")) for _ in range(3)]
+        self.assertEqual(answers, [False, False, True])
+        self.assertEqual(len(self.control("/_proxy/timeline")["requests"]), 3)
+
+    def test_turning_limits_off_ends_throttling(self):
+        for off in ({}, {"buckets": False, "latency_ms": 0}):
+            self.limit(buckets=True, latency_ms=1, rates={"service_read": [0, 0]})
+            self.assertTrue(self.throttled(self.api(ECS + "ListServices")))
+            shown = self.control("/_proxy/limits", off)
+            self.assertEqual((shown["buckets"], shown["latency_ms"]), (False, 0))
+            self.assertEqual(shown["rates"]["service_read"], [100, 20], "overrides go too")
+            self.assertFalse(self.throttled(self.api(ECS + "ListServices")))
+        # What GET shows may be posted back as it is.
+        self.limit(buckets=True, rates={"run_stop": [3, 1]})
+        shown = self.control("/_proxy/limits")
+        self.assertEqual(self.control("/_proxy/limits", shown), shown)
+
+    def test_bad_limits_are_refused(self):
+        self.limit(buckets=True, rates={"service_read": [5, 2]})
+        for bad in ({"buckets": "yes"}, {"latency_ms": -1}, {"latency_ms": "100"},
+                    {"rates": {"describe": [1, 1]}}, {"rates": {"service_read": [1]}},
+                    {"rates": {"service_read": [1, -1]}}, {"rates": []}, {"bucket": True}):
+            self.control("/_proxy/limits", bad, expect=400)
+        shown = self.control("/_proxy/limits")
+        self.assertEqual((shown["buckets"], shown["rates"]["service_read"]), (True, [5, 2]))
 
 
 if __name__ == "__main__":

@@ -478,7 +478,10 @@ mod tests {
         let throttled = BackendError::new(ErrorKind::Throttled, "DescribeTaskDefinition", "slow");
         store.land(&td, Err(throttled), t(0));
         assert!(!store.due(&td, t(0), Duration::seconds(5)), "not at once");
-        assert!(store.due(&td, t(10), Duration::seconds(5)), "after the backoff");
+        assert!(
+            store.due(&td, t(10), Duration::seconds(5)),
+            "after the backoff"
+        );
         let timeout = BackendError::new(ErrorKind::Timeout, "DescribeTaskDefinition", "late");
         store.land(&td, Err(timeout), t(10));
         assert!(store.due(&td, t(20), Duration::seconds(5)));
@@ -498,6 +501,9 @@ mod tests {
         };
         store.land(&td, Ok(Payload::TaskDefinition(Arc::new(good))), t(16));
         assert!(store.task_definition("x:1").is_some());
-        assert!(!store.due(&td, t(100_000), Duration::seconds(5)), "then never again");
+        assert!(
+            !store.due(&td, t(100_000), Duration::seconds(5)),
+            "then never again"
+        );
     }
 }

@@ -39,6 +39,7 @@ pub async fn backends(cli: &Cli, settings: &Settings) -> Result<Backends, Failur
         region: settings.region.clone(),
         operation_timeout: settings.timeout,
         describe_concurrency: 4,
+        api_share: settings.api_share,
     })
     .await
     .map_err(|e| (EXIT_BAD_INPUT, with_hint(&e)))?;

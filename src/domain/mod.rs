@@ -2,6 +2,7 @@
 //! passes before a terminal, and the `Backend` trait the adapters (`crate::backends`)
 //! implement. It imports nothing of the project above it.
 
+pub mod budget;
 pub mod clock;
 pub mod error;
 pub mod model;

@@ -5,8 +5,8 @@
 mod connect;
 mod convert;
 mod errors;
-mod limits;
 pub mod logs;
+mod metered;
 pub mod ops;
 mod regions;
 
@@ -24,14 +24,13 @@ use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use futures::{StreamExt, TryStreamExt, stream};
-use governor::DefaultDirectRateLimiter;
 
+pub use crate::domain::budget::{ApiLimits, ApiRate};
+use crate::domain::budget::{Budget, Category};
 use crate::domain::model::{
     Cluster, ContainerInstance, Service, Task, TaskDefinition, TaskScope, arn_account, arn_name,
 };
 use crate::domain::{Backend, BackendError, BackendResult, ErrorKind, Identity};
-use limits::Limiters;
-pub use limits::{ApiLimits, ApiRate};
 
 /// API maxima per describe call.
 const CLUSTERS_PER_DESCRIBE: usize = 100;
@@ -52,6 +51,9 @@ pub struct ConnectOptions {
     pub operation_timeout: Duration,
     /// How many describe batches of one refresh may be in flight at once.
     pub describe_concurrency: usize,
+    /// The share of each API category's sustained rate to keep to in steady state, in
+    /// percent (`api_share`).
+    pub api_share: u8,
 }
 
 /// ECS through the AWS SDK. One per profile and region; share it behind an `Arc`: its rate
@@ -61,7 +63,7 @@ pub struct SdkBackend {
     config: SdkConfig,
     /// Shared with the operations built from this backend (`ops::SdkOps::new`): ECS
     /// throttles per account, so every call of the process draws from the same buckets.
-    limiters: Arc<Limiters>,
+    budget: Arc<Budget>,
     describe_concurrency: usize,
     identity: Identity,
     /// Learned from the first ARN any answer carries.
@@ -97,6 +99,7 @@ impl SdkBackend {
             opts.operation_timeout,
         )
         .await?;
+        let budget = Arc::new(Budget::new(ApiLimits::default(), opts.api_share));
         tracing::info!(
             profile = %loaded.profile,
             region = %loaded.region,
@@ -104,9 +107,9 @@ impl SdkBackend {
             "AWS configuration loaded"
         );
         Ok(SdkBackend {
-            ecs: Client::new(&loaded.config),
+            ecs: metered::client(&loaded.config, &budget),
             config: loaded.config,
-            limiters: Arc::new(Limiters::new(ApiLimits::default())),
+            budget,
             describe_concurrency: opts.describe_concurrency.max(1),
             identity: Identity {
                 profile: loaded.profile,
@@ -118,10 +121,11 @@ impl SdkBackend {
         })
     }
 
-    /// Replaces the client-side rate limits (e.g. for an account with raised quotas).
+    /// Replaces the API budget (e.g. for an account with raised quotas).
     #[must_use]
-    pub fn with_limits(mut self, limits: ApiLimits) -> Self {
-        self.limiters = Arc::new(Limiters::new(limits));
+    pub fn with_budget(mut self, budget: Arc<Budget>) -> Self {
+        self.ecs = metered::client(&self.config, &budget);
+        self.budget = budget;
         self
     }
 
@@ -131,9 +135,9 @@ impl SdkBackend {
         &self.config
     }
 
-    /// The rate limiters, for the operations to share.
-    pub(crate) fn limiters(&self) -> Arc<Limiters> {
-        Arc::clone(&self.limiters)
+    /// The API budget, for the operations (and the dashboard's header) to share.
+    pub fn budget(&self) -> Arc<Budget> {
+        Arc::clone(&self.budget)
     }
 
     /// How many describe batches (or other bounded fan-outs) may be in flight at once.
@@ -171,10 +175,10 @@ impl SdkBackend {
     }
 }
 
-/// Every item of a list, following nextToken to the end. Each page waits for the rate
-/// limiter first; the paginator only sends a request when polled.
+/// Every item of a list, following nextToken to the end. Each page waits for the budget
+/// first; the paginator only sends a request when polled.
 async fn collect_pages<O, E>(
-    limiter: &DefaultDirectRateLimiter,
+    (budget, category): (&Budget, Category),
     operation: &str,
     mut pages: PaginationStream<Result<O, SdkError<E, HttpResponse>>>,
     take: impl Fn(O) -> (Vec<String>, bool),
@@ -184,7 +188,7 @@ where
 {
     let mut items = Vec::new();
     loop {
-        limiter.until_ready().await;
+        budget.acquire(category).await;
         let Some(page) = pages.next().await else {
             break;
         };
@@ -245,7 +249,7 @@ fn cluster_fields() -> Vec<ClusterField> {
 impl SdkBackend {
     async fn describe_clusters(&self, names: Vec<String>) -> BackendResult<Vec<Cluster>> {
         const OP: &str = "DescribeClusters";
-        self.limiters.cluster_read.until_ready().await;
+        self.budget.acquire(Category::ClusterRead).await;
         let out = self
             .ecs
             .describe_clusters()
@@ -303,10 +307,15 @@ impl Backend for SdkBackend {
             .max_results(PAGE_SIZE)
             .into_paginator()
             .send();
-        let arns = collect_pages(&self.limiters.cluster_read, "ListClusters", pages, |p| {
-            let more = has_more(p.next_token());
-            (p.cluster_arns.unwrap_or_default(), more)
-        })
+        let arns = collect_pages(
+            (&*self.budget, Category::ClusterRead),
+            "ListClusters",
+            pages,
+            |p| {
+                let more = has_more(p.next_token());
+                (p.cluster_arns.unwrap_or_default(), more)
+            },
+        )
         .await?;
         self.describe_batched(arns, CLUSTERS_PER_DESCRIBE, |batch| {
             self.describe_clusters(batch)
@@ -316,7 +325,7 @@ impl Backend for SdkBackend {
 
     async fn cluster(&self, cluster: &str) -> BackendResult<Cluster> {
         const OP: &str = "DescribeClusters";
-        self.limiters.cluster_read.until_ready().await;
+        self.budget.acquire(Category::ClusterRead).await;
         let out = self
             .ecs
             .describe_clusters()
@@ -369,13 +378,18 @@ impl Backend for SdkBackend {
             .max_results(PAGE_SIZE)
             .into_paginator()
             .send();
-        let arns = collect_pages(&self.limiters.service_read, "ListServices", pages, |p| {
-            let more = has_more(p.next_token());
-            (p.service_arns.unwrap_or_default(), more)
-        })
+        let arns = collect_pages(
+            (&*self.budget, Category::ServiceRead),
+            "ListServices",
+            pages,
+            |p| {
+                let more = has_more(p.next_token());
+                (p.service_arns.unwrap_or_default(), more)
+            },
+        )
         .await?;
         self.describe_batched(arns, SERVICES_PER_DESCRIBE, |batch| async move {
-            self.limiters.service_read.until_ready().await;
+            self.budget.acquire(Category::ServiceRead).await;
             let out = self
                 .ecs
                 .describe_services()
@@ -416,7 +430,7 @@ impl Backend for SdkBackend {
             .max_results(PAGE_SIZE)
             .into_paginator()
             .send();
-        let limiter = &self.limiters.cluster_resource_read;
+        let limiter = (&*self.budget, Category::ClusterResourceRead);
         let arns = collect_pages(limiter, "ListTasks", pages, |p| {
             let more = has_more(p.next_token());
             (p.task_arns.unwrap_or_default(), more)
@@ -424,7 +438,7 @@ impl Backend for SdkBackend {
         .await?;
         let tasks = self
             .describe_batched(arns, TASKS_PER_DESCRIBE, |batch| async move {
-                limiter.until_ready().await;
+                self.budget.acquire(Category::ClusterResourceRead).await;
                 let out = self
                     .ecs
                     .describe_tasks()
@@ -461,14 +475,14 @@ impl Backend for SdkBackend {
             .max_results(PAGE_SIZE)
             .into_paginator()
             .send();
-        let limiter = &self.limiters.cluster_resource_read;
+        let limiter = (&*self.budget, Category::ClusterResourceRead);
         let arns = collect_pages(limiter, "ListContainerInstances", pages, |p| {
             let more = has_more(p.next_token());
             (p.container_instance_arns.unwrap_or_default(), more)
         })
         .await?;
         self.describe_batched(arns, INSTANCES_PER_DESCRIBE, |batch| async move {
-            limiter.until_ready().await;
+            self.budget.acquire(Category::ClusterResourceRead).await;
             let out = self
                 .ecs
                 .describe_container_instances()
@@ -493,7 +507,7 @@ impl Backend for SdkBackend {
 
     async fn task_definition(&self, task_definition: &str) -> BackendResult<TaskDefinition> {
         const OP: &str = "DescribeTaskDefinition";
-        self.limiters.task_definition_read.until_ready().await;
+        self.budget.acquire(Category::TaskDefinitionRead).await;
         let out = self
             .ecs
             .describe_task_definition()

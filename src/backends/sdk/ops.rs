@@ -1,7 +1,7 @@
 //! Operations through the AWS SDK: the reads the operation screens need, and every
 //! mutation (UpdateService, RegisterTaskDefinition from raw JSON, StopTask,
 //! UpdateContainerInstancesState, Application Auto Scaling). Built from an `SdkBackend`,
-//! so credentials, region, endpoint, operation timeout, retries and rate limiters are the
+//! so credentials, region, endpoint, operation timeout, retries and the API budget are the
 //! dashboard's own.
 
 mod autoscaling;
@@ -24,8 +24,8 @@ use aws_sdk_ecs::types::{
 };
 use futures::{StreamExt, TryStreamExt, stream};
 
-use super::limits::Limiters;
 use super::{PAGE_SIZE, SdkBackend, collect_pages, convert, errors, has_more};
+use crate::domain::budget::{Budget, Category, Priority};
 use crate::domain::model::{Service, family_of, revision_of};
 use crate::domain::{BackendError, BackendResult, ErrorKind};
 use crate::ops::model::{Family, Scaling, TaskDefDoc};
@@ -37,7 +37,7 @@ use crate::ops::{InstanceState, Mutation, Ops, Outcome};
 pub const REVISIONS_LISTED: i32 = 100;
 
 /// `Ops` over aws-sdk-ecs and aws-sdk-applicationautoscaling. Every call waits for its
-/// API category's rate limiter (shared with the backend it was built from) and is bounded
+/// API category's budget (shared with the backend it was built from) and is bounded
 /// by the backend's operation timeout.
 pub struct SdkOps {
     /// Reads, with the configuration's retries.
@@ -49,7 +49,7 @@ pub struct SdkOps {
     /// refusal (throttling), where nothing was done.
     ecs_write: aws_sdk_ecs::Client,
     autoscaling_write: aws_sdk_applicationautoscaling::Client,
-    limiters: Arc<Limiters>,
+    budget: Arc<Budget>,
     /// Most ListTaskDefinitions calls of one `families` in flight at once.
     concurrency: usize,
     /// The operation timeout of the configuration, for the single-attempt register.
@@ -66,7 +66,7 @@ impl std::fmt::Debug for SdkOps {
 }
 
 impl SdkOps {
-    /// Operations sharing `backend`'s configuration and rate limiters.
+    /// Operations sharing `backend`'s configuration and API budget.
     pub fn new(backend: &SdkBackend) -> SdkOps {
         let config = backend.sdk_config();
         let operation_timeout = config.timeout_config().and_then(|t| t.operation_timeout());
@@ -85,7 +85,7 @@ impl SdkOps {
             autoscaling_write: aws_sdk_applicationautoscaling::Client::from_conf(
                 autoscaling_write.build(),
             ),
-            limiters: backend.limiters(),
+            budget: backend.budget(),
             concurrency: backend.describe_concurrency().max(1),
             operation_timeout,
         }
@@ -94,7 +94,7 @@ impl SdkOps {
     /// The newest ACTIVE revisions of `family` (at most `REVISIONS_LISTED`), newest first.
     async fn revisions(&self, family: &str) -> BackendResult<Vec<String>> {
         const OP: &str = "ListTaskDefinitions";
-        self.limiters.task_definition_read.until_ready().await;
+        self.budget.acquire(Category::TaskDefinitionRead).await;
         let out = self
             .ecs
             .list_task_definitions()
@@ -117,7 +117,9 @@ impl SdkOps {
         force: bool,
     ) -> BackendResult<Outcome> {
         const OP: &str = "UpdateService";
-        self.limiters.service_modify.until_ready().await;
+        self.budget
+            .acquire_as(Category::ServiceModify, Priority::Write)
+            .await;
         let out = self
             .ecs_write
             .update_service()
@@ -137,7 +139,9 @@ impl SdkOps {
 
     async fn stop_task(&self, cluster: &str, task: &str, reason: &str) -> BackendResult<Outcome> {
         const OP: &str = "StopTask";
-        self.limiters.run_stop.until_ready().await;
+        self.budget
+            .acquire_as(Category::RunStop, Priority::Write)
+            .await;
         self.ecs_write
             .stop_task()
             .cluster(cluster)
@@ -160,7 +164,9 @@ impl SdkOps {
             InstanceState::Active => ContainerInstanceStatus::Active,
             InstanceState::Draining => ContainerInstanceStatus::Draining,
         };
-        self.limiters.cluster_resource_modify.until_ready().await;
+        self.budget
+            .acquire_as(Category::ClusterResourceModify, Priority::Write)
+            .await;
         let out = self
             .ecs_write
             .update_container_instances_state()
@@ -192,7 +198,7 @@ impl SdkOps {
 impl Ops for SdkOps {
     async fn service(&self, cluster: &str, service: &str) -> BackendResult<Service> {
         const OP: &str = "DescribeServices";
-        self.limiters.service_read.until_ready().await;
+        self.budget.acquire(Category::ServiceRead).await;
         let out = self
             .ecs
             .describe_services()
@@ -241,7 +247,7 @@ impl Ops for SdkOps {
             .into_paginator()
             .send();
         let names = collect_pages(
-            &self.limiters.task_definition_read,
+            (&*self.budget, Category::TaskDefinitionRead),
             "ListTaskDefinitionFamilies",
             pages,
             |p| {
@@ -274,7 +280,7 @@ impl Ops for SdkOps {
 
     async fn task_definition_doc(&self, task_definition: &str) -> BackendResult<TaskDefDoc> {
         const OP: &str = "DescribeTaskDefinition";
-        self.limiters.task_definition_read.until_ready().await;
+        self.budget.acquire(Category::TaskDefinitionRead).await;
         let capture = rawjson::CaptureBody::default();
         let out = self
             .ecs

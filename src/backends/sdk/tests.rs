@@ -22,6 +22,7 @@ fn opts() -> ConnectOptions {
         region: Some("us-east-1".into()),
         operation_timeout: Duration::from_secs(20),
         describe_concurrency: 4,
+        api_share: crate::domain::budget::DEFAULT_SHARE_PERCENT,
     }
 }
 

@@ -69,6 +69,20 @@ pub struct Cli {
     #[arg(long, value_name = "PATH", global = true)]
     pub audit_log: Option<PathBuf>,
 
+    /// The part of each AWS API category's sustained rate to use in steady state, in
+    /// percent (1-100, default 25): the account's quota is shared with deploy pipelines
+    /// and every other tool. Also `api_share` in the config file.
+    #[arg(long, value_name = "PERCENT", global = true,
+          value_parser = clap::value_parser!(u8).range(1..=100))]
+    pub api_share: Option<u8>,
+
+    /// Make the demo fleet this many times larger: with 100, one cluster holds about
+    /// 2,000 services and another 10,000 tasks (the progressive load and the API budget
+    /// can be watched without AWS).
+    #[arg(long, value_name = "N", global = true,
+          value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub demo_scale: Option<u32>,
+
     /// Seed of the demo fleet (the same seed gives the same fleet).
     #[arg(
         long,
@@ -139,6 +153,8 @@ pub struct Settings {
     pub audit_log: PathBuf,
     /// Lines a logs pane keeps.
     pub log_lines: usize,
+    /// Percent of each API category's sustained rate used in steady state.
+    pub api_share: u8,
 }
 
 impl Settings {
@@ -212,6 +228,11 @@ impl Settings {
                 .clone()
                 .or_else(crate::ops::audit::Audit::default_path)
                 .unwrap_or_else(|| PathBuf::from("ecsdash-audit.log")),
+            api_share: cli
+                .api_share
+                .or(section.api_share)
+                .or(config.api_share)
+                .unwrap_or(crate::domain::budget::DEFAULT_SHARE_PERCENT),
             log_lines: config
                 .log_lines
                 .unwrap_or(crate::logs::ring::Ring::DEFAULT_CAPACITY)

@@ -108,6 +108,7 @@ pub async fn backend_with_timeout(moto: &Moto, region: &str, timeout: Duration) 
         region: Some(region.to_owned()),
         operation_timeout: timeout,
         describe_concurrency: 4,
+        api_share: ecsdash::domain::budget::DEFAULT_SHARE_PERCENT,
     };
     let loader = aws_config::defaults(BehaviorVersion::latest())
         .endpoint_url(&moto.proxy)
@@ -140,6 +141,7 @@ pub async fn backend_by_name(moto: &Moto, region: &str) -> SdkBackend {
         region: Some(region.to_owned()),
         operation_timeout: Duration::from_secs(30),
         describe_concurrency: 4,
+        api_share: ecsdash::domain::budget::DEFAULT_SHARE_PERCENT,
     };
     let loader = aws_config::defaults(BehaviorVersion::latest())
         .endpoint_url(format!("http://moto.localhost:{port}"))

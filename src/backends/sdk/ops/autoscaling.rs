@@ -2,6 +2,7 @@
 //! scheduled actions and recent activities, and the mutations that change them. The
 //! conversions between SDK types and `crate::ops::model` live here too.
 
+use crate::domain::budget::{Category, Priority};
 use aws_sdk_applicationautoscaling::types as aas;
 use aws_sdk_applicationautoscaling::types::{
     MetricType, PolicyType, ScalableDimension, ServiceNamespace,
@@ -47,7 +48,7 @@ pub(super) async fn scaling(ops: &SdkOps, cluster: &str, service: &str) -> Backe
 
 async fn scalable_target(ops: &SdkOps, id: &str) -> BackendResult<Option<ScalableTarget>> {
     const OP: &str = "DescribeScalableTargets";
-    ops.limiters.autoscaling.until_ready().await;
+    ops.budget.acquire(Category::Autoscaling).await;
     let out = ops
         .autoscaling
         .describe_scalable_targets()
@@ -69,7 +70,7 @@ async fn policies(ops: &SdkOps, id: &str) -> BackendResult<Vec<ScalingPolicy>> {
     let mut found = Vec::new();
     let mut token = None;
     for _ in 0..MAX_PAGES {
-        ops.limiters.autoscaling.until_ready().await;
+        ops.budget.acquire(Category::Autoscaling).await;
         let out = ops
             .autoscaling
             .describe_scaling_policies()
@@ -113,7 +114,7 @@ async fn scheduled_actions(ops: &SdkOps, id: &str) -> BackendResult<Vec<Schedule
     let mut found = Vec::new();
     let mut token = None;
     for _ in 0..MAX_PAGES {
-        ops.limiters.autoscaling.until_ready().await;
+        ops.budget.acquire(Category::Autoscaling).await;
         let out = ops
             .autoscaling
             .describe_scheduled_actions()
@@ -145,7 +146,7 @@ async fn scheduled_actions(ops: &SdkOps, id: &str) -> BackendResult<Vec<Schedule
 
 async fn activities(ops: &SdkOps, id: &str) -> BackendResult<Vec<ScalingActivity>> {
     const OP: &str = "DescribeScalingActivities";
-    ops.limiters.autoscaling.until_ready().await;
+    ops.budget.acquire(Category::Autoscaling).await;
     let out = ops
         .autoscaling
         .describe_scaling_activities()
@@ -169,7 +170,9 @@ fn next(token: Option<&str>) -> Option<String> {
 /// Carries out one of the auto scaling mutations.
 pub(super) async fn execute(ops: &SdkOps, mutation: &Mutation) -> BackendResult<Outcome> {
     let op = mutation.api();
-    ops.limiters.autoscaling.until_ready().await;
+    ops.budget
+        .acquire_as(Category::Autoscaling, Priority::Write)
+        .await;
     let client = &ops.autoscaling_write;
     match mutation {
         Mutation::PutScalableTarget {

@@ -3,6 +3,7 @@
 //! after a lost answer would register a second revision. After an unclear failure (a
 //! timeout, a broken connection, a 5xx) the family's latest revision says what happened.
 
+use crate::domain::budget::{Category, Priority};
 use serde_json::Value;
 
 use super::SdkOps;
@@ -28,7 +29,9 @@ pub(super) async fn register(ops: &SdkOps, family: &str, json: &Value) -> Backen
         .await
         .map(|l| l.map(|(_, r)| r));
 
-    ops.limiters.task_definition_register.until_ready().await;
+    ops.budget
+        .acquire_as(Category::TaskDefinitionRegister, Priority::Write)
+        .await;
     // The typed input only has to serialize; the interceptor swaps in the real body. One
     // attempt (`ecs_write`): the call has no idempotency token.
     let sent = ops

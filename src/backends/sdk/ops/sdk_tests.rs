@@ -113,6 +113,7 @@ async fn ops(fake: &FakeAws) -> SdkOps {
         region: Some("eu-west-1".into()),
         operation_timeout: Duration::from_secs(5),
         describe_concurrency: 2,
+        api_share: crate::domain::budget::DEFAULT_SHARE_PERCENT,
     };
     let loader = aws_config::defaults(BehaviorVersion::latest())
         .endpoint_url("http://127.0.0.1:9")

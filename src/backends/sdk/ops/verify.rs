@@ -8,6 +8,7 @@
 //! The judging is pure (`judge_*`) so every case is tested without a network; the reads
 //! are the same calls the views make.
 
+use crate::domain::budget::Category;
 use std::time::Duration;
 
 use super::SdkOps;
@@ -297,7 +298,7 @@ async fn task_desired_status(
     task: &str,
 ) -> BackendResult<Option<String>> {
     const OP: &str = "DescribeTasks";
-    ops.limiters.cluster_resource_read.until_ready().await;
+    ops.budget.acquire(Category::ClusterResourceRead).await;
     let out = ops
         .ecs
         .describe_tasks()
@@ -319,7 +320,7 @@ async fn instance_status(
     instance: &str,
 ) -> BackendResult<Option<String>> {
     const OP: &str = "DescribeContainerInstances";
-    ops.limiters.cluster_resource_read.until_ready().await;
+    ops.budget.acquire(Category::ClusterResourceRead).await;
     let out = ops
         .ecs
         .describe_container_instances()
