@@ -73,7 +73,7 @@ fn loaded(pane: Pane, services: &[Service], tasks: &[Task]) -> App {
         key: DataKey::Services {
             cluster: "prod-core".into(),
         },
-        result: Ok(Payload::Services(Arc::new(services.to_vec()))),
+        result: Ok(Payload::Services(Arc::new(services.to_vec().into()))),
         at: clock.now(),
     });
     app.update(Action::Loaded {
@@ -82,7 +82,7 @@ fn loaded(pane: Pane, services: &[Service], tasks: &[Task]) -> App {
             service: None,
             scope: TaskScope::Running,
         },
-        result: Ok(Payload::Tasks(Arc::new(tasks.to_vec()))),
+        result: Ok(Payload::Tasks(Arc::new(tasks.to_vec().into()))),
         at: clock.now(),
     });
     app

@@ -6,8 +6,11 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
+use super::listing::{Listing, LoadState, Loader, Part, PartAnswer, Timing};
 use crate::domain::BackendError;
 use crate::domain::ErrorKind;
+use crate::domain::ListQuery;
+use crate::domain::budget::Priority;
 use crate::domain::model::{Cluster, ContainerInstance, Service, Task, TaskDefinition, TaskScope};
 use crate::ops::model::{Family, Scaling, TaskDefDoc};
 
@@ -79,6 +82,28 @@ impl DataKey {
         }
     }
 
+    /// The list behind a key whose rows load progressively.
+    pub fn list_query(&self) -> Option<ListQuery> {
+        Some(match self {
+            DataKey::Services { cluster } => ListQuery::Services {
+                cluster: cluster.clone(),
+            },
+            DataKey::Tasks {
+                cluster,
+                service,
+                scope,
+            } => ListQuery::Tasks {
+                cluster: cluster.clone(),
+                service: service.clone(),
+                scope: *scope,
+            },
+            DataKey::Instances { cluster } => ListQuery::Instances {
+                cluster: cluster.clone(),
+            },
+            _ => return None,
+        })
+    }
+
     /// Task definitions never change once registered: fetch once, never refresh.
     pub fn is_immutable(&self) -> bool {
         matches!(
@@ -91,9 +116,9 @@ impl DataKey {
 #[derive(Debug, Clone)]
 pub enum Payload {
     Clusters(Arc<Vec<Cluster>>),
-    Services(Arc<Vec<Service>>),
-    Tasks(Arc<Vec<Task>>),
-    Instances(Arc<Vec<ContainerInstance>>),
+    Services(Arc<Listing<Service>>),
+    Tasks(Arc<Listing<Task>>),
+    Instances(Arc<Listing<ContainerInstance>>),
     TaskDefinition(Arc<TaskDefinition>),
     Service(Arc<Service>),
     Scaling(Arc<Scaling>),
@@ -139,10 +164,123 @@ impl Slot {
     }
 }
 
+/// What came back for a part of a progressive list.
+#[derive(Debug, Clone)]
+pub enum PartPayload {
+    Page {
+        arns: Vec<String>,
+        next: Option<String>,
+    },
+    Services(Vec<Service>),
+    Tasks(Vec<Task>),
+    Instances(Vec<ContainerInstance>),
+}
+
+/// The schedule of one progressive list, by kind.
+#[derive(Debug, Clone)]
+enum AnyLoader {
+    Services(Loader<Service>),
+    Tasks(Loader<Task>),
+    Instances(Loader<ContainerInstance>),
+}
+
+/// Rows one describe call takes: AWS's maxima.
+const SERVICES_PER_CALL: usize = 10;
+const TASKS_PER_CALL: usize = 100;
+
+macro_rules! each_loader {
+    ($loader:expr, $l:ident => $body:expr) => {
+        match $loader {
+            AnyLoader::Services($l) => $body,
+            AnyLoader::Tasks($l) => $body,
+            AnyLoader::Instances($l) => $body,
+        }
+    };
+}
+
+impl AnyLoader {
+    fn for_key(key: &DataKey) -> Option<AnyLoader> {
+        Some(match key {
+            DataKey::Services { .. } => AnyLoader::Services(Loader::new(SERVICES_PER_CALL)),
+            DataKey::Tasks { .. } => AnyLoader::Tasks(Loader::new(TASKS_PER_CALL)),
+            DataKey::Instances { .. } => AnyLoader::Instances(Loader::new(TASKS_PER_CALL)),
+            _ => return None,
+        })
+    }
+
+    /// A schedule starting from a whole answer.
+    fn seeded(payload: &Payload, at: DateTime<Utc>) -> Option<AnyLoader> {
+        Some(match payload {
+            Payload::Services(l) => {
+                AnyLoader::Services(Loader::seeded(SERVICES_PER_CALL, (**l).clone(), at))
+            }
+            Payload::Tasks(l) => {
+                AnyLoader::Tasks(Loader::seeded(TASKS_PER_CALL, (**l).clone(), at))
+            }
+            Payload::Instances(l) => {
+                AnyLoader::Instances(Loader::seeded(TASKS_PER_CALL, (**l).clone(), at))
+            }
+            _ => return None,
+        })
+    }
+
+    fn snapshot(&self) -> Payload {
+        match self {
+            AnyLoader::Services(l) => Payload::Services(Arc::new(l.listing.clone())),
+            AnyLoader::Tasks(l) => Payload::Tasks(Arc::new(l.listing.clone())),
+            AnyLoader::Instances(l) => Payload::Instances(Arc::new(l.listing.clone())),
+        }
+    }
+
+    /// Lands an answer; whether rows were added or removed.
+    fn land(
+        &mut self,
+        part: &Part,
+        result: &Result<PartPayload, BackendError>,
+        at: DateTime<Utc>,
+    ) -> bool {
+        fn page<T>(p: &PartPayload) -> Option<PartAnswer<T>> {
+            match p {
+                PartPayload::Page { arns, next } => Some(PartAnswer::Page {
+                    arns: arns.clone(),
+                    next: next.clone(),
+                }),
+                _ => None,
+            }
+        }
+        let ok = result.as_ref().ok();
+        match self {
+            AnyLoader::Services(l) => {
+                let answer = ok.and_then(|p| match p {
+                    PartPayload::Services(v) => Some(PartAnswer::Described(v.clone())),
+                    other => page(other),
+                });
+                l.land(part, answer.ok_or(()), at)
+            }
+            AnyLoader::Tasks(l) => {
+                let answer = ok.and_then(|p| match p {
+                    PartPayload::Tasks(v) => Some(PartAnswer::Described(v.clone())),
+                    other => page(other),
+                });
+                l.land(part, answer.ok_or(()), at)
+            }
+            AnyLoader::Instances(l) => {
+                let answer = ok.and_then(|p| match p {
+                    PartPayload::Instances(v) => Some(PartAnswer::Described(v.clone())),
+                    other => page(other),
+                });
+                l.land(part, answer.ok_or(()), at)
+            }
+        }
+    }
+}
+
 /// Every slot, by key.
 #[derive(Debug, Default)]
 pub struct Store {
     slots: HashMap<DataKey, Slot>,
+    /// The schedules of the progressive lists (services, tasks, container instances).
+    loaders: HashMap<DataKey, AnyLoader>,
     /// When each key last failed, so never-loaded keys are retried on the interval.
     failed_at: HashMap<DataKey, DateTime<Utc>>,
     /// Each service's task definitions as this session saw them change, oldest first
@@ -203,10 +341,18 @@ impl Store {
         self.generation = self.generation.wrapping_add(1);
         if let Ok(payload) = &result {
             match payload {
-                Payload::Services(list) => list.iter().for_each(|s| self.saw(s)),
+                Payload::Services(list) => {
+                    let list = Arc::clone(list);
+                    list.iter().for_each(|s| self.saw(s));
+                }
                 Payload::Service(s) => self.saw(s),
                 _ => {}
             }
+        }
+        if let Ok(payload) = &result
+            && let Some(loader) = AnyLoader::seeded(payload, at)
+        {
+            self.loaders.insert(key.clone(), loader);
         }
         let slot = self.slots.entry(key.clone()).or_default();
         slot.loading = false;
@@ -235,6 +381,102 @@ impl Store {
         }
     }
 
+    /// What to fetch now for the progressive list `key`, with `visible` the ARNs on
+    /// screen, top to bottom.
+    pub fn plan(
+        &mut self,
+        key: &DataKey,
+        timing: Timing,
+        visible: &[String],
+    ) -> Vec<(Part, Priority)> {
+        let Some(loader) = self.loader(key) else {
+            return Vec::new();
+        };
+        let plan = each_loader!(loader, l => l.plan(timing, visible));
+        if !plan.is_empty() {
+            let idle_before = self.get(key).is_none_or(|s| s.data.is_none());
+            let slot = self.slot_mut(key);
+            slot.loading = idle_before;
+        }
+        plan
+    }
+
+    fn loader(&mut self, key: &DataKey) -> Option<&mut AnyLoader> {
+        if !self.loaders.contains_key(key) {
+            self.loaders.insert(key.clone(), AnyLoader::for_key(key)?);
+        }
+        self.loaders.get_mut(key)
+    }
+
+    /// A refresh asked for: the list and the rows on screen again.
+    pub fn force(&mut self, key: &DataKey, now: DateTime<Utc>) -> bool {
+        match self.loader(key) {
+            Some(loader) => {
+                each_loader!(loader, l => l.force(now));
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// How far the progressive list `key` has got.
+    pub fn load_state(&self, key: &DataKey) -> Option<LoadState> {
+        self.loaders
+            .get(key)
+            .map(|l| each_loader!(l, l => l.state()))
+    }
+
+    /// When the oldest described row among `arns` that the list `key` holds was read.
+    pub fn oldest_of_present(&self, key: &DataKey, arns: &[String]) -> Option<DateTime<Utc>> {
+        let loader = self.loaders.get(key)?;
+        each_loader!(loader, l => l.oldest_present(arns))
+    }
+
+    /// Records a part of a progressive list. Returns whether rows were added or removed.
+    pub fn land_part(
+        &mut self,
+        key: &DataKey,
+        part: &Part,
+        result: Result<PartPayload, BackendError>,
+        at: DateTime<Utc>,
+    ) -> bool {
+        self.generation = self.generation.wrapping_add(1);
+        if let Ok(PartPayload::Services(list)) = &result {
+            list.iter().for_each(|s| self.saw(s));
+        }
+        let Some(loader) = self.loader(key) else {
+            return false;
+        };
+        let changed = loader.land(part, &result, at);
+        let snapshot = loader.snapshot();
+        let oldest = each_loader!(loader, l => l.oldest());
+        let idle = each_loader!(loader, l => l.idle());
+        let slot = self.slot_mut(key);
+        slot.data = Some(snapshot);
+        slot.loading = !idle && slot.fetched_at.is_none() && oldest.is_none();
+        slot.fetched_at = oldest.or(slot.fetched_at).or(Some(at));
+        match result {
+            Ok(_) => {
+                let was_throttled = std::mem::take(&mut slot.throttled) > 0;
+                slot.error = None;
+                self.failed_at.remove(key);
+                if was_throttled {
+                    for other in self.slots.values_mut() {
+                        other.throttled = 0;
+                    }
+                }
+            }
+            Err(e) => {
+                if e.kind == ErrorKind::Throttled {
+                    slot.throttled = slot.throttled.saturating_add(1);
+                }
+                slot.error = Some(e);
+                self.failed_at.insert(key.clone(), at);
+            }
+        }
+        changed
+    }
+
     pub fn clusters(&self) -> Option<&Arc<Vec<Cluster>>> {
         match self.get(&DataKey::Clusters)?.data.as_ref()? {
             Payload::Clusters(c) => Some(c),
@@ -242,7 +484,7 @@ impl Store {
         }
     }
 
-    pub fn services(&self, cluster: &str) -> Option<&Arc<Vec<Service>>> {
+    pub fn services(&self, cluster: &str) -> Option<&Arc<Listing<Service>>> {
         let key = DataKey::Services {
             cluster: cluster.to_string(),
         };
@@ -257,7 +499,7 @@ impl Store {
         cluster: &str,
         service: Option<&str>,
         scope: TaskScope,
-    ) -> Option<&Arc<Vec<Task>>> {
+    ) -> Option<&Arc<Listing<Task>>> {
         let key = DataKey::Tasks {
             cluster: cluster.to_string(),
             service: service.map(str::to_string),
@@ -269,7 +511,7 @@ impl Store {
         }
     }
 
-    pub fn instances(&self, cluster: &str) -> Option<&Arc<Vec<ContainerInstance>>> {
+    pub fn instances(&self, cluster: &str) -> Option<&Arc<Listing<ContainerInstance>>> {
         let key = DataKey::Instances {
             cluster: cluster.to_string(),
         };
@@ -380,17 +622,15 @@ impl Store {
         let key = DataKey::Services {
             cluster: cluster.to_string(),
         };
-        if let Some(Payload::Services(list)) =
+        if let Some(AnyLoader::Services(loader)) = self.loaders.get_mut(&key) {
+            loader.listing.put(service);
+            let snapshot = Payload::Services(Arc::new(loader.listing.clone()));
+            self.slot_mut(&key).data = Some(snapshot);
+        } else if let Some(Payload::Services(list)) =
             self.slots.get_mut(&key).and_then(|s| s.data.as_mut())
         {
-            let mut next: Vec<Service> = list.as_ref().clone();
-            match next
-                .iter_mut()
-                .find(|s| s.arn == service.arn || s.name == service.name)
-            {
-                Some(slot) => *slot = service,
-                None => next.push(service),
-            }
+            let mut next: Listing<Service> = list.as_ref().clone();
+            next.put(service);
             *list = Arc::new(next);
         }
     }

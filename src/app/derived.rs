@@ -16,6 +16,7 @@ use chrono::{DateTime, Utc};
 use super::App;
 use super::describe;
 use super::dialogs::Pick;
+use super::listing::Listing;
 use super::pane::Pane;
 use super::rows::Row;
 use super::scaling::Section;
@@ -247,7 +248,7 @@ impl App {
                 let stopped = self
                     .store
                     .tasks(cluster, service.as_deref(), TaskScope::Stopped);
-                let find = |all: Option<&'a Arc<Vec<Task>>>| {
+                let find = |all: Option<&'a Arc<Listing<Task>>>| {
                     all.and_then(|t| t.iter().find(|t| t.arn == id))
                 };
                 let t = find(running).or_else(|| find(stopped));
@@ -418,7 +419,7 @@ mod tests {
     }
 
     fn services(list: Vec<crate::domain::model::Service>) -> Payload {
-        Payload::Services(Arc::new(list))
+        Payload::Services(Arc::new(list.into()))
     }
 
     fn services_key() -> DataKey {

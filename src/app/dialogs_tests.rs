@@ -71,7 +71,7 @@ pub(super) fn on_services() -> App {
         DataKey::Services {
             cluster: "prod".into(),
         },
-        Payload::Services(Arc::new(vec![service("prod", "api")])),
+        Payload::Services(Arc::new(vec![service("prod", "api")].into())),
     );
     app
 }
@@ -135,7 +135,16 @@ fn scale_replaces_the_selected_count_confirms_old_to_new_and_sends_one_update() 
         id,
         results: vec![Ok(Outcome::Service(Box::new(after)))],
     });
-    assert_eq!(app.store.services("prod").unwrap()[0].desired, 5);
+    assert_eq!(
+        app.store
+            .services("prod")
+            .unwrap()
+            .iter()
+            .next()
+            .unwrap()
+            .desired,
+        5
+    );
     assert!(effects.contains(&Effect::Fetch(DataKey::Services {
         cluster: "prod".into()
     })));
@@ -300,7 +309,16 @@ fn a_verified_or_unknown_outcome_is_said_as_such() {
         "{}",
         status.text
     );
-    assert_eq!(app.store.services("prod").unwrap()[0].desired, 7);
+    assert_eq!(
+        app.store
+            .services("prod")
+            .unwrap()
+            .iter()
+            .next()
+            .unwrap()
+            .desired,
+        7
+    );
 
     key(&mut app, KeyCode::Char('s'));
     typed(&mut app, "3");
@@ -382,7 +400,13 @@ fn an_aws_error_is_shown_with_its_message_and_nothing_is_remembered_for_undo() {
     );
     assert!(app.undo.is_empty());
     assert_eq!(
-        app.store.services("prod").unwrap()[0].desired,
+        app.store
+            .services("prod")
+            .unwrap()
+            .iter()
+            .next()
+            .unwrap()
+            .desired,
         2,
         "the screen keeps what AWS says"
     );
@@ -413,7 +437,7 @@ fn stopping_a_task_asks_for_a_reason_then_confirms() {
             service: Some("api".into()),
             scope: crate::domain::model::TaskScope::Running,
         },
-        Payload::Tasks(Arc::new(vec![task])),
+        Payload::Tasks(Arc::new(vec![task].into())),
     );
     ctrl(&mut app, 'k');
     assert!(matches!(top_dialog(&app), Some(Dialog::Form(_))));

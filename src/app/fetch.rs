@@ -1,7 +1,9 @@
 //! What the screen needs loaded and when: due fetches on the refresh schedule, the
 //! answers landing in the store, and refresh on demand.
 
+use super::listing::{Part, Timing};
 use super::*;
+use data::PartPayload;
 
 impl App {
     /// Fetches the screen needs now: what is due on the refresh schedule, and whatever it
@@ -14,6 +16,10 @@ impl App {
         keys.extend(self.revision_detail_keys());
         let mut effects = Vec::new();
         for key in keys {
+            if key.list_query().is_some() {
+                effects.extend(self.plan_list(&key));
+                continue;
+            }
             let never_tried = self.store.get(&key).is_none();
             let interval = self.interval_for(&key, interval);
             if never_tried || (self.refresh.is_some() && self.store.due(&key, self.now, interval)) {
@@ -21,6 +27,101 @@ impl App {
             }
         }
         effects
+    }
+
+    /// The next pages and batches of the progressive list `key`: rows on screen first.
+    pub(super) fn plan_list(&mut self, key: &DataKey) -> Vec<Effect> {
+        let visible = self.visible_ids(key);
+        let timing = Timing {
+            now: self.now,
+            refresh: self.refresh,
+        };
+        let plan = self.store.plan(key, timing, &visible);
+        if !plan.is_empty() {
+            self.dirty = true;
+        }
+        plan.into_iter()
+            .map(|(part, priority)| Effect::FetchPart {
+                key: key.clone(),
+                part,
+                priority,
+            })
+            .collect()
+    }
+
+    /// The ids of the rows on screen, top to bottom, when the pane shows `key`.
+    fn visible_ids(&self, key: &DataKey) -> Vec<String> {
+        let view = self.view();
+        if !view.data_keys().contains(key) {
+            return Vec::new();
+        }
+        let (_, rows) = self.rows(view);
+        let selected = Self::selected_index(view, &rows);
+        let window = Self::window(view.offset, selected, self.page_rows, rows.len());
+        rows[window].iter().map(|r| r.id.clone()).collect()
+    }
+
+    /// A page or a batch of a progressive list came back: land it, keep the rows on
+    /// screen where they were, and ask for what comes next at once.
+    pub(super) fn on_part_loaded(
+        &mut self,
+        key: DataKey,
+        part: Part,
+        result: Result<PartPayload, BackendError>,
+        at: DateTime<Utc>,
+    ) -> Vec<Effect> {
+        self.dirty = true;
+        self.end_refreshing();
+        if let Err(e) = &result {
+            self.record_error(e, key.describe(), at);
+        }
+        let top = self.top_row(&key);
+        if self.store.land_part(&key, &part, result, at) {
+            self.keep_top(top);
+        }
+        let wanted = self.view().data_keys().contains(&key)
+            || self.popup_keys().contains(&key)
+            || self.dialog_keys().contains(&key);
+        if wanted {
+            self.plan_list(&key)
+        } else {
+            Vec::new()
+        }
+    }
+
+    /// The id of the top row on screen and its place, when the pane shows `key`.
+    fn top_row(&self, key: &DataKey) -> Option<String> {
+        let view = self.view();
+        if !view.data_keys().contains(key) {
+            return None;
+        }
+        let (_, rows) = self.rows(view);
+        let selected = Self::selected_index(view, &rows);
+        let window = Self::window(view.offset, selected, self.page_rows, rows.len());
+        rows.get(window.start).map(|r| r.id.clone())
+    }
+
+    /// Rows were added or removed: the row that was on top stays on top (the selection
+    /// follows its row by id already).
+    fn keep_top(&mut self, top: Option<String>) {
+        let Some(top) = top else {
+            return;
+        };
+        let (_, rows) = self.rows(self.view());
+        if let Some(i) = rows.iter().position(|r| r.id == top) {
+            self.view_mut().offset = i;
+        }
+    }
+
+    /// An answer ends "refreshing…": an error it brings then shows at once.
+    fn end_refreshing(&mut self) {
+        if self
+            .status
+            .as_ref()
+            .is_some_and(|s| s.in_flight == Some(InFlight::Answer))
+        {
+            self.status = None;
+        }
     }
 
     /// Starts a fetch unless one is in flight, in which case it runs again when that lands.
@@ -77,14 +178,7 @@ impl App {
         at: DateTime<Utc>,
     ) -> Vec<Effect> {
         self.dirty = true;
-        // An answer ends "refreshing…": an error it brings then shows at once.
-        if self
-            .status
-            .as_ref()
-            .is_some_and(|s| s.in_flight == Some(InFlight::Answer))
-        {
-            self.status = None;
-        }
+        self.end_refreshing();
         if let Ok(Payload::Clusters(c)) = &result
             && self.identity.account.is_none()
         {
@@ -121,11 +215,63 @@ impl App {
                     .get(k)
                     .is_some_and(|s| s.data.is_none() && s.error.is_some())
         });
-        let effects: Vec<Effect> = keys.into_iter().filter_map(|k| self.fetch(k)).collect();
+        let mut effects = Vec::new();
+        for key in keys {
+            if self.store.force(&key, self.now) {
+                effects.extend(self.plan_list(&key));
+            } else {
+                effects.extend(self.fetch(key));
+            }
+        }
         if !effects.is_empty() {
             self.busy("refreshing…", InFlight::Answer);
         }
         effects
+    }
+
+    /// For the header: when the oldest row on screen was read (progressive lists), and how
+    /// far a load or a background sweep has got (`2,000 rows · 340 described`,
+    /// `sweep 45%`).
+    pub fn list_progress(&self) -> (Option<DateTime<Utc>>, Option<String>) {
+        let keys: Vec<DataKey> = self
+            .view()
+            .data_keys()
+            .into_iter()
+            .filter(|k| k.list_query().is_some())
+            .collect();
+        if keys.is_empty() {
+            return (None, None);
+        }
+        let (_, rows) = self.rows(self.view());
+        let view = self.view();
+        let selected = Self::selected_index(view, &rows);
+        let window = Self::window(view.offset, selected, self.page_rows, rows.len());
+        let on_screen: Vec<String> = rows[window].iter().map(|r| r.id.clone()).collect();
+        let oldest = keys
+            .iter()
+            .filter_map(|k| self.store.oldest_of_present(k, &on_screen))
+            .min();
+        let (mut rows_known, mut described, mut listing) = (0, 0, false);
+        let mut sweep = (0, 0);
+        for k in &keys {
+            if let Some(st) = self.store.load_state(k) {
+                rows_known += st.rows;
+                described += st.described;
+                listing |= st.listing;
+                if let Some((done, total)) = st.sweep {
+                    sweep = (sweep.0 + done, sweep.1 + total);
+                }
+            }
+        }
+        let progress = if listing || described < rows_known {
+            let more = if listing { "+" } else { "" };
+            Some(format!("{described}/{rows_known}{more} described"))
+        } else {
+            (sweep.0 * 100)
+                .checked_div(sweep.1)
+                .map(|pct| format!("sweep {pct}%"))
+        };
+        (oldest, progress)
     }
 
     /// The slots the visible pane draws from, for the header's age and loading marks

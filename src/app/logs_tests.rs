@@ -60,7 +60,9 @@ fn logs_open() -> (App, u64) {
         key: DataKey::Services {
             cluster: "prod".into(),
         },
-        result: Ok(Payload::Services(Arc::new(vec![service("prod", "web")]))),
+        result: Ok(Payload::Services(Arc::new(
+            vec![service("prod", "web")].into(),
+        ))),
         at: now,
     });
     let effects = app.update(key(KeyCode::Char('l')));

@@ -12,6 +12,7 @@ pub mod form;
 pub mod format;
 mod input;
 pub mod keymap;
+pub mod listing;
 pub mod logs;
 mod logs_pane;
 mod navigation;
@@ -65,6 +66,13 @@ pub enum Action {
         result: Result<Payload, BackendError>,
         at: DateTime<Utc>,
     },
+    /// A page or a batch of a progressive list came back.
+    PartLoaded {
+        key: DataKey,
+        part: listing::Part,
+        result: Result<data::PartPayload, BackendError>,
+        at: DateTime<Utc>,
+    },
     /// A message from the tail feeding the logs pane `id`.
     Tail {
         id: u64,
@@ -95,6 +103,13 @@ pub enum Action {
 #[derive(Debug, Clone)]
 pub enum Effect {
     Fetch(DataKey),
+    /// A page or a batch of the progressive list `key`, paid from the budget at
+    /// `priority`.
+    FetchPart {
+        key: DataKey,
+        part: listing::Part,
+        priority: crate::domain::budget::Priority,
+    },
     StartTail {
         id: u64,
         request: TailRequest,
@@ -145,6 +160,14 @@ impl PartialEq for Effect {
     fn eq(&self, other: &Effect) -> bool {
         match (self, other) {
             (Effect::Fetch(a), Effect::Fetch(b)) => a == b,
+            (
+                Effect::FetchPart {
+                    key: a, part: p, ..
+                },
+                Effect::FetchPart {
+                    key: b, part: q, ..
+                },
+            ) => a == b && p == q,
             (Effect::StopTail { id: a }, Effect::StopTail { id: b }) => a == b,
             (Effect::RetryTail { id: a }, Effect::RetryTail { id: b }) => a == b,
             (Effect::StartTail { id: a, .. }, Effect::StartTail { id: b, .. }) => a == b,
@@ -345,6 +368,12 @@ impl App {
                 self.due_fetches()
             }
             Action::Loaded { key, result, at } => self.on_loaded(key, result, at),
+            Action::PartLoaded {
+                key,
+                part,
+                result,
+                at,
+            } => self.on_part_loaded(key, part, result, at),
             Action::Tail { id, msg } => {
                 if let Some(log) = self.log.as_ref().filter(|l| l.tail_id == id)
                     && let TailMsg::Error(e) | TailMsg::Stopped(e) = &msg

@@ -113,11 +113,22 @@ impl App {
                     tasks.retain(|t| t.last_status != "STOPPED");
                 }
                 // Across services, each task says which one it belongs to.
-                if service.is_some() {
+                let (columns, mut rows) = if service.is_some() {
                     (rows::TASK_COLUMNS, rows::task_rows(&tasks))
                 } else {
                     (rows::CLUSTER_TASK_COLUMNS, rows::cluster_task_rows(&tasks))
-                }
+                };
+                // Tasks listed whose details have not arrived yet (an instance's tasks
+                // are told apart by their details).
+                let whole = matches!(view.pane, Pane::Tasks { instance: None, .. });
+                rows.extend(
+                    self.pane_task_listings(&view.pane)
+                        .filter(|_| whole)
+                        .flat_map(|l| l.entries().iter())
+                        .filter(|e| e.item.is_none())
+                        .map(|e| rows::pending_row(e, columns.len())),
+                );
+                (columns, rows)
             }
             Pane::Instances { cluster } => (
                 rows::INSTANCE_COLUMNS,
@@ -147,6 +158,23 @@ impl App {
             rows::sort_rows(&mut rows, column, descending);
         }
         (columns, rows)
+    }
+
+    /// The task lists a tasks pane draws from (running, then stopped).
+    fn pane_task_listings(
+        &self,
+        pane: &Pane,
+    ) -> impl Iterator<Item = &std::sync::Arc<super::listing::Listing<crate::domain::model::Task>>>
+    {
+        let (cluster, service) = match pane {
+            Pane::Tasks {
+                cluster, service, ..
+            } => (Some(cluster), service.as_deref()),
+            _ => (None, None),
+        };
+        [TaskScope::Running, TaskScope::Stopped]
+            .into_iter()
+            .filter_map(move |scope| self.store.tasks(cluster?, service, scope))
     }
 
     /// A tasks pane's tasks: running ones first, then recently stopped ones, each newest
@@ -179,6 +207,24 @@ impl App {
             tasks.retain(|t| t.container_instance_arn.as_deref() == Some(instance.as_str()));
         }
         tasks
+    }
+
+    /// The rows a table of `height` shows, from `offset` moved just enough to keep the
+    /// selected row in view.
+    pub fn window(
+        offset: usize,
+        selected: usize,
+        height: usize,
+        total: usize,
+    ) -> std::ops::Range<usize> {
+        let height = height.max(1);
+        let mut offset = offset.min(total.saturating_sub(1));
+        if selected < offset {
+            offset = selected;
+        } else if selected >= offset + height {
+            offset = selected + 1 - height;
+        }
+        offset..(offset + height).min(total)
     }
 
     /// The index of the selected row among `rows`.

@@ -279,7 +279,11 @@ mod tests {
         let mut svc = crate::app::tests::service("prod", "orders");
         for td in ["td:24", "td:24", "td:25", "td:26", "td:25"] {
             svc.task_definition = td.into();
-            store.land(&key, Ok(Payload::Services(Arc::new(vec![svc.clone()]))), at);
+            store.land(
+                &key,
+                Ok(Payload::Services(Arc::new(vec![svc.clone()].into()))),
+                at,
+            );
         }
         // Runs td:25 again (a rollback): what ran before is td:26 then td:24, once each.
         assert_eq!(store.ran_before(&svc), ["td:26", "td:24"]);

@@ -7,6 +7,7 @@ use std::cmp::Ordering;
 use chrono::{DateTime, Utc};
 
 use super::format::{age, minute, opt};
+use super::listing::{Entry, Listed, Listing};
 use crate::domain::model::{Cluster, ContainerInstance, Service, Task, arn_name};
 
 /// How a cell or row should look; the theme maps tones to colours.
@@ -267,33 +268,60 @@ fn rollout_label(s: &Service) -> (String, Tone) {
     }
 }
 
-pub fn service_rows(services: &[Service], now: DateTime<Utc>) -> Vec<Row> {
-    services
+/// A row whose details have not arrived yet: its name, and says so.
+pub fn pending_row<T>(entry: &Entry<T>, columns: usize) -> Row {
+    let mut cells = vec![Cell::text(&entry.name)];
+    cells.push(Cell::text("loading…").tone(Tone::Dim));
+    cells.resize_with(columns.max(2), || Cell::text("…").tone(Tone::Dim));
+    Row {
+        id: entry.arn.clone(),
+        cells,
+        tone: Tone::Dim,
+    }
+}
+
+/// Rows of a listing, described or still loading, in its order.
+fn listing_rows<T: Listed>(
+    listing: &Listing<T>,
+    columns: usize,
+    row: impl Fn(&T) -> Row,
+) -> Vec<Row> {
+    listing
+        .entries()
         .iter()
-        .map(|s| {
-            let (rollout, rollout_tone) = rollout_label(s);
-            let short = s.running < s.desired;
-            Row {
-                id: s.arn.clone(),
-                cells: vec![
-                    Cell::text(&s.name),
-                    Cell::text(&s.status).tone(status_tone(&s.status)),
-                    Cell::num(s.desired.into()),
-                    Cell::num(s.running.into()).tone(if short { Tone::Warn } else { Tone::Normal }),
-                    Cell::num(s.pending.into()).tone(if s.pending > 0 {
-                        Tone::Warn
-                    } else {
-                        Tone::Normal
-                    }),
-                    Cell::text(s.task_definition_short()),
-                    Cell::text(s.launch_label()),
-                    Cell::text(rollout).tone(rollout_tone),
-                    Cell::age(now, s.created_at),
-                ],
-                tone: Tone::Normal,
-            }
+        .map(|e| match &e.item {
+            Some(item) => row(item),
+            None => pending_row(e, columns),
         })
         .collect()
+}
+
+pub fn service_rows(services: &Listing<Service>, now: DateTime<Utc>) -> Vec<Row> {
+    listing_rows(services, SERVICE_COLUMNS.len(), |s| service_row(s, now))
+}
+
+fn service_row(s: &Service, now: DateTime<Utc>) -> Row {
+    let (rollout, rollout_tone) = rollout_label(s);
+    let short = s.running < s.desired;
+    Row {
+        id: s.arn.clone(),
+        cells: vec![
+            Cell::text(&s.name),
+            Cell::text(&s.status).tone(status_tone(&s.status)),
+            Cell::num(s.desired.into()),
+            Cell::num(s.running.into()).tone(if short { Tone::Warn } else { Tone::Normal }),
+            Cell::num(s.pending.into()).tone(if s.pending > 0 {
+                Tone::Warn
+            } else {
+                Tone::Normal
+            }),
+            Cell::text(s.task_definition_short()),
+            Cell::text(s.launch_label()),
+            Cell::text(rollout).tone(rollout_tone),
+            Cell::age(now, s.created_at),
+        ],
+        tone: Tone::Normal,
+    }
 }
 
 pub const TASK_COLUMNS: &[Column] = &[
@@ -388,38 +416,37 @@ pub const INSTANCE_COLUMNS: &[Column] = &[
     col("TASKS", 5, false),
 ];
 
-pub fn instance_rows(instances: &[ContainerInstance]) -> Vec<Row> {
-    instances
-        .iter()
-        .map(|i| Row {
-            id: i.arn.clone(),
-            cells: vec![
-                Cell::text(&i.ec2_instance_id),
-                Cell::text(opt(i.instance_type.as_deref())),
-                Cell::text(opt(i.availability_zone.as_deref())),
-                Cell::text(&i.status).tone(status_tone(&i.status)),
-                Cell::text(if i.agent_connected { "yes" } else { "NO" }).tone(
-                    if i.agent_connected {
-                        Tone::Ok
-                    } else {
-                        Tone::Error
-                    },
-                ),
-                Cell::text(opt(i.agent_version.as_deref())),
-                Cell::text(opt(i.docker_version.as_deref())),
-                Cell::bar(
-                    i64::from(i.cpu_registered - i.cpu_remaining),
-                    i.cpu_registered.into(),
-                ),
-                Cell::bar(
-                    i64::from(i.memory_registered - i.memory_remaining),
-                    i.memory_registered.into(),
-                ),
-                Cell::num(i.running_tasks.into()),
-            ],
-            tone: Tone::Normal,
-        })
-        .collect()
+pub fn instance_rows(instances: &Listing<ContainerInstance>) -> Vec<Row> {
+    listing_rows(instances, INSTANCE_COLUMNS.len(), instance_row)
+}
+
+fn instance_row(i: &ContainerInstance) -> Row {
+    Row {
+        id: i.arn.clone(),
+        cells: vec![
+            Cell::text(&i.ec2_instance_id),
+            Cell::text(opt(i.instance_type.as_deref())),
+            Cell::text(opt(i.availability_zone.as_deref())),
+            Cell::text(&i.status).tone(status_tone(&i.status)),
+            Cell::text(if i.agent_connected { "yes" } else { "NO" }).tone(if i.agent_connected {
+                Tone::Ok
+            } else {
+                Tone::Error
+            }),
+            Cell::text(opt(i.agent_version.as_deref())),
+            Cell::text(opt(i.docker_version.as_deref())),
+            Cell::bar(
+                i64::from(i.cpu_registered - i.cpu_remaining),
+                i.cpu_registered.into(),
+            ),
+            Cell::bar(
+                i64::from(i.memory_registered - i.memory_remaining),
+                i.memory_registered.into(),
+            ),
+            Cell::num(i.running_tasks.into()),
+        ],
+        tone: Tone::Normal,
+    }
 }
 
 pub const FAMILY_COLUMNS: &[Column] = &[

@@ -157,7 +157,9 @@ fn enter_drills_down_and_esc_goes_back() {
         key: DataKey::Services {
             cluster: "staging".into(),
         },
-        result: Ok(Payload::Services(Arc::new(vec![service("staging", "web")]))),
+        result: Ok(Payload::Services(Arc::new(
+            vec![service("staging", "web")].into(),
+        ))),
         at: t0(),
     });
     let effects = app.update(key(KeyCode::Enter));
@@ -366,7 +368,9 @@ fn describe_opens_on_the_selected_row_and_fetches_its_task_definition() {
         key: DataKey::Services {
             cluster: "prod".into(),
         },
-        result: Ok(Payload::Services(Arc::new(vec![service("prod", "web")]))),
+        result: Ok(Payload::Services(Arc::new(
+            vec![service("prod", "web")].into(),
+        ))),
         at: t0(),
     });
     let effects = app.update(key(KeyCode::Char('d')));
@@ -523,10 +527,9 @@ fn enter_on_an_instance_lists_its_tasks_with_their_service() {
         key: DataKey::Instances {
             cluster: "prod".into(),
         },
-        result: Ok(Payload::Instances(Arc::new(vec![
-            instance("ci-a"),
-            instance("ci-b"),
-        ]))),
+        result: Ok(Payload::Instances(Arc::new(
+            vec![instance("ci-a"), instance("ci-b")].into(),
+        ))),
         at: t,
     });
     app.update(key(KeyCode::Enter));
@@ -553,11 +556,14 @@ fn enter_on_an_instance_lists_its_tasks_with_their_service() {
             service: None,
             scope: TaskScope::Running,
         },
-        result: Ok(Payload::Tasks(Arc::new(vec![
-            task("t1", "ci-a", "service:web"),
-            task("t2", "ci-b", "service:api"),
-            task("t3", "ci-a", "family:batch"),
-        ]))),
+        result: Ok(Payload::Tasks(Arc::new(
+            vec![
+                task("t1", "ci-a", "service:web"),
+                task("t2", "ci-b", "service:api"),
+                task("t3", "ci-a", "family:batch"),
+            ]
+            .into(),
+        ))),
         at: t,
     });
     let (columns, rows) = app.rows(app.view());

@@ -27,6 +27,29 @@ pub struct Identity {
     pub endpoint: Option<String>,
 }
 
+/// A list the panes load progressively: its names page by page, then details in batches.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum ListQuery {
+    Services {
+        cluster: String,
+    },
+    Tasks {
+        cluster: String,
+        service: Option<String>,
+        scope: TaskScope,
+    },
+    Instances {
+        cluster: String,
+    },
+}
+
+/// One page of a list: ARNs, and the token of the next page if there is one.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Page {
+    pub arns: Vec<String>,
+    pub next: Option<String>,
+}
+
 /// Every read the panes make. Lists follow nextToken to the end and describes are batched
 /// to the API maxima inside the implementation; callers get whole answers.
 #[async_trait]
@@ -62,4 +85,68 @@ pub trait Backend: Send + Sync {
     /// One task definition by ARN or `family:revision`. Immutable once registered, so
     /// callers may cache it forever.
     async fn task_definition(&self, task_definition: &str) -> BackendResult<TaskDefinition>;
+
+    /// One page of `query` (`token` from the previous page; `None` for the first). By
+    /// default the whole list as one page.
+    async fn list_page(&self, query: &ListQuery, _token: Option<String>) -> BackendResult<Page> {
+        let arns = match query {
+            ListQuery::Services { cluster } => self
+                .services(cluster)
+                .await?
+                .into_iter()
+                .map(|s| s.arn)
+                .collect(),
+            ListQuery::Tasks {
+                cluster,
+                service,
+                scope,
+            } => self
+                .tasks(cluster, service.as_deref(), *scope)
+                .await?
+                .into_iter()
+                .map(|t| t.arn)
+                .collect(),
+            ListQuery::Instances { cluster } => self
+                .container_instances(cluster)
+                .await?
+                .into_iter()
+                .map(|i| i.arn)
+                .collect(),
+        };
+        Ok(Page { arns, next: None })
+    }
+
+    /// The services of `cluster` among `arns` (at most one describe call's worth); those
+    /// that no longer exist are left out.
+    async fn describe_services(
+        &self,
+        cluster: &str,
+        arns: &[String],
+    ) -> BackendResult<Vec<Service>> {
+        let mut all = self.services(cluster).await?;
+        all.retain(|s| arns.contains(&s.arn));
+        Ok(all)
+    }
+
+    /// The tasks of `cluster` among `arns`; those that no longer exist are left out.
+    async fn describe_tasks(&self, cluster: &str, arns: &[String]) -> BackendResult<Vec<Task>> {
+        let mut found = Vec::new();
+        for scope in [TaskScope::Running, TaskScope::Stopped] {
+            let mut all = self.tasks(cluster, None, scope).await?;
+            all.retain(|t| arns.contains(&t.arn));
+            found.extend(all);
+        }
+        Ok(found)
+    }
+
+    /// The container instances of `cluster` among `arns`.
+    async fn describe_instances(
+        &self,
+        cluster: &str,
+        arns: &[String],
+    ) -> BackendResult<Vec<ContainerInstance>> {
+        let mut all = self.container_instances(cluster).await?;
+        all.retain(|i| arns.contains(&i.arn));
+        Ok(all)
+    }
 }

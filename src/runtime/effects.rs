@@ -10,8 +10,11 @@ use std::sync::Arc;
 
 use tokio::sync::{Semaphore, mpsc};
 
-use crate::app::data::{DataKey, Payload};
+use crate::app::data::{DataKey, PartPayload, Payload};
+use crate::app::listing::Part;
 use crate::app::{Action, Effect};
+use crate::domain::ListQuery;
+use crate::domain::budget::{Priority, with_priority};
 use crate::domain::clock::Clock;
 use crate::domain::{Backend, BackendError};
 use crate::logs::LogsApi;
@@ -28,17 +31,20 @@ pub async fn fetch(
     Ok(match key {
         DataKey::Clusters => Payload::Clusters(Arc::new(backend.clusters().await?)),
         DataKey::Services { cluster } => {
-            Payload::Services(Arc::new(backend.services(cluster).await?))
+            Payload::Services(Arc::new(backend.services(cluster).await?.into()))
         }
         DataKey::Tasks {
             cluster,
             service,
             scope,
         } => Payload::Tasks(Arc::new(
-            backend.tasks(cluster, service.as_deref(), *scope).await?,
+            backend
+                .tasks(cluster, service.as_deref(), *scope)
+                .await?
+                .into(),
         )),
         DataKey::Instances { cluster } => {
-            Payload::Instances(Arc::new(backend.container_instances(cluster).await?))
+            Payload::Instances(Arc::new(backend.container_instances(cluster).await?.into()))
         }
         DataKey::TaskDefinition { arn } => {
             Payload::TaskDefinition(Arc::new(backend.task_definition(arn).await?))
@@ -53,6 +59,39 @@ pub async fn fetch(
         DataKey::Family { name } => Payload::Family(Arc::new(ops.family(name).await?)),
         DataKey::TaskDefDoc { arn } => {
             Payload::TaskDefDoc(Arc::new(ops.task_definition_doc(arn).await?))
+        }
+    })
+}
+
+/// Runs one page or batch of a progressive list.
+pub async fn fetch_part(
+    backend: &dyn Backend,
+    key: &DataKey,
+    part: &Part,
+) -> Result<PartPayload, BackendError> {
+    let Some(query) = key.list_query() else {
+        return Err(BackendError::new(
+            crate::domain::ErrorKind::InvalidRequest,
+            "List",
+            format!("{} is not loaded page by page", key.describe()),
+        ));
+    };
+    Ok(match (part, &query) {
+        (Part::List { token }, _) => {
+            let page = backend.list_page(&query, token.clone()).await?;
+            PartPayload::Page {
+                arns: page.arns,
+                next: page.next,
+            }
+        }
+        (Part::Describe { arns }, ListQuery::Services { cluster }) => {
+            PartPayload::Services(backend.describe_services(cluster, arns).await?)
+        }
+        (Part::Describe { arns }, ListQuery::Tasks { cluster, .. }) => {
+            PartPayload::Tasks(backend.describe_tasks(cluster, arns).await?)
+        }
+        (Part::Describe { arns }, ListQuery::Instances { cluster }) => {
+            PartPayload::Instances(backend.describe_instances(cluster, arns).await?)
         }
     })
 }
@@ -90,13 +129,38 @@ impl Worker {
             // The semaphore is never closed, so acquiring only fails if it were; then run
             // unbounded rather than drop the request.
             let _permit = w.permits.acquire().await.ok();
-            let result = fetch(w.backend.as_ref(), w.ops.as_ref(), &key).await;
+            // A refresh of what is on screen: within the API share.
+            let work = fetch(w.backend.as_ref(), w.ops.as_ref(), &key);
+            let result = with_priority(Priority::Visible, work).await;
             if let Err(e) = &result {
                 tracing::warn!(?key, error = %e, "fetch failed");
             }
             let at = w.clock.now();
             // A closed channel means the app is shutting down; nothing to report to.
             let _ = w.tx.send(Action::Loaded { key, result, at });
+        });
+    }
+}
+
+impl Worker {
+    /// Fetches a page or a batch of a progressive list at `priority`. Not bounded by
+    /// the semaphore: the app keeps at most a few per list in flight, and the budget
+    /// paces them.
+    pub fn spawn_part(&self, key: DataKey, part: Part, priority: Priority) {
+        let w = self.clone();
+        tokio::spawn(async move {
+            let work = fetch_part(w.backend.as_ref(), &key, &part);
+            let result = with_priority(priority, work).await;
+            if let Err(e) = &result {
+                tracing::warn!(?key, error = %e, "fetch failed");
+            }
+            let at = w.clock.now();
+            let _ = w.tx.send(Action::PartLoaded {
+                key,
+                part,
+                result,
+                at,
+            });
         });
     }
 }
@@ -121,6 +185,11 @@ pub(super) struct Effects {
 pub(super) fn run_effect(worker: &mut Effects, effect: Effect) {
     match effect {
         Effect::Fetch(key) => worker.fetches.spawn_fetch(key),
+        Effect::FetchPart {
+            key,
+            part,
+            priority,
+        } => worker.fetches.spawn_part(key, part, priority),
         Effect::StartTail { id, request } => {
             let (tail_tx, mut tail_rx) = mpsc::unbounded_channel();
             let handle = crate::logs::tail::spawn(

@@ -132,10 +132,14 @@ fn draw_header(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
 fn freshness<'a>(app: &App, theme: &Theme) -> Line<'a> {
     let slots = app.visible_slots();
     let loading = slots.iter().any(|s| s.is_none_or(|s| s.loading));
-    let oldest = slots
-        .iter()
-        .filter_map(|s| s.and_then(|s| s.fetched_at))
-        .min();
+    // A progressive list: the age of the rows on screen, and how far its load has got.
+    let (on_screen, progress) = app.list_progress();
+    let oldest = on_screen.or_else(|| {
+        slots
+            .iter()
+            .filter_map(|s| s.and_then(|s| s.fetched_at))
+            .min()
+    });
     let failing = slots.iter().find_map(|s| s.and_then(|s| s.error.as_ref()));
     let mut spans = Vec::new();
     if let Some(e) = failing {
@@ -153,6 +157,9 @@ fn freshness<'a>(app: &App, theme: &Theme) -> Line<'a> {
     }
     if loading {
         spans.push(Span::styled(" ⟳ loading", theme.info));
+    }
+    if let Some(progress) = progress {
+        spans.push(Span::styled(format!(" ⟳ {progress}"), theme.info));
     }
     if app.refresh.is_none() {
         spans.push(Span::styled(" (auto refresh off)", theme.dim));

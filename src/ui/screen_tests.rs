@@ -35,7 +35,7 @@ async fn settle_with(
     first: Vec<Effect>,
 ) {
     let mut effects = first;
-    for _ in 0..10 {
+    for _ in 0..40 {
         effects.extend(app.due_fetches());
         if effects.is_empty() {
             return;
@@ -44,6 +44,16 @@ async fn settle_with(
             if let Effect::Mutate { id, plan, .. } = effect {
                 let results = execute(backend, &plan).await;
                 effects.extend(app.update(Action::Mutated { id, results }));
+                continue;
+            }
+            if let Effect::FetchPart { key, part, .. } = effect {
+                let result = crate::runtime::effects::fetch_part(backend, &key, &part).await;
+                effects.extend(app.update(Action::PartLoaded {
+                    key,
+                    part,
+                    result,
+                    at: clock.now(),
+                }));
                 continue;
             }
             let Effect::Fetch(key) = effect else {

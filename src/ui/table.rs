@@ -55,13 +55,9 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
     // to draw than a screenful.
     let height = usize::from(inner.height.saturating_sub(1)).max(1);
     let selected = App::selected_index(view, &rows);
-    let mut offset = view.offset.min(total.saturating_sub(1));
-    if selected < offset {
-        offset = selected;
-    } else if selected >= offset + height {
-        offset = selected + 1 - height;
-    }
-    let visible = &rows[offset..(offset + height).min(total)];
+    let window = App::window(view.offset, selected, height, total);
+    let offset = window.start;
+    let visible = &rows[window];
     let body = visible.iter().map(|r| {
         let cells = shown
             .iter()

@@ -129,9 +129,9 @@ pub(crate) fn app_with(scaling: Scaling) -> App {
         key: DataKey::Services {
             cluster: "prod".into(),
         },
-        result: Ok(Payload::Services(Arc::new(vec![
-            crate::app::tests::service("prod", "api"),
-        ]))),
+        result: Ok(Payload::Services(Arc::new(
+            vec![crate::app::tests::service("prod", "api")].into(),
+        ))),
         at: t0(),
     });
     land(&mut app, scaling);

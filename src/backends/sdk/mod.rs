@@ -5,6 +5,7 @@
 mod connect;
 mod convert;
 mod errors;
+mod lists;
 pub mod logs;
 mod metered;
 pub mod ops;
@@ -18,7 +19,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use aws_config::{BehaviorVersion, ConfigLoader, SdkConfig};
 use aws_sdk_ecs::Client;
-use aws_sdk_ecs::types::{ClusterField, DesiredStatus, Failure};
+use aws_sdk_ecs::types::{ClusterField, Failure};
 use aws_smithy_async::future::pagination_stream::PaginationStream;
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_runtime_api::client::result::SdkError;
@@ -30,7 +31,7 @@ use crate::domain::budget::{Budget, Category};
 use crate::domain::model::{
     Cluster, ContainerInstance, Service, Task, TaskDefinition, TaskScope, arn_account, arn_name,
 };
-use crate::domain::{Backend, BackendError, BackendResult, ErrorKind, Identity};
+use crate::domain::{Backend, BackendError, BackendResult, ErrorKind, Identity, ListQuery, Page};
 
 /// API maxima per describe call.
 const CLUSTERS_PER_DESCRIBE: usize = 100;
@@ -370,42 +371,11 @@ impl Backend for SdkBackend {
     }
 
     async fn services(&self, cluster: &str) -> BackendResult<Vec<Service>> {
-        const OP: &str = "DescribeServices";
-        let pages = self
-            .ecs
-            .list_services()
-            .cluster(cluster)
-            .max_results(PAGE_SIZE)
-            .into_paginator()
-            .send();
-        let arns = collect_pages(
-            (&*self.budget, Category::ServiceRead),
-            "ListServices",
-            pages,
-            |p| {
-                let more = has_more(p.next_token());
-                (p.service_arns.unwrap_or_default(), more)
-            },
-        )
-        .await?;
-        self.describe_batched(arns, SERVICES_PER_DESCRIBE, |batch| async move {
-            self.budget.acquire(Category::ServiceRead).await;
-            let out = self
-                .ecs
-                .describe_services()
-                .cluster(cluster)
-                .set_services(Some(batch.clone()))
-                .send()
-                .await
-                .map_err(|e| errors::from_sdk_error(OP, e))?;
-            note_failures(OP, out.failures());
-            let services: Vec<Service> = out.services().iter().map(convert::service).collect();
-            if let Some(first) = services.first() {
-                self.learn_account(&first.arn);
-            }
-            Ok(in_request_order(&batch, services, |s| &s.arn))
-        })
-        .await
+        let query = ListQuery::Services {
+            cluster: cluster.to_owned(),
+        };
+        let arns = self.all_arns(&query).await?;
+        self.services_of(cluster, arns).await
     }
 
     async fn tasks(
@@ -414,50 +384,16 @@ impl Backend for SdkBackend {
         service: Option<&str>,
         scope: TaskScope,
     ) -> BackendResult<Vec<Task>> {
-        const OP: &str = "DescribeTasks";
-        let desired = match scope {
-            TaskScope::Running => DesiredStatus::Running,
-            TaskScope::Stopped => DesiredStatus::Stopped,
+        let query = ListQuery::Tasks {
+            cluster: cluster.to_owned(),
+            service: service.map(str::to_owned),
+            scope,
         };
-        // ListTasks takes a service name, not an ARN.
-        let service_name = service.map(arn_name);
-        let pages = self
-            .ecs
-            .list_tasks()
-            .cluster(cluster)
-            .desired_status(desired)
-            .set_service_name(service_name.map(str::to_owned))
-            .max_results(PAGE_SIZE)
-            .into_paginator()
-            .send();
-        let limiter = (&*self.budget, Category::ClusterResourceRead);
-        let arns = collect_pages(limiter, "ListTasks", pages, |p| {
-            let more = has_more(p.next_token());
-            (p.task_arns.unwrap_or_default(), more)
-        })
-        .await?;
-        let tasks = self
-            .describe_batched(arns, TASKS_PER_DESCRIBE, |batch| async move {
-                self.budget.acquire(Category::ClusterResourceRead).await;
-                let out = self
-                    .ecs
-                    .describe_tasks()
-                    .cluster(cluster)
-                    .set_tasks(Some(batch.clone()))
-                    .send()
-                    .await
-                    .map_err(|e| errors::from_sdk_error(OP, e))?;
-                note_failures(OP, out.failures());
-                let tasks: Vec<Task> = out.tasks().iter().map(convert::task).collect();
-                if let Some(first) = tasks.first() {
-                    self.learn_account(&first.arn);
-                }
-                Ok(in_request_order(&batch, tasks, |t| &t.arn))
-            })
-            .await?;
+        let arns = self.all_arns(&query).await?;
+        let tasks = self.tasks_of(cluster, arns).await?;
         // ECS sets a service's tasks' group to `service:<name>`; filtering on it as well
         // keeps the answer right where serviceName is ignored (moto, some proxies).
-        Ok(match service_name {
+        Ok(match service.map(arn_name) {
             Some(name) => tasks
                 .into_iter()
                 .filter(|t| t.service_name() == Some(name))
@@ -467,42 +403,35 @@ impl Backend for SdkBackend {
     }
 
     async fn container_instances(&self, cluster: &str) -> BackendResult<Vec<ContainerInstance>> {
-        const OP: &str = "DescribeContainerInstances";
-        let pages = self
-            .ecs
-            .list_container_instances()
-            .cluster(cluster)
-            .max_results(PAGE_SIZE)
-            .into_paginator()
-            .send();
-        let limiter = (&*self.budget, Category::ClusterResourceRead);
-        let arns = collect_pages(limiter, "ListContainerInstances", pages, |p| {
-            let more = has_more(p.next_token());
-            (p.container_instance_arns.unwrap_or_default(), more)
-        })
-        .await?;
-        self.describe_batched(arns, INSTANCES_PER_DESCRIBE, |batch| async move {
-            self.budget.acquire(Category::ClusterResourceRead).await;
-            let out = self
-                .ecs
-                .describe_container_instances()
-                .cluster(cluster)
-                .set_container_instances(Some(batch.clone()))
-                .send()
-                .await
-                .map_err(|e| errors::from_sdk_error(OP, e))?;
-            note_failures(OP, out.failures());
-            let instances: Vec<ContainerInstance> = out
-                .container_instances()
-                .iter()
-                .map(convert::container_instance)
-                .collect();
-            if let Some(first) = instances.first() {
-                self.learn_account(&first.arn);
-            }
-            Ok(in_request_order(&batch, instances, |i| &i.arn))
-        })
-        .await
+        let query = ListQuery::Instances {
+            cluster: cluster.to_owned(),
+        };
+        let arns = self.all_arns(&query).await?;
+        self.instances_of(cluster, arns).await
+    }
+
+    async fn list_page(&self, query: &ListQuery, token: Option<String>) -> BackendResult<Page> {
+        self.page(query, token).await
+    }
+
+    async fn describe_services(
+        &self,
+        cluster: &str,
+        arns: &[String],
+    ) -> BackendResult<Vec<Service>> {
+        self.services_of(cluster, arns.to_vec()).await
+    }
+
+    async fn describe_tasks(&self, cluster: &str, arns: &[String]) -> BackendResult<Vec<Task>> {
+        self.tasks_of(cluster, arns.to_vec()).await
+    }
+
+    async fn describe_instances(
+        &self,
+        cluster: &str,
+        arns: &[String],
+    ) -> BackendResult<Vec<ContainerInstance>> {
+        self.instances_of(cluster, arns.to_vec()).await
     }
 
     async fn task_definition(&self, task_definition: &str) -> BackendResult<TaskDefinition> {

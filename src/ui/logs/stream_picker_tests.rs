@@ -88,10 +88,9 @@ fn checkout_logs() -> (App, u64) {
         key: DataKey::Services {
             cluster: "prod-core".into(),
         },
-        result: Ok(Payload::Services(Arc::new(vec![service(
-            "prod-core",
-            "checkout",
-        )]))),
+        result: Ok(Payload::Services(Arc::new(
+            vec![service("prod-core", "checkout")].into(),
+        ))),
         at: now(),
     });
     let effects = press(&mut app, KeyCode::Char('l'));
