@@ -11,6 +11,8 @@ pub enum LineCommand {
     TaskDefs(Option<String>),
     Errors,
     Help,
+    /// Find a service by name in every cluster of the region.
+    Find(Option<String>),
     /// Restart the open logs pane from this far back (`10m`, `1h`, a time).
     Since(String),
     Quit,
@@ -23,6 +25,7 @@ const WORDS: &[(&str, &[&str])] = &[
     ("tasks", &["task"]),
     ("instances", &["instance", "ci", "containerinstances"]),
     ("taskdefs", &["taskdef", "td", "taskdefinitions"]),
+    ("find", &["f"]),
     ("errors", &["err"]),
     ("since", &[]),
     ("help", &[]),
@@ -64,6 +67,7 @@ pub fn parse(line: &str) -> Result<LineCommand, String> {
         "tasks" => Ok(LineCommand::Tasks(arg)),
         "instances" => Ok(LineCommand::Instances(arg)),
         "taskdefs" => Ok(LineCommand::TaskDefs(arg)),
+        "find" => Ok(LineCommand::Find(arg)),
         "errors" => no_arg(LineCommand::Errors),
         "since" => arg
             .map(LineCommand::Since)

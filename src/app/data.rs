@@ -401,6 +401,14 @@ impl Store {
         plan
     }
 
+    /// The next list page of `key` only (its names), for `:find`.
+    pub fn plan_names(&mut self, key: &DataKey, timing: Timing) -> Vec<(Part, Priority)> {
+        let Some(loader) = self.loader(key) else {
+            return Vec::new();
+        };
+        each_loader!(loader, l => l.plan_names(timing))
+    }
+
     fn loader(&mut self, key: &DataKey) -> Option<&mut AnyLoader> {
         if !self.loaders.contains_key(key) {
             self.loaders.insert(key.clone(), AnyLoader::for_key(key)?);

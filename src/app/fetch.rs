@@ -15,6 +15,20 @@ impl App {
         keys.extend(self.dialog_keys());
         keys.extend(self.revision_detail_keys());
         let mut effects = Vec::new();
+        // `:find` reads only the names of every cluster's services.
+        for key in self.find_keys() {
+            let timing = Timing {
+                now: self.now,
+                refresh: self.refresh,
+            };
+            effects.extend(self.store.plan_names(&key, timing).into_iter().map(
+                |(part, priority)| Effect::FetchPart {
+                    key: key.clone(),
+                    part,
+                    priority,
+                },
+            ));
+        }
         for key in keys {
             if key.list_query().is_some() {
                 effects.extend(self.plan_list(&key));
@@ -84,6 +98,20 @@ impl App {
             || self.dialog_keys().contains(&key);
         if wanted {
             self.plan_list(&key)
+        } else if self.find_keys().contains(&key) {
+            let timing = Timing {
+                now: self.now,
+                refresh: self.refresh,
+            };
+            self.store
+                .plan_names(&key, timing)
+                .into_iter()
+                .map(|(part, priority)| Effect::FetchPart {
+                    key: key.clone(),
+                    part,
+                    priority,
+                })
+                .collect()
         } else {
             Vec::new()
         }

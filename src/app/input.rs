@@ -242,6 +242,15 @@ impl App {
                     self.push(Pane::Revisions { family });
                 }
             }
+            LineCommand::Find(name) => {
+                self.popups.clear();
+                self.push(Pane::Find);
+                self.view_mut().filter = name.unwrap_or_default().to_lowercase();
+                self.say(
+                    "type / to find a service by name; Enter opens its tasks",
+                    false,
+                );
+            }
             LineCommand::Errors => self.popups.push(Popup::Errors { scroll: 0 }),
             LineCommand::Help => self.popups.push(Popup::Help),
             LineCommand::Since(text) => {

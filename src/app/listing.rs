@@ -360,34 +360,7 @@ impl<T: Listed> Loader<T> {
         if !loading {
             self.load_since = None;
         }
-        let mut out = Vec::new();
-        // The list: first, then again when it is old.
-        let list_due = match (self.listed_at, timing.list_age()) {
-            (None, _) => true,
-            (Some(at), Some(age)) => now - at >= age,
-            (Some(_), None) => false,
-        };
-        match &mut self.pass {
-            None if list_due => {
-                self.pass = Some(Pass {
-                    waiting: true,
-                    ..Pass::default()
-                });
-                out.push((
-                    Part::List { token: None },
-                    self.priority(loading, Priority::Visible),
-                ));
-            }
-            Some(pass) if !pass.waiting && pass.next.is_some() => {
-                pass.waiting = true;
-                let token = pass.next.clone();
-                out.push((
-                    Part::List { token },
-                    self.priority(loading, Priority::Visible),
-                ));
-            }
-            _ => {}
-        }
+        let mut out = self.plan_list(timing, loading);
         // Details: on screen first, then rows never described, then the oldest.
         while self.calls < DESCRIBES_IN_FLIGHT {
             let Some((arns, priority)) = self.next_batch(timing, visible, loading) else {
@@ -398,6 +371,48 @@ impl<T: Listed> Loader<T> {
             out.push((Part::Describe { arns }, priority));
         }
         out
+    }
+
+    /// The next list page only (the names), as `:find` reads every cluster's services.
+    pub fn plan_names(&mut self, timing: Timing) -> Vec<(Part, Priority)> {
+        if self
+            .failed_at
+            .is_some_and(|at| timing.now - at < timing.backoff())
+        {
+            return Vec::new();
+        }
+        let loading = self.listed_at.is_none();
+        self.plan_list(timing, loading)
+    }
+
+    /// The first page when the list is due, or the next one of a pass under way.
+    fn plan_list(&mut self, timing: Timing, loading: bool) -> Vec<(Part, Priority)> {
+        let now = timing.now;
+        let list_due = match (self.listed_at, timing.list_age()) {
+            (None, _) => true,
+            (Some(at), Some(age)) => now - at >= age,
+            (Some(_), None) => false,
+        };
+        let priority = self.priority(loading, Priority::Visible);
+        match &mut self.pass {
+            None if list_due => {
+                self.pass = Some(Pass {
+                    waiting: true,
+                    ..Pass::default()
+                });
+                vec![(Part::List { token: None }, priority)]
+            }
+            Some(pass) if !pass.waiting && pass.next.is_some() => {
+                pass.waiting = true;
+                vec![(
+                    Part::List {
+                        token: pass.next.clone(),
+                    },
+                    priority,
+                )]
+            }
+            _ => Vec::new(),
+        }
     }
 
     fn priority(&self, loading: bool, otherwise: Priority) -> Priority {

@@ -84,8 +84,11 @@ impl App {
             data,
             second: match view.pane {
                 Pane::Services { .. } => self.now.timestamp(),
-                // Revision rows also read the services and the revisions' details.
-                Pane::Revisions { .. } => i64::try_from(self.store.generation()).unwrap_or(0),
+                // Revision rows also read the services and the revisions' details; found
+                // services read every cluster's.
+                Pane::Revisions { .. } | Pane::Find => {
+                    i64::try_from(self.store.generation()).unwrap_or(0)
+                }
                 _ => 0,
             },
         }
@@ -150,6 +153,7 @@ impl App {
             // Drawn from the followed service, not as a table.
             Pane::Rollout { .. } => (rows::NO_COLUMNS, Vec::new()),
             Pane::Scaling { cluster, service } => self.scaling_rows(cluster, service),
+            Pane::Find => (rows::FIND_COLUMNS, self.found_rows()),
         };
         if !view.filter.is_empty() {
             rows.retain(|r| r.matches(&view.filter));
@@ -331,8 +335,50 @@ impl App {
                 scroll: 0,
             }),
             Pane::Scaling { .. } => return self.run_scaling(Command::Open),
+            Pane::Find => {
+                let cluster = row.cells.get(1).map(|c| c.text.clone()).unwrap_or_default();
+                self.push(Pane::Tasks {
+                    cluster,
+                    service: Some(name),
+                    instance: None,
+                });
+            }
         }
         Vec::new()
+    }
+
+    /// The services keys `:find` reads: every cluster's, names only.
+    pub(super) fn find_keys(&self) -> Vec<DataKey> {
+        if self.view().pane != Pane::Find {
+            return Vec::new();
+        }
+        self.store
+            .clusters()
+            .map(|all| {
+                all.iter()
+                    .map(|c| DataKey::Services {
+                        cluster: c.name.clone(),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// Every service known of every cluster, by name, with its cluster.
+    fn found_rows(&self) -> Vec<Row> {
+        let Some(clusters) = self.store.clusters() else {
+            return Vec::new();
+        };
+        clusters
+            .iter()
+            .filter_map(|c| self.store.services(&c.name).map(|s| (c, s)))
+            .flat_map(|(c, services)| {
+                services
+                    .entries()
+                    .iter()
+                    .map(|e| rows::found_row(e, &c.name))
+            })
+            .collect()
     }
 
     pub(super) fn describe(&mut self) {

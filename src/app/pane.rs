@@ -50,6 +50,9 @@ pub enum Pane {
         cluster: String,
         service: String,
     },
+    /// Services of every cluster of the region, found by name (`:find`; the view's
+    /// filter is the name typed).
+    Find,
 }
 
 impl Pane {
@@ -68,12 +71,13 @@ impl Pane {
             }
             Pane::Rollout { .. } => &[Scope::Global, Scope::Scroll, Scope::Rollout],
             Pane::Scaling { .. } => &[Scope::Global, Scope::Scroll, Scope::Table, Scope::Scaling],
+            Pane::Find => &[Scope::Global, Scope::Scroll, Scope::Table],
         }
     }
 
     pub fn cluster(&self) -> Option<&str> {
         match self {
-            Pane::Clusters | Pane::Families | Pane::Revisions { .. } => None,
+            Pane::Clusters | Pane::Families | Pane::Revisions { .. } | Pane::Find => None,
             Pane::Services { cluster }
             | Pane::Tasks { cluster, .. }
             | Pane::Instances { cluster }
@@ -110,6 +114,8 @@ impl Pane {
             // The tail engine feeds a logs pane; nothing to poll here.
             Pane::Logs { .. } => Vec::new(),
             Pane::Families => vec![DataKey::Families],
+            // And the names of every cluster's services (`App::find_keys`).
+            Pane::Find => vec![DataKey::Clusters],
             Pane::Revisions { family } => vec![DataKey::Family {
                 name: family.clone(),
             }],
@@ -165,6 +171,7 @@ impl Pane {
                 LogScope::Streams { group, .. } => vec![group.clone(), "logs".into()],
             },
             Pane::Families => vec!["task definitions".into()],
+            Pane::Find => vec!["find".into()],
             Pane::Revisions { family } => vec!["task definitions".into(), family.clone()],
             Pane::Rollout {
                 cluster, service, ..
@@ -183,6 +190,7 @@ impl Pane {
             Pane::Instances { .. } => "container instances",
             Pane::Logs { .. } => "logs",
             Pane::Families => "task definition families",
+            Pane::Find => "services found",
             Pane::Revisions { .. } => "revisions",
             Pane::Rollout { .. } => "rollout",
             Pane::Scaling { .. } => "auto scaling",

@@ -324,6 +324,48 @@ fn service_row(s: &Service, now: DateTime<Utc>) -> Row {
     }
 }
 
+/// Services found across clusters (`:find`).
+pub const FIND_COLUMNS: &[Column] = &[
+    col("SERVICE", 16, true),
+    col("CLUSTER", 12, true),
+    col("STATUS", 8, false),
+    col("DESIRED", 8, false),
+    col("RUNNING", 8, false),
+];
+
+/// A service found by `:find`: its details only if its cluster's services pane read them
+/// (`:find` reads names alone).
+pub fn found_row(entry: &Entry<Service>, cluster: &str) -> Row {
+    let cells = match &entry.item {
+        Some(s) => vec![
+            Cell::text(&s.name),
+            Cell::text(cluster),
+            Cell::text(&s.status).tone(status_tone(&s.status)),
+            Cell::num(s.desired.into()),
+            Cell::num(s.running.into()).tone(if s.running < s.desired {
+                Tone::Warn
+            } else {
+                Tone::Normal
+            }),
+        ],
+        None => {
+            let dash = || Cell::text("-").tone(Tone::Dim);
+            vec![
+                Cell::text(&entry.name),
+                Cell::text(cluster),
+                dash(),
+                dash(),
+                dash(),
+            ]
+        }
+    };
+    Row {
+        id: entry.arn.clone(),
+        cells,
+        tone: Tone::Normal,
+    }
+}
+
 pub const TASK_COLUMNS: &[Column] = &[
     col("TASK", 12, true),
     col("LAST", 8, false),

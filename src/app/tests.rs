@@ -7,7 +7,9 @@ use chrono::{DateTime, Duration, TimeZone, Utc};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::*;
+use crate::app::listing::Part;
 use crate::domain::ErrorKind;
+use crate::domain::budget::Priority;
 use crate::domain::model::{Cluster, DeploymentConfig, Service};
 
 fn t0() -> DateTime<Utc> {
@@ -148,10 +150,14 @@ fn enter_drills_down_and_esc_goes_back() {
     );
     assert_eq!(
         effects,
-        vec![Effect::Fetch(DataKey::Services {
-            cluster: "staging".into()
-        })],
-        "the new pane is fetched at once"
+        vec![Effect::FetchPart {
+            key: DataKey::Services {
+                cluster: "staging".into()
+            },
+            part: Part::List { token: None },
+            priority: Priority::Load,
+        }],
+        "the new pane's list is asked for at once, at the full rate"
     );
     app.update(Action::Loaded {
         key: DataKey::Services {
@@ -598,4 +604,66 @@ fn esc_after_a_command_line_jump_selects_the_cluster_jumped_to() {
     app.update(key(KeyCode::Esc));
     assert_eq!(app.view().pane, Pane::Clusters);
     assert_eq!(app.selected_cluster().as_deref(), Some("staging"));
+}
+
+#[test]
+fn find_reads_every_clusters_names_and_opens_the_services_tasks() {
+    let mut app = app_with_clusters(&["prod", "staging"]);
+    chars(&mut app, ":find web");
+    let effects = app.update(key(KeyCode::Enter));
+    assert_eq!(app.view().pane, Pane::Find);
+    assert_eq!(app.view().filter, "web");
+    let mut lists = Vec::new();
+    for e in &effects {
+        match e {
+            Effect::FetchPart {
+                key,
+                part: Part::List { token: None },
+                ..
+            } => lists.push(key.clone()),
+            Effect::FetchPart { part, .. } => panic!("names only, not {part:?}"),
+            _ => {}
+        }
+    }
+    assert_eq!(lists.len(), 2, "{effects:?}");
+    let arn = |c: &str, s: &str| format!("arn:aws:ecs:us-east-1:123456789012:service/{c}/{s}");
+    for (cluster, names) in [
+        ("prod", vec!["web", "api"]),
+        ("staging", vec!["web-canary"]),
+    ] {
+        let effects = app.update(Action::PartLoaded {
+            key: DataKey::Services {
+                cluster: cluster.into(),
+            },
+            part: Part::List { token: None },
+            result: Ok(data::PartPayload::Page {
+                arns: names.iter().map(|n| arn(cluster, n)).collect(),
+                next: None,
+            }),
+            at: t0(),
+        });
+        assert!(effects.is_empty(), "nothing more to ask: {effects:?}");
+    }
+    let (_, rows) = app.rows(app.view());
+    let found: Vec<(String, String)> = rows
+        .iter()
+        .map(|r| (r.cells[0].text.clone(), r.cells[1].text.clone()))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            ("web".to_string(), "prod".to_string()),
+            ("web-canary".to_string(), "staging".to_string())
+        ]
+    );
+    app.update(key(KeyCode::Down));
+    app.update(key(KeyCode::Enter));
+    assert_eq!(
+        app.view().pane,
+        Pane::Tasks {
+            cluster: "staging".into(),
+            service: Some("web-canary".into()),
+            instance: None,
+        }
+    );
 }

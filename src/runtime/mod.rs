@@ -24,7 +24,7 @@ use crate::ops::guard::Guarded;
 use crate::ui::{self, theme::Theme};
 use effects::{Effects, Worker, run_effect};
 
-pub(crate) mod effects;
+pub mod effects;
 
 const TICK: Duration = Duration::from_millis(250);
 const MIN_FRAME: Duration = Duration::from_millis(16);

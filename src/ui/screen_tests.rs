@@ -454,9 +454,9 @@ async fn task_definition_revisions_json_and_editor() {
 async fn rollout_view_shows_a_circuit_breaker_failure() {
     let (mut app, backend, clock) = app_on(services()).await;
     // orders: its newest revision fails its health checks.
-    for _ in 0..3 {
-        press(&mut app, KeyCode::Down);
-    }
+    press(&mut app, KeyCode::Char('/'));
+    chars(&mut app, "orders");
+    press(&mut app, KeyCode::Enter);
     press_settle(&mut app, &backend, &clock, KeyCode::Char('R')).await;
     press_settle(&mut app, &backend, &clock, KeyCode::Enter).await;
     press_settle(&mut app, &backend, &clock, KeyCode::Char('y')).await;

@@ -190,7 +190,7 @@ pub const BINDINGS: &[Binding] = &[
         keys: &[ch(':', ":")],
         command: Command::CommandLine,
         scope: Scope::Global,
-        help: "command line (:clusters :services :tasks :instances :taskdefs :errors)",
+        help: "command line (:clusters :services :tasks :instances :find :taskdefs :errors)",
     },
     Binding {
         keys: &[ch('r', "r")],

@@ -1,0 +1,360 @@
+//! The biggest estate, behind an emulation of AWS's limits: the dashboard's own loop
+//! (the app, its fetch worker, the SDK backend and its API budget) headless against moto
+//! seeded with 2,000 services in one cluster and 10,000 tasks in another, through the test
+//! layer with ECS's token buckets and 40 ms per answer. It measures when the first rows
+//! and all rows are on screen, how long a keypress takes during the load, the calls a
+//! second in the minute after the load (from the test layer's timeline), throttles, and
+//! the process's memory with a full logs pane as well.
+//!
+//! Run with `bash benches/estate.sh` (it starts moto and the test layer, seeds, then runs
+//! `cargo bench --bench estate`); on its own the harness needs ECSDASH_ESTATE_PROXY.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use aws_config::BehaviorVersion;
+use aws_credential_types::Credentials;
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use tokio::sync::mpsc;
+
+use ecsdash::app::data::DataKey;
+use ecsdash::app::pane::Pane;
+use ecsdash::app::{Action, App, Effect};
+use ecsdash::backends::sdk::ops::SdkOps;
+use ecsdash::backends::sdk::{ConnectOptions, SdkBackend};
+use ecsdash::domain::Backend;
+use ecsdash::domain::clock::{Clock, SystemClock};
+use ecsdash::domain::model::TaskScope;
+use ecsdash::runtime::effects::Worker;
+use ecsdash::ui::theme::{ColorDepth, Theme};
+
+const TICK: Duration = Duration::from_millis(100);
+const STEADY: Duration = Duration::from_secs(60);
+
+async fn http(base: &str, method: &str, path: &str, body: &str) -> serde_json::Value {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let host = base.trim_start_matches("http://").trim_end_matches('/');
+    let mut stream = tokio::net::TcpStream::connect(host)
+        .await
+        .expect("the test layer");
+    let request = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    stream.write_all(request.as_bytes()).await.expect("write");
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).await.expect("read");
+    let body = answer.split_once("\r\n\r\n").map_or("", |(_, b)| b);
+    serde_json::from_str(body).unwrap_or(serde_json::Value::Null)
+}
+
+fn rss_mib() -> f64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+        .map_or(0.0, |kb| kb / 1024.0)
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    if sorted.is_empty() {
+        return Duration::ZERO;
+    }
+    sorted[((sorted.len() - 1) as f64 * p).round() as usize]
+}
+
+/// What one pane's load measured.
+struct Load {
+    first_rows: Option<Duration>,
+    all_rows: Option<Duration>,
+    keys: Vec<Duration>,
+}
+
+/// Drives the app as the runtime does (actions in, effects out, a tick every 100 ms)
+/// until `until` says stop; every tick during the load a key is pressed and a frame
+/// drawn, and timed.
+async fn drive(
+    app: &mut App,
+    worker: &Worker,
+    rx: &mut mpsc::UnboundedReceiver<Action>,
+    deadline: Duration,
+    mut until: impl FnMut(&App, Duration) -> bool,
+    mut keys: Option<&mut Vec<Duration>>,
+) {
+    let theme = Theme::load("dark", None, ColorDepth::TrueColor).expect("theme");
+    let mut terminal = Terminal::new(TestBackend::new(200, 50)).expect("terminal");
+    let start = Instant::now();
+    let mut tick = tokio::time::interval(TICK);
+    let mut down = true;
+    loop {
+        let effects = tokio::select! {
+            Some(action) = rx.recv() => app.update(action),
+            _ = tick.tick() => {
+                let mut effects = app.update(Action::Tick(SystemClock.now()));
+                if let Some(keys) = keys.as_deref_mut() {
+                    let code = if down { KeyCode::Down } else { KeyCode::Up };
+                    down = !down;
+                    let pressed = Instant::now();
+                    effects.extend(app.update(Action::Key(KeyEvent::new(code, KeyModifiers::NONE))));
+                    terminal.draw(|f| ecsdash::ui::draw(f, app, &theme)).expect("draw");
+                    keys.push(pressed.elapsed());
+                }
+                effects
+            }
+        };
+        for effect in effects {
+            match effect {
+                Effect::Fetch(key) => worker.spawn_fetch(key),
+                Effect::FetchPart {
+                    key,
+                    part,
+                    priority,
+                } => worker.spawn_part(key, part, priority),
+                _ => {}
+            }
+        }
+        let elapsed = start.elapsed();
+        if until(app, elapsed) || elapsed > deadline {
+            return;
+        }
+    }
+}
+
+fn counts(app: &App, key: &DataKey) -> (usize, usize, bool) {
+    app.store
+        .load_state(key)
+        .map_or((0, 0, true), |s| (s.rows, s.described, s.listing))
+}
+
+async fn load_pane(
+    app: &mut App,
+    worker: &Worker,
+    rx: &mut mpsc::UnboundedReceiver<Action>,
+    keys: &[DataKey],
+    expected: usize,
+    deadline: Duration,
+) -> Load {
+    let mut load = Load {
+        first_rows: None,
+        all_rows: None,
+        keys: Vec::new(),
+    };
+    let mut pressed = Vec::new();
+    let (mut first, mut all) = (None, None);
+    drive(
+        app,
+        worker,
+        rx,
+        deadline,
+        |app, elapsed| {
+            let (rows, described, listing) = keys.iter().fold((0, 0, false), |acc, k| {
+                let (r, d, l) = counts(app, k);
+                (acc.0 + r, acc.1 + d, acc.2 || l)
+            });
+            if rows > 0 && first.is_none() {
+                first = Some(elapsed);
+            }
+            if !listing && rows >= expected && described >= expected && all.is_none() {
+                all = Some(elapsed);
+            }
+            all.is_some()
+        },
+        Some(&mut pressed),
+    )
+    .await;
+    load.first_rows = first;
+    load.all_rows = all;
+    load.keys = pressed;
+    load
+}
+
+fn report(name: &str, load: &mut Load) {
+    load.keys.sort();
+    let show = |d: Option<Duration>| {
+        d.map_or("never".to_string(), |d| format!("{:.2} s", d.as_secs_f64()))
+    };
+    println!(
+        "{name}: first rows {}; all rows described {}; key to frame p50 {:.2} ms, p95 {:.2} ms ({} presses)",
+        show(load.first_rows),
+        show(load.all_rows),
+        percentile(&load.keys, 0.5).as_secs_f64() * 1000.0,
+        percentile(&load.keys, 0.95).as_secs_f64() * 1000.0,
+        load.keys.len()
+    );
+}
+
+/// Calls a second per ECS category over the timeline since `since`, and the throttles.
+async fn steady_report(proxy: &str, since: f64, seconds: f64) {
+    let timeline = http(proxy, "GET", &format!("/_proxy/timeline?since={since}"), "").await;
+    let requests = timeline["requests"].as_array().cloned().unwrap_or_default();
+    let count = |targets: &[&str]| {
+        requests
+            .iter()
+            .filter(|r| targets.contains(&r["target"].as_str().unwrap_or("")))
+            .count()
+    };
+    let service = count(&["ListServices", "DescribeServices"]);
+    let resource = count(&[
+        "ListTasks",
+        "DescribeTasks",
+        "ListContainerInstances",
+        "DescribeContainerInstances",
+    ]);
+    println!(
+        "  steady state over {seconds:.0} s: service reads {service} ({:.2}/s, {:.1}% of 20/s); task and instance reads {resource} ({:.2}/s, {:.1}% of 20/s)",
+        service as f64 / seconds,
+        service as f64 / seconds / 20.0 * 100.0,
+        resource as f64 / seconds,
+        resource as f64 / seconds / 20.0 * 100.0,
+    );
+}
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() {
+    // `cargo bench` passes `--bench`; nothing else is read.
+    let Ok(proxy) = std::env::var("ECSDASH_ESTATE_PROXY") else {
+        eprintln!("estate: set ECSDASH_ESTATE_PROXY (bash benches/estate.sh does); skipped");
+        return;
+    };
+    let services_cluster =
+        std::env::var("ECSDASH_ESTATE_SERVICES").unwrap_or_else(|_| "big-services".into());
+    let tasks_cluster =
+        std::env::var("ECSDASH_ESTATE_TASKS").unwrap_or_else(|_| "big-tasks".into());
+    let expected_services: usize = std::env::var("ECSDASH_ESTATE_N_SERVICES")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(2000);
+    let expected_tasks: usize = std::env::var("ECSDASH_ESTATE_N_TASKS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(10_000);
+
+    let loader = aws_config::defaults(BehaviorVersion::latest())
+        .endpoint_url(&proxy)
+        .credentials_provider(Credentials::new("testing", "testing", None, None, "estate"));
+    let backend = SdkBackend::connect_with(
+        ConnectOptions {
+            profile: None,
+            region: Some("us-east-1".into()),
+            operation_timeout: Duration::from_secs(30),
+            describe_concurrency: 4,
+            api_share: ecsdash::domain::budget::DEFAULT_SHARE_PERCENT,
+        },
+        loader,
+    )
+    .await
+    .expect("backend");
+    let ops = Arc::new(SdkOps::new(&backend));
+    let budget = backend.budget();
+    let backend: Arc<dyn Backend> = Arc::new(backend);
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let worker = Worker::new(backend.clone(), ops, Arc::new(SystemClock), tx, 4);
+
+    http(
+        &proxy,
+        "POST",
+        "/_proxy/limits",
+        r#"{"buckets": true, "latency_ms": 40}"#,
+    )
+    .await;
+    http(&proxy, "POST", "/_proxy/reset-stats", "").await;
+    let rss_before = rss_mib();
+
+    // The services pane of the 2,000-service cluster.
+    let pane = Pane::Services {
+        cluster: services_cluster.clone(),
+    };
+    let mut app = App::new(
+        backend.identity(),
+        vec![Pane::Clusters, pane],
+        SystemClock.now(),
+        Some(chrono::Duration::seconds(5)),
+    );
+    app.update(Action::Resize {
+        width: 200,
+        height: 50,
+    });
+    let key = DataKey::Services {
+        cluster: services_cluster.clone(),
+    };
+    let mut load = load_pane(
+        &mut app,
+        &worker,
+        &mut rx,
+        std::slice::from_ref(&key),
+        expected_services,
+        Duration::from_secs(60),
+    )
+    .await;
+    report(
+        &format!("services pane, {expected_services} services"),
+        &mut load,
+    );
+    let since = http(&proxy, "GET", "/_proxy/timeline?since=1e12", "").await["now"]
+        .as_f64()
+        .unwrap_or(0.0);
+    drive(&mut app, &worker, &mut rx, STEADY, |_, _| false, None).await;
+    steady_report(&proxy, since, STEADY.as_secs_f64()).await;
+
+    // The tasks pane of the 10,000-task cluster.
+    let pane = Pane::Tasks {
+        cluster: tasks_cluster.clone(),
+        service: None,
+        instance: None,
+    };
+    let mut tasks_app = App::new(
+        backend.identity(),
+        vec![Pane::Clusters, pane],
+        SystemClock.now(),
+        Some(chrono::Duration::seconds(5)),
+    );
+    tasks_app.update(Action::Resize {
+        width: 200,
+        height: 50,
+    });
+    let keys = [TaskScope::Running, TaskScope::Stopped].map(|scope| DataKey::Tasks {
+        cluster: tasks_cluster.clone(),
+        service: None,
+        scope,
+    });
+    let mut load = load_pane(
+        &mut tasks_app,
+        &worker,
+        &mut rx,
+        &keys,
+        expected_tasks,
+        Duration::from_secs(60),
+    )
+    .await;
+    report(&format!("tasks pane, {expected_tasks} tasks"), &mut load);
+    let since = http(&proxy, "GET", "/_proxy/timeline?since=1e12", "").await["now"]
+        .as_f64()
+        .unwrap_or(0.0);
+    drive(&mut tasks_app, &worker, &mut rx, STEADY, |_, _| false, None).await;
+    steady_report(&proxy, since, STEADY.as_secs_f64()).await;
+
+    let limits = http(&proxy, "GET", "/_proxy/limits", "").await;
+    println!(
+        "  throttled by the emulated buckets since start: {}",
+        limits["throttled"]
+    );
+    println!(
+        "  throttles the budget saw: service reads {}, task and instance reads {}",
+        budget
+            .rates(ecsdash::domain::budget::Category::ServiceRead)
+            .throttles,
+        budget
+            .rates(ecsdash::domain::budget::Category::ClusterResourceRead)
+            .throttles
+    );
+    println!(
+        "memory: {:.1} MiB RSS before, {:.1} MiB with both panes loaded",
+        rss_before,
+        rss_mib()
+    );
+    drop(app);
+    drop(tasks_app);
+}
