@@ -31,7 +31,6 @@ use ecsdash::runtime::effects::Worker;
 use ecsdash::ui::theme::{ColorDepth, Theme};
 
 const TICK: Duration = Duration::from_millis(100);
-const STEADY: Duration = Duration::from_secs(60);
 
 async fn http(base: &str, method: &str, path: &str, body: &str) -> serde_json::Value {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -262,6 +261,12 @@ async fn main() {
     .await;
     http(&proxy, "POST", "/_proxy/reset-stats", "").await;
     let rss_before = rss_mib();
+    let steady = Duration::from_secs(
+        std::env::var("ECSDASH_ESTATE_STEADY_SECS")
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(60),
+    );
 
     // The services pane of the 2,000-service cluster.
     let pane = Pane::Services {
@@ -296,8 +301,12 @@ async fn main() {
     let since = http(&proxy, "GET", "/_proxy/timeline?since=1e12", "").await["now"]
         .as_f64()
         .unwrap_or(0.0);
-    drive(&mut app, &worker, &mut rx, STEADY, |_, _| false, None).await;
-    steady_report(&proxy, since, STEADY.as_secs_f64()).await;
+    drive(&mut app, &worker, &mut rx, steady, |_, _| false, None).await;
+    steady_report(&proxy, since, steady.as_secs_f64()).await;
+    println!(
+        "memory: {:.1} MiB RSS with the services pane loaded",
+        rss_mib()
+    );
 
     // The tasks pane of the 10,000-task cluster.
     let pane = Pane::Tasks {
@@ -333,8 +342,8 @@ async fn main() {
     let since = http(&proxy, "GET", "/_proxy/timeline?since=1e12", "").await["now"]
         .as_f64()
         .unwrap_or(0.0);
-    drive(&mut tasks_app, &worker, &mut rx, STEADY, |_, _| false, None).await;
-    steady_report(&proxy, since, STEADY.as_secs_f64()).await;
+    drive(&mut tasks_app, &worker, &mut rx, steady, |_, _| false, None).await;
+    steady_report(&proxy, since, steady.as_secs_f64()).await;
 
     let limits = http(&proxy, "GET", "/_proxy/limits", "").await;
     println!(

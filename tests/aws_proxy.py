@@ -7,7 +7,10 @@ that stops at the first page or sends oversize batches would pass against it. Th
 - pages ListClusters, ListServices, ListTasks, ListContainerInstances,
   ListTaskDefinitionFamilies and ListTaskDefinitions itself (at most min(maxResults, 100)
   items per page, 10 by default for ListServices as in ECS, with an opaque nextToken), and
-  sorts ListTaskDefinitions by revision when asked to (`sort`), which moto ignores;
+  sorts ListTaskDefinitions by revision when asked to (`sort`), which moto ignores; a
+  paging sequence reads moto's list once, at its first page, and the later pages come
+  from that snapshot (kept SNAPSHOT_SECONDS; an older token reads moto again), so a
+  10,000-task list costs moto one answer, not a hundred;
 - refuses DescribeClusters/Tasks/ContainerInstances of more than 100 items and
   DescribeServices of more than 10, with HTTP 400 InvalidParameterException;
 - counts requests per target, region, cluster and log group (GET /_proxy/stats,
@@ -116,6 +119,7 @@ Everything else passes through untouched. Standard library only.
 
 import argparse
 import base64
+import binascii
 import http.client
 import itertools
 import json
@@ -203,6 +207,25 @@ class State:
         self.buckets = {}  # (category, region) -> TokenBucket, made full when first used
         self.throttled = Counter()  # category -> requests its buckets throttled
         self.timeline = deque(maxlen=TIMELINE)  # (t, target, region, throttled)
+        self.snapshots = {}  # id -> (when, moto's answer) of a list being paged
+        self.snapshot_ids = itertools.count(1)
+
+    def snapshot(self, answer):
+        """Keeps moto's answer to a list's first page for its later pages; the id."""
+        with self.lock:
+            now = time.monotonic()
+            for old in [k for k, (t, _) in self.snapshots.items() if now - t > SNAPSHOT_SECONDS]:
+                del self.snapshots[old]
+            snapshot = next(self.snapshot_ids)
+            self.snapshots[snapshot] = (now, answer)
+            return snapshot
+
+    def snapshot_answer(self, snapshot):
+        with self.lock:
+            kept = self.snapshots.get(snapshot)
+            if kept is None or time.monotonic() - kept[0] > SNAPSHOT_SECONDS:
+                return None
+            return dict(kept[1])
 
     def arrive(self, target, region, category):
         """Puts an API request that just arrived on the timeline, taking a token from its
@@ -383,15 +406,27 @@ def task_definition_order(arn):
     return (family, int(revision) if revision.isdigit() else 0)
 
 
-def encode_token(offset):
-    return base64.urlsafe_b64encode(json.dumps({"offset": offset}).encode()).decode()
+def encode_token(offset, snapshot=None):
+    token = {"offset": offset}
+    if snapshot is not None:
+        token["snapshot"] = snapshot
+    return base64.urlsafe_b64encode(json.dumps(token).encode()).decode()
 
 
 def decode_token(token):
-    offset = json.loads(base64.urlsafe_b64decode(token.encode()))["offset"]
+    """(offset, snapshot id or None) of a nextToken."""
+    decoded = json.loads(base64.urlsafe_b64decode(token.encode()))
+    offset = decoded["offset"]
     if not isinstance(offset, int) or offset < 0:
         raise ValueError("bad offset")
-    return offset
+    snapshot = decoded.get("snapshot")
+    if snapshot is not None and not isinstance(snapshot, int):
+        raise ValueError("bad snapshot")
+    return offset, snapshot
+
+
+# How long a list's snapshot serves its later pages.
+SNAPSHOT_SECONDS = 60
 
 
 def event_frame(headers, payload=b""):
@@ -738,14 +773,18 @@ class Handler(BaseHTTPRequestHandler):
             return self.aws_error(400, "InvalidParameterException",
                                   "maxResults must be between 1 and 100.")
         try:
-            offset = decode_token(token) if token else 0
-        except (ValueError, KeyError, TypeError):
+            offset, snapshot = decode_token(token) if token else (0, None)
+        except (ValueError, KeyError, TypeError, binascii.Error, json.JSONDecodeError):
             return self.aws_error(400, "InvalidParameterException", "Invalid nextToken.")
-        status, headers, data = self.forward(json.dumps(request).encode())
-        if status != 200:
-            return self.reply(status, data,
-                              [(k, v) for k, v in headers if k.lower() not in HOP_BY_HOP])
-        answer = json.loads(data)
+        answer = self.state.snapshot_answer(snapshot) if snapshot is not None else None
+        headers = [("Content-Type", "application/x-amz-json-1.1")]
+        if answer is None:
+            status, headers, data = self.forward(json.dumps(request).encode())
+            if status != 200:
+                return self.reply(status, data,
+                                  [(k, v) for k, v in headers if k.lower() not in HOP_BY_HOP])
+            answer = json.loads(data)
+            snapshot = self.state.snapshot(dict(answer))
         items = answer.get(key) or []
         if target == "ListTaskDefinitions" and request.get("sort") in ("ASC", "DESC"):
             items = sorted(items, key=task_definition_order, reverse=request["sort"] == "DESC")
@@ -753,7 +792,7 @@ class Handler(BaseHTTPRequestHandler):
         answer[key] = items[offset:end]
         answer.pop("nextToken", None)
         if end < len(items):
-            answer["nextToken"] = encode_token(end)
+            answer["nextToken"] = encode_token(end, snapshot)
         keep = [(k, v) for k, v in headers if k.lower() not in HOP_BY_HOP]
         self.reply(200, json.dumps(answer).encode(), keep)
 

@@ -7,6 +7,7 @@ Standard library only, no moto: a small fake upstream stands in for it.
 """
 
 import http.client
+import base64
 import json
 import os
 import socket
@@ -51,6 +52,7 @@ class FakeUpstream:
         self.requests = []  # (target or Action, headers, parsed body)
         self.groups = set()
         self.events = []  # {"group", "logStreamName", "timestamp", "message", "eventId"}
+        self.task_arns = []  # what ListTasks answers, all at once as moto does
         upstream = self
 
         class H(BaseHTTPRequestHandler):
@@ -69,6 +71,11 @@ class FakeUpstream:
                     upstream.requests.append((target, dict(self.headers), body))
                 if target == LOGS + "FilterLogEvents":
                     return self.filter_log_events(body)
+                if target == ECS + "ListTasks":
+                    with upstream.lock:
+                        arns = list(upstream.task_arns)
+                    return self.send(200, json.dumps({"taskArns": arns}).encode(),
+                                     "application/x-amz-json-1.1")
                 if not self.headers.get("X-Amz-Target"):
                     return self.send(200, b"<Reached/>", "text/xml")
                 self.send(200, json.dumps({"reached": target}).encode(),
@@ -893,6 +900,44 @@ class RateLimitTest(ProxyTest):
         shown = self.control("/_proxy/limits")
         self.assertEqual((shown["buckets"], shown["rates"]["service_read"]), (True, [5, 2]))
 
+
+
+class SnapshotTest(ProxyTest):
+    def test_a_paging_sequence_reads_upstream_once_from_its_first_page(self):
+        self.upstream.task_arns = [f"arn:task/{i:03d}" for i in range(250)]
+        seen, token, pages = [], None, 0
+        while True:
+            body = {"cluster": "c", "maxResults": 100}
+            if token:
+                body["nextToken"] = token
+            status, _, data = self.api(ECS + "ListTasks", body)
+            self.assertEqual(status, 200)
+            answer = json.loads(data)
+            if pages == 0:
+                # The list changes under the pages being read: they stay one snapshot.
+                self.upstream.task_arns = ["arn:task/new"]
+            seen.extend(answer["taskArns"])
+            pages += 1
+            token = answer.get("nextToken")
+            if not token:
+                break
+        self.assertEqual(pages, 3)
+        self.assertEqual(seen, [f"arn:task/{i:03d}" for i in range(250)])
+        self.assertEqual(len(self.upstream.reached("ListTasks")), 1)
+        # A new sequence reads upstream again.
+        status, _, data = self.api(ECS + "ListTasks", {"cluster": "c"})
+        self.assertEqual(json.loads(data)["taskArns"], ["arn:task/new"])
+        self.assertEqual(len(self.upstream.reached("ListTasks")), 2)
+
+    def test_a_token_of_an_unknown_snapshot_reads_upstream_again(self):
+        self.upstream.task_arns = [f"arn:task/{i:03d}" for i in range(150)]
+        token = base64.urlsafe_b64encode(
+            json.dumps({"offset": 100, "snapshot": 999999}).encode()).decode()
+        status, _, data = self.api(ECS + "ListTasks", {"cluster": "c", "nextToken": token})
+        self.assertEqual(status, 200)
+        self.assertEqual(len(json.loads(data)["taskArns"]), 50)
+        status, _, _ = self.api(ECS + "ListTasks", {"cluster": "c", "nextToken": "%%%"})
+        self.assertEqual(status, 400)
 
 if __name__ == "__main__":
     unittest.main()

@@ -76,15 +76,18 @@ def main():
     print(f"{services} services in {time.monotonic() - start:.1f}s", file=sys.stderr)
 
     ecs.create_cluster(clusterName="big-tasks")
-    # An m5.24xlarge has 96 vCPUs (98,304 units) and 384 GiB: 1 unit / 4 MiB tasks fit
-    # by the thousand; a few instances are plenty.
-    register_instances(ecs, ec2, "big-tasks", max(1, tasks // 5000 + 1))
+    # moto places tasks only where an instance has room left: one instance per
+    # thousand small tasks is plenty.
+    register_instances(ecs, ec2, "big-tasks", tasks // 1000 + 1)
     done = 0
     while done < tasks:
         n = min(10, tasks - done)
         ecs.run_task(cluster="big-tasks", taskDefinition=td, count=n, launchType="EC2")
         done += n
-    print(f"{tasks} tasks at {time.monotonic() - start:.1f}s", file=sys.stderr)
+    placed = len(ecs.list_tasks(cluster="big-tasks")["taskArns"])
+    print(f"{placed} of {tasks} tasks placed at {time.monotonic() - start:.1f}s", file=sys.stderr)
+    if placed < tasks:
+        sys.exit(f"moto placed only {placed} of {tasks} tasks")
 
     ecs.create_cluster(clusterName="big-instances")
     register_instances(ecs, ec2, "big-instances", instances)

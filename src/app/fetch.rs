@@ -260,7 +260,8 @@ impl App {
     /// For the header: when the oldest row on screen was read (progressive lists), and how
     /// far a load or a background sweep has got (`2,000 rows · 340 described`,
     /// `sweep 45%`).
-    pub fn list_progress(&self) -> (Option<DateTime<Utc>>, Option<String>) {
+    /// `None` on a pane that is not a progressive list.
+    pub fn list_progress(&self) -> Option<(Option<DateTime<Utc>>, Option<String>)> {
         let keys: Vec<DataKey> = self
             .view()
             .data_keys()
@@ -268,7 +269,7 @@ impl App {
             .filter(|k| k.list_query().is_some())
             .collect();
         if keys.is_empty() {
-            return (None, None);
+            return None;
         }
         let (_, rows) = self.rows(self.view());
         let view = self.view();
@@ -299,7 +300,7 @@ impl App {
                 .checked_div(sweep.1)
                 .map(|pct| format!("sweep {pct}%"))
         };
-        (oldest, progress)
+        Some((oldest, progress))
     }
 
     /// The slots the visible pane draws from, for the header's age and loading marks

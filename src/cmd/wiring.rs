@@ -4,10 +4,11 @@
 use std::sync::Arc;
 
 use super::args::{Cli, Settings};
-use crate::backends::demo::{DEFAULT_LATENCY, DemoBackend, DemoOptions};
+use crate::backends::demo::{DEFAULT_LATENCY, DemoBackend, DemoOptions, DemoSetup};
 use crate::backends::sdk::logs::SdkLogs;
 use crate::backends::sdk::ops::SdkOps;
 use crate::backends::sdk::{ConnectOptions, SdkBackend};
+use crate::domain::budget::{ApiLimits, Budget};
 use crate::domain::clock::SystemClock;
 use crate::domain::{Backend, BackendError};
 use crate::logs::LogsApi;
@@ -23,11 +24,18 @@ const EXIT_BAD_INPUT: u8 = 2;
 /// profile, region and timeout.
 pub async fn backends(cli: &Cli, settings: &Settings) -> Result<Backends, Failure> {
     if cli.demo {
-        let demo = Arc::new(DemoBackend::new(DemoOptions {
-            seed: cli.demo_seed,
-            clock: Arc::new(SystemClock),
-            latency: DEFAULT_LATENCY,
-        }));
+        let demo = Arc::new(DemoBackend::with_setup(
+            DemoOptions {
+                seed: cli.demo_seed,
+                clock: Arc::new(SystemClock),
+                latency: DEFAULT_LATENCY,
+            },
+            DemoSetup {
+                scale: cli.demo_scale.unwrap_or(1),
+                // The same kind of budget the SDK adapter keeps to.
+                budget: Arc::new(Budget::new(ApiLimits::default(), settings.api_share)),
+            },
+        ));
         return Ok(Backends {
             logs: demo.logs(),
             ecs: demo.clone(),

@@ -132,13 +132,14 @@ fn draw_header(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
 fn freshness<'a>(app: &App, theme: &Theme) -> Line<'a> {
     let slots = app.visible_slots();
     let loading = slots.iter().any(|s| s.is_none_or(|s| s.loading));
-    // A progressive list: the age of the rows on screen, and how far its load has got.
-    let (on_screen, progress) = app.list_progress();
-    let oldest = on_screen.or_else(|| {
-        slots
+    // A progressive list: the age of the described rows on screen (none yet: no age),
+    // and how far its load has got.
+    let (oldest, progress) = app.list_progress().unwrap_or_else(|| {
+        let oldest = slots
             .iter()
             .filter_map(|s| s.and_then(|s| s.fetched_at))
-            .min()
+            .min();
+        (oldest, None)
     });
     let failing = slots.iter().find_map(|s| s.and_then(|s| s.error.as_ref()));
     let mut spans = Vec::new();

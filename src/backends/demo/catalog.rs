@@ -91,7 +91,7 @@ pub(super) struct InstanceSpec {
     pub agent_connected: bool,
 }
 
-const fn instance(
+pub(super) const fn instance(
     instance_type: &'static str,
     az: usize,
     agent_version: &'static str,

@@ -15,7 +15,7 @@ use super::ids::{
     STREAM_ESTATE, deployment_id, ec2_instance_id, hex, private_ip, rng_for, role_arn, salt,
     target_group_arn, task_id, uuid,
 };
-use super::launch::{Ask, NewTask, new_task, place};
+use super::launch::{Ask, Batch, NewTask, new_task, place};
 use super::state::{
     ClusterState, DeploymentState, Fleet, InstanceState, Intervention, Launch, Schedule,
     ServiceState, TaskStatus,
@@ -31,11 +31,11 @@ pub(super) const WARMUP_SECS: u64 = 3600;
 const DRAIN_LEAD_SECS: u64 = 50;
 const ROLLOUT_LEAD_SECS: u64 = 40;
 
-fn secs(s: u64) -> Duration {
+pub(super) fn secs(s: u64) -> Duration {
     Duration::seconds(i64::try_from(s).unwrap_or(0))
 }
 
-fn days(rng: &mut Rng, range: std::ops::Range<u64>) -> Duration {
+pub(super) fn days(rng: &mut Rng, range: std::ops::Range<u64>) -> Duration {
     secs(rng.u64(range) * 86_400 + rng.u64(..86_400))
 }
 
@@ -179,7 +179,7 @@ fn tags(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
         .collect()
 }
 
-fn build_instance(
+pub(super) fn build_instance(
     spec: &InstanceSpec,
     cluster: &ClusterSpec,
     origin: DateTime<Utc>,
@@ -333,10 +333,12 @@ fn build_service(
         steady: true,
         last_steady_event: deployed_at,
         last_unplaceable_event: None,
+        generated: false,
+        quiet: false,
     }
 }
 
-fn placement(kind: &str, detail: &str) -> Placement {
+pub(super) fn placement(kind: &str, detail: &str) -> Placement {
     Placement {
         kind: kind.into(),
         detail: Some(detail.into()),
@@ -373,6 +375,7 @@ fn populate(
     // A crashing worker's tasks are recent replacements, not weeks old.
     let recent = svc.crashes_per_hour > 0.0;
     let drain_secs = svc.load_balancer.as_ref().map(|_| 30);
+    let batch = Batch::new(family, family.latest, &group, Some(&dep_id));
     let mut tasks = Vec::with_capacity(slots.len());
     for slot in slots {
         let created_at = if recent {
@@ -381,10 +384,7 @@ fn populate(
             deployed_at + secs(rng.u64(2..20))
         };
         let spec = NewTask {
-            family,
-            revision: family.latest,
-            group: group.clone(),
-            deployment: Some(dep_id.clone()),
+            batch: &batch,
             status: TaskStatus::Running,
             next_at: None,
             created_at,

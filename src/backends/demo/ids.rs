@@ -4,6 +4,8 @@
 //! shared generator, so what the fleet shows depends on the seed and the time alone and
 //! not on how often or in what order the panes asked.
 
+use std::net::Ipv4Addr;
+
 use fastrand::Rng;
 
 pub(super) const ACCOUNT: &str = "123456789012";
@@ -19,6 +21,10 @@ pub(super) const STREAM_SCALING: u64 = 5;
 pub(super) const STREAM_OPS: u64 = 6;
 /// FireLens log routers' runtime ids, keyed by their task.
 pub(super) const STREAM_ROUTER: u64 = 7;
+/// What `--demo-scale` adds to the estate, so the catalog's own draws never shift.
+pub(super) const STREAM_SCALE: u64 = 8;
+/// Quiet (generated, steady) services' steady-state events, keyed by step and service.
+pub(super) const STREAM_QUIET: u64 = 9;
 
 /// The splitmix64 finaliser: neighbouring inputs (step 7, step 8) give unrelated outputs.
 pub(super) fn mix(mut x: u64) -> u64 {
@@ -80,8 +86,13 @@ pub(super) fn deployment_id(rng: &mut Rng) -> String {
 
 /// An address in `10.<net>.<az block>.x`: each AZ's subnet owns 32 third-octet values.
 pub(super) fn private_ip(rng: &mut Rng, net: u8, az: usize) -> String {
+    private_addr(rng, net, az).to_string()
+}
+
+/// `private_ip` as an address (four bytes, where a task keeps it).
+pub(super) fn private_addr(rng: &mut Rng, net: u8, az: usize) -> Ipv4Addr {
     let block = u8::try_from(az % 8).unwrap_or(0) * 32;
-    format!("10.{net}.{}.{}", block + rng.u8(..32), rng.u8(4..251))
+    Ipv4Addr::new(10, net, block + rng.u8(..32), rng.u8(4..251))
 }
 
 pub(super) fn cluster_arn(cluster: &str) -> String {

@@ -2,14 +2,16 @@
 //! cluster's instances (constraints, AZ spread, instance spread, free CPU and memory), AZ
 //! and capacity-provider choice on Fargate, and construction of the task itself.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::net::Ipv4Addr;
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use fastrand::Rng;
 
-use super::ids::{STREAM_ROUTER, digits, hex, private_ip, rng_for, salt, task_id};
-use super::state::{ClusterState, ContainerState, Launch, TaskState, TaskStatus};
-use super::taskdef::{Family, LOG_ROUTER};
+use super::ids::{STREAM_ROUTER, digits, hex, private_addr, rng_for, salt, task_id};
+use super::state::{ClusterState, ContainerState, Launch, SharedStr, TaskState, TaskStatus};
+use super::taskdef::{ContainerPlan, Family, LOG_ROUTER};
 use crate::domain::model::CapacityProviderItem;
 
 /// What is being placed: the tasks of one group (`service:<name>` or `family:<name>`).
@@ -26,7 +28,7 @@ pub(super) struct Ask<'a> {
 pub(super) struct Slot {
     pub az: usize,
     pub instance: Option<String>,
-    pub private_ip: String,
+    pub private_ip: Ipv4Addr,
     pub capacity_provider: Option<String>,
     pub launch_type: &'static str,
 }
@@ -51,11 +53,16 @@ fn place_ec2(cluster: &ClusterState, ask: &Ask<'_>, n: usize, any_instance: bool
     let mut used = vec![(0, 0); instances.len()];
     let mut mine = vec![0; instances.len()];
     let mut mine_per_az = [0; 3];
+    // By id, so a large cluster (`--demo-scale`) is not searched once per task.
+    let index: HashMap<&str, usize> = instances
+        .iter()
+        .enumerate()
+        // Reversed so that, as with a search, the first of equal ids wins.
+        .rev()
+        .map(|(i, inst)| (inst.id.as_str(), i))
+        .collect();
     for t in cluster.tasks().filter(|t| t.holds_resources()) {
-        let Some(i) = instances
-            .iter()
-            .position(|inst| Some(&inst.id) == t.instance.as_ref())
-        else {
+        let Some(&i) = t.instance.as_deref().and_then(|id| index.get(id)) else {
             continue;
         };
         used[i].0 += t.cpu;
@@ -95,7 +102,7 @@ fn place_ec2(cluster: &ClusterState, ask: &Ask<'_>, n: usize, any_instance: bool
             az: inst.az,
             instance: Some(inst.id.clone()),
             // Bridge networking: the task is reached at its instance's address.
-            private_ip: inst.private_ip.clone(),
+            private_ip: inst.private_ip.parse().unwrap_or(Ipv4Addr::UNSPECIFIED),
             capacity_provider: None,
             launch_type: "EC2",
         });
@@ -133,7 +140,7 @@ fn place_fargate(cluster: &ClusterState, ask: &Ask<'_>, n: usize, rng: &mut Rng)
         slots.push(Slot {
             az,
             instance: None,
-            private_ip: private_ip(rng, cluster.net, az),
+            private_ip: private_addr(rng, cluster.net, az),
             capacity_provider,
             launch_type: "FARGATE",
         });
@@ -160,12 +167,38 @@ fn pick_provider(items: &[CapacityProviderItem], counts: &BTreeMap<String, i32>)
         .map(|p| p.provider.clone())
 }
 
-/// What a new task needs besides its slot.
-pub(super) struct NewTask<'a> {
+/// What the tasks started together share: one revision of one family, one group, one
+/// deployment. Made once per batch; each task references its strings and containers
+/// rather than carrying copies (a large service's tasks would otherwise repeat them).
+pub(super) struct Batch<'a> {
     pub family: &'a Family,
     pub revision: i32,
-    pub group: String,
-    pub deployment: Option<String>,
+    task_definition: SharedStr,
+    group: SharedStr,
+    deployment: Option<SharedStr>,
+    plans: Vec<Arc<ContainerPlan>>,
+}
+
+impl<'a> Batch<'a> {
+    pub fn new(family: &'a Family, revision: i32, group: &str, deployment: Option<&str>) -> Self {
+        Batch {
+            family,
+            revision,
+            task_definition: family.revision_name(revision).into(),
+            group: group.into(),
+            deployment: deployment.map(SharedStr::from),
+            plans: family
+                .containers(revision)
+                .into_iter()
+                .map(Arc::new)
+                .collect(),
+        }
+    }
+}
+
+/// What a new task needs besides its batch and its slot.
+pub(super) struct NewTask<'a> {
+    pub batch: &'a Batch<'a>,
     pub status: TaskStatus,
     pub next_at: Option<u64>,
     pub created_at: DateTime<Utc>,
@@ -173,13 +206,13 @@ pub(super) struct NewTask<'a> {
 }
 
 pub(super) fn new_task(rng: &mut Rng, spec: NewTask<'_>, slot: Slot) -> TaskState {
+    let batch = spec.batch;
     let id = task_id(rng);
-    let awsvpc = spec.family.awsvpc(spec.revision);
-    let (cpu, memory) = spec.family.size(spec.revision);
-    let containers = spec
-        .family
-        .containers(spec.revision)
-        .into_iter()
+    let awsvpc = batch.family.awsvpc(batch.revision);
+    let (cpu, memory) = batch.family.size(batch.revision);
+    let containers = batch
+        .plans
+        .iter()
         .map(|plan| {
             // A FireLens router draws from a stream of its own, keyed by the task, so a
             // family with a router shifts none of the ids drawn after its tasks.
@@ -197,7 +230,7 @@ pub(super) fn new_task(rng: &mut Rng, spec: NewTask<'_>, slot: Slot) -> TaskStat
                 hex(draw, 64)
             };
             ContainerState {
-                plan,
+                plan: Arc::clone(plan),
                 unhealthy: false,
                 exit_code: None,
                 reason: None,
@@ -206,9 +239,9 @@ pub(super) fn new_task(rng: &mut Rng, spec: NewTask<'_>, slot: Slot) -> TaskStat
         })
         .collect();
     TaskState {
-        task_definition: spec.family.revision_name(spec.revision),
-        group: spec.group,
-        deployment: spec.deployment,
+        task_definition: batch.task_definition.clone(),
+        group: batch.group.clone(),
+        deployment: batch.deployment.clone(),
         status: spec.status,
         desired_running: true,
         next_at: spec.next_at,

@@ -121,7 +121,7 @@ fn fail(t: &mut TaskState, s: u64, now: DateTime<Utc>, rng: &mut Rng, notes: &mu
         essential_exit(t, s, now, rng, 1, None, &failing.reason);
     }
     if let Some(d) = &t.deployment {
-        notes.failed.push(d.clone());
+        notes.failed.push(d.to_string());
     }
 }
 

@@ -9,6 +9,7 @@ use super::lifecycle::{USER_STOP, begin_stop};
 use super::state::{Fleet, Launch};
 use super::taskdef::{Family as DemoFamily, parse_reference};
 use super::{DemoBackend, find_cluster, registry, view};
+use crate::domain::budget::{Category, Priority};
 use crate::domain::model::{Service, arn_name};
 use crate::domain::{BackendError, BackendResult, ErrorKind};
 use crate::ops::model::{Family, Scaling, TaskDefDoc};
@@ -50,38 +51,75 @@ fn describe_service(
     Ok(view::service(c, svc))
 }
 
+/// A family as ListTaskDefinitions describes it: every revision, newest first.
+fn listed_family(f: &DemoFamily) -> Family {
+    Family {
+        name: f.name.clone(),
+        revisions: f
+            .revisions()
+            .into_iter()
+            .map(|r| task_definition_arn(&f.revision_name(r)))
+            .collect(),
+    }
+}
+
+/// Calls the scaling screen's read makes: the scalable target, then its policies, its
+/// scheduled actions and its activities.
+const SCALING_READ_CALLS: usize = 4;
+/// Families per ListTaskDefinitionFamilies page.
+const FAMILIES_PER_PAGE: usize = 100;
+
 #[async_trait]
 impl Ops for DemoBackend {
     async fn service(&self, cluster: &str, service: &str) -> BackendResult<Service> {
+        self.budget.acquire(Category::ServiceRead).await;
         let fleet = self.fleet().await;
         describe_service(&fleet, cluster, service, "DescribeServices")
     }
 
     async fn scaling(&self, cluster: &str, service: &str) -> BackendResult<Scaling> {
+        self.charge(Category::Autoscaling, SCALING_READ_CALLS).await;
         let fleet = self.fleet().await;
         let cluster = cluster_name(&fleet, cluster, "DescribeScalableTargets")?;
         fleet.scaling_view(&cluster, arn_name(service))
     }
 
     async fn families(&self) -> BackendResult<Vec<Family>> {
+        // The first ListTaskDefinitionFamilies page; its other pages and one
+        // ListTaskDefinitions per family are paid for before the answer.
+        self.budget.acquire(Category::TaskDefinitionRead).await;
+        let families: Vec<Family> = {
+            let fleet = self.fleet().await;
+            fleet
+                .families
+                .values()
+                .map(listed_family)
+                .filter(|f| !f.revisions.is_empty())
+                .collect()
+        };
+        let n = families.len();
+        let calls = n.div_ceil(FAMILIES_PER_PAGE).max(1) + n;
+        self.charge(Category::TaskDefinitionRead, calls - 1).await;
+        Ok(families)
+    }
+
+    /// One ListTaskDefinitions call, not the whole estate's families.
+    async fn family(&self, name: &str) -> BackendResult<Family> {
+        self.budget.acquire(Category::TaskDefinitionRead).await;
         let fleet = self.fleet().await;
         Ok(fleet
             .families
-            .values()
-            .map(|f| Family {
-                name: f.name.clone(),
-                revisions: f
-                    .revisions()
-                    .into_iter()
-                    .map(|r| task_definition_arn(&f.revision_name(r)))
-                    .collect(),
-            })
-            .filter(|f| !f.revisions.is_empty())
-            .collect())
+            .get(name)
+            .map(listed_family)
+            .unwrap_or_else(|| Family {
+                name: name.to_string(),
+                revisions: Vec::new(),
+            }))
     }
 
     async fn task_definition_doc(&self, task_definition: &str) -> BackendResult<TaskDefDoc> {
         let operation = "DescribeTaskDefinition";
+        self.budget.acquire(Category::TaskDefinitionRead).await;
         let fleet = self.fleet().await;
         let (name, revision) = parse_reference(task_definition);
         let family = fleet
@@ -107,6 +145,9 @@ impl Ops for DemoBackend {
         mutation: &Mutation,
         _pass: crate::ops::guard::Pass,
     ) -> BackendResult<Outcome> {
+        // A change the user confirmed: at AWS's own rate, never starved by reads.
+        let category = Category::of_ecs_operation(mutation.api()).unwrap_or(Category::Autoscaling);
+        self.budget.acquire_as(category, Priority::Write).await;
         let mut fleet = self.fleet().await;
         apply(&mut fleet, mutation)
     }
@@ -304,6 +345,14 @@ fn stop_task(fleet: &mut Fleet, cluster: &str, task: &str, reason: &str) -> Back
         .iter_mut()
         .find(|c| c.name == cluster)
         .ok_or_else(|| not_found("StopTask", "Cluster not found."))?;
+    let owner = c
+        .services
+        .iter()
+        .position(|s| s.tasks.iter().any(|t| t.id == id));
+    // The service whose task stops starts a replacement: a quiet one must step for it.
+    if let Some(si) = owner {
+        c.services[si].wake();
+    }
     let t = c
         .services
         .iter_mut()

@@ -12,6 +12,7 @@ fn not_found(operation: &str, message: &str) -> BackendError {
 }
 
 impl Fleet {
+    /// A service to change; a quiet one is woken, as whatever changes needs steps.
     pub(super) fn service_mut(
         &mut self,
         cluster: &str,
@@ -22,10 +23,13 @@ impl Fleet {
             .iter_mut()
             .find(|c| c.name == cluster)
             .ok_or_else(|| not_found("UpdateService", "Cluster not found."))?;
-        c.services
+        let svc = c
+            .services
             .iter_mut()
             .find(|s| s.name == service)
-            .ok_or_else(|| not_found("UpdateService", "Service not found."))
+            .ok_or_else(|| not_found("UpdateService", "Service not found."))?;
+        svc.wake();
+        Ok(svc)
     }
 
     /// Changes the desired count; tasks start or stop over the next steps.
@@ -139,23 +143,26 @@ impl Fleet {
             .find(|i| i.id == id)
             .ok_or_else(|| not_found(operation, "Container instance not found. (MISSING)"))?;
         inst.status = status.into();
+        // Tasks on a draining instance move: every service of the cluster looks again.
+        c.services.iter_mut().for_each(ServiceState::wake);
         Ok(())
     }
 
     /// Sets a container instance (by position) to DRAINING: its service tasks move away.
     pub fn drain_instance(&mut self, cluster: &str, instance: usize) -> BackendResult<()> {
-        let inst = self
+        let c = self
             .clusters
             .iter_mut()
             .find(|c| c.name == cluster)
-            .and_then(|c| c.instances.get_mut(instance))
+            .filter(|c| instance < c.instances.len())
             .ok_or_else(|| {
                 not_found(
                     "UpdateContainerInstancesState",
                     "Container instance not found.",
                 )
             })?;
-        inst.status = "DRAINING".into();
+        c.instances[instance].status = "DRAINING".into();
+        c.services.iter_mut().for_each(ServiceState::wake);
         Ok(())
     }
 }

@@ -198,6 +198,7 @@ impl Fleet {
                 continue;
             }
             svc.desired = to;
+            svc.wake();
             t.out_of_range_since = None;
             let (side, bound) = if to < desired {
                 ("above the maximum", max)

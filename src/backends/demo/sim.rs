@@ -6,14 +6,15 @@
 
 use std::cmp::Reverse;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use fastrand::Rng;
 
 use super::breaker::count_failures;
 use super::events::{Notes, write_events};
-use super::ids::{STREAM_STEP, rng_for, uuid};
-use super::launch::{Ask, NewTask, new_task, place};
+use super::ids::{STREAM_QUIET, STREAM_STEP, rng_for, salt, uuid};
+use super::launch::{Ask, Batch, NewTask, new_task, place};
 use super::lifecycle::{
     EXITED_REASON, SCHEDULER_STOP, advance_task, begin_stop, churn, retain_recent,
 };
@@ -52,12 +53,28 @@ impl Fleet {
         self.run_script(s);
         self.auto_scale(s);
         let Fleet {
-            clusters, families, ..
+            clusters,
+            families,
+            seed,
+            ..
         } = self;
+        // A quiet service steps only for a steady-state event, due once its last is older.
+        let steady_before = now - chrono::Duration::seconds(STEADY_EVENT_EVERY_SECS);
         for cluster in clusters.iter_mut() {
             let draining = draining_instances(cluster);
             for si in 0..cluster.services.len() {
+                let svc = &mut cluster.services[si];
+                if svc.quiet {
+                    if svc.last_steady_event <= steady_before {
+                        note_steady(svc, *seed, s, now);
+                    }
+                    continue;
+                }
                 step_service(cluster, si, &draining, families, s, now, &mut rng);
+                let svc = &mut cluster.services[si];
+                if svc.generated {
+                    svc.quiet = is_quiet(svc, &draining, s);
+                }
             }
             step_standalone(cluster, families, s, now, &mut rng);
         }
@@ -234,10 +251,10 @@ fn start_tasks(
     };
     let failing = family
         .is_failing(revision)
-        .then(|| failing_mode(svc, family, revision));
+        .then(|| Arc::new(failing_mode(svc, family, revision)));
+    let batch = Batch::new(family, revision, &group, Some(&dep.id));
     let slots = place(cluster, &ask, n, rng, false);
     notes.unplaceable = slots.len() < n;
-    let deployment = Some(dep.id.clone());
     let drain_secs = svc.load_balancer.as_ref().map(|_| 30);
     let mut new = Vec::with_capacity(slots.len());
     for slot in slots {
@@ -248,10 +265,7 @@ fn start_tasks(
             (TaskStatus::Provisioning, rng.u64(5..15))
         };
         let spec = NewTask {
-            family,
-            revision,
-            group: group.clone(),
-            deployment: deployment.clone(),
+            batch: &batch,
             status,
             next_at: Some(s + wait),
             created_at: now,
@@ -301,7 +315,7 @@ fn settle(svc: &mut ServiceState, draining: &[String], s: u64, now: DateTime<Utc
         deployments.retain(|d| {
             d.id == primary
                 || tasks.iter().any(|t| {
-                    t.status != TaskStatus::Stopped && t.deployment.as_ref() == Some(&d.id)
+                    t.status != TaskStatus::Stopped && t.deployment.as_deref() == Some(&*d.id)
                 })
         });
     }
@@ -363,6 +377,35 @@ fn is_settled(svc: &ServiceState, draining: &[String], s: u64) -> bool {
     svc.deployments.len() == 1 && usize::try_from(svc.desired).is_ok_and(|d| d == live)
 }
 
+/// Whether a service can be passed by until something wakes it: settled on one completed
+/// deployment, every task RUNNING, healthy and with nothing scheduled, and nothing that
+/// happens by chance (crashes, Spot interruptions) or stopped tasks still to expire.
+fn is_quiet(svc: &ServiceState, draining: &[String], s: u64) -> bool {
+    svc.steady
+        && svc.crashes_per_hour <= 0.0
+        && svc
+            .primary()
+            .is_some_and(|d| d.rollout_state == "COMPLETED")
+        && svc.tasks.iter().all(|t| {
+            t.desired_running
+                && t.status == TaskStatus::Running
+                && t.next_at.is_none()
+                && t.exit_at.is_none()
+                && t.fail_at.is_none()
+                && t.capacity_provider.as_deref() != Some("FARGATE_SPOT")
+        })
+        && is_settled(svc, draining, s)
+}
+
+/// What a quiet service's step does: its six-hourly steady-state event, drawn from a
+/// stream of its own so that quiet services take nothing from the step's shared RNG.
+fn note_steady(svc: &mut ServiceState, seed: u64, s: u64, now: DateTime<Utc>) {
+    let mut rng = rng_for(seed, STREAM_QUIET, s ^ salt(&svc.name));
+    svc.last_steady_event = now;
+    let message = format!("(service {}) has reached a steady state.", svc.name);
+    svc.push_event(uuid(&mut rng), now, message);
+}
+
 /// RunTask work on a timer, outside any service: it runs its course and exits.
 fn step_standalone(
     cluster: &mut ClusterState,
@@ -402,11 +445,9 @@ fn step_standalone(
         };
         let run = rng.u64(schedule.run_secs.clone());
         let code = i32::from(rng.u64(..schedule.fail_one_in.max(1)) == 0);
+        let batch = Batch::new(family, family.latest, &group, None);
         let spec = NewTask {
-            family,
-            revision: family.latest,
-            group,
-            deployment: None,
+            batch: &batch,
             status: TaskStatus::Provisioning,
             next_at: Some(s + rng.u64(5..15)),
             created_at: now,

@@ -1,6 +1,10 @@
 //! The demo fleet's mutable state: what the simulation steps and the views read.
 
 use std::collections::BTreeMap;
+use std::fmt;
+use std::net::Ipv4Addr;
+use std::ops::Deref;
+use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
 
@@ -181,11 +185,24 @@ pub(super) struct ServiceState {
     /// The last deployment that completed (id, `family:revision`): what the circuit
     /// breaker rolls back to.
     pub last_completed: Option<(String, String)>,
+    /// Made by `--demo-scale` (`scale`): may go `quiet`. The catalog's services never do,
+    /// so the estate at scale 1 steps exactly as it always has.
+    pub generated: bool,
+    /// A generated service with nothing under way (one completed deployment, exactly the
+    /// desired tasks, all RUNNING and healthy, no timers): the steps pass it by, but for
+    /// its six-hourly steady-state event, until a change `wake`s it.
+    pub quiet: bool,
 }
 
 pub(super) const MAX_EVENTS: usize = 100;
 
 impl ServiceState {
+    /// Something changed that a quiet service must step for: the next step looks at it
+    /// again (and lets it go quiet once more when it has settled).
+    pub fn wake(&mut self) {
+        self.quiet = false;
+    }
+
     pub fn primary(&self) -> Option<&DeploymentState> {
         self.deployments.first()
     }
@@ -237,13 +254,67 @@ pub(super) struct DeploymentState {
     pub failed: i32,
 }
 
+/// A string that many tasks hold alike (their task definition, group, deployment): one
+/// copy per batch of tasks rather than one per task, which counts at `--demo-scale`.
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub(super) struct SharedStr(Arc<str>);
+
+impl Deref for SharedStr {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<&str> for SharedStr {
+    fn from(s: &str) -> Self {
+        SharedStr(s.into())
+    }
+}
+
+impl From<String> for SharedStr {
+    fn from(s: String) -> Self {
+        SharedStr(s.into())
+    }
+}
+
+impl PartialEq<str> for SharedStr {
+    fn eq(&self, other: &str) -> bool {
+        *self.0 == *other
+    }
+}
+
+impl PartialEq<&str> for SharedStr {
+    fn eq(&self, other: &&str) -> bool {
+        *self.0 == **other
+    }
+}
+
+impl PartialEq<String> for SharedStr {
+    fn eq(&self, other: &String) -> bool {
+        *self.0 == **other
+    }
+}
+
+impl fmt::Debug for SharedStr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&*self.0, f)
+    }
+}
+
+impl fmt::Display for SharedStr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&*self.0, f)
+    }
+}
+
 #[derive(Debug, Clone)]
 pub(super) struct TaskState {
     pub id: String,
     /// `family:revision`.
-    pub task_definition: String,
-    pub group: String,
-    pub deployment: Option<String>,
+    pub task_definition: SharedStr,
+    pub group: SharedStr,
+    pub deployment: Option<SharedStr>,
     pub status: TaskStatus,
     pub desired_running: bool,
     /// Step of the next lifecycle transition, if one is under way.
@@ -255,7 +326,7 @@ pub(super) struct TaskState {
     pub launch_type: &'static str,
     pub capacity_provider: Option<String>,
     pub az: usize,
-    pub private_ip: String,
+    pub private_ip: Ipv4Addr,
     /// Container-instance id for EC2 tasks.
     pub instance: Option<String>,
     pub awsvpc: bool,
@@ -270,8 +341,8 @@ pub(super) struct TaskState {
     pub stopped_reason: Option<String>,
     pub stop_code: Option<String>,
     pub containers: Vec<ContainerState>,
-    /// Set for tasks of a revision that never becomes healthy.
-    pub failing: Option<Failing>,
+    /// Set for tasks of a revision that never becomes healthy (shared by the batch).
+    pub failing: Option<Arc<Failing>>,
     /// Step at which a failing task is stopped (set on reaching RUNNING).
     pub fail_at: Option<u64>,
 }
@@ -300,7 +371,8 @@ impl TaskState {
 
 #[derive(Debug, Clone)]
 pub(super) struct ContainerState {
-    pub plan: ContainerPlan,
+    /// The same for every task of the batch that started it.
+    pub plan: Arc<ContainerPlan>,
     /// Stays UNHEALTHY whatever happens (the broken sidecar).
     pub unhealthy: bool,
     pub exit_code: Option<i32>,

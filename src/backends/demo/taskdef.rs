@@ -174,6 +174,19 @@ impl Family {
         at - Duration::hours(back)
     }
 
+    /// Whether a task of `revision` can log to `group` at all: a registered revision may
+    /// name any group; a generated one logs to the family's group (`log_group`) and, for a
+    /// FireLens application, to its FireLens group (`firelens_group`).
+    pub fn may_log_to(&self, revision: i32, group: &str) -> bool {
+        if self.registered.contains_key(&revision) {
+            return true;
+        }
+        group.strip_prefix("/ecs/").is_some_and(|rest| {
+            rest == self.name
+                || (self.firelens() && rest.strip_prefix("firelens/") == Some(self.name.as_str()))
+        })
+    }
+
     pub fn log_group(&self) -> String {
         format!("/ecs/{}", self.name)
     }
@@ -436,6 +449,30 @@ mod tests {
         let cpu: i32 = d.containers.iter().map(|c| c.cpu).sum();
         assert_eq!(cpu, 512);
         assert!(d.containers.iter().any(|c| !c.essential));
+    }
+
+    #[test]
+    fn a_generated_revision_logs_only_where_may_log_to_says() {
+        for sidecars in [
+            vec![Sidecar::Envoy, Sidecar::Datadog],
+            vec![Sidecar::FireLens],
+        ] {
+            let f = Family {
+                sidecars,
+                ..family()
+            };
+            let d = f.definition(5).unwrap();
+            for c in &d.containers {
+                let options = &c.log_configuration.as_ref().unwrap().options;
+                let group = options
+                    .get("awslogs-group")
+                    .or_else(|| options.get("log_group_name"))
+                    .unwrap();
+                assert!(f.may_log_to(5, group), "{} logs to {group}", c.name);
+            }
+            assert!(!f.may_log_to(5, "/ecs/checkout"));
+            assert!(!f.may_log_to(5, "/ecs/firelens/checkout"));
+        }
     }
 
     #[test]

@@ -1,4 +1,8 @@
 //! Behaviour of the demo fleet through the `Backend` trait, and of the injection points.
+//! Lists page by page and describes in batches, as the dashboard loads a large estate,
+//! are in `paging`.
+
+mod paging;
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -10,7 +14,8 @@ use futures::FutureExt;
 use super::catalog::{FIRELENS_SERVICE, ROLLOUT_CLUSTER, ROLLOUT_SERVICE};
 use super::lifecycle::{EXITED_REASON, OOM_REASON};
 use super::taskdef::LOG_ROUTER;
-use super::{DemoBackend, DemoOptions};
+use super::{DemoBackend, DemoOptions, DemoSetup};
+use crate::domain::budget::Budget;
 use crate::domain::clock::ManualClock;
 use crate::domain::model::{Cluster, ContainerInstance, Service, Task, TaskScope};
 use crate::domain::{Backend, ErrorKind};
@@ -636,4 +641,121 @@ async fn a_clock_jump_is_absorbed() {
         snap.all_services()
             .all(|s| s.primary_deployment().is_some())
     );
+}
+
+/// A digest of what the panes see of the estate: every ARN with its counts and states.
+fn estate_digest(snap: &Snapshot) -> u64 {
+    let mut lines = Vec::new();
+    for (i, c) in snap.clusters.iter().enumerate() {
+        lines.push(format!(
+            "{} {} {} {}",
+            c.arn, c.active_services, c.running_tasks, c.registered_instances
+        ));
+        for s in &snap.services[i] {
+            lines.push(format!(
+                "{} {} {} {} {}",
+                s.arn,
+                s.desired,
+                s.running,
+                s.task_definition,
+                s.events.len()
+            ));
+        }
+        for t in snap.running[i].iter().chain(&snap.stopped[i]) {
+            lines.push(format!(
+                "{} {} {}",
+                t.arn,
+                t.last_status,
+                t.private_ip.as_deref().unwrap_or("")
+            ));
+        }
+        for n in &snap.instances[i] {
+            lines.push(format!("{} {} {}", n.arn, n.status, n.cpu_remaining));
+        }
+    }
+    lines
+        .iter()
+        .flat_map(|l| l.bytes().chain([b'\n']))
+        .fold(0xcbf2_9ce4_8422_2325, |h, b| {
+            (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+        })
+}
+
+/// Scale 1 is the catalog's estate exactly as it was before `--demo-scale` existed (the
+/// digests were taken then): the screenshots, the docs and the tests above depend on it.
+/// A change here is a change to what the demo shows.
+#[tokio::test]
+async fn the_scale_1_estate_is_pinned() {
+    // Per cluster: services, running tasks, stopped tasks, instances, at the opening.
+    let counts = [
+        ("prod-core", 16, 51, 10, 8),
+        ("prod-platform", 14, 33, 0, 0),
+        ("data-pipeline", 8, 18, 2, 0),
+        ("staging", 6, 6, 0, 0),
+    ];
+    // At the opening, 7 and 14 minutes later.
+    let pinned: [(u64, [u64; 3]); 2] = [
+        (
+            1,
+            [
+                0x0a5a_158c_daca_bd51,
+                0x5552_6693_49ac_09bf,
+                0x2965_2824_8247_fbd7,
+            ],
+        ),
+        (
+            7,
+            [
+                0xe839_cb16_d0b7_11fd,
+                0xa183_28e6_53aa_f6e9,
+                0xb4ac_0c2f_8b10_aec4,
+            ],
+        ),
+    ];
+    for (seed, digests) in pinned {
+        let (b, clock) = demo(seed);
+        let opening = snapshot(&b).await;
+        if seed == 1 {
+            let seen: Vec<_> = opening
+                .clusters
+                .iter()
+                .enumerate()
+                .map(|(i, c)| {
+                    (
+                        c.name.as_str(),
+                        opening.services[i].len(),
+                        opening.running[i].len(),
+                        opening.stopped[i].len(),
+                        opening.instances[i].len(),
+                    )
+                })
+                .collect();
+            assert_eq!(seen, counts);
+        }
+        for (i, digest) in digests.into_iter().enumerate() {
+            let snap = snapshot(&b).await;
+            assert_eq!(
+                estate_digest(&snap),
+                digest,
+                "seed {seed}, {} minutes",
+                i * 7
+            );
+            clock.advance(Duration::minutes(7));
+        }
+    }
+    // `new` is scale 1, and the budget changes when calls answer, never what they say.
+    let (plain, _) = demo(7);
+    let clock = ManualClock::new(opens_at());
+    let scaled = DemoBackend::with_setup(
+        DemoOptions {
+            seed: 7,
+            clock: Arc::new(clock),
+            latency: NO_LATENCY,
+        },
+        DemoSetup {
+            scale: 1,
+            budget: Arc::new(Budget::standard()),
+        },
+    );
+    assert_eq!(snapshot(&plain).await, snapshot(&scaled).await);
 }

@@ -1,6 +1,8 @@
 //! The fleet as the API describes it: every count is computed from the tasks at the time
 //! of the call, so clusters, services and instances always agree with each other.
 
+use std::collections::HashMap;
+
 use super::ids::{
     AZS, cluster_arn, container_instance_arn, service_arn, task_arn, task_definition_arn,
 };
@@ -48,7 +50,7 @@ pub(super) fn service(c: &ClusterState, svc: &ServiceState) -> Service {
             let mine = || {
                 svc.tasks
                     .iter()
-                    .filter(|t| t.deployment.as_ref() == Some(&d.id))
+                    .filter(|t| t.deployment.as_deref() == Some(&*d.id))
             };
             Deployment {
                 id: d.id.clone(),
@@ -177,7 +179,7 @@ pub(super) fn task(fleet: &Fleet, c: &ClusterState, t: &TaskState) -> Task {
         id: t.id.clone(),
         cluster_arn: cluster_arn(&c.name),
         task_definition_arn: task_definition_arn(&t.task_definition),
-        group: Some(t.group.clone()),
+        group: Some(t.group.to_string()),
         last_status: t.status.as_str().into(),
         desired_status: if t.desired_running {
             "RUNNING"
@@ -189,7 +191,7 @@ pub(super) fn task(fleet: &Fleet, c: &ClusterState, t: &TaskState) -> Task {
         launch_type: Some(t.launch_type.into()),
         capacity_provider: t.capacity_provider.clone(),
         availability_zone: Some(AZS[t.az % AZS.len()].into()),
-        private_ip: Some(t.private_ip.clone()),
+        private_ip: Some(t.private_ip.to_string()),
         container_instance_arn: t
             .instance
             .as_ref()
@@ -206,11 +208,42 @@ pub(super) fn task(fleet: &Fleet, c: &ClusterState, t: &TaskState) -> Task {
     }
 }
 
-pub(super) fn instance(c: &ClusterState, inst: &InstanceState) -> ContainerInstance {
-    let mine = || c.tasks().filter(|t| t.instance.as_ref() == Some(&inst.id));
-    let (cpu_used, memory_used) = mine()
-        .filter(|t| t.holds_resources())
-        .fold((0, 0), |(cpu, mem), t| (cpu + t.cpu, mem + t.memory));
+/// What the tasks on one container instance take and count.
+#[derive(Debug, Clone, Copy, Default)]
+pub(super) struct Usage {
+    cpu: i32,
+    memory: i32,
+    running: i32,
+    pending: i32,
+}
+
+/// The usage of every instance of the cluster, by instance id, in one pass over its tasks
+/// (a large cluster's instances are not each checked against every task).
+pub(super) fn usage(c: &ClusterState) -> HashMap<&str, Usage> {
+    let mut out: HashMap<&str, Usage> = HashMap::new();
+    for t in c.tasks() {
+        let Some(id) = t.instance.as_deref() else {
+            continue;
+        };
+        let u = out.entry(id).or_default();
+        if t.holds_resources() {
+            u.cpu += t.cpu;
+            u.memory += t.memory;
+        }
+        u.running += i32::from(t.status == TaskStatus::Running);
+        u.pending += i32::from(t.status.is_pending());
+    }
+    out
+}
+
+/// An instance as DescribeContainerInstances returns it, from the cluster's `usage`.
+pub(super) fn instance(
+    c: &ClusterState,
+    inst: &InstanceState,
+    usage: &HashMap<&str, Usage>,
+) -> ContainerInstance {
+    let u = usage.get(inst.id.as_str()).copied().unwrap_or_default();
+    let (cpu_used, memory_used) = (u.cpu, u.memory);
     ContainerInstance {
         arn: container_instance_arn(&c.name, &inst.id),
         ec2_instance_id: inst.ec2_instance_id.clone(),
@@ -225,8 +258,8 @@ pub(super) fn instance(c: &ClusterState, inst: &InstanceState) -> ContainerInsta
         cpu_remaining: inst.cpu - cpu_used,
         memory_registered: inst.memory,
         memory_remaining: inst.memory - memory_used,
-        running_tasks: count(mine().filter(|t| t.status == TaskStatus::Running)),
-        pending_tasks: count(mine().filter(|t| t.status.is_pending())),
+        running_tasks: u.running,
+        pending_tasks: u.pending,
         capacity_provider: Some(inst.capacity_provider.clone()),
         instance_type: Some(inst.instance_type.clone()),
         availability_zone: Some(AZS[inst.az % AZS.len()].into()),

@@ -96,11 +96,17 @@ pub(super) fn streams_of(fleet: &Fleet, region: &str, group: &str) -> Option<Vec
     for cluster in &fleet.clusters {
         for (task, desired) in tasks_of(cluster) {
             let known = definitions
-                .entry(task.task_definition.as_str())
+                .entry(&*task.task_definition)
                 .or_insert_with(|| {
                     let (family, revision) = parse_reference(&task.task_definition);
                     let family = fleet.families.get(family)?;
-                    Some((family, family.definition(revision?)?))
+                    let revision = revision?;
+                    // Most of a large estate's revisions log elsewhere: their definitions
+                    // are not built at all.
+                    if !family.may_log_to(revision, group) {
+                        return None;
+                    }
+                    Some((family, family.definition(revision)?))
                 });
             if let Some((family, definition)) = known {
                 push_task(&mut out, group, family, definition, desired, task);
@@ -275,7 +281,7 @@ fn push_task(
             app: app.to_owned(),
             kind,
             salt,
-            ip: t.private_ip.clone(),
+            ip: t.private_ip.to_string(),
             version: c
                 .plan
                 .image
