@@ -211,6 +211,67 @@ async fn steady_report(proxy: &str, since: f64, seconds: f64) {
     );
 }
 
+/// A logs pane holding a full buffer (100,000 lines of about 120 bytes), fed the way
+/// the tail engine feeds it.
+fn fill_logs(app: &mut App) {
+    use ecsdash::logs::LogEvent;
+    use ecsdash::logs::ring::Ring;
+    use ecsdash::logs::source::{LogScope, LogSource, SourceKind};
+    use ecsdash::logs::tail::TailMsg;
+    let scope = LogScope::Service {
+        cluster: "big-tasks".into(),
+        service: "web".into(),
+    };
+    let request = ecsdash::logs::tail::TailRequest {
+        scope,
+        container: None,
+        start_ms: 0,
+        pattern: None,
+        follow: true,
+    };
+    app.log = Some(ecsdash::app::logs::LogView::new(
+        1,
+        request,
+        Ring::DEFAULT_CAPACITY,
+    ));
+    let source = LogSource {
+        task_id: "0123456789abcdef".into(),
+        container: "web".into(),
+        kind: SourceKind::CloudWatch {
+            region: "us-east-1".into(),
+            group: "/ecs/web".into(),
+            stream: "ecs/web/0123456789abcdef".into(),
+        },
+    };
+    app.update(Action::Tail {
+        id: 1,
+        msg: TailMsg::Sources(vec![source]),
+    });
+    for chunk in 0..10 {
+        let events = (0..10_000)
+            .map(|i| {
+                let n = chunk * 10_000 + i;
+                LogEvent {
+                    timestamp: n,
+                    ingestion_time: n,
+                    event_id: Some(n.to_string()),
+                    group: "/ecs/web".into(),
+                    stream: "ecs/web/0123456789abcdef".into(),
+                    message: format!("10.0.3.{} - - \"GET /api/cart/{n} HTTP/1.1\" 200 512 \"-\" \"Mozilla/5.0\" 0.012", n % 250),
+                }
+            })
+            .collect();
+        app.update(Action::Tail {
+            id: 1,
+            msg: TailMsg::Events(events),
+        });
+    }
+    assert_eq!(
+        app.log.as_ref().map(|l| l.ring.len()),
+        Some(Ring::DEFAULT_CAPACITY)
+    );
+}
+
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
     // `cargo bench` passes `--bench`; nothing else is read.
@@ -345,6 +406,8 @@ async fn main() {
     drive(&mut tasks_app, &worker, &mut rx, steady, |_, _| false, None).await;
     steady_report(&proxy, since, steady.as_secs_f64()).await;
 
+    println!("memory: {:.1} MiB RSS with both panes loaded", rss_mib());
+    fill_logs(&mut tasks_app);
     let limits = http(&proxy, "GET", "/_proxy/limits", "").await;
     println!(
         "  throttled by the emulated buckets since start: {}",
@@ -360,7 +423,7 @@ async fn main() {
             .throttles
     );
     println!(
-        "memory: {:.1} MiB RSS before, {:.1} MiB with both panes loaded",
+        "memory: {:.1} MiB RSS before any pane, {:.1} MiB with both panes and a full logs pane (100,000 lines)",
         rss_before,
         rss_mib()
     );

@@ -226,9 +226,9 @@ impl AnyLoader {
 
     fn snapshot(&self) -> Payload {
         match self {
-            AnyLoader::Services(l) => Payload::Services(Arc::new(l.listing.clone())),
-            AnyLoader::Tasks(l) => Payload::Tasks(Arc::new(l.listing.clone())),
-            AnyLoader::Instances(l) => Payload::Instances(Arc::new(l.listing.clone())),
+            AnyLoader::Services(l) => Payload::Services(Arc::clone(&l.listing)),
+            AnyLoader::Tasks(l) => Payload::Tasks(Arc::clone(&l.listing)),
+            AnyLoader::Instances(l) => Payload::Instances(Arc::clone(&l.listing)),
         }
     }
 
@@ -236,37 +236,34 @@ impl AnyLoader {
     fn land(
         &mut self,
         part: &Part,
-        result: &Result<PartPayload, BackendError>,
+        result: Result<PartPayload, BackendError>,
         at: DateTime<Utc>,
     ) -> bool {
-        fn page<T>(p: &PartPayload) -> Option<PartAnswer<T>> {
+        fn page<T>(p: PartPayload) -> Option<PartAnswer<T>> {
             match p {
-                PartPayload::Page { arns, next } => Some(PartAnswer::Page {
-                    arns: arns.clone(),
-                    next: next.clone(),
-                }),
+                PartPayload::Page { arns, next } => Some(PartAnswer::Page { arns, next }),
                 _ => None,
             }
         }
-        let ok = result.as_ref().ok();
+        let ok = result.ok();
         match self {
             AnyLoader::Services(l) => {
                 let answer = ok.and_then(|p| match p {
-                    PartPayload::Services(v) => Some(PartAnswer::Described(v.clone())),
+                    PartPayload::Services(v) => Some(PartAnswer::Described(v)),
                     other => page(other),
                 });
                 l.land(part, answer.ok_or(()), at)
             }
             AnyLoader::Tasks(l) => {
                 let answer = ok.and_then(|p| match p {
-                    PartPayload::Tasks(v) => Some(PartAnswer::Described(v.clone())),
+                    PartPayload::Tasks(v) => Some(PartAnswer::Described(v)),
                     other => page(other),
                 });
                 l.land(part, answer.ok_or(()), at)
             }
             AnyLoader::Instances(l) => {
                 let answer = ok.and_then(|p| match p {
-                    PartPayload::Instances(v) => Some(PartAnswer::Described(v.clone())),
+                    PartPayload::Instances(v) => Some(PartAnswer::Described(v)),
                     other => page(other),
                 });
                 l.land(part, answer.ok_or(()), at)
@@ -452,10 +449,20 @@ impl Store {
         if let Ok(PartPayload::Services(list)) = &result {
             list.iter().for_each(|s| self.saw(s));
         }
+        // The answer's error (if any) for the slot; the answer itself goes to the list.
+        let (result, error) = match result {
+            Ok(p) => (Ok(p), None),
+            Err(e) => (Err(e.clone()), Some(e)),
+        };
+        // The slot lets go of its copy first, so the list is changed in place when no
+        // view holds it.
+        if let Some(slot) = self.slots.get_mut(key) {
+            slot.data = None;
+        }
         let Some(loader) = self.loader(key) else {
             return false;
         };
-        let changed = loader.land(part, &result, at);
+        let changed = loader.land(part, result, at);
         let snapshot = loader.snapshot();
         let oldest = each_loader!(loader, l => l.oldest());
         let idle = each_loader!(loader, l => l.idle());
@@ -463,8 +470,8 @@ impl Store {
         slot.data = Some(snapshot);
         slot.loading = !idle && slot.fetched_at.is_none() && oldest.is_none();
         slot.fetched_at = oldest.or(slot.fetched_at).or(Some(at));
-        match result {
-            Ok(_) => {
+        match error {
+            None => {
                 let was_throttled = std::mem::take(&mut slot.throttled) > 0;
                 slot.error = None;
                 self.failed_at.remove(key);
@@ -474,7 +481,7 @@ impl Store {
                     }
                 }
             }
-            Err(e) => {
+            Some(e) => {
                 if e.kind == ErrorKind::Throttled {
                     slot.throttled = slot.throttled.saturating_add(1);
                 }
@@ -631,8 +638,8 @@ impl Store {
             cluster: cluster.to_string(),
         };
         if let Some(AnyLoader::Services(loader)) = self.loaders.get_mut(&key) {
-            loader.listing.put(service);
-            let snapshot = Payload::Services(Arc::new(loader.listing.clone()));
+            Arc::make_mut(&mut loader.listing).put(service);
+            let snapshot = Payload::Services(Arc::clone(&loader.listing));
             self.slot_mut(&key).data = Some(snapshot);
         } else if let Some(Payload::Services(list)) =
             self.slots.get_mut(&key).and_then(|s| s.data.as_mut())

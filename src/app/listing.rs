@@ -7,7 +7,7 @@
 //! `Listing` is what the panes draw (a snapshot, shared behind an `Arc`); `Loader` is the
 //! schedule behind it: which page or batch to ask for next, and at what priority.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
@@ -42,29 +42,38 @@ impl Listed for ContainerInstance {
 #[derive(Debug)]
 pub struct Entry<T> {
     pub arn: String,
-    /// The last segment of the ARN (a service's name, a task's id).
-    pub name: String,
     pub item: Option<Arc<T>>,
     /// When the details were read.
     pub at: Option<DateTime<Utc>>,
+}
+
+impl<T> Entry<T> {
+    /// The last segment of the ARN (a service's name, a task's id).
+    pub fn name(&self) -> &str {
+        arn_name(&self.arn)
+    }
 }
 
 impl<T> Clone for Entry<T> {
     fn clone(&self) -> Self {
         Entry {
             arn: self.arn.clone(),
-            name: self.name.clone(),
             item: self.item.clone(),
             at: self.at,
         }
     }
 }
 
-/// Rows in name order, described or waiting for their details.
+/// The order of a listing: by name, then ARN.
+fn order(arn: &str) -> (&str, &str) {
+    (arn_name(arn), arn)
+}
+
+/// Rows in name order, described or waiting for their details. Found by binary search
+/// (no index): a 10,000-row listing costs its entries and nothing more.
 #[derive(Debug)]
 pub struct Listing<T> {
     entries: Vec<Entry<T>>,
-    index: HashMap<String, usize>,
     described: usize,
     /// The list has been read to its last page at least once.
     pub complete: bool,
@@ -74,7 +83,6 @@ impl<T> Clone for Listing<T> {
     fn clone(&self) -> Self {
         Listing {
             entries: self.entries.clone(),
-            index: self.index.clone(),
             described: self.described,
             complete: self.complete,
         }
@@ -85,7 +93,6 @@ impl<T> Default for Listing<T> {
     fn default() -> Self {
         Listing {
             entries: Vec::new(),
-            index: HashMap::new(),
             described: 0,
             complete: false,
         }
@@ -116,8 +123,13 @@ impl<T: Listed> Listing<T> {
         &self.entries
     }
 
+    fn position(&self, arn: &str) -> Result<usize, usize> {
+        self.entries
+            .binary_search_by(|e| order(&e.arn).cmp(&order(arn)))
+    }
+
     pub fn get(&self, arn: &str) -> Option<&Entry<T>> {
-        self.index.get(arn).map(|&i| &self.entries[i])
+        self.position(arn).ok().map(|i| &self.entries[i])
     }
 
     /// Rows known, and how many of them have their details.
@@ -125,46 +137,50 @@ impl<T: Listed> Listing<T> {
         (self.entries.len(), self.described)
     }
 
-    fn reindex(&mut self) {
-        self.entries
-            .sort_by(|a, b| a.name.cmp(&b.name).then(a.arn.cmp(&b.arn)));
-        self.index = self
-            .entries
-            .iter()
-            .enumerate()
-            .map(|(i, e)| (e.arn.clone(), i))
-            .collect();
-    }
-
     /// Adds the rows of a list page not yet known (without details).
     fn merge_names(&mut self, arns: impl IntoIterator<Item = String>) -> bool {
-        let mut added = false;
+        let known = self.entries.len();
         for arn in arns {
-            if self.index.contains_key(&arn) {
+            let sorted = &self.entries[..known];
+            if sorted
+                .binary_search_by(|e| order(&e.arn).cmp(&order(&arn)))
+                .is_ok()
+            {
                 continue;
             }
-            self.index.insert(arn.clone(), usize::MAX);
             self.entries.push(Entry {
-                name: arn_name(&arn).to_owned(),
                 arn,
                 item: None,
                 at: None,
             });
-            added = true;
         }
-        if added {
-            self.reindex();
+        if self.entries.len() == known {
+            return false;
         }
-        added
+        self.entries
+            .sort_by(|a, b| order(&a.arn).cmp(&order(&b.arn)));
+        self.entries.dedup_by(|a, b| a.arn == b.arn);
+        true
     }
 
     /// Sets a row's details (adding the row if the list had not shown it yet).
     fn describe(&mut self, item: T, at: Option<DateTime<Utc>>) {
-        let arn = item.arn().to_owned();
-        if !self.index.contains_key(&arn) {
-            self.merge_names([arn.clone()]);
-        }
-        let entry = &mut self.entries[self.index[&arn]];
+        let i = match self.position(item.arn()) {
+            Ok(i) => i,
+            Err(i) => {
+                let arn = item.arn().to_owned();
+                self.entries.insert(
+                    i,
+                    Entry {
+                        arn,
+                        item: None,
+                        at: None,
+                    },
+                );
+                i
+            }
+        };
+        let entry = &mut self.entries[i];
         if entry.item.is_none() {
             self.described += 1;
         }
@@ -186,7 +202,6 @@ impl<T: Listed> Listing<T> {
         }
         self.entries.retain(|e| !gone.contains(&e.arn));
         self.described = self.entries.iter().filter(|e| e.item.is_some()).count();
-        self.reindex();
     }
 }
 
@@ -219,7 +234,9 @@ const LOAD_AT_MOST_SECS: i64 = 20;
 /// The schedule of one listing.
 #[derive(Debug, Clone)]
 pub struct Loader<T> {
-    pub listing: Listing<T>,
+    /// Shared with the store's slot (what the panes draw); changed in place when nothing
+    /// else holds it, else copied once.
+    pub listing: Arc<Listing<T>>,
     /// Most rows one describe call takes (10 services, 100 tasks or instances).
     batch: usize,
     /// A list pass under way: the rows it has seen, whether a page is in flight, the
@@ -290,7 +307,7 @@ impl Timing {
 impl<T: Listed> Loader<T> {
     pub fn new(batch: usize) -> Loader<T> {
         Loader {
-            listing: Listing::default(),
+            listing: Arc::new(Listing::default()),
             batch: batch.max(1),
             pass: None,
             listed_at: None,
@@ -311,7 +328,7 @@ impl<T: Listed> Loader<T> {
         }
         listing.complete = true;
         Loader {
-            listing,
+            listing: Arc::new(listing),
             listed_at: Some(at),
             ..Loader::new(batch)
         }
@@ -504,7 +521,7 @@ impl<T: Listed> Loader<T> {
                 pass.waiting = false;
                 pass.pages += 1;
                 pass.seen.extend(arns.iter().cloned());
-                let mut changed = self.listing.merge_names(arns);
+                let mut changed = Arc::make_mut(&mut self.listing).merge_names(arns);
                 pass.next = next;
                 if pass.next.is_none() {
                     // The whole list read: rows it no longer has are gone.
@@ -517,8 +534,9 @@ impl<T: Listed> Loader<T> {
                         .map(|e| e.arn.clone())
                         .collect();
                     changed |= !gone.is_empty();
-                    self.listing.remove(&gone);
-                    self.listing.complete = true;
+                    let listing = Arc::make_mut(&mut self.listing);
+                    listing.remove(&gone);
+                    listing.complete = true;
                     self.listed_at = Some(at);
                 }
                 changed
@@ -529,12 +547,13 @@ impl<T: Listed> Loader<T> {
                 for arn in arns {
                     self.describing.remove(arn);
                 }
+                let listing = Arc::make_mut(&mut self.listing);
                 for item in items {
                     missing.remove(item.arn());
-                    self.listing.describe(item, Some(at));
+                    listing.describe(item, Some(at));
                 }
                 let changed = !missing.is_empty();
-                self.listing.remove(&missing);
+                listing.remove(&missing);
                 if self.listing.counts().0 == self.listing.counts().1 && self.pass.is_none() {
                     // Every row described: the load is over, back to the share.
                     self.load_since = None;

@@ -270,7 +270,7 @@ fn rollout_label(s: &Service) -> (String, Tone) {
 
 /// A row whose details have not arrived yet: its name, and says so.
 pub fn pending_row<T>(entry: &Entry<T>, columns: usize) -> Row {
-    let mut cells = vec![Cell::text(&entry.name)];
+    let mut cells = vec![Cell::text(entry.name())];
     cells.push(Cell::text("loading…").tone(Tone::Dim));
     cells.resize_with(columns.max(2), || Cell::text("…").tone(Tone::Dim));
     Row {
@@ -351,7 +351,7 @@ pub fn found_row(entry: &Entry<Service>, cluster: &str) -> Row {
         None => {
             let dash = || Cell::text("-").tone(Tone::Dim);
             vec![
-                Cell::text(&entry.name),
+                Cell::text(entry.name()),
                 Cell::text(cluster),
                 dash(),
                 dash(),

@@ -115,7 +115,7 @@ fn the_last_page_drops_rows_the_list_no_longer_has() {
     let mut loader: Loader<Item> = Loader::new(10);
     let seeded = Listing::from((0..5).map(|i| Item(arn(i))).collect::<Vec<_>>());
     loader = Loader {
-        listing: seeded,
+        listing: Arc::new(seeded),
         ..loader
     };
     let plan = loader.plan(timing(0), &[]);
@@ -124,12 +124,7 @@ fn the_last_page_drops_rows_the_list_no_longer_has() {
         .find(|(p, _)| matches!(p, Part::List { .. }))
         .unwrap();
     assert!(loader.land(&list.0, page(1, 3, None), t(0)));
-    let names: Vec<&str> = loader
-        .listing
-        .entries()
-        .iter()
-        .map(|e| e.name.as_str())
-        .collect();
+    let names: Vec<&str> = loader.listing.entries().iter().map(|e| e.name()).collect();
     assert_eq!(names, ["svc-0001", "svc-0002"]);
     assert!(loader.listing.complete);
 }
