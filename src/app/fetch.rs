@@ -63,13 +63,15 @@ impl App {
             .collect()
     }
 
-    /// The ids of the rows on screen, top to bottom, when the pane shows `key`.
+    /// The ids of the rows on screen, top to bottom, when the pane shows `key`: from the
+    /// rows last built for this pane when there are some (what the screen shows until the
+    /// next frame), so an answer landing does not rebuild thousands of rows to plan.
     fn visible_ids(&self, key: &DataKey) -> Vec<String> {
         let view = self.view();
         if !view.data_keys().contains(key) {
             return Vec::new();
         }
-        let (_, rows) = self.rows(view);
+        let rows = self.last_rows(view).unwrap_or_else(|| self.rows(view).1);
         let selected = Self::selected_index(view, &rows);
         let window = Self::window(view.offset, selected, self.page_rows, rows.len());
         rows[window].iter().map(|r| r.id.clone()).collect()

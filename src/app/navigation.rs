@@ -70,6 +70,18 @@ impl App {
         (columns, rows)
     }
 
+    /// The rows last built for `view`'s pane, filter and sort, even if data has landed
+    /// since.
+    pub(super) fn last_rows(&self, view: &View) -> Option<Rc<Vec<Row>>> {
+        let memo = self.rows_memo.borrow();
+        let (key, _, rows) = memo.as_ref()?;
+        (key.pane == view.pane
+            && key.filter == view.filter
+            && key.sort == view.sort
+            && key.show_stopped == view.show_stopped)
+            .then(|| rows.clone())
+    }
+
     pub(super) fn rows_key(&self, view: &View) -> RowsKey {
         let data = view
             .data_keys()
