@@ -7,13 +7,12 @@ use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use aws_sdk_ecs::types::NetworkMode;
 use ecsdash::domain::budget::{ApiLimits, ApiRate, Budget, Category, Priority, with_priority};
 use ecsdash::domain::{Backend, ListQuery};
 use futures::StreamExt;
 use serde_json::{Value, json};
 
-use crate::support::{self, Moto, REGION, unique};
+use crate::support::{self, Moto, REGION};
 
 /// A proxy of its own, killed when dropped.
 struct OwnProxy {
@@ -73,36 +72,7 @@ async fn proxy_json(moto: &Moto, method: &str, path: &str, body: &str) -> Value 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_progressive_load_fits_aws_bucket_and_steady_state_keeps_to_the_share() {
     let Some(moto) = support::moto() else { return };
-    let ecs = support::ecs(&moto, REGION);
-    let cluster = unique("budget");
-    ecs.create_cluster()
-        .cluster_name(&cluster)
-        .send()
-        .await
-        .expect("CreateCluster");
-    let td = support::small_task_definition(
-        &ecs,
-        &unique("bfam"),
-        Some(NetworkMode::Bridge),
-        "nginx:1.27",
-    )
-    .await;
-    let names: Vec<String> = (0..150).map(|i| format!("svc-{i:03}")).collect();
-    futures::stream::iter(names.iter())
-        .for_each_concurrent(8, |name| {
-            let (ecs, cluster, td) = (&ecs, &cluster, &td);
-            async move {
-                ecs.create_service()
-                    .cluster(cluster)
-                    .service_name(name)
-                    .task_definition(td)
-                    .desired_count(0)
-                    .send()
-                    .await
-                    .expect("CreateService");
-            }
-        })
-        .await;
+    let cluster = support::cluster_with_services(&moto, 150).await;
 
     // AWS's service-read bucket, made small so the test is short: 20 at once, 10/s.
     let proxy = own_proxy(&moto).await;

@@ -14,7 +14,7 @@ use ecsdash::domain::{Backend, ErrorKind};
 use futures::StreamExt;
 use serde_json::json;
 
-use crate::support::{self, ACCOUNT, Moto, REGION, count, unique};
+use crate::support::{self, ACCOUNT, REGION, count, unique};
 
 /// RunTask in calls of at most 10 (the API maximum); returns the task ARNs in order.
 async fn run_tasks(
@@ -54,27 +54,6 @@ async fn run_tasks(
     }
     assert_eq!(arns.len(), usize::try_from(count).unwrap());
     arns
-}
-
-async fn create_services(
-    ecs: &aws_sdk_ecs::Client,
-    cluster: &str,
-    task_definition: &str,
-    names: &[String],
-) {
-    futures::stream::iter(names)
-        .for_each_concurrent(16, |name| async move {
-            ecs.create_service()
-                .cluster(cluster)
-                .service_name(name)
-                .task_definition(task_definition)
-                .desired_count(2)
-                .launch_type(LaunchType::Ec2)
-                .send()
-                .await
-                .expect("CreateService");
-        })
-        .await;
 }
 
 #[tokio::test]
@@ -154,7 +133,7 @@ async fn services_past_the_first_page_are_described_ten_at_a_time() {
     )
     .await;
     let names: Vec<String> = (0..120).map(|i| format!("svc-{i:03}")).collect();
-    create_services(&ecs, &cluster, &td, &names).await;
+    support::create_services(&ecs, &cluster, &td, &names).await;
     // moto answers in one page: this is the order the proxy pages through.
     let listed = ecs
         .list_services()
@@ -515,31 +494,10 @@ async fn unknown_clusters_are_not_found() {
     assert_eq!(err.message, "ClusterNotFoundException: Cluster not found.");
 }
 
-/// A cluster with `n` services, for the fault tests.
-async fn cluster_with_services(moto: &Moto, n: usize) -> String {
-    let ecs = support::ecs(moto, REGION);
-    let cluster = unique("faults");
-    ecs.create_cluster()
-        .cluster_name(&cluster)
-        .send()
-        .await
-        .expect("CreateCluster");
-    let td = support::small_task_definition(
-        &ecs,
-        &unique("faultfam"),
-        Some(NetworkMode::Bridge),
-        "nginx:1.27",
-    )
-    .await;
-    let names: Vec<String> = (0..n).map(|i| format!("svc-{i}")).collect();
-    create_services(&ecs, &cluster, &td, &names).await;
-    cluster
-}
-
 #[tokio::test]
 async fn throttling_that_outlasts_the_retries_is_reported_as_throttled() {
     let Some(moto) = support::moto() else { return };
-    let cluster = cluster_with_services(&moto, 3).await;
+    let cluster = support::cluster_with_services(&moto, 3).await;
     support::inject(
         &moto,
         json!({"target": "ListServices", "status": 400, "type": "ThrottlingException",
@@ -564,7 +522,7 @@ async fn throttling_that_outlasts_the_retries_is_reported_as_throttled() {
 #[tokio::test]
 async fn one_throttle_is_absorbed_by_the_sdk_retries() {
     let Some(moto) = support::moto() else { return };
-    let cluster = cluster_with_services(&moto, 3).await;
+    let cluster = support::cluster_with_services(&moto, 3).await;
     support::inject(
         &moto,
         json!({"target": "AmazonEC2ContainerServiceV20141113.DescribeServices", "status": 400,
@@ -591,7 +549,7 @@ async fn one_throttle_is_absorbed_by_the_sdk_retries() {
 #[tokio::test]
 async fn access_denied_keeps_the_aws_message() {
     let Some(moto) = support::moto() else { return };
-    let cluster = cluster_with_services(&moto, 1).await;
+    let cluster = support::cluster_with_services(&moto, 1).await;
     let message = format!(
         "User: arn:aws:sts::{ACCOUNT}:assumed-role/readonly/me is not authorized to perform: ecs:DescribeServices"
     );
@@ -639,7 +597,7 @@ async fn a_hung_endpoint_ends_in_a_timeout() {
 async fn the_proxy_pages_and_refuses_like_aws() {
     // The other tests mean something only if the harness behaves like ECS.
     let Some(moto) = support::moto() else { return };
-    let cluster = cluster_with_services(&moto, 12).await;
+    let cluster = support::cluster_with_services(&moto, 12).await;
     let ecs = support::ecs_via_proxy(&moto, REGION);
 
     let first = ecs

@@ -441,3 +441,47 @@ pub async fn small_task_definition(
         .and_then(|td| td.task_definition_arn)
         .expect("a task definition ARN")
 }
+
+/// Services of `names` (desired count 2, EC2), sixteen at a time.
+pub async fn create_services(
+    ecs: &aws_sdk_ecs::Client,
+    cluster: &str,
+    task_definition: &str,
+    names: &[String],
+) {
+    use futures::StreamExt;
+    futures::stream::iter(names)
+        .for_each_concurrent(16, |name| async move {
+            ecs.create_service()
+                .cluster(cluster)
+                .service_name(name)
+                .task_definition(task_definition)
+                .desired_count(2)
+                .launch_type(aws_sdk_ecs::types::LaunchType::Ec2)
+                .send()
+                .await
+                .expect("CreateService");
+        })
+        .await;
+}
+
+/// A cluster with `n` services.
+pub async fn cluster_with_services(moto: &Moto, n: usize) -> String {
+    let ecs = ecs(moto, REGION);
+    let cluster = unique("faults");
+    ecs.create_cluster()
+        .cluster_name(&cluster)
+        .send()
+        .await
+        .expect("CreateCluster");
+    let td = small_task_definition(
+        &ecs,
+        &unique("faultfam"),
+        Some(aws_sdk_ecs::types::NetworkMode::Bridge),
+        "nginx:1.27",
+    )
+    .await;
+    let names: Vec<String> = (0..n).map(|i| format!("svc-{i}")).collect();
+    create_services(&ecs, &cluster, &td, &names).await;
+    cluster
+}
