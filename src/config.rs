@@ -38,6 +38,7 @@ pub struct Config {
     /// Lines a logs pane keeps (default 100,000): the newest stay, the oldest go.
     pub log_lines: Option<usize>,
     /// Percent of each API category's sustained rate used in steady state (1-100).
+    #[serde(default, deserialize_with = "percent")]
     pub api_share: Option<u8>,
     #[serde(default)]
     pub profiles: BTreeMap<String, ProfileConfig>,
@@ -80,7 +81,18 @@ pub struct ProfileConfig {
     pub theme: Option<String>,
     pub timeout: Option<u64>,
     pub read_only: Option<bool>,
+    #[serde(default, deserialize_with = "percent")]
     pub api_share: Option<u8>,
+}
+
+/// `api_share`: a whole number from 1 to 100, said in those words when it is not.
+fn percent<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u8>, D::Error> {
+    match toml::Value::deserialize(d)? {
+        toml::Value::Integer(n) if (1..=100).contains(&n) => Ok(u8::try_from(n).ok()),
+        other => Err(serde::de::Error::custom(format!(
+            "api_share is a percentage of each API rate, a whole number from 1 to 100, not {other}"
+        ))),
+    }
 }
 
 /// The directory holding config.toml and themes/.
@@ -112,22 +124,24 @@ impl Config {
         }
     }
 
+    /// The config file's text, read. Errors are one line: where, and what is wrong.
     pub fn parse(text: &str) -> Result<Config, String> {
-        let config: Config = toml::from_str(text).map_err(|e| e.to_string().trim().to_string())?;
-        let shares = std::iter::once(("api_share".to_string(), config.api_share)).chain(
-            config
-                .profiles
-                .iter()
-                .map(|(name, p)| (format!("[profiles.{name}] api_share"), p.api_share)),
-        );
-        for (what, share) in shares {
-            if share.is_some_and(|s| !(1..=100).contains(&s)) {
-                return Err(format!(
-                    "{what} is a percentage of each API rate: a whole number from 1 to 100"
-                ));
-            }
-        }
-        Ok(config)
+        toml::from_str(text).map_err(|e| {
+            let message = e.message().trim().replace('\n', " ");
+            let Some(start) = e.span().map(|span| span.start.min(text.len())) else {
+                return message;
+            };
+            let line = text[..start].matches('\n').count() + 1;
+            let source: String = text
+                .lines()
+                .nth(line - 1)
+                .unwrap_or("")
+                .trim()
+                .chars()
+                .take(60)
+                .collect();
+            format!("line {line} (`{source}`): {message}")
+        })
     }
 
     /// The section for `profile`, or an empty one.
@@ -155,8 +169,18 @@ mod tests {
         }
         let e = Config::parse("api_share = 400\n").unwrap_err();
         assert!(e.contains("api_share"), "{e}");
-        let e = Config::parse("api_share = \"25%\"\n").unwrap_err();
-        assert!(e.contains("api_share"), "{e}");
+        for bad in [
+            "api_share = \"25%\"\n",
+            "api_share = 25.5\n",
+            "api_share = -1\n",
+        ] {
+            let e = Config::parse(bad).unwrap_err();
+            assert!(
+                e.starts_with("line 1 (`api_share") && e.contains("): api_share is a percentage"),
+                "{e}"
+            );
+            assert!(!e.contains('\n'), "one line: {e}");
+        }
     }
 
     #[test]

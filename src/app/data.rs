@@ -399,11 +399,16 @@ impl Store {
     }
 
     /// The next list page of `key` only (its names), for `:find`.
-    pub fn plan_names(&mut self, key: &DataKey, timing: Timing) -> Vec<(Part, Priority)> {
+    pub fn plan_names(
+        &mut self,
+        key: &DataKey,
+        timing: Timing,
+        visible: &[String],
+    ) -> Vec<(Part, Priority)> {
         let Some(loader) = self.loader(key) else {
             return Vec::new();
         };
-        each_loader!(loader, l => l.plan_names(timing))
+        each_loader!(loader, l => l.plan_names(timing, visible))
     }
 
     fn loader(&mut self, key: &DataKey) -> Option<&mut AnyLoader> {

@@ -15,19 +15,10 @@ impl App {
         keys.extend(self.dialog_keys());
         keys.extend(self.revision_detail_keys());
         let mut effects = Vec::new();
-        // `:find` reads only the names of every cluster's services.
+        // `:find` reads the names of every cluster's services, and the details of the
+        // rows on screen.
         for key in self.find_keys() {
-            let timing = Timing {
-                now: self.now,
-                refresh: self.refresh,
-            };
-            effects.extend(self.store.plan_names(&key, timing).into_iter().map(
-                |(part, priority)| Effect::FetchPart {
-                    key: key.clone(),
-                    part,
-                    priority,
-                },
-            ));
+            effects.extend(self.plan_find(&key));
         }
         for key in keys {
             if key.list_query().is_some() {
@@ -63,6 +54,36 @@ impl App {
             .collect()
     }
 
+    /// `:find`'s fetches for one cluster's services: names, and the rows on screen.
+    fn plan_find(&mut self, key: &DataKey) -> Vec<Effect> {
+        let visible = self.on_screen(self.view());
+        let timing = Timing {
+            now: self.now,
+            refresh: self.refresh,
+        };
+        self.store
+            .plan_names(key, timing, &visible)
+            .into_iter()
+            .map(|(part, priority)| Effect::FetchPart {
+                key: key.clone(),
+                part,
+                priority,
+            })
+            .collect()
+    }
+
+    /// The ids of the rows `view` shows, top to bottom: from the rows last drawn, unless
+    /// those were none.
+    fn on_screen(&self, view: &View) -> Vec<String> {
+        let rows = self
+            .last_rows(view)
+            .filter(|rows| !rows.is_empty())
+            .unwrap_or_else(|| self.rows(view).1);
+        let selected = Self::selected_index(view, &rows);
+        let window = Self::window(view.offset, selected, self.page_rows, rows.len());
+        rows[window].iter().map(|r| r.id.clone()).collect()
+    }
+
     /// The ids of the rows on screen, top to bottom, when the pane shows `key`: from the
     /// rows last built for this pane when there are some (what the screen shows until the
     /// next frame), so an answer landing does not rebuild thousands of rows to plan.
@@ -71,10 +92,7 @@ impl App {
         if !view.data_keys().contains(key) {
             return Vec::new();
         }
-        let rows = self.last_rows(view).unwrap_or_else(|| self.rows(view).1);
-        let selected = Self::selected_index(view, &rows);
-        let window = Self::window(view.offset, selected, self.page_rows, rows.len());
-        rows[window].iter().map(|r| r.id.clone()).collect()
+        self.on_screen(view)
     }
 
     /// A page or a batch of a progressive list came back: land it, keep the rows on
@@ -101,19 +119,7 @@ impl App {
         if wanted {
             self.plan_list(&key)
         } else if self.find_keys().contains(&key) {
-            let timing = Timing {
-                now: self.now,
-                refresh: self.refresh,
-            };
-            self.store
-                .plan_names(&key, timing)
-                .into_iter()
-                .map(|(part, priority)| Effect::FetchPart {
-                    key: key.clone(),
-                    part,
-                    priority,
-                })
-                .collect()
+            self.plan_find(&key)
         } else {
             Vec::new()
         }
@@ -264,12 +270,13 @@ impl App {
     /// `sweep 45%`).
     /// `None` on a pane that is not a progressive list.
     pub fn list_progress(&self) -> Option<(Option<DateTime<Utc>>, Option<String>)> {
-        let keys: Vec<DataKey> = self
+        let mut keys: Vec<DataKey> = self
             .view()
             .data_keys()
             .into_iter()
             .filter(|k| k.list_query().is_some())
             .collect();
+        keys.extend(self.find_keys());
         if keys.is_empty() {
             return None;
         }
@@ -294,7 +301,13 @@ impl App {
                 }
             }
         }
-        let progress = if listing || described < rows_known {
+        let find = self.view().pane == Pane::Find;
+        let progress = if rows_known == 0 {
+            None
+        } else if find {
+            // `:find` describes only what is on screen: how many names it has so far.
+            listing.then(|| format!("{rows_known}+ names"))
+        } else if listing || described < rows_known {
             let more = if listing { "+" } else { "" };
             Some(format!("{described}/{rows_known}{more} described"))
         } else {

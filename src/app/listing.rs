@@ -390,8 +390,9 @@ impl<T: Listed> Loader<T> {
         out
     }
 
-    /// The next list page only (the names), as `:find` reads every cluster's services.
-    pub fn plan_names(&mut self, timing: Timing) -> Vec<(Part, Priority)> {
+    /// For `:find`, which reads every cluster's services: the next list page (the
+    /// names), and the details of the rows on screen only (`visible`), nothing else.
+    pub fn plan_names(&mut self, timing: Timing, visible: &[String]) -> Vec<(Part, Priority)> {
         if self
             .failed_at
             .is_some_and(|at| timing.now - at < timing.backoff())
@@ -399,7 +400,26 @@ impl<T: Listed> Loader<T> {
             return Vec::new();
         }
         let loading = self.listed_at.is_none();
-        self.plan_list(timing, loading)
+        let mut out = self.plan_list(timing, loading);
+        let stale = |e: &Entry<T>| {
+            e.at.is_none_or(|at| timing.refresh.is_some_and(|r| timing.now - at >= r))
+        };
+        while self.calls < DESCRIBES_IN_FLIGHT {
+            let arns: Vec<String> = visible
+                .iter()
+                .filter(|a| !self.describing.contains(*a))
+                .filter(|a| self.listing.get(a).is_some_and(stale))
+                .take(self.batch)
+                .cloned()
+                .collect();
+            if arns.is_empty() {
+                break;
+            }
+            self.calls += 1;
+            self.describing.extend(arns.iter().cloned());
+            out.push((Part::Describe { arns }, Priority::Visible));
+        }
+        out
     }
 
     /// The first page when the list is due, or the next one of a pass under way.
@@ -474,28 +494,29 @@ impl<T: Listed> Loader<T> {
         if !never.is_empty() {
             return Some((never, self.priority(loading, Priority::Background)));
         }
-        // The sweep: rows off screen older than the sweep age, oldest first.
+        // The sweep: rows off screen older than the sweep age, oldest first. Its progress
+        // counts the rows still old, those in flight included, so it only goes up until
+        // none is left.
         let age = timing.sweep_age()?;
-        let mut old: Vec<(&DateTime<Utc>, &String)> = self
-            .listing
-            .entries()
-            .iter()
-            .filter(|e| free(&e.arn))
-            .filter_map(|e| {
-                e.at.as_ref()
-                    .filter(|at| now - **at >= age)
-                    .map(|at| (at, &e.arn))
-            })
-            .collect();
-        if old.is_empty() {
+        let is_old = |e: &Entry<T>| e.at.is_some_and(|at| now - at >= age);
+        let left = self.listing.entries().iter().filter(|e| is_old(e)).count();
+        if left == 0 {
             self.sweep = None;
             self.sweep_left = None;
             return None;
         }
-        if self.sweep.is_none() {
-            self.sweep = Some(old.len());
+        let total = *self.sweep.get_or_insert(left);
+        self.sweep_left = Some(left.min(total));
+        let mut old: Vec<(&DateTime<Utc>, &String)> = self
+            .listing
+            .entries()
+            .iter()
+            .filter(|e| free(&e.arn) && is_old(e))
+            .filter_map(|e| e.at.as_ref().map(|at| (at, &e.arn)))
+            .collect();
+        if old.is_empty() {
+            return None;
         }
-        self.sweep_left = Some(old.len());
         old.sort();
         let arns = old
             .iter()

@@ -333,8 +333,8 @@ pub const FIND_COLUMNS: &[Column] = &[
     col("RUNNING", 8, false),
 ];
 
-/// A service found by `:find`: its details only if its cluster's services pane read them
-/// (`:find` reads names alone).
+/// A service found by `:find`: its details once read (`:find` describes the rows on
+/// screen).
 pub fn found_row(entry: &Entry<Service>, cluster: &str) -> Row {
     let cells = match &entry.item {
         Some(s) => vec![
@@ -349,13 +349,13 @@ pub fn found_row(entry: &Entry<Service>, cluster: &str) -> Row {
             }),
         ],
         None => {
-            let dash = || Cell::text("-").tone(Tone::Dim);
+            let dim = |t: &str| Cell::text(t).tone(Tone::Dim);
             vec![
                 Cell::text(entry.name()),
                 Cell::text(cluster),
-                dash(),
-                dash(),
-                dash(),
+                dim("loading…"),
+                dim("…"),
+                dim("…"),
             ]
         }
     };

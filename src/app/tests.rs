@@ -627,6 +627,21 @@ fn find_reads_every_clusters_names_and_opens_the_services_tasks() {
     }
     assert_eq!(lists.len(), 2, "{effects:?}");
     let arn = |c: &str, s: &str| format!("arn:aws:ecs:us-east-1:123456789012:service/{c}/{s}");
+    let describes = |effects: Vec<Effect>| -> Vec<String> {
+        effects
+            .into_iter()
+            .filter_map(|e| match e {
+                Effect::FetchPart {
+                    part: Part::Describe { arns },
+                    ..
+                } => Some(arns),
+                Effect::FetchPart { part, .. } => panic!("the lists are read: {part:?}"),
+                _ => None,
+            })
+            .flatten()
+            .collect()
+    };
+    let mut described = Vec::new();
     for (cluster, names) in [
         ("prod", vec!["web", "api"]),
         ("staging", vec!["web-canary"]),
@@ -642,8 +657,17 @@ fn find_reads_every_clusters_names_and_opens_the_services_tasks() {
             }),
             at: t0(),
         });
-        assert!(effects.is_empty(), "nothing more to ask: {effects:?}");
+        described.extend(describes(effects));
     }
+    // After a frame has drawn the rows, those on screen are described, and only they
+    // (`api` is filtered out).
+    let _frame = app.rows(app.view());
+    described.extend(describes(app.due_fetches()));
+    described.sort();
+    assert_eq!(
+        described,
+        [arn("prod", "web"), arn("staging", "web-canary")]
+    );
     let (_, rows) = app.rows(app.view());
     let found: Vec<(String, String)> = rows
         .iter()

@@ -208,7 +208,10 @@ fn draw_empty(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
     let view = app.view();
     let slots = app.visible_slots();
     let error = slots.iter().find_map(|s| s.and_then(|s| s.error.as_ref()));
-    let loading = slots.iter().any(|s| s.is_none_or(|s| s.loading));
+    // Loading until a first answer: a refresh of an empty answer is not "loading".
+    let loading = slots
+        .iter()
+        .any(|s| s.is_none_or(|s| s.loading && s.data.is_none()));
     let mut lines = Vec::new();
     if let Some(e) = error {
         lines.push(Line::from(Span::styled(

@@ -221,3 +221,38 @@ fn with_refresh_off_rows_are_described_once() {
     answer(&mut loader, &plan, t(0));
     assert!(loader.plan(off(10_000), &[]).is_empty());
 }
+
+#[test]
+fn a_sweep_only_goes_forward_until_every_row_is_fresh() {
+    let mut loader: Loader<Item> = Loader::new(10);
+    let plan = loader.plan(timing(0), &[]);
+    loader.land(&plan[0].0, page(0, 100, None), t(0));
+    settle(&mut loader, 0, &[]);
+    let mut seen = Vec::new();
+    for step in 0..100 {
+        let now = 40 + step;
+        let plan = loader.plan(timing(now), &[]);
+        if let Some((done, total)) = loader.state().sweep {
+            seen.push(done * 100 / total);
+        }
+        if plan.is_empty() && loader.state().sweep.is_none() {
+            break;
+        }
+        for (part, _) in &plan {
+            match part {
+                Part::Describe { arns } => loader.land(part, described(arns), t(now)),
+                Part::List { .. } => loader.land(part, page(0, 100, None), t(now)),
+            };
+        }
+    }
+    assert!(seen.len() > 2, "{seen:?}");
+    assert!(
+        seen.windows(2).all(|w| w[0] <= w[1]),
+        "never backwards: {seen:?}"
+    );
+    assert_eq!(
+        loader.state().sweep,
+        None,
+        "every row fresh again: {seen:?}"
+    );
+}
