@@ -458,8 +458,21 @@ pub const INSTANCE_COLUMNS: &[Column] = &[
     col("TASKS", 5, false),
 ];
 
+/// Container instances by EC2 instance id; those still loading (known only by their
+/// container instance id, which is not an EC2 id) after them, and saying so.
 pub fn instance_rows(instances: &Listing<ContainerInstance>) -> Vec<Row> {
-    listing_rows(instances, INSTANCE_COLUMNS.len(), instance_row)
+    let mut rows = listing_rows(instances, INSTANCE_COLUMNS.len(), instance_row);
+    for (row, entry) in rows.iter_mut().zip(instances.entries()) {
+        if entry.item.is_none() {
+            row.cells[0] = Cell::text("…").tone(Tone::Dim);
+        }
+    }
+    rows.sort_by(|a, b| {
+        (a.tone == Tone::Dim)
+            .cmp(&(b.tone == Tone::Dim))
+            .then_with(|| a.cells[0].text.cmp(&b.cells[0].text))
+    });
+    rows
 }
 
 fn instance_row(i: &ContainerInstance) -> Row {
