@@ -125,7 +125,12 @@ fn draw_header(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
         Rect { height: 1, ..area },
     );
     frame.render_widget(Paragraph::new(Line::from(second)), left);
-    frame.render_widget(Paragraph::new(freshness), right);
+    // Right-aligned: the spare column falls between the breadcrumb and the age, so a
+    // narrow terminal never runs them together.
+    frame.render_widget(
+        Paragraph::new(freshness).alignment(ratatui::layout::Alignment::Right),
+        right,
+    );
 }
 
 /// How old the data on screen is: `updated 3s ago`, `loading…`, or `STALE 40s` on error.
