@@ -233,36 +233,30 @@ impl AnyLoader {
     }
 
     /// Lands an answer; whether rows were added or removed.
-    fn land(
-        &mut self,
-        part: &Part,
-        result: Result<PartPayload, BackendError>,
-        at: DateTime<Utc>,
-    ) -> bool {
+    fn land(&mut self, part: &Part, answer: Option<PartPayload>, at: DateTime<Utc>) -> bool {
         fn page<T>(p: PartPayload) -> Option<PartAnswer<T>> {
             match p {
                 PartPayload::Page { arns, next } => Some(PartAnswer::Page { arns, next }),
                 _ => None,
             }
         }
-        let ok = result.ok();
         match self {
             AnyLoader::Services(l) => {
-                let answer = ok.and_then(|p| match p {
+                let answer = answer.and_then(|p| match p {
                     PartPayload::Services(v) => Some(PartAnswer::Described(v)),
                     other => page(other),
                 });
                 l.land(part, answer.ok_or(()), at)
             }
             AnyLoader::Tasks(l) => {
-                let answer = ok.and_then(|p| match p {
+                let answer = answer.and_then(|p| match p {
                     PartPayload::Tasks(v) => Some(PartAnswer::Described(v)),
                     other => page(other),
                 });
                 l.land(part, answer.ok_or(()), at)
             }
             AnyLoader::Instances(l) => {
-                let answer = ok.and_then(|p| match p {
+                let answer = answer.and_then(|p| match p {
                     PartPayload::Instances(v) => Some(PartAnswer::Described(v)),
                     other => page(other),
                 });
@@ -338,10 +332,7 @@ impl Store {
         self.generation = self.generation.wrapping_add(1);
         if let Ok(payload) = &result {
             match payload {
-                Payload::Services(list) => {
-                    let list = Arc::clone(list);
-                    list.iter().for_each(|s| self.saw(s));
-                }
+                Payload::Services(list) => list.iter().for_each(|s| self.saw(s)),
                 Payload::Service(s) => self.saw(s),
                 _ => {}
             }
@@ -353,10 +344,23 @@ impl Store {
         }
         let slot = self.slots.entry(key.clone()).or_default();
         slot.loading = false;
-        match result {
+        let error = match result {
             Ok(payload) => {
                 slot.data = Some(payload);
                 slot.fetched_at = Some(at);
+                None
+            }
+            Err(e) => Some(e),
+        };
+        self.settle(key, error, at);
+    }
+
+    /// The slot's error and backoff after an answer: an error is kept (throttles counted)
+    /// until an answer comes through, which also ends every other view's throttled wait.
+    fn settle(&mut self, key: &DataKey, error: Option<BackendError>, at: DateTime<Utc>) {
+        let slot = self.slot_mut(key);
+        match error {
+            None => {
                 slot.error = None;
                 let was_throttled = std::mem::take(&mut slot.throttled) > 0;
                 self.failed_at.remove(key);
@@ -368,7 +372,7 @@ impl Store {
                     }
                 }
             }
-            Err(e) => {
+            Some(e) => {
                 if e.kind == ErrorKind::Throttled {
                     slot.throttled = slot.throttled.saturating_add(1);
                 }
@@ -454,10 +458,10 @@ impl Store {
         if let Ok(PartPayload::Services(list)) = &result {
             list.iter().for_each(|s| self.saw(s));
         }
-        // The answer's error (if any) for the slot; the answer itself goes to the list.
-        let (result, error) = match result {
-            Ok(p) => (Ok(p), None),
-            Err(e) => (Err(e.clone()), Some(e)),
+        // The answer goes to the list, its error (if any) to the slot.
+        let (answer, error) = match result {
+            Ok(p) => (Some(p), None),
+            Err(e) => (None, Some(e)),
         };
         // The slot lets go of its copy first, so the list is changed in place when no
         // view holds it.
@@ -467,7 +471,7 @@ impl Store {
         let Some(loader) = self.loader(key) else {
             return false;
         };
-        let changed = loader.land(part, result, at);
+        let changed = loader.land(part, answer, at);
         let snapshot = loader.snapshot();
         let oldest = each_loader!(loader, l => l.oldest());
         let idle = each_loader!(loader, l => l.idle());
@@ -475,25 +479,7 @@ impl Store {
         slot.data = Some(snapshot);
         slot.loading = !idle && slot.fetched_at.is_none() && oldest.is_none();
         slot.fetched_at = oldest.or(slot.fetched_at).or(Some(at));
-        match error {
-            None => {
-                let was_throttled = std::mem::take(&mut slot.throttled) > 0;
-                slot.error = None;
-                self.failed_at.remove(key);
-                if was_throttled {
-                    for other in self.slots.values_mut() {
-                        other.throttled = 0;
-                    }
-                }
-            }
-            Some(e) => {
-                if e.kind == ErrorKind::Throttled {
-                    slot.throttled = slot.throttled.saturating_add(1);
-                }
-                slot.error = Some(e);
-                self.failed_at.insert(key.clone(), at);
-            }
-        }
+        self.settle(key, error, at);
         changed
     }
 
