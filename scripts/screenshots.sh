@@ -276,7 +276,7 @@ keys Enter
 wait_for "the services of prod-core" 'prod-core › services' '│checkout +ACTIVE'
 shot 02-services
 
-keys j d
+keys j j d
 wait_for "the description of checkout" '╭ service checkout ' 'Deployments'
 shot 03-describe-service
 
@@ -319,7 +319,7 @@ shot 08-command
 
 keys Escape
 wait_gone "the command line" '^:s *$'
-keys g j l
+keys g j j l
 wait_for "the logs of checkout" 'logs: service checkout' ' LIVE ' '[0-9a-f]{8}/checkout '
 sleep 3
 shot 09-logs
@@ -344,7 +344,7 @@ shot 12-auto-scaling
 
 keys Escape
 wait_for "the services of prod-core" 'prod-core › services'
-keys g j j j R
+keys g j j j j j j j R
 wait_for "the revisions of orders" 'roll out orders' 'orders:[0-9]+ +running now'
 keys Enter
 wait_for "the rollout confirmation with its diff" '╭ Roll out to orders ' 'task definition: orders:' '^.*│@@ '
