@@ -291,6 +291,12 @@ async fn main() {
         .ok()
         .and_then(|n| n.parse().ok())
         .unwrap_or(10_000);
+    let instances_cluster =
+        std::env::var("ECSDASH_ESTATE_INSTANCES").unwrap_or_else(|_| "big-instances".into());
+    let expected_instances: usize = std::env::var("ECSDASH_ESTATE_N_INSTANCES")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(1_000);
 
     let loader = aws_config::defaults(BehaviorVersion::latest())
         .endpoint_url(&proxy)
@@ -329,83 +335,49 @@ async fn main() {
             .unwrap_or(60),
     );
 
+    let mut run = Run {
+        backend: backend.clone(),
+        worker: &worker,
+        rx: &mut rx,
+        proxy: &proxy,
+        steady,
+    };
     // The services pane of the 2,000-service cluster.
-    let pane = Pane::Services {
-        cluster: services_cluster.clone(),
-    };
-    let mut app = App::new(
-        backend.identity(),
-        vec![Pane::Clusters, pane],
-        SystemClock.now(),
-        Some(chrono::Duration::seconds(5)),
-    );
-    app.update(Action::Resize {
-        width: 200,
-        height: 50,
-    });
-    let key = DataKey::Services {
-        cluster: services_cluster.clone(),
-    };
-    let mut load = load_pane(
-        &mut app,
-        &worker,
-        &mut rx,
-        std::slice::from_ref(&key),
-        expected_services,
-        Duration::from_secs(60),
-    )
-    .await;
-    report(
-        &format!("services pane, {expected_services} services"),
-        &mut load,
-    );
-    let since = http(&proxy, "GET", "/_proxy/timeline?since=1e12", "").await["now"]
-        .as_f64()
-        .unwrap_or(0.0);
-    drive(&mut app, &worker, &mut rx, steady, |_, _| false, None).await;
-    steady_report(&proxy, since, steady.as_secs_f64()).await;
+    let app = run
+        .pane(
+            Pane::Services {
+                cluster: services_cluster.clone(),
+            },
+            &[DataKey::Services {
+                cluster: services_cluster.clone(),
+            }],
+            expected_services,
+            &format!("services pane, {expected_services} services"),
+        )
+        .await;
     println!(
         "memory: {:.1} MiB RSS with the services pane loaded",
         rss_mib()
     );
 
     // The tasks pane of the 10,000-task cluster.
-    let pane = Pane::Tasks {
-        cluster: tasks_cluster.clone(),
-        service: None,
-        instance: None,
-    };
-    let mut tasks_app = App::new(
-        backend.identity(),
-        vec![Pane::Clusters, pane],
-        SystemClock.now(),
-        Some(chrono::Duration::seconds(5)),
-    );
-    tasks_app.update(Action::Resize {
-        width: 200,
-        height: 50,
-    });
     let keys = [TaskScope::Running, TaskScope::Stopped].map(|scope| DataKey::Tasks {
         cluster: tasks_cluster.clone(),
         service: None,
         scope,
     });
-    let mut load = load_pane(
-        &mut tasks_app,
-        &worker,
-        &mut rx,
-        &keys,
-        expected_tasks,
-        Duration::from_secs(60),
-    )
-    .await;
-    report(&format!("tasks pane, {expected_tasks} tasks"), &mut load);
-    let since = http(&proxy, "GET", "/_proxy/timeline?since=1e12", "").await["now"]
-        .as_f64()
-        .unwrap_or(0.0);
-    drive(&mut tasks_app, &worker, &mut rx, steady, |_, _| false, None).await;
-    steady_report(&proxy, since, steady.as_secs_f64()).await;
-
+    let mut tasks_app = run
+        .pane(
+            Pane::Tasks {
+                cluster: tasks_cluster.clone(),
+                service: None,
+                instance: None,
+            },
+            &keys,
+            expected_tasks,
+            &format!("tasks pane, {expected_tasks} tasks"),
+        )
+        .await;
     println!("memory: {:.1} MiB RSS with both panes loaded", rss_mib());
     fill_logs(&mut tasks_app);
     let limits = http(&proxy, "GET", "/_proxy/limits", "").await;
@@ -429,4 +401,74 @@ async fn main() {
     );
     drop(app);
     drop(tasks_app);
+
+    // The container instances pane of the 1,000-instance cluster, on its own.
+    let instances_app = run
+        .pane(
+            Pane::Instances {
+                cluster: instances_cluster.clone(),
+            },
+            &[DataKey::Instances {
+                cluster: instances_cluster.clone(),
+            }],
+            expected_instances,
+            &format!("container instances pane, {expected_instances} instances"),
+        )
+        .await;
+    println!(
+        "memory: {:.1} MiB RSS with the container instances pane (the other panes closed)",
+        rss_mib()
+    );
+    drop(instances_app);
+}
+
+/// What every pane's run shares.
+struct Run<'a> {
+    backend: Arc<dyn Backend>,
+    worker: &'a Worker,
+    rx: &'a mut mpsc::UnboundedReceiver<Action>,
+    proxy: &'a str,
+    steady: Duration,
+}
+
+impl Run<'_> {
+    /// Opens `pane` (under the clusters pane, as a user would reach it), times its load
+    /// with a key pressed every tick, then keeps it open for the steady-state window and
+    /// counts the calls it made.
+    async fn pane(&mut self, pane: Pane, keys: &[DataKey], expected: usize, name: &str) -> App {
+        let mut app = App::new(
+            self.backend.identity(),
+            vec![Pane::Clusters, pane],
+            SystemClock.now(),
+            Some(chrono::Duration::seconds(5)),
+        );
+        app.update(Action::Resize {
+            width: 200,
+            height: 50,
+        });
+        let mut load = load_pane(
+            &mut app,
+            self.worker,
+            self.rx,
+            keys,
+            expected,
+            Duration::from_secs(60),
+        )
+        .await;
+        report(name, &mut load);
+        let since = http(self.proxy, "GET", "/_proxy/timeline?since=1e12", "").await["now"]
+            .as_f64()
+            .unwrap_or(0.0);
+        drive(
+            &mut app,
+            self.worker,
+            self.rx,
+            self.steady,
+            |_, _| false,
+            None,
+        )
+        .await;
+        steady_report(self.proxy, since, self.steady.as_secs_f64()).await;
+        app
+    }
 }

@@ -1,5 +1,6 @@
 //! What a keypress costs on a large estate: `update` for a move and a filter keystroke,
-//! and drawing a full frame, with 2,000 services or 5,000 tasks loaded.
+//! drawing a full frame, and the frame after new task details land, with 2,000 services
+//! or 10,000 tasks loaded.
 //! Run: `cargo bench --bench panes`.
 
 use std::hint::black_box;
@@ -51,7 +52,7 @@ fn many_services(n: usize) -> (Vec<Service>, Vec<Task>) {
             s
         })
         .collect();
-    let tasks = (0..5_000)
+    let tasks = (0..10_000)
         .map(|i| {
             let mut t = tasks[i % tasks.len()].clone();
             t.arn = format!("{}{i:05}", t.arn);
@@ -120,7 +121,7 @@ fn bench(c: &mut Criterion) {
 
     for (name, pane) in [
         ("draw: services pane, 2000 services, 200x50", services_pane),
-        ("draw: tasks pane, 5000 tasks, 200x50", tasks_pane),
+        ("draw: tasks pane, 10000 tasks, 200x50", tasks_pane.clone()),
     ] {
         let app = loaded(pane, &services, &tasks);
         let mut terminal = Terminal::new(TestBackend::new(200, 50)).unwrap();
@@ -132,6 +133,28 @@ fn bench(c: &mut Criterion) {
             })
         });
     }
+
+    // New details land (a describe answer) and the next frame shows them.
+    let mut app = loaded(tasks_pane, &services, &tasks);
+    let mut terminal = Terminal::new(TestBackend::new(200, 50)).unwrap();
+    let key = DataKey::Tasks {
+        cluster: "prod-core".into(),
+        service: None,
+        scope: TaskScope::Running,
+    };
+    let (_, clock) = demo();
+    c.bench_function("details land, then draw: tasks pane, 10000 tasks", |b| {
+        b.iter(|| {
+            app.update(Action::Loaded {
+                key: key.clone(),
+                result: Ok(Payload::Tasks(Arc::new(tasks.to_vec().into()))),
+                at: clock.now(),
+            });
+            terminal
+                .draw(|f| ecsdash::ui::draw(f, &app, &theme))
+                .unwrap();
+        })
+    });
 }
 
 criterion_group! {

@@ -155,6 +155,10 @@ pub struct Slot {
     pub error: Option<BackendError>,
     /// Consecutive throttled answers; each doubles the wait before the next refresh.
     pub throttled: u32,
+    /// The store's generation when `data` last changed: views built from the data compare
+    /// it, so they need not hold the data (which would make every change to a progressive
+    /// list copy the whole list).
+    pub version: u64,
 }
 
 impl Slot {
@@ -347,6 +351,7 @@ impl Store {
         let error = match result {
             Ok(payload) => {
                 slot.data = Some(payload);
+                slot.version = self.generation;
                 slot.fetched_at = Some(at);
                 None
             }
@@ -475,8 +480,10 @@ impl Store {
         let snapshot = loader.snapshot();
         let oldest = each_loader!(loader, l => l.oldest());
         let idle = each_loader!(loader, l => l.idle());
+        let generation = self.generation;
         let slot = self.slot_mut(key);
         slot.data = Some(snapshot);
+        slot.version = generation;
         slot.loading = !idle && slot.fetched_at.is_none() && oldest.is_none();
         slot.fetched_at = oldest.or(slot.fetched_at).or(Some(at));
         self.settle(key, error, at);
@@ -628,16 +635,24 @@ impl Store {
         let key = DataKey::Services {
             cluster: cluster.to_string(),
         };
-        if let Some(AnyLoader::Services(loader)) = self.loaders.get_mut(&key) {
-            Arc::make_mut(&mut loader.listing).put(service);
-            let snapshot = Payload::Services(Arc::clone(&loader.listing));
-            self.slot_mut(&key).data = Some(snapshot);
-        } else if let Some(Payload::Services(list)) =
-            self.slots.get_mut(&key).and_then(|s| s.data.as_mut())
-        {
-            let mut next: Listing<Service> = list.as_ref().clone();
-            next.put(service);
-            *list = Arc::new(next);
+        let generation = self.generation;
+        // Taken out of the slot so the list is changed in place when nothing else holds it.
+        let held = self.slots.get_mut(&key).and_then(|s| s.data.take());
+        let next = match (self.loaders.get_mut(&key), held) {
+            (Some(AnyLoader::Services(loader)), _) => {
+                Arc::make_mut(&mut loader.listing).put(service);
+                Some(Payload::Services(Arc::clone(&loader.listing)))
+            }
+            (_, Some(Payload::Services(mut list))) => {
+                Arc::make_mut(&mut list).put(service);
+                Some(Payload::Services(list))
+            }
+            (_, held) => held,
+        };
+        if let Some(next) = next {
+            let slot = self.slot_mut(&key);
+            slot.data = Some(next);
+            slot.version = generation;
         }
     }
 }

@@ -18,8 +18,8 @@ use super::describe;
 use super::dialogs::Pick;
 use super::listing::Listing;
 use super::pane::Pane;
-use super::rows::Row;
 use super::scaling::Section;
+use super::shown::{Rows, Shown};
 use crate::domain::model::{Service, Task, TaskScope, arn_name};
 use crate::ops::diff::{self, DiffLine};
 use crate::ops::model::Scaling;
@@ -122,7 +122,7 @@ struct PickKey {
 struct ScalingKey {
     scaling: Held,
     /// Held, and compared by address, as the answers are.
-    rows: Rc<Vec<Row>>,
+    rows: Rc<Rows>,
     canonical: bool,
 }
 
@@ -303,7 +303,7 @@ impl App {
     pub fn scaling_layout(
         &self,
         scaling: &Arc<Scaling>,
-        rows: &Rc<Vec<Row>>,
+        rows: &Rc<Rows>,
         canonical: bool,
     ) -> Rc<ScalingLayout> {
         let key = ScalingKey {
@@ -322,7 +322,7 @@ impl App {
 }
 
 /// The lines of the auto scaling pane, given each row's section.
-fn scaling_lines(rows: &[Row], sections: &[Section], canonical: bool) -> Vec<ScalingLine> {
+fn scaling_lines(rows: &[Rc<Shown>], sections: &[Section], canonical: bool) -> Vec<ScalingLine> {
     let mut lines = Vec::new();
     let with_columns = |s: Section| {
         rows.iter()

@@ -118,6 +118,11 @@ impl<T: Listed> Listing<T> {
         self.entries.iter().filter_map(|e| e.item.as_deref())
     }
 
+    /// The described items as shared, in name order.
+    pub fn shared(&self) -> impl Iterator<Item = &Arc<T>> {
+        self.entries.iter().filter_map(|e| e.item.as_ref())
+    }
+
     /// Every row, described or not, in name order.
     pub fn entries(&self) -> &[Entry<T>] {
         &self.entries

@@ -20,6 +20,7 @@ pub mod pane;
 mod revisions;
 pub mod rows;
 pub mod scaling;
+pub mod shown;
 mod status;
 mod streams;
 mod taskdefs;
@@ -275,6 +276,7 @@ pub struct App {
     /// The revision `=` diffs against.
     pub marked: Option<String>,
     rows_memo: RefCell<RowsMemo>,
+    task_row_cache: RefCell<navigation::TaskRowCache>,
     /// Derived views kept between frames (see `derived`).
     pub derived: derived::Derived,
     /// The key bindings in force (the table with the config file's `[keys]`).
@@ -318,6 +320,7 @@ impl App {
             editing: None,
             marked: None,
             rows_memo: RefCell::new(None),
+            task_row_cache: RefCell::default(),
             derived: derived::Derived::default(),
             keymap: keymap::Keymap::default(),
         }

@@ -2,40 +2,35 @@
 //! sorted, remembered until their inputs change), selection, sorting, drilling in and
 //! going back.
 
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use super::shown::{Rows, Shown, sort_shown};
 use super::*;
+use crate::domain::model::Task;
 
 /// What the remembered rows were built from.
-#[derive(Debug)]
+#[derive(Debug, PartialEq)]
 pub(super) struct RowsKey {
     pane: Pane,
     filter: String,
     sort: Option<(usize, bool)>,
     show_stopped: bool,
-    /// The answers the pane draws from, held so their addresses cannot be reused by a
-    /// newer answer while remembered; compared by identity.
-    data: Vec<Option<Payload>>,
+    /// The versions of the answers the pane draws from (0: none). Not the answers
+    /// themselves: holding them would make each change to a progressive list copy it.
+    data: Vec<u64>,
     /// Ages on screen change with the second.
     second: i64,
 }
 
-impl PartialEq for RowsKey {
-    fn eq(&self, other: &RowsKey) -> bool {
-        let ids = |k: &RowsKey| -> Vec<usize> {
-            k.data
-                .iter()
-                .map(|p| p.as_ref().map_or(0, Payload::identity))
-                .collect()
-        };
-        self.pane == other.pane
-            && self.filter == other.filter
-            && self.sort == other.sort
-            && self.show_stopped == other.show_stopped
-            && self.second == other.second
-            && ids(self) == ids(other)
-    }
-}
+pub(super) type RowsMemo = Option<(RowsKey, &'static [Column], Rc<Rows>)>;
 
-pub(super) type RowsMemo = Option<(RowsKey, &'static [Column], Rc<Vec<Row>>)>;
+/// Task rows kept between rebuilds, by the task's address (the task is held, so the
+/// address cannot be reused while kept) and whether the row has a SERVICE column.
+/// Panes up to this many tasks build every row's cells at once.
+const EAGER_ROWS: usize = 1_000;
+
+pub(super) type TaskRowCache = HashMap<(usize, bool), (Arc<Task>, Rc<Shown>)>;
 
 impl App {
     pub(super) fn selected_service_for_scaling(&self) -> Option<(String, String)> {
@@ -57,7 +52,7 @@ impl App {
     /// The rows on screen: the pane's data, filtered and sorted. Remembered until the
     /// data, the filter, the sort or (for ages) the second changes, so keypresses and
     /// frames on a large pane do not rebuild thousands of rows each time.
-    pub fn rows(&self, view: &View) -> (&'static [Column], Rc<Vec<Row>>) {
+    pub fn rows(&self, view: &View) -> (&'static [Column], Rc<Rows>) {
         let key = self.rows_key(view);
         if let Some(memo) = self.rows_memo.borrow().as_ref()
             && memo.0 == key
@@ -72,7 +67,7 @@ impl App {
 
     /// The rows last built for `view`'s pane, filter and sort, even if data has landed
     /// since.
-    pub(super) fn last_rows(&self, view: &View) -> Option<Rc<Vec<Row>>> {
+    pub(super) fn last_rows(&self, view: &View) -> Option<Rc<Rows>> {
         let memo = self.rows_memo.borrow();
         let (key, _, rows) = memo.as_ref()?;
         (key.pane == view.pane
@@ -86,7 +81,12 @@ impl App {
         let data = view
             .data_keys()
             .iter()
-            .map(|k| self.store.get(k).and_then(|s| s.data.clone()))
+            .map(|k| {
+                self.store
+                    .get(k)
+                    .filter(|s| s.data.is_some())
+                    .map_or(0, |s| s.version)
+            })
             .collect();
         RowsKey {
             pane: view.pane.clone(),
@@ -106,21 +106,28 @@ impl App {
         }
     }
 
-    pub(super) fn build_rows(&self, view: &View) -> (&'static [Column], Vec<Row>) {
-        let (columns, mut rows) = match &view.pane {
+    pub(super) fn build_rows(&self, view: &View) -> (&'static [Column], Rows) {
+        let shared = |rows: Vec<Row>| -> Rows {
+            rows.into_iter().map(|r| Rc::new(Shown::from(r))).collect()
+        };
+        let (columns, mut rows): (&'static [Column], Rows) = match &view.pane {
             Pane::Clusters => (
                 rows::CLUSTER_COLUMNS,
-                self.store
-                    .clusters()
-                    .map(|c| rows::cluster_rows(c))
-                    .unwrap_or_default(),
+                shared(
+                    self.store
+                        .clusters()
+                        .map(|c| rows::cluster_rows(c))
+                        .unwrap_or_default(),
+                ),
             ),
             Pane::Services { cluster } => (
                 rows::SERVICE_COLUMNS,
-                self.store
-                    .services(cluster)
-                    .map(|s| rows::service_rows(s, self.now))
-                    .unwrap_or_default(),
+                shared(
+                    self.store
+                        .services(cluster)
+                        .map(|s| rows::service_rows(s, self.now))
+                        .unwrap_or_default(),
+                ),
             ),
             Pane::Tasks { service, .. } => {
                 let mut tasks = self.pane_tasks(&view.pane);
@@ -128,11 +135,13 @@ impl App {
                     tasks.retain(|t| t.last_status != "STOPPED");
                 }
                 // Across services, each task says which one it belongs to.
-                let (columns, mut rows) = if service.is_some() {
-                    (rows::TASK_COLUMNS, rows::task_rows(&tasks))
+                let across = service.is_none();
+                let columns = if across {
+                    rows::CLUSTER_TASK_COLUMNS
                 } else {
-                    (rows::CLUSTER_TASK_COLUMNS, rows::cluster_task_rows(&tasks))
+                    rows::TASK_COLUMNS
                 };
+                let mut rows = self.task_rows(&tasks, across);
                 // Tasks listed whose details have not arrived yet (an instance's tasks
                 // are told apart by their details).
                 let whole = matches!(view.pane, Pane::Tasks { instance: None, .. });
@@ -141,39 +150,88 @@ impl App {
                         .filter(|_| whole)
                         .flat_map(|l| l.entries().iter())
                         .filter(|e| e.item.is_none())
-                        .map(|e| rows::pending_row(e, columns.len())),
+                        .map(|e| Rc::new(Shown::from(rows::pending_row(e, columns.len())))),
                 );
                 (columns, rows)
             }
             Pane::Instances { cluster } => (
                 rows::INSTANCE_COLUMNS,
-                self.store
-                    .instances(cluster)
-                    .map(|i| rows::instance_rows(i))
-                    .unwrap_or_default(),
+                shared(
+                    self.store
+                        .instances(cluster)
+                        .map(|i| rows::instance_rows(i))
+                        .unwrap_or_default(),
+                ),
             ),
             // Drawn from `self.log`, not as a table.
-            Pane::Logs { .. } => (rows::NO_COLUMNS, Vec::new()),
+            Pane::Logs { .. } => (rows::NO_COLUMNS, Rows::new()),
             Pane::Families => (
                 rows::FAMILY_COLUMNS,
-                self.store
-                    .families()
-                    .map(|f| rows::family_rows(f))
-                    .unwrap_or_default(),
+                shared(
+                    self.store
+                        .families()
+                        .map(|f| rows::family_rows(f))
+                        .unwrap_or_default(),
+                ),
             ),
-            Pane::Revisions { family } => (revisions::REVISION_COLUMNS, self.revision_rows(family)),
+            Pane::Revisions { family } => (
+                revisions::REVISION_COLUMNS,
+                shared(self.revision_rows(family)),
+            ),
             // Drawn from the followed service, not as a table.
-            Pane::Rollout { .. } => (rows::NO_COLUMNS, Vec::new()),
-            Pane::Scaling { cluster, service } => self.scaling_rows(cluster, service),
-            Pane::Find => (rows::FIND_COLUMNS, self.found_rows()),
+            Pane::Rollout { .. } => (rows::NO_COLUMNS, Rows::new()),
+            Pane::Scaling { cluster, service } => {
+                let (columns, rows) = self.scaling_rows(cluster, service);
+                (columns, shared(rows))
+            }
+            Pane::Find => (rows::FIND_COLUMNS, shared(self.found_rows())),
         };
         if !view.filter.is_empty() {
             rows.retain(|r| r.matches(&view.filter));
         }
         if let Some((column, descending)) = view.sort {
-            rows::sort_rows(&mut rows, column, descending);
+            sort_shown(&mut rows, column, descending);
         }
         (columns, rows)
+    }
+
+    /// The rows of `tasks`, reusing the row of each task already drawn; the cache then
+    /// holds these tasks' rows and no others. Up to `EAGER_ROWS` tasks the cells are built
+    /// at once (columns fit every row); above, only when looked at (columns fit the rows
+    /// drawn), so 10,000 tasks cost their ids and not 110,000 cells.
+    fn task_rows(&self, tasks: &[&Arc<Task>], across: bool) -> Rows {
+        let eager = tasks.len() <= EAGER_ROWS;
+        let mut cache = self.task_row_cache.borrow_mut();
+        let mut kept = TaskRowCache::with_capacity(tasks.len());
+        let rows = tasks
+            .iter()
+            .map(|task| {
+                let key = (Arc::as_ptr(task) as usize, across);
+                let row = match cache.remove(&key) {
+                    Some((_, row)) => row,
+                    None => {
+                        let task = Arc::clone(task);
+                        let (id, tone) = (task.arn.clone(), rows::task_tone(&task));
+                        let make = move || {
+                            if across {
+                                rows::cluster_task_row(&task)
+                            } else {
+                                rows::task_row(&task)
+                            }
+                        };
+                        Rc::new(if eager {
+                            Shown::from(make())
+                        } else {
+                            Shown::lazy(id, tone, make)
+                        })
+                    }
+                };
+                kept.insert(key, (Arc::clone(task), Rc::clone(&row)));
+                row
+            })
+            .collect();
+        *cache = kept;
+        rows
     }
 
     /// The task lists a tasks pane draws from (running, then stopped).
@@ -195,7 +253,7 @@ impl App {
 
     /// A tasks pane's tasks: running ones first, then recently stopped ones, each newest
     /// first. A task that stopped between the two lists is shown once, as stopped.
-    pub(super) fn pane_tasks(&self, pane: &Pane) -> Vec<&crate::domain::model::Task> {
+    pub(super) fn pane_tasks(&self, pane: &Pane) -> Vec<&Arc<Task>> {
         let Pane::Tasks {
             cluster,
             service,
@@ -205,10 +263,10 @@ impl App {
             return Vec::new();
         };
         let list = |scope| {
-            let mut t: Vec<&crate::domain::model::Task> = self
+            let mut t: Vec<&Arc<Task>> = self
                 .store
                 .tasks(cluster, service.as_deref(), scope)
-                .map(|t| t.iter().collect())
+                .map(|t| t.shared().collect())
                 .unwrap_or_default();
             t.sort_by_key(|t| std::cmp::Reverse(t.started_at));
             t
@@ -244,7 +302,7 @@ impl App {
     }
 
     /// The index of the selected row among `rows`.
-    pub fn selected_index(view: &View, rows: &[Row]) -> usize {
+    pub fn selected_index(view: &View, rows: &[Rc<Shown>]) -> usize {
         view.selected_id
             .as_ref()
             .and_then(|id| rows.iter().position(|r| &r.id == id))
@@ -252,7 +310,7 @@ impl App {
             .min(rows.len().saturating_sub(1))
     }
 
-    pub(super) fn selected_row(&self) -> Option<Row> {
+    pub(super) fn selected_row(&self) -> Option<Rc<Shown>> {
         let (_, rows) = self.rows(self.view());
         let i = Self::selected_index(self.view(), &rows);
         rows.get(i).cloned()
@@ -336,14 +394,14 @@ impl App {
             Pane::Instances { cluster } => self.push(Pane::Tasks {
                 cluster,
                 service: None,
-                instance: Some(row.id),
+                instance: Some(row.id.clone()),
             }),
             // Tasks have nothing below them: describe instead.
             Pane::Tasks { .. } => self.describe(),
             Pane::Logs { .. } | Pane::Rollout { .. } => {}
             Pane::Families => self.push(Pane::Revisions { family: name }),
             Pane::Revisions { .. } => self.popups.push(Popup::Revision {
-                arn: row.id,
+                arn: row.id.clone(),
                 scroll: 0,
             }),
             Pane::Scaling { .. } => return self.run_scaling(Command::Open),
@@ -397,7 +455,7 @@ impl App {
         if let Some(row) = self.selected_row() {
             self.popups.push(Popup::Describe {
                 pane: self.view().pane.clone(),
-                id: row.id,
+                id: row.id.clone(),
                 scroll: 0,
             });
         }

@@ -29,7 +29,7 @@ pub enum SortKey {
     Num(i64),
 }
 
-fn cmp_cells(a: &Cell, b: &Cell) -> Ordering {
+pub(super) fn cmp_cells(a: &Cell, b: &Cell) -> Ordering {
     match (&a.sort, &b.sort) {
         (SortKey::Num(x), SortKey::Num(y)) => x.cmp(y),
         (SortKey::Text, SortKey::Text) => a
@@ -394,55 +394,59 @@ pub const CLUSTER_TASK_COLUMNS: &[Column] = &[
     col("STOPPED REASON", 14, true),
 ];
 
-pub fn cluster_task_rows(tasks: &[&Task]) -> Vec<Row> {
-    let mut rows = task_rows(tasks);
-    for (row, task) in rows.iter_mut().zip(tasks) {
-        // A task RunTask started has no service: its group (`family:web`) says what it is.
-        let service = task
-            .service_name()
-            .map(str::to_owned)
-            .or_else(|| task.group.clone())
-            .unwrap_or_else(|| "-".to_string());
-        row.cells.insert(1, Cell::text(service));
-    }
-    rows
+/// A task's row on a tasks pane of the whole cluster: its service (or, for a task
+/// RunTask started, its group, `family:web`) second.
+pub fn cluster_task_row(task: &Task) -> Row {
+    let mut row = task_row(task);
+    let service = task
+        .service_name()
+        .map(str::to_owned)
+        .or_else(|| task.group.clone())
+        .unwrap_or_else(|| "-".to_string());
+    row.cells.insert(1, Cell::text(service));
+    row
 }
 
-pub fn task_rows(tasks: &[&Task]) -> Vec<Row> {
-    tasks
-        .iter()
-        .map(|t| {
-            let stopped = t.last_status == "STOPPED";
-            let health = t.health.clone().unwrap_or_else(|| "-".to_string());
-            Row {
-                id: t.arn.clone(),
-                cells: vec![
-                    Cell::text(&t.id),
-                    Cell::text(&t.last_status).tone(status_tone(&t.last_status)),
-                    Cell::text(&t.desired_status),
-                    Cell::text(&health).tone(status_tone(&health)),
-                    Cell::text(t.task_definition_short()),
-                    Cell::text(opt(t.launch_type.as_deref())),
-                    Cell::text(opt(t.availability_zone.as_deref())),
-                    Cell::text(opt(t.private_ip.as_deref())),
-                    Cell {
-                        sort: SortKey::Num(
-                            t.started_at
-                                .map(|s| s.timestamp_millis())
-                                .unwrap_or(i64::MIN),
-                        ),
-                        ..Cell::text(minute(t.started_at))
-                    },
-                    Cell::text(opt(t.stopped_reason.as_deref())).tone(if stopped {
-                        Tone::Error
-                    } else {
-                        Tone::Normal
-                    }),
-                ],
-                tone: if stopped { Tone::Dim } else { Tone::Normal },
-            }
-        })
-        .collect()
+/// A task's row on a service's tasks pane.
+pub fn task_row(t: &Task) -> Row {
+    let stopped = t.last_status == "STOPPED";
+    let health = t.health.clone().unwrap_or_else(|| "-".to_string());
+    Row {
+        id: t.arn.clone(),
+        cells: vec![
+            Cell::text(&t.id),
+            Cell::text(&t.last_status).tone(status_tone(&t.last_status)),
+            Cell::text(&t.desired_status),
+            Cell::text(&health).tone(status_tone(&health)),
+            Cell::text(t.task_definition_short()),
+            Cell::text(opt(t.launch_type.as_deref())),
+            Cell::text(opt(t.availability_zone.as_deref())),
+            Cell::text(opt(t.private_ip.as_deref())),
+            Cell {
+                sort: SortKey::Num(
+                    t.started_at
+                        .map(|s| s.timestamp_millis())
+                        .unwrap_or(i64::MIN),
+                ),
+                ..Cell::text(minute(t.started_at))
+            },
+            Cell::text(opt(t.stopped_reason.as_deref())).tone(if stopped {
+                Tone::Error
+            } else {
+                Tone::Normal
+            }),
+        ],
+        tone: task_tone(t),
+    }
+}
+
+/// A task's row is dim once it stopped.
+pub fn task_tone(t: &Task) -> Tone {
+    if t.last_status == "STOPPED" {
+        Tone::Dim
+    } else {
+        Tone::Normal
+    }
 }
 
 pub const INSTANCE_COLUMNS: &[Column] = &[

@@ -20,7 +20,7 @@ impl App {
     /// The revision ARN selected in the revisions pane.
     pub(super) fn selected_revision(&self) -> Option<String> {
         matches!(self.view().pane, Pane::Revisions { .. })
-            .then(|| self.selected_row().map(|r| r.id))
+            .then(|| self.selected_row().map(|r| r.id.clone()))
             .flatten()
     }
 

@@ -691,3 +691,84 @@ fn find_reads_every_clusters_names_and_opens_the_services_tasks() {
         }
     );
 }
+
+/// New details for one task rebuild that task's row only: the other rows are the ones
+/// already drawn, and the list changes in place rather than being copied for a view.
+#[test]
+fn details_landing_rebuild_only_the_rows_that_changed() {
+    use crate::domain::model::{Task, TaskScope};
+    let pane = Pane::Tasks {
+        cluster: "prod".into(),
+        service: Some("web".into()),
+        instance: None,
+    };
+    let mut app = App::new(Identity::default(), vec![Pane::Clusters, pane], t0(), None);
+    let task = |id: &str, health: &str| Task {
+        arn: format!("arn:aws:ecs:us-east-1:123456789012:task/prod/{id}"),
+        id: id.into(),
+        last_status: "RUNNING".into(),
+        desired_status: "RUNNING".into(),
+        health: Some(health.into()),
+        ..Task::default()
+    };
+    let key = DataKey::Tasks {
+        cluster: "prod".into(),
+        service: Some("web".into()),
+        scope: TaskScope::Running,
+    };
+    app.update(Action::Loaded {
+        key: key.clone(),
+        result: Ok(Payload::Tasks(Arc::new(
+            vec![
+                task("a1", "UNKNOWN"),
+                task("b2", "UNKNOWN"),
+                task("c3", "UNKNOWN"),
+            ]
+            .into(),
+        ))),
+        at: t0(),
+    });
+    let listing = |app: &App| {
+        Arc::as_ptr(
+            app.store
+                .tasks("prod", Some("web"), TaskScope::Running)
+                .expect("tasks"),
+        )
+    };
+    let describe = |app: &mut App, t: &Task, seconds: i64| {
+        app.update(Action::PartLoaded {
+            key: key.clone(),
+            part: Part::Describe {
+                arns: vec![t.arn.clone()],
+            },
+            result: Ok(data::PartPayload::Tasks(vec![t.clone()])),
+            at: t0() + Duration::seconds(seconds),
+        })
+    };
+    describe(&mut app, &task("a1", "UNKNOWN"), 1);
+    let (_, before) = app.rows(app.view());
+    let list_before = listing(&app);
+    let b2 = task("b2", "HEALTHY");
+    describe(&mut app, &b2, 5);
+    assert_eq!(listing(&app), list_before, "the list was copied");
+    let (_, after) = app.rows(app.view());
+    let row = |rows: &shown::Rows, arn: &str| {
+        rows.iter()
+            .find(|r| r.id == arn)
+            .cloned()
+            .expect("row present")
+    };
+    for id in ["a1", "c3"] {
+        let arn = task(id, "").arn;
+        assert!(
+            Rc::ptr_eq(&row(&before, &arn), &row(&after, &arn)),
+            "{id} rebuilt"
+        );
+    }
+    let changed = row(&after, &b2.arn);
+    assert!(!Rc::ptr_eq(&row(&before, &b2.arn), &changed));
+    assert!(
+        changed.cells.iter().any(|c| c.text == "HEALTHY"),
+        "{changed:?}"
+    );
+}

@@ -4,6 +4,8 @@
 //! sort behave as in every other table; with the pane unfiltered and unsorted, empty
 //! sections say so.
 
+use std::rc::Rc;
+
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
@@ -18,6 +20,7 @@ use crate::app::derived::ScalingLine;
 use crate::app::pane::Pane;
 use crate::app::rows::{Row, Tone};
 use crate::app::scaling::Section;
+use crate::app::shown::Shown;
 
 const GAP: usize = 2;
 const MARGIN: usize = 1;
@@ -138,13 +141,18 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
 /// A section's column widths: each as wide as its widest cell or title; when that does
 /// not fit, the rightmost columns give way first (free text sits last), down to their
 /// title's width.
-fn widths(section: Section, sections: &[Section], rows: &[Row], available: usize) -> Vec<usize> {
+fn widths(
+    section: Section,
+    sections: &[Section],
+    rows: &[Rc<Shown>],
+    available: usize,
+) -> Vec<usize> {
     let titles = section.columns();
     let members: Vec<&Row> = rows
         .iter()
         .zip(sections)
         .filter(|&(r, &of)| r.cells.len() > 1 && of == section)
-        .map(|(r, _)| r)
+        .map(|(r, _)| &***r)
         .collect();
     let mut widths: Vec<usize> = titles
         .iter()

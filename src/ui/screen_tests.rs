@@ -600,3 +600,82 @@ async fn narrow_terminals_hide_columns_rather_than_cut_identifiers() {
     assert!(screen.contains("TASK DEFINITION"), "{screen}");
     assert!(!screen.contains("STATUS"), "{screen}");
 }
+
+/// A pane of more tasks than `EAGER_ROWS` builds cells only for the rows drawn; a filter
+/// and a sort still see every row.
+#[test]
+fn a_large_tasks_pane_builds_only_the_rows_it_draws() {
+    use crate::app::data::Payload;
+    use crate::domain::model::{Task, TaskScope};
+    let (backend, clock) = demo();
+    let pane = Pane::Tasks {
+        cluster: "big".into(),
+        service: Some("web".into()),
+        instance: None,
+    };
+    let mut app = App::new(
+        backend.identity(),
+        vec![Pane::Clusters, pane],
+        clock.now(),
+        None,
+    );
+    app.update(Action::Resize {
+        width: 120,
+        height: 32,
+    });
+    let tasks: Vec<Task> = (0..1_500)
+        .map(|i| Task {
+            arn: format!("arn:aws:ecs:eu-west-1:123456789012:task/big/{i:032x}"),
+            id: format!("{i:032x}"),
+            last_status: "RUNNING".into(),
+            desired_status: "RUNNING".into(),
+            private_ip: Some(format!("10.0.{}.{}", i / 250, i % 250)),
+            ..Task::default()
+        })
+        .collect();
+    app.update(Action::Loaded {
+        key: DataKey::Tasks {
+            cluster: "big".into(),
+            service: Some("web".into()),
+            scope: TaskScope::Running,
+        },
+        result: Ok(Payload::Tasks(Arc::new(tasks.into()))),
+        at: clock.now(),
+    });
+    let built = |app: &App| {
+        let (_, rows) = app.rows(app.view());
+        (
+            rows.len(),
+            rows.iter().filter(|r| r.built().is_some()).count(),
+        )
+    };
+    let screen = render(&app, 120, 32);
+    let (total, drawn) = built(&app);
+    assert_eq!(total, 1_500);
+    assert!((1..=32).contains(&drawn), "{drawn} rows built");
+    // The last task, far off screen, is found by its address.
+    press(&mut app, KeyCode::Char('/'));
+    chars(&mut app, "10.0.5.249");
+    let screen_filtered = render(&app, 120, 32);
+    assert!(
+        screen_filtered.contains("tasks (1)") && screen_filtered.contains("10.0.5.249"),
+        "{screen_filtered}"
+    );
+    let (_, rows) = app.rows(app.view());
+    assert_eq!(
+        rows[0].id,
+        format!("arn:aws:ecs:eu-west-1:123456789012:task/big/{:032x}", 1_499)
+    );
+    press(&mut app, KeyCode::Esc);
+    // Sorting by the address (key 8, the eighth column: PRIVATE IP) descending: 10.0.5.99 is the
+    // largest as text; the rows looked at for the sort are not kept.
+    press(&mut app, KeyCode::Char('8'));
+    press(&mut app, KeyCode::Char('8'));
+    let (_, rows) = app.rows(app.view());
+    assert_eq!(
+        rows[0].id,
+        format!("arn:aws:ecs:eu-west-1:123456789012:task/big/{:032x}", 1_349)
+    );
+    assert!(built(&app).1 <= 64, "{:?}", built(&app));
+    assert!(screen.contains("TASK"), "{screen}");
+}

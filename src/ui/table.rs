@@ -39,7 +39,20 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
         draw_empty(frame, app, theme, inner);
         return;
     }
-    let (shown, widths) = fit_columns(columns, &rows, inner.width);
+    // Only the rows that fit are turned into widgets: a pane of thousands costs no more
+    // to draw than a screenful. Columns are as wide as the rows drawn so far need.
+    let height = usize::from(inner.height.saturating_sub(1)).max(1);
+    let selected = App::selected_index(view, &rows);
+    let window = App::window(view.offset, selected, height, total);
+    let offset = window.start;
+    let visible = &rows[window];
+    // Looking at the drawn rows builds their cells; the widths then count every row
+    // built (all of them on panes that build rows at once).
+    visible.iter().for_each(|r| {
+        r.row();
+    });
+    let built: Vec<&rows::Row> = rows.iter().filter_map(|r| r.built()).collect();
+    let (shown, widths) = fit_columns(columns, &built, inner.width);
     let sort = view.sort;
     let header = Row::new(shown.iter().map(|&i| {
         let c = &columns[i];
@@ -51,13 +64,6 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
         Cell::from(format!("{}{arrow}", c.title))
     }))
     .style(theme.header);
-    // Only the rows that fit are turned into widgets: a pane of thousands costs no more
-    // to draw than a screenful.
-    let height = usize::from(inner.height.saturating_sub(1)).max(1);
-    let selected = App::selected_index(view, &rows);
-    let window = App::window(view.offset, selected, height, total);
-    let offset = window.start;
-    let visible = &rows[window];
     let body = visible.iter().map(|r| {
         let cells = shown
             .iter()
@@ -121,7 +127,7 @@ fn highlight<'a>(text: &str, filter: &str, style: Style, theme: &Theme) -> Line<
 /// The columns to show and their widths. Columns that take spare width give it back
 /// first (their cells then end in `…`); if that is not enough, whole columns are hidden,
 /// the least useful first, rather than letting the table cut values silently.
-fn fit_columns(columns: &[Column], rows: &[rows::Row], available: u16) -> (Vec<usize>, Vec<u16>) {
+fn fit_columns(columns: &[Column], rows: &[&rows::Row], available: u16) -> (Vec<usize>, Vec<u16>) {
     let mut shown: Vec<usize> = (0..columns.len()).collect();
     loop {
         let picked: Vec<Column> = shown.iter().map(|&i| columns[i]).collect();
@@ -145,7 +151,7 @@ fn fit_columns(columns: &[Column], rows: &[rows::Row], available: u16) -> (Vec<u
     }
 }
 
-fn widths_of(columns: &[Column], index: &[usize], rows: &[rows::Row], available: u16) -> Vec<u16> {
+fn widths_of(columns: &[Column], index: &[usize], rows: &[&rows::Row], available: u16) -> Vec<u16> {
     let mut widths: Vec<u16> = columns
         .iter()
         .zip(index)
