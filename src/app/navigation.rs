@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use super::shown::{Rows, Shown, sort_shown};
+use super::shown::{EAGER_ROWS, Rows, Shown, sort_shown};
 use super::*;
 use crate::domain::model::Task;
 
@@ -27,9 +27,6 @@ pub(super) type RowsMemo = Option<(RowsKey, &'static [Column], Rc<Rows>)>;
 
 /// Task rows kept between rebuilds, by the task's address (the task is held, so the
 /// address cannot be reused while kept) and whether the row has a SERVICE column.
-/// Panes up to this many tasks build every row's cells at once.
-const EAGER_ROWS: usize = 1_000;
-
 pub(super) type TaskRowCache = HashMap<(usize, bool), (Arc<Task>, Rc<Shown>)>;
 
 impl App {
@@ -122,12 +119,10 @@ impl App {
             ),
             Pane::Services { cluster } => (
                 rows::SERVICE_COLUMNS,
-                shared(
-                    self.store
-                        .services(cluster)
-                        .map(|s| rows::service_rows(s, self.now))
-                        .unwrap_or_default(),
-                ),
+                self.store
+                    .services(cluster)
+                    .map(|s| rows::service_rows(s, self.now))
+                    .unwrap_or_default(),
             ),
             Pane::Tasks { service, .. } => {
                 let mut tasks = self.pane_tasks(&view.pane);

@@ -3,11 +3,14 @@
 //! so the UI only draws it.
 
 use std::cmp::Ordering;
+use std::rc::Rc;
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
 use super::format::{age, minute, opt};
 use super::listing::{Entry, Listed, Listing};
+use super::shown::{EAGER_ROWS, Rows, Shown};
 use crate::domain::model::{Cluster, ContainerInstance, Service, Task, arn_name};
 
 /// How a cell or row should look; the theme maps tones to colours.
@@ -296,8 +299,36 @@ fn listing_rows<T: Listed>(
         .collect()
 }
 
-pub fn service_rows(services: &Listing<Service>, now: DateTime<Utc>) -> Vec<Row> {
-    listing_rows(services, SERVICE_COLUMNS.len(), |s| service_row(s, now))
+/// A services pane's rows; above `EAGER_ROWS` services each row's cells are built only
+/// when looked at (they are rebuilt every second for the ages, so this is what keeps a
+/// 2,000-service pane cheap).
+pub fn service_rows(services: &Listing<Service>, now: DateTime<Utc>) -> Rows {
+    let columns = SERVICE_COLUMNS.len();
+    if services.entries().len() <= EAGER_ROWS {
+        return listing_rows(services, columns, |s| service_row(s, now))
+            .into_iter()
+            .map(|r| Rc::new(Shown::from(r)))
+            .collect();
+    }
+    let lazy = |e: &Entry<Service>| match &e.item {
+        Some(service) => {
+            let service = Arc::clone(service);
+            Shown::lazy(e.arn.clone(), Tone::Normal, move || {
+                service_row(&service, now)
+            })
+        }
+        None => {
+            let entry = e.clone();
+            Shown::lazy(e.arn.clone(), Tone::Dim, move || {
+                pending_row(&entry, columns)
+            })
+        }
+    };
+    services
+        .entries()
+        .iter()
+        .map(|e| Rc::new(lazy(e)))
+        .collect()
 }
 
 fn service_row(s: &Service, now: DateTime<Utc>) -> Row {
@@ -606,5 +637,25 @@ mod tests {
         assert_eq!(Cell::bar(95, 100).tone, Tone::Error);
         assert_eq!(Cell::bar(80, 100).tone, Tone::Warn);
         assert_eq!(Cell::bar(0, 0).tone, Tone::Normal);
+    }
+
+    /// A services pane of more than `EAGER_ROWS` builds no cells until a row is looked
+    /// at; a smaller one builds them all.
+    #[test]
+    fn large_service_panes_build_cells_when_looked_at() {
+        let now = chrono::Utc::now();
+        let listing = |n: usize| -> Listing<Service> {
+            (0..n)
+                .map(|i| crate::app::tests::service("c", &format!("svc-{i:05}")))
+                .collect::<Vec<_>>()
+                .into()
+        };
+        let small = service_rows(&listing(10), now);
+        assert!(small.iter().all(|r| r.built().is_some()));
+        let large = service_rows(&listing(EAGER_ROWS + 1), now);
+        assert_eq!(large.len(), EAGER_ROWS + 1);
+        assert!(large.iter().all(|r| r.built().is_none()));
+        assert_eq!(large[7].cells[0].text, "svc-00007");
+        assert_eq!(large.iter().filter(|r| r.built().is_some()).count(), 1);
     }
 }

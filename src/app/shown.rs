@@ -14,6 +14,10 @@ use super::rows::{Cell, Row, Tone, cmp_cells};
 /// items that did not change.
 pub type Rows = Vec<Rc<Shown>>;
 
+/// Panes up to this many rows build every row's cells at once (columns fit every row);
+/// larger ones build them when looked at (columns fit the rows drawn).
+pub const EAGER_ROWS: usize = 1_000;
+
 pub struct Shown {
     /// Stable identity (an ARN) so the selection survives refreshes and re-sorts.
     pub id: String,
