@@ -31,5 +31,12 @@ for url in "http://127.0.0.1:$moto_port/moto-api/" "http://127.0.0.1:$proxy_port
 done
 .venv/bin/python benches/estate/seed.py "http://127.0.0.1:$moto_port" "$SERVICES" "$TASKS" "$INSTANCES"
 export AWS_EC2_METADATA_DISABLED=true
-ECSDASH_ESTATE_PROXY="http://127.0.0.1:$proxy_port" ECSDASH_ESTATE_N_SERVICES="$SERVICES" \
-    ECSDASH_ESTATE_N_TASKS="$TASKS" ECSDASH_ESTATE_N_INSTANCES="$INSTANCES" cargo bench --bench estate
+export ECSDASH_ESTATE_PROXY="http://127.0.0.1:$proxy_port" ECSDASH_ESTATE_N_SERVICES="$SERVICES" \
+    ECSDASH_ESTATE_N_TASKS="$TASKS" ECSDASH_ESTATE_N_INSTANCES="$INSTANCES"
+# ESTATE_RUN="heaptrack target/release/deps/estate-HASH --bench" runs the harness some other
+# way (under a profiler, say) instead of `cargo bench`.
+if [[ -n "${ESTATE_RUN:-}" ]]; then
+    $ESTATE_RUN
+else
+    cargo bench --bench estate
+fi

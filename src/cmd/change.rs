@@ -299,7 +299,7 @@ pub fn deploy(cli: &Cli, args: &DeployArgs, settings: &Settings) -> Result<(), F
                     crate::say_out!("{service}: rolling out {} (deployment {d})", arn_name(&svc.task_definition));
                     deployment = Some(d);
                 }
-                Outcome::Done | Outcome::Verified { .. } => {}
+                Outcome::Done | Outcome::Session(_) | Outcome::Verified { .. } => {}
             }
         }
         if !args.wait {

@@ -77,7 +77,8 @@ impl Category {
             "RegisterTaskDefinition" | "DeregisterTaskDefinition" => {
                 Category::TaskDefinitionRegister
             }
-            "RunTask" | "StopTask" => Category::RunStop,
+            // ECS names no bucket for ExecuteCommand; it is a call on one task, as these are.
+            "RunTask" | "StopTask" | "ExecuteCommand" => Category::RunStop,
             "UpdateContainerInstancesState" => Category::ClusterResourceModify,
             _ => return None,
         })

@@ -199,6 +199,8 @@ pub struct Task {
     pub stopped_reason: Option<String>,
     pub stop_code: Option<String>,
     pub containers: Vec<Container>,
+    /// ECS Exec was enabled when the task started (`enableExecuteCommand`).
+    pub enable_execute_command: bool,
 }
 
 impl Task {
@@ -222,6 +224,8 @@ pub struct Container {
     pub exit_code: Option<i32>,
     pub reason: Option<String>,
     pub runtime_id: Option<String>,
+    /// The ExecuteCommandAgent's last status (`None`: the container has no such agent).
+    pub exec_agent: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

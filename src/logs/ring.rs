@@ -110,6 +110,7 @@ impl Ring {
         self.dropped += skip as u64;
         for line in older.into_iter().skip(skip).rev() {
             self.bytes += line.text.len();
+            self.room_for_one();
             self.lines.push_front(line);
         }
     }
@@ -161,8 +162,21 @@ impl Ring {
         self.bytes
     }
 
+    /// Grows the deque as `VecDeque` would (doubling) but never past what the ring holds
+    /// (plus the one line held while the oldest is evicted): a full 100,000-line ring
+    /// takes 100,001 slots, not the 131,072 doubling would reach.
+    fn room_for_one(&mut self) {
+        let (len, allocated) = (self.lines.len(), self.lines.capacity());
+        if len == allocated {
+            let most = self.capacity + 1;
+            self.lines
+                .reserve_exact(allocated.max(64).min(most.saturating_sub(len).max(1)));
+        }
+    }
+
     /// Places an already counted line and evicts the oldest when over capacity.
     fn insert(&mut self, line: Line) {
+        self.room_for_one();
         let in_order = self
             .newest_timestamp()
             .is_none_or(|newest| line.timestamp >= newest);
@@ -421,5 +435,20 @@ mod tests {
                 ring.iter().map(|l| (l.timestamp, l.text.clone())).collect();
             prop_assert_eq!(&kept[..], expected);
         }
+    }
+
+    /// A full ring holds no more slots than its lines (plus the one being evicted), not
+    /// what doubling would have reached.
+    #[test]
+    fn a_full_ring_allocates_only_its_capacity() {
+        let mut ring = Ring::new(1_000);
+        for t in 0..5_000 {
+            ring.push(line(t, "x"));
+        }
+        assert_eq!(ring.len(), 1_000);
+        assert!(ring.lines.capacity() <= 1_001, "{}", ring.lines.capacity());
+        let mut ring = Ring::new(1_000);
+        ring.extend_front((0..3_000).map(|t| line(t, "x")).collect());
+        assert!(ring.lines.capacity() <= 1_001, "{}", ring.lines.capacity());
     }
 }

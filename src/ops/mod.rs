@@ -154,6 +154,14 @@ pub enum Mutation {
         service: String,
         before: ScheduledAction,
     },
+    /// ExecuteCommand (interactive): a session in a container, which the Session Manager
+    /// plugin then opens.
+    ExecuteCommand {
+        cluster: String,
+        task: String,
+        container: String,
+        command: String,
+    },
 }
 
 /// What a mutation ended in, as AWS reported it.
@@ -167,6 +175,9 @@ pub enum Outcome {
         revision: i32,
     },
     Done,
+    /// ExecuteCommand's session, for the Session Manager plugin. The token is a secret:
+    /// it never reaches the audit log or the screen.
+    Session(Session),
     /// The answer was lost (`lost` says how) and reading the resource back showed the
     /// change was made: `outcome` is what the read-back found.
     Verified {
@@ -215,7 +226,26 @@ impl Outcome {
             }),
             Outcome::Registered { arn, revision } => json!({"arn": arn, "revision": revision}),
             Outcome::Done => json!("ok"),
+            Outcome::Session(s) => json!({"session": s.id}),
         }
+    }
+}
+
+/// An ECS Exec session as ExecuteCommand answers it.
+#[derive(Clone, PartialEq)]
+pub struct Session {
+    pub id: String,
+    pub stream_url: String,
+    pub token: String,
+}
+
+/// Never prints the token.
+impl std::fmt::Debug for Session {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Session")
+            .field("id", &self.id)
+            .field("stream_url", &self.stream_url)
+            .finish_non_exhaustive()
     }
 }
 
@@ -238,6 +268,7 @@ impl Mutation {
             Mutation::DeletePolicy { .. } => "DeleteScalingPolicy",
             Mutation::PutScheduledAction { .. } => "PutScheduledAction",
             Mutation::DeleteScheduledAction { .. } => "DeleteScheduledAction",
+            Mutation::ExecuteCommand { .. } => "ExecuteCommand",
         }
     }
 
@@ -268,6 +299,7 @@ impl Mutation {
             Mutation::PutScheduledAction { before: None, .. } => "create scheduled action",
             Mutation::PutScheduledAction { .. } => "update scheduled action",
             Mutation::DeleteScheduledAction { .. } => "delete scheduled action",
+            Mutation::ExecuteCommand { .. } => "run a command in a container",
         }
     }
 
@@ -283,7 +315,8 @@ impl Mutation {
             | Mutation::PutTargetTracking { cluster, .. }
             | Mutation::DeletePolicy { cluster, .. }
             | Mutation::PutScheduledAction { cluster, .. }
-            | Mutation::DeleteScheduledAction { cluster, .. } => cluster,
+            | Mutation::DeleteScheduledAction { cluster, .. }
+            | Mutation::ExecuteCommand { cluster, .. } => cluster,
             Mutation::RegisterTaskDefinition { .. } => "",
         }
     }
@@ -340,6 +373,15 @@ impl Mutation {
             } => format!(
                 "container instance {} in cluster {cluster}",
                 crate::domain::model::arn_name(instance)
+            ),
+            Mutation::ExecuteCommand {
+                cluster,
+                task,
+                container,
+                ..
+            } => format!(
+                "container {container} of task {} in cluster {cluster}",
+                crate::domain::model::arn_name(task)
             ),
             // Auto scaling changes returned above.
             _ => self.cluster().to_string(),
@@ -436,6 +478,7 @@ impl Mutation {
                 before.name,
                 scheduled_words(before)
             )],
+            Mutation::ExecuteCommand { command, .. } => vec![format!("run: {command}")],
         }
     }
 
@@ -466,6 +509,7 @@ impl Mutation {
             Mutation::DeletePolicy { before, .. } => (to_json(before), Value::Null),
             Mutation::PutScheduledAction { before, after, .. } => (to_json(before), to_json(after)),
             Mutation::DeleteScheduledAction { before, .. } => (to_json(before), Value::Null),
+            Mutation::ExecuteCommand { command, .. } => (Value::Null, json!({"command": command})),
         }
     }
 }

@@ -198,6 +198,10 @@ fn apply(fleet: &mut Fleet, m: &Mutation) -> BackendResult<Outcome> {
             fleet.set_instance_state(&cluster, instance, to.api_name())?;
             Ok(Outcome::Done)
         }
+        Mutation::ExecuteCommand { cluster, task, .. } => {
+            let cluster = cluster_name(fleet, cluster, operation)?;
+            fleet.exec_session(&cluster, task)
+        }
         Mutation::PutScalableTarget {
             cluster,
             service,

@@ -165,6 +165,37 @@ impl Fleet {
         c.services.iter_mut().for_each(ServiceState::wake);
         Ok(())
     }
+
+    /// ExecuteCommand: a session for a RUNNING task of a service with exec on, refused
+    /// with AWS's words otherwise. The demo's "plugin" is built in (see `cmd::exec`).
+    pub fn exec_session(&self, cluster: &str, task: &str) -> BackendResult<crate::ops::Outcome> {
+        let operation = "ExecuteCommand";
+        let id = crate::domain::model::arn_name(task);
+        let c = self
+            .clusters
+            .iter()
+            .find(|c| c.name == cluster)
+            .ok_or_else(|| not_found(operation, "Cluster not found."))?;
+        let (svc, t) = c
+            .services
+            .iter()
+            .flat_map(|s| s.tasks.iter().map(move |t| (Some(s), t)))
+            .chain(c.standalone.iter().map(|t| (None, t)))
+            .find(|(_, t)| t.id == id)
+            .ok_or_else(|| not_found(operation, "The specified task was not found."))?;
+        if !svc.is_some_and(|s| s.exec) || t.status.as_str() != "RUNNING" {
+            return Err(BackendError::new(
+                ErrorKind::InvalidRequest,
+                operation,
+                "The execute command failed because execute command was not enabled when the task was run or the execute command agent isn't running. Wait and try again or run a new task with execute command enabled and try again.",
+            ));
+        }
+        Ok(crate::ops::Outcome::Session(crate::ops::Session {
+            id: format!("ecs-execute-command-demo-{id}"),
+            stream_url: format!("demo://{cluster}/{id}"),
+            token: "demo".into(),
+        }))
+    }
 }
 
 #[cfg(test)]

@@ -140,6 +140,11 @@ fn container_status(t: &TaskState, c: &ContainerState) -> &'static str {
 }
 
 pub(super) fn task(fleet: &Fleet, c: &ClusterState, t: &TaskState) -> Task {
+    // Exec is on for a task when its service had it on (the demo never turns it off).
+    let exec = t
+        .group
+        .strip_prefix("service:")
+        .is_some_and(|name| c.services.iter().any(|s| s.name == name && s.exec));
     let healths: Vec<Option<&str>> = t
         .containers
         .iter()
@@ -172,9 +177,13 @@ pub(super) fn task(fleet: &Fleet, c: &ClusterState, t: &TaskState) -> Task {
             exit_code: ct.exit_code,
             reason: ct.reason.clone(),
             runtime_id: (t.started_at.is_some()).then(|| ct.runtime_id.clone()),
+            exec_agent: exec
+                .then(|| container_status(t, ct))
+                .map(|s| if s == "RUNNING" { "RUNNING" } else { "STOPPED" }.into()),
         })
         .collect();
     Task {
+        enable_execute_command: exec,
         arn: task_arn(&c.name, &t.id),
         id: t.id.clone(),
         cluster_arn: cluster_arn(&c.name),

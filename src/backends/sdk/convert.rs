@@ -199,6 +199,7 @@ pub(crate) fn task(t: &ecs::Task) -> Task {
         stopped_reason: optional(t.stopped_reason()),
         stop_code: t.stop_code().map(|c| c.as_str().to_owned()),
         containers: t.containers().iter().map(container).collect(),
+        enable_execute_command: t.enable_execute_command(),
         arn,
     }
 }
@@ -239,6 +240,14 @@ fn container(c: &ecs::Container) -> Container {
         exit_code: c.exit_code(),
         reason: optional(c.reason()),
         runtime_id: optional(c.runtime_id()),
+        exec_agent: c
+            .managed_agents()
+            .iter()
+            .find(|a| {
+                a.name()
+                    .is_some_and(|n| n.as_str() == "ExecuteCommandAgent")
+            })
+            .map(|a| a.last_status().unwrap_or("UNKNOWN").to_owned()),
     }
 }
 

@@ -153,6 +153,39 @@ impl SdkOps {
         Ok(Outcome::Done)
     }
 
+    async fn execute_command(
+        &self,
+        cluster: &str,
+        task: &str,
+        container: &str,
+        command: &str,
+    ) -> BackendResult<Outcome> {
+        const OP: &str = "ExecuteCommand";
+        self.budget
+            .acquire_as(Category::RunStop, Priority::Write)
+            .await;
+        let out = self
+            .ecs_write
+            .execute_command()
+            .cluster(cluster)
+            .task(task)
+            .container(container)
+            .command(command)
+            .interactive(true)
+            .send()
+            .await
+            .map_err(|e| errors::from_sdk_error(OP, e))?;
+        let session = out.session().ok_or_else(|| {
+            BackendError::new(ErrorKind::Service, OP, "the answer held no session")
+        })?;
+        let text = |v: Option<&str>| v.unwrap_or_default().to_owned();
+        Ok(Outcome::Session(crate::ops::Session {
+            id: text(session.session_id()),
+            stream_url: text(session.stream_url()),
+            token: text(session.token_value()),
+        }))
+    }
+
     async fn set_instance_state(
         &self,
         cluster: &str,
@@ -344,10 +377,15 @@ impl Ops for SdkOps {
                     tokio::time::sleep(WRITE_THROTTLE_PAUSES[throttled]).await;
                     throttled += 1;
                 }
-                // Registering checks the family's latest revision itself.
+                // Registering checks the family's latest revision itself; a session whose
+                // answer was lost cannot be read back (it expires unused).
                 Err(e)
                     if e.is_unclear_write()
-                        && !matches!(mutation, Mutation::RegisterTaskDefinition { .. }) =>
+                        && !matches!(
+                            mutation,
+                            Mutation::RegisterTaskDefinition { .. }
+                                | Mutation::ExecuteCommand { .. }
+                        ) =>
                 {
                     return verify::settle(self, mutation, &before, e).await;
                 }
@@ -420,6 +458,15 @@ impl SdkOps {
                 to,
                 ..
             } => self.set_instance_state(cluster, instance, *to).await,
+            Mutation::ExecuteCommand {
+                cluster,
+                task,
+                container,
+                command,
+            } => {
+                self.execute_command(cluster, task, container, command)
+                    .await
+            }
             Mutation::PutScalableTarget { .. }
             | Mutation::DeleteScalableTarget { .. }
             | Mutation::PutTargetTracking { .. }

@@ -340,6 +340,7 @@ pub(crate) fn task(id: &str, task_definition: &str, created_s: i64) -> Task {
         stopped_reason: None,
         stop_code: None,
         containers: Vec::new(),
+        enable_execute_command: false,
     }
 }
 
@@ -352,6 +353,7 @@ pub(crate) fn runtime(mut task: Task, container: &str, runtime_id: &str) -> Task
         exit_code: None,
         reason: None,
         runtime_id: Some(runtime_id.to_owned()),
+        exec_agent: None,
     });
     task
 }

@@ -284,6 +284,7 @@ pub(super) async fn execute(ops: &SdkOps, mutation: &Mutation) -> BackendResult<
         | Mutation::Deploy { .. }
         | Mutation::RegisterTaskDefinition { .. }
         | Mutation::StopTask { .. }
+        | Mutation::ExecuteCommand { .. }
         | Mutation::SetInstanceState { .. } => {
             return Err(BackendError::new(
                 ErrorKind::InvalidRequest,
