@@ -110,7 +110,46 @@ that stops at the first page or sends oversize batches would pass against it. Th
   {"now": seconds since the proxy started, "requests": [{"t": when it arrived, in the
   same seconds, "target": short target or Action, "region", "throttled": whether the
   rate-limit emulation throttled it}, ...]}, those with t >= since, oldest first.
-  POST /_proxy/reset-stats clears it too, and refills the buckets.
+  POST /_proxy/reset-stats clears it too, and refills the buckets;
+- stands in for ECS Exec and Session Manager, which moto lacks (the logic is in
+  tests/proxy_exec.py); these calls are counted, recorded and faulted as any other:
+    DescribeTasks, RunTask  moto's tasks get `enableExecuteCommand`, and each container a
+                stable `runtimeId` (TASKID-<10 digits>) and, when exec is enabled,
+                managedAgents [{"name": "ExecuteCommandAgent", "lastStatus": ...}]
+                (RUNNING for a RUNNING task, PENDING before, STOPPED after). A task keeps
+                the enableExecuteCommand of its RunTask request; without one, or when not
+                seen run, that of its service (group "service:NAME") at that time; else
+                false;
+    CreateService, UpdateService, DescribeServices
+                the proxy keeps each service's enableExecuteCommand (per region, cluster
+                and name; false by default, UpdateService changes it when given) and adds
+                it to moto's answers;
+    ExecuteCommand (ECS)  answered here: moto's DescribeTasks is asked for the task, then
+                AWS's answer {clusterArn, containerArn, containerName, interactive,
+                session: {sessionId "ecs-execute-command-<hex>", streamUrl
+                "wss://ssmmessages.REGION.amazonaws.com/v1/data-channel/ID?role=...",
+                tokenValue}, taskArn}. 400 InvalidParameterException for an unknown task
+                ("The specified task was not found."), a missing or unknown container
+                (the container may be left out when the task has one), interactive not
+                true, and, with AWS's "The execute command failed because execute command
+                was not enabled ..." message, a task not RUNNING, exec not enabled or the
+                container's agent not RUNNING; moto's error (ClusterNotFoundException) as
+                it is;
+    StartSession (SSM, AmazonSSM.)  answered here with {SessionId "KEYID-<hex>",
+                StreamUrl, TokenValue}: DocumentName must be AWS-StartPortForwardingSession,
+                AWS-StartPortForwardingSessionToRemoteHost or AWS-StartInteractiveCommand
+                (else 400 InvalidDocument), Target "ecs:CLUSTER_TASKID_RUNTIMEID" (else
+                400 InvalidTarget), and that container's agent RUNNING in a RUNNING task
+                (else 400 TargetNotConnected); TerminateSession answers {SessionId}.
+  POST /_proxy/exec with {"task": ID or ARN, "enable_execute_command": true|false,
+  "agent": "RUNNING"|"PENDING"|"STOPPED"} (each optional; null removes that override)
+  overrides what the task's answers say, and answers the task's overrides;
+  POST /_proxy/exec/clear ({} or {"task": X}) removes the overrides. GET /_proxy/exec
+  (optionally ?task=ID) gives {"overrides": {task id: {...}}, "sessions": [...]}, the
+  sessions started, oldest first: kind (ExecuteCommand or StartSession), sessionId,
+  region, cluster, task (id), container, then command and interactive, or target,
+  document, parameters and reason; time (epoch seconds) and terminated.
+  POST /_proxy/reset-stats clears the sessions.
 
 Everything else passes through untouched. Standard library only.
 
@@ -123,6 +162,7 @@ import binascii
 import http.client
 import itertools
 import json
+import os
 import re
 import struct
 import sys
@@ -134,6 +174,9 @@ import zlib
 from collections import Counter, deque
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from xml.sax.saxutils import escape as xml_escape
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # proxy_exec.py is beside
+import proxy_exec  # noqa: E402
 
 ECS_PREFIX = "AmazonEC2ContainerServiceV20141113."
 LOGS_PREFIX = "Logs_20140328."
@@ -209,6 +252,7 @@ class State:
         self.timeline = deque(maxlen=TIMELINE)  # (t, target, region, throttled)
         self.snapshots = {}  # id -> (when, moto's answer) of a list being paged
         self.snapshot_ids = itertools.count(1)
+        self.exec = proxy_exec.ExecState()  # ECS Exec: tasks' settings, overrides, sessions
 
     def snapshot(self, answer):
         """Keeps moto's answer to a list's first page for its later pages; the id."""
@@ -588,6 +632,8 @@ class Handler(BaseHTTPRequestHandler):
             return self.reply_json(200, found)
         if url.path == "/_proxy/limits":
             return self.reply_json(200, self.state.limits_view())
+        if url.path == "/_proxy/exec":
+            return self.reply_json(200, self.state.exec.view(query.get("task", "")))
         if url.path == "/_proxy/timeline":
             target = short_target(query.get("target", ""))
             try:
@@ -639,6 +685,7 @@ class Handler(BaseHTTPRequestHandler):
                 state.throttled.clear()
                 state.timeline.clear()
                 state.buckets = {}  # full again
+            state.exec.clear_sessions()
             return self.reply_json(200, {})
         if path == "/_proxy/limits":
             state.set_limits(value)
@@ -657,6 +704,11 @@ class Handler(BaseHTTPRequestHandler):
             return self.reply_json(200, state.set_live_tail(value))
         if path == "/_proxy/livetail/clear":
             state.clear_live_tail(value.get("match"))
+            return self.reply_json(200, {})
+        if path == "/_proxy/exec":
+            return self.reply_json(200, state.exec.override(value))
+        if path == "/_proxy/exec/clear":
+            state.exec.clear(value.get("task"))
             return self.reply_json(200, {})
         self.reply_json(404, {"error": f"no such proxy endpoint: {path}"})
 
@@ -750,6 +802,9 @@ class Handler(BaseHTTPRequestHandler):
                                       f"{key} can have at most {most} items (got {asked}).")
         if is_ecs and target in LISTS:
             return self.list_page(target, request, *LISTS[target])
+        hook = proxy_exec.HOOKS.get(self.headers.get("X-Amz-Target", ""))
+        if hook:
+            return hook(self, request, body, region)
         self.pass_through(body)
 
     def handle_query(self, body):

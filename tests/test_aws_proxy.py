@@ -1,5 +1,6 @@
-"""Tests of tests/aws_proxy.py itself: fault injection, the Live Tail stand-in, and the
-emulation of ECS rate limits and latency with its request timeline.
+"""Tests of tests/aws_proxy.py itself: fault injection, the Live Tail stand-in, the
+emulation of ECS rate limits and latency with its request timeline, and the ECS Exec and
+Session Manager stand-in (tests/proxy_exec.py).
 
 Standard library only, no moto: a small fake upstream stands in for it.
 
@@ -10,6 +11,7 @@ import http.client
 import base64
 import json
 import os
+import re
 import socket
 import struct
 import sys
@@ -17,6 +19,7 @@ import threading
 import time
 import unittest
 import urllib.parse
+import uuid
 import zlib
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -43,7 +46,8 @@ def now_ms():
 
 class FakeUpstream:
     """Answers what the proxy asks of moto: FilterLogEvents from `events` (two per page),
-    XML for query-protocol Actions, {"reached": target} for any other JSON target."""
+    XML for query-protocol Actions, a minimal ECS for RunTask, DescribeTasks and the
+    services (see ecs()), {"reached": target} for any other JSON target."""
 
     PAGE = 2
 
@@ -53,6 +57,7 @@ class FakeUpstream:
         self.groups = set()
         self.events = []  # {"group", "logStreamName", "timestamp", "message", "eventId"}
         self.task_arns = []  # what ListTasks answers, all at once as moto does
+        self.tasks = {}  # task ARN -> task, as moto's DescribeTasks gives it
         upstream = self
 
         class H(BaseHTTPRequestHandler):
@@ -71,6 +76,11 @@ class FakeUpstream:
                     upstream.requests.append((target, dict(self.headers), body))
                 if target == LOGS + "FilterLogEvents":
                     return self.filter_log_events(body)
+                if target.startswith(ECS) and target[len(ECS):] in FakeUpstream.ECS_FAKED:
+                    region = self.headers.get("Authorization", "").split("/")[2]
+                    status, answer = upstream.ecs(target[len(ECS):], body, region)
+                    return self.send(status, json.dumps(answer).encode(),
+                                     "application/x-amz-json-1.1")
                 if target == ECS + "ListTasks":
                     with upstream.lock:
                         arns = list(upstream.task_arns)
@@ -121,6 +131,47 @@ class FakeUpstream:
                                 "timestamp": now_ms() if timestamp is None else timestamp,
                                 "eventId": str(len(self.events) + 1)})
 
+    ECS_FAKED = {"RunTask", "DescribeTasks", "CreateService", "UpdateService",
+                 "DescribeServices"}
+
+    def make_task(self, region, cluster, group, status="RUNNING"):
+        """A task as moto makes it: containers "app" and "sidecar", no runtimeId, no
+        managedAgents, no enableExecuteCommand."""
+        task_id, prefix = uuid.uuid4().hex, f"arn:aws:ecs:{region}:{ACCOUNT}"
+        arn = f"{prefix}:task/{cluster}/{task_id}"
+        task = {"taskArn": arn, "clusterArn": f"{prefix}:cluster/{cluster}",
+                "lastStatus": status, "group": group,
+                "containers": [{"name": name, "lastStatus": status, "containerArn":
+                                f"{prefix}:container/{cluster}/{task_id}/{name}"}
+                               for name in ("app", "sidecar")]}
+        with self.lock:
+            self.tasks[arn] = task
+        return task
+
+    def ecs(self, op, body, region):
+        """(status, answer) of a minimal ECS; cluster "missing" does not exist."""
+        cluster = (body.get("cluster") or "default").rsplit("/", 1)[-1]
+        cluster_arn = f"arn:aws:ecs:{region}:{ACCOUNT}:cluster/{cluster}"
+        if cluster == "missing":
+            return 400, {"__type": "ClusterNotFoundException", "message": "Cluster not found."}
+        if op == "RunTask":
+            tasks = [self.make_task(region, cluster, body.get("group", "family:app"))
+                     for _ in range(body.get("count", 1))]
+            return 200, {"tasks": tasks, "failures": []}
+        if op == "DescribeTasks":
+            wanted = {t.rsplit("/", 1)[-1] for t in body.get("tasks") or []}
+            with self.lock:
+                return 200, {"tasks": [t for arn, t in self.tasks.items()
+                                       if t["clusterArn"] == cluster_arn
+                                       and arn.rsplit("/", 1)[-1] in wanted],
+                             "failures": []}
+        if op == "DescribeServices":
+            return 200, {"services": [{"serviceName": name.rsplit("/", 1)[-1],
+                                       "clusterArn": cluster_arn}
+                                      for name in body.get("services") or []]}
+        name = str(body.get("serviceName") or body.get("service") or "").rsplit("/", 1)[-1]
+        return 200, {"service": {"serviceName": name, "clusterArn": cluster_arn}}
+
     def reached(self, target):
         with self.lock:
             return [body for t, _, body in self.requests if t.endswith(target)]
@@ -130,6 +181,7 @@ class FakeUpstream:
             self.requests.clear()
             self.events.clear()
             self.groups.clear()
+            self.tasks.clear()
 
 
 def decode_frame(data):
@@ -938,6 +990,275 @@ class SnapshotTest(ProxyTest):
         self.assertEqual(len(json.loads(data)["taskArns"]), 50)
         status, _, _ = self.api(ECS + "ListTasks", {"cluster": "c", "nextToken": "%%%"})
         self.assertEqual(status, 400)
+
+
+SSM = "AmazonSSM."
+NOT_ENABLED = ("The execute command failed because execute command was not enabled when the "
+               "task was run or the execute command agent isn't running. Wait and try again "
+               "or run a new task with execute command enabled and try again.")
+PORT_FORWARDING = {"AWS-StartPortForwardingSession": {"portNumber": ["80"],
+                                                      "localPortNumber": ["8080"]},
+                   "AWS-StartPortForwardingSessionToRemoteHost": {
+                       "host": ["db.internal"], "portNumber": ["5432"],
+                       "localPortNumber": ["15432"]},
+                   "AWS-StartInteractiveCommand": {"command": ["/bin/sh"]}}
+
+
+class ExecTest(ProxyTest):
+    """ECS Exec and Session Manager: ExecuteCommand, StartSession, TerminateSession, and
+    what moto's task and service answers gain."""
+
+    def setUp(self):
+        super().setUp()
+        self.control("/_proxy/exec/clear", {})
+
+    def call(self, target, body, expect=200):
+        """The parsed answer of one API call, its status checked."""
+        status, _, data = self.api(target, body)
+        self.assertEqual(status, expect, data)
+        return json.loads(data)
+
+    def run_task(self, **body):
+        return self.call(ECS + "RunTask", dict({"cluster": "c1"}, **body))["tasks"][0]
+
+    def describe(self, task, cluster="c1"):
+        answer = self.call(ECS + "DescribeTasks", {"cluster": cluster, "tasks": [task["taskArn"]]})
+        self.assertEqual(len(answer["tasks"]), 1, answer)
+        return answer["tasks"][0]
+
+    def execute(self, of, expect=200, **body):
+        request = dict({"cluster": "c1", "task": of["taskArn"], "container": "app",
+                        "command": "/bin/sh", "interactive": True}, **body)
+        return self.call(ECS + "ExecuteCommand", request, expect)
+
+    def refused(self, target, body, error_type, message=None):
+        answer = self.call(target, body, expect=400)
+        self.assertEqual(answer["__type"], error_type, answer)
+        if message is not None:
+            self.assertEqual(answer["message"], message)
+
+    def target_of(self, task, container="app"):
+        described = self.describe(task)
+        runtime = next(c["runtimeId"] for c in described["containers"]
+                       if c["name"] == container)
+        return f"ecs:c1_{aws_proxy.proxy_exec.name_of(task['taskArn'])}_{runtime}"
+
+    def sessions(self, task=None):
+        query = f"?task={task['taskArn']}" if task else ""
+        return self.control("/_proxy/exec" + query)["sessions"]
+
+    def test_execute_command_answers_as_aws_with_fresh_sessions(self):
+        task = self.run_task(enableExecuteCommand=True)
+        task_id = task["taskArn"].rsplit("/", 1)[-1]
+        first = self.execute(task)
+        second = self.execute(task, task=task_id, command="ls -l")  # an id works too
+        self.assertEqual(set(first), {"clusterArn", "containerArn", "containerName",
+                                      "interactive", "session", "taskArn"})
+        self.assertEqual((first["clusterArn"], first["taskArn"], first["containerName"],
+                          first["interactive"]),
+                         (task["clusterArn"], task["taskArn"], "app", True))
+        self.assertEqual(first["containerArn"], task["containers"][0]["containerArn"])
+        ids = [first["session"]["sessionId"], second["session"]["sessionId"]]
+        self.assertNotEqual(ids[0], ids[1])
+        for answer, session_id in zip((first, second), ids):
+            self.assertRegex(session_id, r"^ecs-execute-command-[0-9a-f]+$")
+            self.assertEqual(set(answer["session"]), {"sessionId", "streamUrl", "tokenValue"})
+            self.assertTrue(answer["session"]["streamUrl"].startswith(
+                f"wss://ssmmessages.us-east-1.amazonaws.com/v1/data-channel/{session_id}"
+                "?role=publish_subscribe&cell-number="), answer)
+            self.assertTrue(answer["session"]["tokenValue"])
+        self.assertEqual(self.upstream.reached("ExecuteCommand"), [])
+        sessions = self.sessions(task)
+        self.assertEqual([(s["kind"], s["sessionId"], s["task"], s["container"], s["command"])
+                          for s in sessions],
+                         [("ExecuteCommand", ids[0], task_id, "app", "/bin/sh"),
+                          ("ExecuteCommand", ids[1], task_id, "app", "ls -l")])
+        self.assertEqual(sessions[0]["cluster"], "c1")
+
+    def test_unknown_task_container_or_cluster_is_refused(self):
+        task = self.run_task(enableExecuteCommand=True)
+        missing = dict(task, taskArn=task["taskArn"].rsplit("/", 1)[0] + "/" + "0" * 32)
+        refuse = ECS + "ExecuteCommand"
+        self.assertEqual(self.execute(missing, expect=400),
+                         {"__type": "InvalidParameterException",
+                          "message": "The specified task was not found."})
+        body = {"cluster": "c1", "task": task["taskArn"], "command": "sh", "interactive": True}
+        self.refused(refuse, body, "InvalidParameterException")  # two containers, none named
+        self.refused(refuse, dict(body, container="ghost"), "InvalidParameterException")
+        self.refused(refuse, dict(body, container="app", interactive=False),
+                     "InvalidParameterException")
+        self.refused(refuse, dict(body, container="app", cluster="missing"),
+                     "ClusterNotFoundException")
+        self.assertEqual(self.sessions(), [])
+
+    def test_exec_disabled_or_agent_not_running_is_refused_with_awss_message(self):
+        disabled = self.run_task()
+        self.assertEqual(self.execute(disabled, expect=400),
+                         {"__type": "InvalidParameterException", "message": NOT_ENABLED})
+        agent_stopped = self.run_task(enableExecuteCommand=True)
+        self.control("/_proxy/exec", {"task": agent_stopped["taskArn"], "agent": "STOPPED"})
+        self.assertEqual(self.execute(agent_stopped, expect=400)["message"], NOT_ENABLED)
+        stopped = self.run_task(enableExecuteCommand=True)
+        self.upstream.tasks[stopped["taskArn"]]["lastStatus"] = "STOPPED"
+        self.assertEqual(self.execute(stopped, expect=400)["message"], NOT_ENABLED)
+        self.assertEqual(self.sessions(), [])
+        # An override enables exec on the task that was run without it.
+        self.control("/_proxy/exec", {"task": disabled["taskArn"],
+                                      "enable_execute_command": True})
+        self.assertIn("session", self.execute(disabled))
+
+    def test_start_session_for_each_document(self):
+        task = self.run_task(enableExecuteCommand=True)
+        target = self.target_of(task)
+        ids = set()
+        for document, parameters in PORT_FORWARDING.items():
+            answer = self.call(SSM + "StartSession", {
+                "Target": target, "DocumentName": document, "Parameters": parameters,
+                "Reason": "debug"})
+            self.assertEqual(set(answer), {"SessionId", "StreamUrl", "TokenValue"})
+            self.assertRegex(answer["SessionId"], r"^testing-[0-9a-f]+$")
+            self.assertTrue(answer["StreamUrl"].startswith(
+                "wss://ssmmessages.us-east-1.amazonaws.com/v1/data-channel/"
+                + answer["SessionId"] + "?"), answer)
+            self.assertTrue(answer["TokenValue"])
+            ids.add(answer["SessionId"])
+        self.assertEqual(len(ids), 3)
+        self.assertEqual(self.upstream.reached("StartSession"), [])
+        sessions = self.sessions(task)
+        self.assertEqual([(s["kind"], s["target"], s["document"], s["parameters"],
+                           s["container"], s["reason"]) for s in sessions],
+                         [("StartSession", target, d, p, "app", "debug")
+                          for d, p in PORT_FORWARDING.items()])
+        # TerminateSession answers the id and marks the session.
+        one = sessions[0]["sessionId"]
+        self.assertEqual(self.call(SSM + "TerminateSession", {"SessionId": one}),
+                         {"SessionId": one})
+        self.assertEqual([s["terminated"] for s in self.sessions(task)], [True, False, False])
+
+    def test_start_session_refuses_bad_documents_targets_and_unconnected_ones(self):
+        task = self.run_task(enableExecuteCommand=True)
+        target = self.target_of(task)
+        forward = "AWS-StartPortForwardingSession"
+        self.refused(SSM + "StartSession", {"Target": target, "DocumentName": "AWS-RunShell"},
+                     "InvalidDocument")
+        self.refused(SSM + "StartSession", {"Target": target}, "InvalidDocument")
+        for bad in ("i-0123456789abcdef0", "ecs:c1_only", task["taskArn"], ""):
+            self.refused(SSM + "StartSession", {"Target": bad, "DocumentName": forward},
+                         "InvalidTarget")
+        wrong_runtime = target.rsplit("-", 1)[0] + "-0000000000"
+        self.refused(SSM + "StartSession", {"Target": wrong_runtime, "DocumentName": forward},
+                     "TargetNotConnected", f"{wrong_runtime} is not connected.")
+        self.control("/_proxy/exec", {"task": task["taskArn"], "agent": "STOPPED"})
+        self.refused(SSM + "StartSession", {"Target": target, "DocumentName": forward},
+                     "TargetNotConnected")
+        self.assertEqual(self.sessions(), [])
+
+    def test_describe_tasks_adds_runtime_ids_agents_and_the_exec_setting(self):
+        enabled = self.run_task(enableExecuteCommand=True)
+        task_id = enabled["taskArn"].rsplit("/", 1)[-1]
+        first, again = self.describe(enabled), self.describe(enabled)
+        runtimes = [c["runtimeId"] for c in first["containers"]]
+        self.assertEqual(runtimes, [c["runtimeId"] for c in again["containers"]])  # stable
+        self.assertEqual(len(set(runtimes)), 2)
+        for runtime in runtimes:
+            self.assertRegex(runtime, rf"^{task_id}-\d{{10}}$")
+        self.assertTrue(first["enableExecuteCommand"])
+        self.assertEqual([c["managedAgents"] for c in first["containers"]],
+                         [[{"name": "ExecuteCommandAgent", "lastStatus": "RUNNING"}]] * 2)
+        # RunTask's own answer is completed the same way.
+        self.assertEqual([c["runtimeId"] for c in enabled["containers"]], runtimes)
+        disabled = self.describe(self.run_task())
+        self.assertFalse(disabled["enableExecuteCommand"])
+        self.assertTrue(all("runtimeId" in c and "managedAgents" not in c
+                            for c in disabled["containers"]))
+        for status, agent in (("PENDING", "PENDING"), ("STOPPED", "STOPPED")):
+            self.upstream.tasks[enabled["taskArn"]]["lastStatus"] = status
+            described = self.describe(enabled)
+            self.assertEqual(described["containers"][0]["managedAgents"][0]["lastStatus"],
+                             agent)
+
+    def test_tasks_inherit_their_services_setting_at_run_time(self):
+        created = self.call(ECS + "CreateService", {"cluster": "c1", "serviceName": "web",
+                                                    "enableExecuteCommand": True})
+        self.assertTrue(created["service"]["enableExecuteCommand"])
+        early = self.run_task(group="service:web")
+        other = self.run_task(group="service:api")  # a service the proxy never saw
+        updated = self.call(ECS + "UpdateService", {"cluster": "c1", "service": "web",
+                                                    "enableExecuteCommand": False})
+        self.assertFalse(updated["service"]["enableExecuteCommand"])
+        late = self.run_task(group="service:web")
+        own = self.run_task(group="service:web", enableExecuteCommand=True)
+        self.assertEqual([self.describe(t)["enableExecuteCommand"]
+                          for t in (early, other, late, own)], [True, False, False, True])
+        # UpdateService without the field leaves it; DescribeServices shows it.
+        self.call(ECS + "UpdateService", {"cluster": "c1", "service": "web",
+                                          "desiredCount": 2})
+        described = self.call(ECS + "DescribeServices", {"cluster": "c1",
+                                                         "services": ["web", "api"]})
+        self.assertEqual([s["enableExecuteCommand"] for s in described["services"]],
+                         [False, False])
+        # A task the proxy never saw run: its service's setting when first described.
+        self.call(ECS + "UpdateService", {"cluster": "c1", "service": "web",
+                                          "enableExecuteCommand": True})
+        unseen = self.upstream.make_task("us-east-1", "c1", "service:web")
+        self.assertTrue(self.describe(unseen)["enableExecuteCommand"])
+        # Services are per cluster.
+        elsewhere = self.call(ECS + "RunTask", {"cluster": "c2", "group": "service:web"})
+        self.assertFalse(self.describe(elsewhere["tasks"][0], "c2")["enableExecuteCommand"])
+
+    def test_overrides_shape_the_answers_and_are_shown_and_cleared(self):
+        task = self.run_task()
+        task_id = task["taskArn"].rsplit("/", 1)[-1]
+        self.assertEqual(self.control("/_proxy/exec", {
+            "task": task["taskArn"], "enable_execute_command": True, "agent": "PENDING"}),
+            {"task": task_id, "enable_execute_command": True, "agent": "PENDING"})
+        described = self.describe(task)
+        self.assertTrue(described["enableExecuteCommand"])
+        self.assertEqual(described["containers"][0]["managedAgents"][0]["lastStatus"],
+                         "PENDING")
+        self.assertEqual(self.control("/_proxy/exec")["overrides"],
+                         {task_id: {"enable_execute_command": True, "agent": "PENDING"}})
+        self.control("/_proxy/exec", {"task": task_id, "agent": None})  # back to the default
+        self.assertEqual(self.describe(task)["containers"][0]["managedAgents"][0]["lastStatus"],
+                         "RUNNING")
+        self.control("/_proxy/exec/clear", {"task": task_id})
+        self.assertEqual(self.control("/_proxy/exec")["overrides"], {})
+        self.assertFalse(self.describe(task)["enableExecuteCommand"])
+        for bad in ({"task": task_id, "agent": "BROKEN"}, {"enable_execute_command": True},
+                    {"task": task_id, "enable_execute_command": "yes"},
+                    {"task": task_id, "colour": "red"}):
+            self.control("/_proxy/exec", bad, expect=400)
+        self.assertEqual(self.control("/_proxy/exec")["overrides"], {})
+
+    def test_exec_calls_are_counted_recorded_and_faulted(self):
+        task = self.run_task(enableExecuteCommand=True)
+        target = self.target_of(task)
+        self.control("/_proxy/reset-stats", {})
+        self.execute(task)
+        self.call(SSM + "StartSession", {"Target": target,
+                                         "DocumentName": "AWS-StartPortForwardingSession"})
+        self.assertEqual(self.control("/_proxy/stats"),
+                         {"ExecuteCommand": 1, "StartSession": 1})
+        self.assertEqual(self.control("/_proxy/stats?target=ExecuteCommand&cluster=c1"),
+                         {"ExecuteCommand": 1})
+        recorded = self.control("/_proxy/requests?target=ExecuteCommand")
+        self.assertEqual([r["body"]["task"] for r in recorded], [task["taskArn"]])
+        self.assertEqual(len(self.sessions(task)), 2)
+        self.control("/_proxy/reset-stats", {})
+        self.assertEqual((self.control("/_proxy/stats"), self.sessions()), ({}, []))
+        self.inject(target=ECS + "ExecuteCommand", status=400, type="AccessDeniedException",
+                    message="not allowed")
+        self.inject(target="StartSession", status=400, type="AccessDeniedException")
+        self.assertEqual(self.execute(task, expect=400),
+                         {"__type": "AccessDeniedException", "message": "not allowed"})
+        self.refused(SSM + "StartSession", {"Target": target,
+                                            "DocumentName": "AWS-StartPortForwardingSession"},
+                     "AccessDeniedException")
+        self.assertEqual(self.control("/_proxy/faulted"),
+                         {"ExecuteCommand": 1, "StartSession": 1})
+        self.assertEqual(self.sessions(), [])
+        self.assertIn("session", self.execute(task))  # the fault's count is spent
+
 
 if __name__ == "__main__":
     unittest.main()

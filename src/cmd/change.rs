@@ -28,7 +28,7 @@ pub const EXIT_UNKNOWN: u8 = 5;
 
 pub type Failure = (u8, String);
 
-fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
+pub(super) fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -36,12 +36,14 @@ fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
         .map_err(|e| (EXIT_AWS, format!("cannot start the async runtime: {e}")))
 }
 
-struct Session {
-    guard: Guarded,
-    who: Identity,
+pub(super) struct Session {
+    pub(super) guard: Guarded,
+    pub(super) who: Identity,
+    /// The reads (`exec` finds its task with them).
+    pub(super) ecs: Arc<dyn crate::domain::Backend>,
 }
 
-async fn session(cli: &Cli, settings: &Settings) -> Result<Session, Failure> {
+pub(super) async fn session(cli: &Cli, settings: &Settings) -> Result<Session, Failure> {
     let b = super::wiring::backends(cli, settings).await?;
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let who = b.ecs.identity();
@@ -49,6 +51,7 @@ async fn session(cli: &Cli, settings: &Settings) -> Result<Session, Failure> {
     let read_only = settings.read_only_for(&who.profile);
     Ok(Session {
         who,
+        ecs: b.ecs,
         guard: Guarded::new(
             b.ops,
             read_only,
@@ -58,7 +61,7 @@ async fn session(cli: &Cli, settings: &Settings) -> Result<Session, Failure> {
     })
 }
 
-fn aws(e: BackendError) -> Failure {
+pub(super) fn aws(e: BackendError) -> Failure {
     let hint = e
         .hint()
         .map(|h| format!("\n  hint: {h}"))
@@ -69,7 +72,7 @@ fn aws(e: BackendError) -> Failure {
     )
 }
 
-fn op_failure(e: OpError) -> Failure {
+pub(super) fn op_failure(e: OpError) -> Failure {
     match e {
         OpError::ReadOnly | OpError::Audit(_) => (EXIT_REFUSED, e.to_string()),
         OpError::Aws(e) if e.kind == crate::domain::ErrorKind::Uncertain => {

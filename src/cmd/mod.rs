@@ -5,6 +5,7 @@
 
 pub mod args;
 pub mod change;
+pub mod exec;
 pub mod shell;
 pub mod tail;
 pub mod wiring;

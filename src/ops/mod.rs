@@ -5,6 +5,7 @@
 
 pub mod audit;
 pub mod diff;
+pub mod exec;
 pub mod guard;
 pub mod model;
 pub mod plan;

@@ -5,6 +5,7 @@ mod support;
 
 mod budget;
 mod cli;
+mod exec_cli;
 mod faults;
 mod live_tail;
 mod moto_logs;

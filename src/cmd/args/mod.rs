@@ -6,6 +6,7 @@ use clap::{Parser, Subcommand};
 
 use crate::config::Config;
 pub mod change;
+pub mod exec;
 pub mod tail;
 
 use tail::TailArgs;
@@ -115,6 +116,9 @@ pub enum Command {
     Scale(change::ScaleArgs),
     /// Roll out a new image or a revision to a service (asks first unless --yes).
     Deploy(change::DeployArgs),
+    /// Open a shell (or run a command) in a container of a service's task, with ECS Exec
+    /// and the Session Manager plugin.
+    Exec(exec::ExecArgs),
     /// Print a shell completion script, made from these command-line definitions
     /// (e.g. `ecsdash completions bash > ~/.local/share/bash-completion/completions/ecsdash`).
     Completions {

@@ -1,0 +1,26 @@
+//! The arguments of `ecsdash exec`.
+
+use clap::Args;
+
+pub const EXIT_CODES: &str = "Exit codes: the shell's own when the session ran; 1 an AWS error \
+(AccessDenied, exec not possible on this task, the plugin failed to start), 2 invalid input or \
+a task/container that cannot be used (nothing was called), 3 refused (read-only, audit log not \
+writable).";
+
+#[derive(Debug, Clone, Args)]
+#[command(after_help = EXIT_CODES)]
+pub struct ExecArgs {
+    /// The service, as CLUSTER/SERVICE.
+    #[arg(value_name = "CLUSTER/SERVICE")]
+    pub target: String,
+    /// The task (id or ARN); without it, a running task of the service is picked and
+    /// named on stderr.
+    #[arg(long, value_name = "ID")]
+    pub task: Option<String>,
+    /// The container; needed when the task has several.
+    #[arg(long, value_name = "NAME")]
+    pub container: Option<String>,
+    /// The command to run (after `--`); `/bin/sh` when none is given.
+    #[arg(last = true, value_name = "COMMAND")]
+    pub command: Vec<String>,
+}
