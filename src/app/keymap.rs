@@ -56,6 +56,11 @@ pub enum Command {
     Pretty,
     Copy,
     Save,
+    /// A table: copy the selected row's id or name (a task's id, a service's name, an
+    /// instance's EC2 id).
+    CopyId,
+    /// A table: copy the selected row's ARN.
+    CopyArn,
     /// Logs: pick a stream of a group whose stream names the pane cannot tell.
     PickStream,
     /// Change a service's desired count.

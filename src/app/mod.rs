@@ -3,6 +3,7 @@
 //! as `Effect`s, which the runtime hands to background workers.
 
 pub mod command;
+mod copy;
 pub mod data;
 pub mod derived;
 pub mod describe;
@@ -451,13 +452,7 @@ impl App {
             Command::Close => {
                 self.popups.pop();
             }
-            Command::Copy => {
-                if let Popup::Text { body, .. } = popup {
-                    let body = body.clone();
-                    self.say("copied (OSC 52)", false);
-                    return vec![Effect::Copy(body)];
-                }
-            }
+            Command::Copy => return self.copy_popup(),
             _ => {
                 let (Popup::Describe { scroll, .. }
                 | Popup::Errors { scroll }
@@ -506,6 +501,8 @@ impl App {
                 return self.open();
             }
             Command::Describe => self.describe(),
+            Command::CopyId => return self.copy_row(copy::Part::Id),
+            Command::CopyArn => return self.copy_row(copy::Part::Arn),
             Command::Refresh => return self.refresh_now(),
             Command::Filter => {
                 self.input = Some(Input::reopen(

@@ -265,14 +265,71 @@ pub(super) fn run_effect(worker: &mut Effects, effect: Effect) {
     }
 }
 
-/// OSC 52: the terminal the user sits at (also over SSH, and in tmux with
-/// `set-clipboard on`) puts the text on its clipboard.
+/// OSC 52: the terminal the user sits at (also over SSH, and through tmux or GNU screen)
+/// puts the text on its clipboard.
 fn copy_to_clipboard(text: &str) {
+    let mut out = io::stdout();
+    let sequence = osc52(text, Multiplexer::from_env());
+    if let Err(e) = out
+        .write_all(sequence.as_bytes())
+        .and_then(|()| out.flush())
+    {
+        tracing::warn!(error = %e, "clipboard write failed");
+    }
+}
+
+/// What stands between the dashboard and the terminal, which decides how OSC 52 gets
+/// through. Over SSH from inside a local tmux neither variable is set on the remote side,
+/// and the plain sequence reaches the local tmux, which handles it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Multiplexer {
+    None,
+    Tmux,
+    Screen,
+}
+
+impl Multiplexer {
+    fn from_env() -> Multiplexer {
+        if std::env::var_os("TMUX").is_some() {
+            Multiplexer::Tmux
+        } else if std::env::var_os("STY").is_some() {
+            Multiplexer::Screen
+        } else {
+            Multiplexer::None
+        }
+    }
+}
+
+/// Base64 characters per DCS string for GNU screen, which cuts longer strings (its buffer
+/// holds 768 bytes).
+const SCREEN_CHUNK: usize = 512;
+
+/// The bytes that put `text` on the clipboard of the terminal behind `mux`.
+fn osc52(text: &str, mux: Multiplexer) -> String {
     use base64::Engine;
     let encoded = base64::engine::general_purpose::STANDARD.encode(text);
-    let mut out = io::stdout();
-    if let Err(e) = write!(out, "\x1b]52;c;{encoded}\x07").and_then(|()| out.flush()) {
-        tracing::warn!(error = %e, "clipboard write failed");
+    let plain = format!("\x1b]52;c;{encoded}\x07");
+    match mux {
+        Multiplexer::None => plain,
+        // tmux takes the plain sequence with `set-clipboard on` and passes it on; with
+        // `allow-passthrough on` the wrapped one (its ESC doubled) goes straight through.
+        // Either is enough, neither is on by default, and both set the same text; tmux
+        // drops what it does not allow, without showing it.
+        Multiplexer::Tmux => format!("{plain}\x1bPtmux;\x1b{plain}\x1b\\"),
+        // screen hands DCS strings to the terminal as they are, but only short ones: the
+        // sequence goes in pieces that the terminal reads as one.
+        Multiplexer::Screen => {
+            let mut out = String::from("\x1bP\x1b]52;c;");
+            // Base64 is ASCII: every index is a character boundary.
+            for start in (0..encoded.len()).step_by(SCREEN_CHUNK) {
+                if start > 0 {
+                    out.push_str("\x1b\\\x1bP");
+                }
+                out.push_str(&encoded[start..(start + SCREEN_CHUNK).min(encoded.len())]);
+            }
+            out.push_str("\x07\x1b\\");
+            out
+        }
     }
 }
 
@@ -308,5 +365,48 @@ mod save_tests {
             super::save(path.to_str().unwrap(), "x").is_err(),
             "overwrote"
         );
+    }
+}
+
+#[cfg(test)]
+mod osc52_tests {
+    use super::{Multiplexer, SCREEN_CHUNK, osc52};
+
+    /// What a terminal reads out of screen's DCS strings: their contents, joined.
+    fn through_screen(bytes: &str) -> String {
+        bytes
+            .split("\x1b\\")
+            .filter(|s| !s.is_empty())
+            .map(|s| s.strip_prefix("\x1bP").expect("each piece is a DCS string"))
+            .collect()
+    }
+
+    #[test]
+    fn plain_osc52_carries_the_text_in_base64() {
+        assert_eq!(
+            osc52("0123abcd", Multiplexer::None),
+            "\x1b]52;c;MDEyM2FiY2Q=\x07"
+        );
+    }
+
+    #[test]
+    fn in_tmux_the_sequence_goes_plain_and_wrapped_for_passthrough() {
+        let plain = osc52("api", Multiplexer::None);
+        assert_eq!(
+            osc52("api", Multiplexer::Tmux),
+            format!("{plain}\x1bPtmux;\x1b{plain}\x1b\\")
+        );
+    }
+
+    #[test]
+    fn in_screen_long_text_goes_in_short_dcs_strings_that_join_to_the_sequence() {
+        let text = "arn:aws:ecs:eu-west-1:123456789012:task/prod/0123".repeat(40);
+        let bytes = osc52(&text, Multiplexer::Screen);
+        let pieces: Vec<&str> = bytes.split("\x1b\\").filter(|s| !s.is_empty()).collect();
+        assert!(pieces.len() > 2, "{}", pieces.len());
+        assert!(pieces.iter().all(|p| p.len() <= SCREEN_CHUNK + 16));
+        assert_eq!(through_screen(&bytes), osc52(&text, Multiplexer::None));
+        let short = osc52("api", Multiplexer::Screen);
+        assert_eq!(through_screen(&short), osc52("api", Multiplexer::None));
     }
 }

@@ -115,6 +115,8 @@ impl Command {
             Command::Pretty => "pretty",
             Command::Copy => "copy",
             Command::Save => "save",
+            Command::CopyId => "copy_id",
+            Command::CopyArn => "copy_arn",
             Command::PickStream => "pick_stream",
             Command::Scale => "scale",
             Command::AutoScaling => "auto_scaling",

@@ -67,6 +67,18 @@ pub const BINDINGS: &[Binding] = &[
         help: "describe the selected row",
     },
     Binding {
+        keys: &[ch('y', "y")],
+        command: Command::CopyId,
+        scope: Scope::Table,
+        help: "copy the selected row's id or name (OSC 52)",
+    },
+    Binding {
+        keys: &[ch('Y', "Y")],
+        command: Command::CopyArn,
+        scope: Scope::Table,
+        help: "copy the selected row's ARN (OSC 52)",
+    },
+    Binding {
         keys: &[ch('/', "/")],
         command: Command::Filter,
         scope: Scope::Table,
@@ -610,7 +622,7 @@ pub const BINDINGS: &[Binding] = &[
         keys: &[ch('y', "y")],
         command: Command::Copy,
         scope: Scope::Popup,
-        help: "copy the text shown in full (OSC 52)",
+        help: "copy what the popup shows: describe, JSON, diff, errors (OSC 52)",
     },
     // `q` closes a popup rather than quitting: a reflex from less and k9s.
     Binding {
