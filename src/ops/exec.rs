@@ -4,8 +4,10 @@
 
 use serde_json::json;
 
-use super::Session;
-use crate::domain::model::{Container, Task};
+use super::guard::{Guarded, OpError};
+use super::{Mutation, Outcome, Session};
+use crate::domain::model::{Container, Task, TaskScope, arn_name};
+use crate::domain::{Backend, ErrorKind, Identity};
 
 /// The plugin the AWS CLI runs for a session.
 pub const PLUGIN: &str = "session-manager-plugin";
@@ -134,6 +136,118 @@ pub fn endpoint(configured: Option<&str>, region: &str) -> String {
     configured
         .map(str::to_owned)
         .unwrap_or_else(|| format!("https://ecs.{region}.amazonaws.com"))
+}
+
+/// What to open: the task (or, without one, the service's newest running task), the
+/// container (or the task's only one) and the command.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Request {
+    pub cluster: String,
+    pub service: Option<String>,
+    pub task: Option<String>,
+    pub container: Option<String>,
+    pub command: String,
+}
+
+/// A session opened, for the plugin.
+#[derive(Debug, Clone)]
+pub struct Opened {
+    pub task: Task,
+    pub container: Container,
+    pub session: Session,
+    /// The task was picked (none was named).
+    pub picked: bool,
+}
+
+/// Why no session was opened.
+#[derive(Debug, Clone, PartialEq)]
+pub enum NotOpened {
+    /// The request cannot work (no such task or container, exec off, agent down): said
+    /// before anything was sent.
+    Unusable(String),
+    /// Refused by the guard (read-only, audit log not writable).
+    Refused(String),
+    /// AWS refused or failed.
+    Aws(String),
+}
+
+impl NotOpened {
+    pub fn message(&self) -> &str {
+        match self {
+            NotOpened::Unusable(m) | NotOpened::Refused(m) | NotOpened::Aws(m) => m,
+        }
+    }
+}
+
+/// Finds the task and the container, checks what can be checked, and asks ExecuteCommand
+/// for a session through the guard.
+pub async fn open(
+    ecs: &dyn Backend,
+    guard: &Guarded,
+    who: &Identity,
+    req: &Request,
+) -> Result<Opened, NotOpened> {
+    let aws =
+        |e: crate::domain::BackendError| NotOpened::Aws(format!("{}: {}", e.operation, e.message));
+    let tasks = ecs
+        .tasks(&req.cluster, req.service.as_deref(), TaskScope::Running)
+        .await
+        .map_err(aws)?;
+    let whose = req
+        .service
+        .as_deref()
+        .map_or(format!("cluster {}", req.cluster), |s| {
+            format!("service {s}")
+        });
+    let task = match req.task.as_deref() {
+        Some(id) => tasks
+            .into_iter()
+            .find(|t| t.id == arn_name(id))
+            .ok_or_else(|| {
+                NotOpened::Unusable(format!(
+                    "{} is not a running task of {whose} (exec needs a running task)",
+                    arn_name(id)
+                ))
+            })?,
+        None => tasks
+            .into_iter()
+            .filter(|t| t.last_status == "RUNNING")
+            .max_by_key(|t| t.started_at)
+            .ok_or_else(|| {
+                NotOpened::Unusable(format!("{whose} has no running task to exec into"))
+            })?,
+    };
+    let container = pick_container(&task, req.container.as_deref())
+        .map_err(NotOpened::Unusable)?
+        .clone();
+    if let Some(why) = refusal(&task, &container, &req.cluster, req.service.as_deref()) {
+        return Err(NotOpened::Unusable(format!("{why}; nothing was called")));
+    }
+    let mutation = Mutation::ExecuteCommand {
+        cluster: req.cluster.clone(),
+        task: task.arn.clone(),
+        container: container.name.clone(),
+        command: req.command.clone(),
+    };
+    let outcome = guard.apply(who, &mutation).await.map_err(|e| match e {
+        OpError::ReadOnly | OpError::Audit(_) => NotOpened::Refused(e.to_string()),
+        OpError::Aws(e) if e.kind == ErrorKind::AccessDenied => NotOpened::Aws(format!(
+            "{}: {}\n  exec needs {ACTIONS}",
+            e.operation, e.message
+        )),
+        OpError::Aws(e) => aws(e),
+    })?;
+    let Outcome::Session(session) = outcome.settled().clone() else {
+        return Err(NotOpened::Aws(
+            "ExecuteCommand answered without a session".into(),
+        ));
+    };
+    Ok(Opened {
+        task,
+        container,
+        session,
+        picked: req.task.is_none(),
+    })
 }
 
 #[cfg(test)]

@@ -25,6 +25,7 @@ use crate::ui::{self, theme::Theme};
 use effects::{Effects, Worker, run_effect};
 
 pub mod effects;
+pub mod session;
 
 const TICK: Duration = Duration::from_millis(250);
 const MIN_FRAME: Duration = Duration::from_millis(16);

@@ -145,7 +145,7 @@ async fn what_cannot_work_is_said_and_nothing_is_sent() {
 
     // Exec off on the task: the fix is named, nothing is called.
     let o = exec(&moto, dir.path(), &bin, &["exec", &target]);
-    assert_eq!(o.status.code(), Some(1), "{}", text(&o.stderr));
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o.stderr));
     assert!(
         text(&o.stderr).contains("--enable-execute-command"),
         "{}",
@@ -168,11 +168,11 @@ async fn what_cannot_work_is_said_and_nothing_is_sent() {
         "POST",
         "/_proxy/exec",
         &[("Content-Type", "application/json")],
-        &format!(r#"{{"task": "{task_id}", "agent": "PENDING"}}"#),
+        &format!(r#"{{"task": "{task_id}", "enable_execute_command": true, "agent": "PENDING"}}"#),
     )
     .await;
     let o = exec(&moto, dir.path(), &bin, &["exec", &target]);
-    assert_eq!(o.status.code(), Some(1), "{}", text(&o.stderr));
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o.stderr));
     assert!(
         text(&o.stderr).contains("is PENDING, not RUNNING"),
         "{}",
@@ -194,7 +194,7 @@ async fn what_cannot_work_is_said_and_nothing_is_sent() {
         "POST",
         "/_proxy/exec",
         &[("Content-Type", "application/json")],
-        &format!(r#"{{"task": "{task_id}", "agent": "RUNNING"}}"#),
+        &format!(r#"{{"task": "{task_id}", "enable_execute_command": true, "agent": "RUNNING"}}"#),
     )
     .await;
     support::inject(

@@ -3,8 +3,9 @@
 use clap::Args;
 
 pub const EXIT_CODES: &str = "Exit codes: the shell's own when the session ran; 1 an AWS error \
-(AccessDenied, exec not possible on this task, the plugin failed to start), 2 invalid input or \
-a task/container that cannot be used (nothing was called), 3 refused (read-only, audit log not \
+(AccessDenied names the IAM actions exec needs) or the plugin could not run; 2 invalid input, \
+the plugin not installed, or a task or container exec cannot use (not running, exec not \
+enabled, its agent not running): nothing was called; 3 refused (read-only, audit log not \
 writable).";
 
 #[derive(Debug, Clone, Args)]
