@@ -75,6 +75,8 @@ pub enum Command {
     Rollout,
     /// Stop the selected task, with a reason.
     StopTask,
+    /// A shell in a container of the selected task or service (ECS Exec).
+    Exec,
     /// Drain the selected container instance, or make it active again.
     Drain,
     /// Edit the selected revision's JSON in the dashboard.

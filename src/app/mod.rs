@@ -95,6 +95,8 @@ pub enum Action {
     },
     /// The external editor closed: the edited text, or why it could not run.
     Edited(Result<String, String>),
+    /// An exec session ended (a note) or never opened (why).
+    ExecEnded(Result<String, String>),
     /// The account of the credentials in use, learned at start.
     Account(String),
     /// SIGTERM, SIGHUP or the terminal closing.
@@ -129,6 +131,8 @@ pub enum Effect {
     },
     /// Put text on the clipboard of the terminal the user sits at (OSC 52).
     Copy(String),
+    /// Open an ECS Exec session; the runtime steps aside while it runs.
+    Exec(crate::ops::exec::Request),
     Save {
         path: String,
         contents: String,
@@ -277,6 +281,8 @@ pub struct App {
     /// The revision `=` diffs against.
     pub marked: Option<String>,
     rows_memo: RefCell<RowsMemo>,
+    /// The container last chosen for exec, per service.
+    exec_containers: std::collections::HashMap<String, String>,
     task_row_cache: RefCell<navigation::TaskRowCache>,
     /// Derived views kept between frames (see `derived`).
     pub derived: derived::Derived,
@@ -321,6 +327,7 @@ impl App {
             editing: None,
             marked: None,
             rows_memo: RefCell::new(None),
+            exec_containers: std::collections::HashMap::new(),
             task_row_cache: RefCell::default(),
             derived: derived::Derived::default(),
             keymap: keymap::Keymap::default(),
@@ -412,6 +419,7 @@ impl App {
                 Vec::new()
             }
             Action::Edited(result) => self.on_edited(result),
+            Action::ExecEnded(result) => self.on_exec_ended(result),
         }
     }
 
@@ -550,6 +558,7 @@ impl App {
             Command::Image => self.open_image(),
             Command::Rollout => self.open_rollout_picker(),
             Command::StopTask => self.open_stop_task(),
+            Command::Exec => return self.open_exec(None),
             Command::Drain => self.drain_instance(),
             Command::Edit => return self.edit_revision(false),
             Command::ExternalEdit => return self.edit_revision(true),
@@ -602,6 +611,8 @@ impl App {
 
 #[cfg(test)]
 mod dialogs_tests;
+#[cfg(test)]
+mod exec_tests;
 #[cfg(test)]
 mod keys_tests;
 #[cfg(test)]

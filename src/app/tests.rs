@@ -12,7 +12,7 @@ use crate::domain::ErrorKind;
 use crate::domain::budget::Priority;
 use crate::domain::model::{Cluster, DeploymentConfig, Service};
 
-fn t0() -> DateTime<Utc> {
+pub(crate) fn t0() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 21, 3, 0, 0).unwrap()
 }
 

@@ -174,6 +174,8 @@ pub(super) struct Effects {
     pub(super) tails: HashMap<u64, TailHandle>,
     /// Text waiting to be opened in `$EDITOR`.
     pub(super) edit: Option<String>,
+    /// An exec session waiting for the terminal.
+    pub(super) exec: Option<crate::ops::exec::Request>,
     pub(super) guard: Guarded,
     pub(super) ecs: Arc<dyn Backend>,
     pub(super) logs: Arc<dyn LogsApi>,
@@ -254,6 +256,7 @@ pub(super) fn run_effect(worker: &mut Effects, effect: Effect) {
         }
         // The loop, which owns the terminal, runs the editor.
         Effect::ExternalEdit { text } => worker.edit = Some(text),
+        Effect::Exec(request) => worker.exec = Some(request),
         Effect::AuditRefusal {
             who,
             action,

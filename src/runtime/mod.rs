@@ -85,6 +85,7 @@ where
         ),
         tails: HashMap::new(),
         edit: None,
+        exec: None,
         guard,
         ecs: backend,
         logs,
@@ -156,6 +157,20 @@ where
         while let Ok(action) = rx.try_recv() {
             apply(&mut app, worker, action);
         }
+        if let Some(request) = worker.exec.take() {
+            // The session needs the terminal to itself, as the editor does.
+            input.abort();
+            let _ = (&mut input).await;
+            let ended = exec_session(worker, request).await;
+            input = spawn_terminal_events(tx.clone());
+            crossterm::execute!(
+                io::stdout(),
+                crossterm::terminal::Clear(crossterm::terminal::ClearType::All)
+            )?;
+            terminal.swap_buffers();
+            app.dirty = true;
+            apply(&mut app, worker, Action::ExecEnded(ended));
+        }
         if let Some(text) = worker.edit.take() {
             // The editor needs the terminal and its input to itself: stop reading keys,
             // leave the dashboard's screen, and come back to a full redraw.
@@ -175,6 +190,51 @@ where
             apply(&mut app, worker, Action::Edited(edited));
         }
     }
+}
+
+/// Opens an exec session (checks, ExecuteCommand through the guard) and runs it with the
+/// dashboard's screen left; says how it ended.
+async fn exec_session(
+    worker: &Effects,
+    request: crate::ops::exec::Request,
+) -> Result<String, String> {
+    use session::Ended;
+    let who = worker.ecs.identity();
+    let plugin = if who.profile == "demo" {
+        None
+    } else {
+        Some(session::plugin()?)
+    };
+    let opened = crate::ops::exec::open(worker.ecs.as_ref(), &worker.guard, &who, &request)
+        .await
+        .map_err(|e| e.message().to_string())?;
+    let cluster = request.cluster.clone();
+    let command = request.command.clone();
+    let what = format!(
+        "{} in container {} of task {}",
+        command, opened.container.name, opened.task.id
+    );
+    tokio::task::spawn_blocking(move || {
+        ratatui::restore();
+        crate::say_out!("ecsdash: {what}; the dashboard comes back when it ends");
+        let ended = session::run(plugin.as_ref(), &who, &cluster, &opened, &command);
+        if ended != Ended::Code(0) {
+            // The plugin's last lines are on this screen: leave them until read.
+            crate::say_out!("ecsdash: the session ended with {ended:?} (see above); press Enter to go back to the dashboard");
+            let _ = std::io::stdin().read_line(&mut String::new());
+        }
+        let back = crossterm::terminal::enable_raw_mode().and_then(|()| {
+            crossterm::execute!(io::stdout(), crossterm::terminal::EnterAlternateScreen)
+        });
+        back.map_err(|e| format!("cannot take the terminal back: {e}"))?;
+        match ended {
+            Ended::Code(0) => Ok(format!("session ended: {what}")),
+            Ended::Code(code) => Ok(format!("session ended with exit code {code}: {what}")),
+            Ended::Failed(m) => Err(m),
+        }
+    })
+    .await
+    .map_err(|e| format!("exec task failed: {e}"))?
 }
 
 /// Opens `text` in `$VISUAL` or `$EDITOR` (else `vi`) on a private temporary file and

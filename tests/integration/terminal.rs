@@ -220,3 +220,42 @@ fn external_editor_edits_a_revision_and_the_dashboard_comes_back() {
         "{line}"
     );
 }
+
+/// `x` on a task: the dashboard steps aside for the session (the demo's shell here), the
+/// session gets the keys, and the dashboard comes back and is restored on quit.
+#[test]
+fn exec_steps_aside_for_the_session_and_the_dashboard_comes_back() {
+    let mut d = Dashboard::start(&[]);
+    d.wait_for("prod-core");
+    let mut keys = d.master.take_writer().unwrap();
+    keys.write_all(b":services prod-core\r").unwrap();
+    d.wait_for("api-gateway");
+    // Services in name order: api-gateway, cart, checkout.
+    keys.write_all(b"jj\r").unwrap();
+    d.wait_for("checkout:6");
+    // Every task described, then only the running ones.
+    std::thread::sleep(Duration::from_secs(3));
+    keys.write_all(b"/RUNNING\r").unwrap();
+    std::thread::sleep(Duration::from_millis(500));
+    keys.write_all(b"x").unwrap();
+    d.wait_for("Exec into task");
+    keys.write_all(b"\r").unwrap();
+    d.wait_for("type exit to leave");
+    let before = d.text().matches(ENTER_ALT_SCREEN).count();
+    keys.write_all(b"whoami\r").unwrap();
+    d.wait_for("root");
+    keys.write_all(b"exit\r").unwrap();
+    // Back on the dashboard's screen, with the session's end on the status line.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while d.text().matches(ENTER_ALT_SCREEN).count() == before {
+        assert!(Instant::now() < deadline, "the dashboard never came back");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    d.wait_for("session ended");
+    keys.write_all(b"q").unwrap();
+    let status = d.wait_exit();
+    assert!(status.success(), "{status:?}");
+    d.assert_restored();
+    let audit = std::fs::read_to_string(d._dir.path().join("ecsdash/audit.log")).unwrap();
+    assert!(audit.contains("\"api\":\"ExecuteCommand\""), "{audit}");
+}

@@ -10,6 +10,7 @@
 
 mod confirm;
 mod editor;
+mod exec;
 mod image;
 mod rollout;
 mod scale;
@@ -52,6 +53,10 @@ pub enum Purpose {
         cluster: String,
         service: String,
         which: ScalingForm,
+    },
+    /// The container of a task to exec into.
+    Exec {
+        request: crate::ops::exec::Request,
     },
 }
 
@@ -180,6 +185,7 @@ impl App {
                 Purpose::StopTask { .. } => self.stop_task_key(key),
                 Purpose::Image { .. } => self.image_key(key),
                 Purpose::Scaling { .. } => self.scaling_key(key),
+                Purpose::Exec { .. } => self.exec_key(key),
             },
             Some(Dialog::Confirm(_)) => self.confirm_key(key),
             Some(Dialog::Editor(_)) => self.editor_key(key),

@@ -124,6 +124,7 @@ impl Command {
             Command::Image => "image",
             Command::Rollout => "rollout",
             Command::StopTask => "stop_task",
+            Command::Exec => "exec",
             Command::Drain => "drain",
             Command::Edit => "edit",
             Command::ExternalEdit => "external_edit",

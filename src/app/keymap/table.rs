@@ -253,6 +253,18 @@ pub const BINDINGS: &[Binding] = &[
         help: "roll out a revision, or force a new deployment",
     },
     Binding {
+        keys: &[ch('x', "x")],
+        command: Command::Exec,
+        scope: Scope::Tasks,
+        help: "a shell in a container of the task (ECS Exec; needs session-manager-plugin)",
+    },
+    Binding {
+        keys: &[ch('x', "x")],
+        command: Command::Exec,
+        scope: Scope::Services,
+        help: "a shell in the service's newest running task (ECS Exec)",
+    },
+    Binding {
         keys: &[ctrl('k', "Ctrl-k")],
         command: Command::StopTask,
         scope: Scope::Tasks,

@@ -1,0 +1,154 @@
+//! `x`: exec from the tasks and services panes.
+
+use std::sync::Arc;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use super::data::{DataKey, Payload};
+use super::pane::Pane;
+use super::*;
+use crate::domain::model::{Container, Task, TaskScope};
+use crate::ops::exec::Request;
+
+fn key(code: KeyCode) -> Action {
+    Action::Key(KeyEvent::new(code, KeyModifiers::NONE))
+}
+
+fn container(name: &str) -> Container {
+    Container {
+        name: name.into(),
+        image: None,
+        last_status: Some("RUNNING".into()),
+        health: None,
+        exit_code: None,
+        reason: None,
+        runtime_id: Some(format!("abc-{name}")),
+        exec_agent: Some("RUNNING".into()),
+    }
+}
+
+fn tasks_app(containers: &[&str]) -> App {
+    let t0 = super::tests::t0();
+    let pane = Pane::Tasks {
+        cluster: "prod".into(),
+        service: Some("web".into()),
+        instance: None,
+    };
+    let mut app = App::new(Identity::default(), vec![Pane::Clusters, pane], t0, None);
+    let task = Task {
+        arn: "arn:aws:ecs:eu-west-1:1:task/prod/0123abcd".into(),
+        id: "0123abcd".into(),
+        last_status: "RUNNING".into(),
+        desired_status: "RUNNING".into(),
+        group: Some("service:web".into()),
+        enable_execute_command: true,
+        containers: containers.iter().map(|c| container(c)).collect(),
+        ..Task::default()
+    };
+    app.update(Action::Loaded {
+        key: DataKey::Tasks {
+            cluster: "prod".into(),
+            service: Some("web".into()),
+            scope: TaskScope::Running,
+        },
+        result: Ok(Payload::Tasks(Arc::new(vec![task].into()))),
+        at: t0,
+    });
+    app
+}
+
+fn exec_of(effects: &[Effect]) -> Option<&Request> {
+    effects.iter().find_map(|e| match e {
+        Effect::Exec(r) => Some(r),
+        _ => None,
+    })
+}
+
+#[test]
+fn x_on_a_task_with_one_container_opens_it() {
+    let mut app = tasks_app(&["web"]);
+    let effects = app.update(key(KeyCode::Char('x')));
+    let r = exec_of(&effects).expect("an exec");
+    assert_eq!(r.container.as_deref(), Some("web"));
+    assert_eq!(
+        r.task.as_deref(),
+        Some("arn:aws:ecs:eu-west-1:1:task/prod/0123abcd")
+    );
+    assert_eq!(r.command, "/bin/sh");
+}
+
+#[test]
+fn several_containers_are_chosen_once_then_remembered_for_the_service() {
+    let mut app = tasks_app(&["web", "envoy"]);
+    let effects = app.update(key(KeyCode::Char('x')));
+    assert!(exec_of(&effects).is_none(), "asks first");
+    app.update(key(KeyCode::Right));
+    let effects = app.update(key(KeyCode::Enter));
+    assert_eq!(
+        exec_of(&effects).and_then(|r| r.container.as_deref()),
+        Some("envoy")
+    );
+    // Next time the choice starts at envoy.
+    app.update(key(KeyCode::Char('x')));
+    let effects = app.update(key(KeyCode::Enter));
+    assert_eq!(
+        exec_of(&effects).and_then(|r| r.container.as_deref()),
+        Some("envoy")
+    );
+}
+
+#[test]
+fn read_only_sends_no_exec() {
+    let mut app = tasks_app(&["web"]);
+    app.read_only = true;
+    let effects = app.update(key(KeyCode::Char('x')));
+    assert!(exec_of(&effects).is_none());
+    assert!(
+        effects
+            .iter()
+            .any(|e| matches!(e, Effect::AuditRefusal { .. })),
+        "{effects:?}"
+    );
+}
+
+#[test]
+fn the_sessions_end_is_said_on_the_status_line() {
+    let mut app = tasks_app(&["web"]);
+    app.update(Action::ExecEnded(Err(
+        "exec is not enabled on task 0123abcd".into(),
+    )));
+    let status = app.status.as_ref().expect("a status");
+    assert!(
+        status.error && status.text.contains("not enabled"),
+        "{}",
+        status.text
+    );
+}
+
+#[test]
+fn a_task_not_running_is_refused_before_anything() {
+    let mut app = tasks_app(&["web"]);
+    app.update(key(KeyCode::Char('a')));
+    let pane = app.view().pane.clone();
+    let stopped = Task {
+        last_status: "STOPPED".into(),
+        ..(**app.pane_tasks(&pane)[0]).clone()
+    };
+    app.update(Action::Loaded {
+        key: DataKey::Tasks {
+            cluster: "prod".into(),
+            service: Some("web".into()),
+            scope: TaskScope::Running,
+        },
+        result: Ok(Payload::Tasks(Arc::new(vec![stopped].into()))),
+        at: super::tests::t0(),
+    });
+    let effects = app.update(key(KeyCode::Char('x')));
+    assert!(exec_of(&effects).is_none());
+    let status = app.status.as_ref().expect("a status");
+    assert!(
+        status.text.contains("exec needs a running task"),
+        "{}",
+        status.text
+    );
+}
