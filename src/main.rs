@@ -99,6 +99,10 @@ fn run(cli: Cli, started: Instant) -> Result<(), (u8, String)> {
         let _log_guard = init_logging(&cli);
         return ecsdash::cmd::exec::run(&cli, args, &settings);
     }
+    if let Some(Command::Forward(args)) = &cli.command {
+        let _log_guard = init_logging(&cli);
+        return ecsdash::cmd::exec::forward(&cli, args, &settings);
+    }
     if let Some(Command::Deploy(args)) = &cli.command {
         let _log_guard = init_logging(&cli);
         return ecsdash::cmd::change::deploy(&cli, args, &settings);

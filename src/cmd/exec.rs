@@ -5,10 +5,10 @@
 //! answers with a small built-in shell instead of the plugin.
 
 use super::args::change::parse_target;
-use super::args::exec::ExecArgs;
+use super::args::exec::{ExecArgs, ForwardArgs};
 use super::args::{Cli, Settings};
 use super::change::{EXIT_AWS, EXIT_BAD_INPUT, EXIT_REFUSED, Failure, runtime, session};
-use crate::ops::exec::{self, DEFAULT_COMMAND, NotOpened, Request};
+use crate::ops::exec::{self, DEFAULT_COMMAND, Forward, NotOpened, Request};
 use crate::runtime::session::{self as shell, Ended};
 
 pub fn run(cli: &Cli, args: &ExecArgs, settings: &Settings) -> Result<(), Failure> {
@@ -58,6 +58,62 @@ pub fn run(cli: &Cli, args: &ExecArgs, settings: &Settings) -> Result<(), Failur
         Ended::Code(code) => Err((
             u8::try_from(code).unwrap_or(EXIT_AWS),
             format!("the session ended with exit code {code}"),
+        )),
+        Ended::Failed(m) => Err((EXIT_AWS, m)),
+    }
+}
+
+/// `ecsdash forward`: the local port checked free, the task found and checked as for
+/// exec, StartSession through the guard, then the plugin until Ctrl-c.
+pub fn forward(cli: &Cli, args: &ForwardArgs, settings: &Settings) -> Result<(), Failure> {
+    let (cluster, service) = parse_target(&args.target).map_err(|m| (EXIT_BAD_INPUT, m))?;
+    let (local, remote) = exec::parse_ports(&args.ports).map_err(|m| (EXIT_BAD_INPUT, m))?;
+    if let Some(host) = &args.host
+        && (host.trim().is_empty() || host.chars().any(|c| c.is_whitespace() || c.is_control()))
+    {
+        return Err((EXIT_BAD_INPUT, format!("`{host}` is not a host name")));
+    }
+    shell::port_free(local).map_err(|m| (EXIT_BAD_INPUT, m))?;
+    let plugin = if cli.demo {
+        None
+    } else {
+        Some(shell::plugin().map_err(|m| (EXIT_BAD_INPUT, m))?)
+    };
+    let request = Forward {
+        task: Request {
+            cluster: cluster.clone(),
+            service: Some(service.clone()),
+            task: args.task.clone(),
+            container: args.container.clone(),
+            command: String::new(),
+        },
+        local,
+        remote,
+        host: args.host.clone(),
+    };
+    let rt = runtime()?;
+    let (who, opened) = rt.block_on(async {
+        let s = session(cli, settings).await?;
+        let opened = exec::open_forward(s.ecs.as_ref(), &s.guard, &s.who, &request)
+            .await
+            .map_err(|e| match e {
+                NotOpened::Unusable(m) => (EXIT_BAD_INPUT, m),
+                NotOpened::Refused(m) => (EXIT_REFUSED, m),
+                NotOpened::Aws(m) => (EXIT_AWS, m),
+            })?;
+        Ok::<_, Failure>((s.who, opened))
+    })?;
+    drop(rt);
+    crate::say_err!(
+        "ecsdash: forwarding localhost:{local} to {}:{remote} through task {} of {cluster}/{service}; Ctrl-c ends it",
+        args.host.as_deref().unwrap_or("the task"),
+        opened.task.id
+    );
+    match shell::forward(plugin.as_ref(), &who, &cluster, &opened, &request) {
+        Ended::Code(0) => Ok(()),
+        Ended::Code(code) => Err((
+            u8::try_from(code).unwrap_or(EXIT_AWS),
+            format!("the forward ended with exit code {code}"),
         )),
         Ended::Failed(m) => Err((EXIT_AWS, m)),
     }

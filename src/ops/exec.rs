@@ -108,6 +108,66 @@ pub fn target(cluster: &str, task: &Task, container: &Container) -> Result<Strin
     Ok(format!("ecs:{cluster}_{}_{runtime}", task.id))
 }
 
+/// The SSM document of a port forward: to the task itself, or to a host it can reach.
+pub fn forward_document(host: Option<&str>) -> &'static str {
+    if host.is_some() {
+        "AWS-StartPortForwardingSessionToRemoteHost"
+    } else {
+        "AWS-StartPortForwardingSession"
+    }
+}
+
+/// The document's parameters (each a list of strings, as SSM takes them).
+pub fn forward_parameters(local: u16, remote: u16, host: Option<&str>) -> serde_json::Value {
+    let mut p = json!({
+        "portNumber": [remote.to_string()],
+        "localPortNumber": [local.to_string()],
+    });
+    if let Some(host) = host {
+        p["host"] = json!([host]);
+    }
+    p
+}
+
+/// `LOCAL:REMOTE` (or one port for both) as two ports from 1 to 65535.
+pub fn parse_ports(text: &str) -> Result<(u16, u16), String> {
+    let port = |p: &str| -> Result<u16, String> {
+        p.trim()
+            .parse::<u16>()
+            .ok()
+            .filter(|p| *p > 0)
+            .ok_or_else(|| format!("`{p}` is not a port (1 to 65535)"))
+    };
+    match text.split_once(':') {
+        Some((local, remote)) => Ok((port(local)?, port(remote)?)),
+        None => {
+            let p = port(text)?;
+            Ok((p, p))
+        }
+    }
+}
+
+/// The plugin's arguments for a port forward: the StartSession request the AWS CLI
+/// passes (target, document, parameters) and the SSM endpoint.
+pub fn forward_plugin_args(
+    session: &Session,
+    region: &str,
+    profile: Option<&str>,
+    target: &str,
+    forward: &Forward,
+    ssm_endpoint: &str,
+) -> Vec<String> {
+    let host = forward.host.as_deref();
+    let request = json!({
+        "Target": target,
+        "DocumentName": forward_document(host),
+        "Parameters": forward_parameters(forward.local, forward.remote, host),
+    });
+    let mut args = plugin_args(session, region, profile, target, ssm_endpoint);
+    args[4] = request.to_string();
+    args
+}
+
 /// The plugin's six arguments, as the AWS CLI passes them.
 pub fn plugin_args(
     session: &Session,
@@ -131,11 +191,16 @@ pub fn plugin_args(
     ]
 }
 
-/// The ECS endpoint the session was made at: the configured one, else the region's.
+/// The endpoint of `service` (`ecs`, `ssm`) the session was made at: the configured one,
+/// else the region's.
 pub fn endpoint(configured: Option<&str>, region: &str) -> String {
+    service_endpoint(configured, "ecs", region)
+}
+
+pub fn service_endpoint(configured: Option<&str>, service: &str, region: &str) -> String {
     configured
         .map(str::to_owned)
-        .unwrap_or_else(|| format!("https://ecs.{region}.amazonaws.com"))
+        .unwrap_or_else(|| format!("https://{service}.{region}.amazonaws.com"))
 }
 
 /// What to open: the task (or, without one, the service's newest running task), the
@@ -179,20 +244,17 @@ impl NotOpened {
     }
 }
 
-/// Finds the task and the container, checks what can be checked, and asks ExecuteCommand
-/// for a session through the guard.
-pub async fn open(
-    ecs: &dyn Backend,
-    guard: &Guarded,
-    who: &Identity,
-    req: &Request,
-) -> Result<Opened, NotOpened> {
-    let aws =
-        |e: crate::domain::BackendError| NotOpened::Aws(format!("{}: {}", e.operation, e.message));
+fn aws_failure(e: crate::domain::BackendError) -> NotOpened {
+    NotOpened::Aws(format!("{}: {}", e.operation, e.message))
+}
+
+/// The task and the container `req` names (or picks), checked for what exec and port
+/// forwarding need: a RUNNING task started with exec on, the agent running.
+async fn find(ecs: &dyn Backend, req: &Request) -> Result<(Task, Container), NotOpened> {
     let tasks = ecs
         .tasks(&req.cluster, req.service.as_deref(), TaskScope::Running)
         .await
-        .map_err(aws)?;
+        .map_err(aws_failure)?;
     let whose = req
         .service
         .as_deref()
@@ -223,30 +285,90 @@ pub async fn open(
     if let Some(why) = refusal(&task, &container, &req.cluster, req.service.as_deref()) {
         return Err(NotOpened::Unusable(format!("{why}; nothing was called")));
     }
+    Ok((task, container))
+}
+
+/// The session of `mutation`, through the guard.
+async fn start(guard: &Guarded, who: &Identity, mutation: &Mutation) -> Result<Session, NotOpened> {
+    let outcome = guard.apply(who, mutation).await.map_err(|e| match e {
+        OpError::ReadOnly | OpError::Audit(_) => NotOpened::Refused(e.to_string()),
+        OpError::Aws(e) if e.kind == ErrorKind::AccessDenied => NotOpened::Aws(format!(
+            "{}: {}\n  exec needs {ACTIONS}",
+            e.operation, e.message
+        )),
+        OpError::Aws(e) => aws_failure(e),
+    })?;
+    match outcome.settled() {
+        Outcome::Session(session) => Ok(session.clone()),
+        _ => Err(NotOpened::Aws(format!(
+            "{} answered without a session",
+            mutation.api()
+        ))),
+    }
+}
+
+/// Finds the task and the container, checks what can be checked, and asks ExecuteCommand
+/// for a session through the guard.
+pub async fn open(
+    ecs: &dyn Backend,
+    guard: &Guarded,
+    who: &Identity,
+    req: &Request,
+) -> Result<Opened, NotOpened> {
+    let (task, container) = find(ecs, req).await?;
     let mutation = Mutation::ExecuteCommand {
         cluster: req.cluster.clone(),
         task: task.arn.clone(),
         container: container.name.clone(),
         command: req.command.clone(),
     };
-    let outcome = guard.apply(who, &mutation).await.map_err(|e| match e {
-        OpError::ReadOnly | OpError::Audit(_) => NotOpened::Refused(e.to_string()),
-        OpError::Aws(e) if e.kind == ErrorKind::AccessDenied => NotOpened::Aws(format!(
-            "{}: {}\n  exec needs {ACTIONS}",
-            e.operation, e.message
-        )),
-        OpError::Aws(e) => aws(e),
-    })?;
-    let Outcome::Session(session) = outcome.settled().clone() else {
-        return Err(NotOpened::Aws(
-            "ExecuteCommand answered without a session".into(),
-        ));
-    };
+    let session = start(guard, who, &mutation).await?;
     Ok(Opened {
         task,
         container,
         session,
         picked: req.task.is_none(),
+    })
+}
+
+/// A port forward to open: the task as for exec, and the ports.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Forward {
+    pub task: Request,
+    pub local: u16,
+    pub remote: u16,
+    pub host: Option<String>,
+}
+
+/// As `open`, with SSM StartSession and a port forwarding document.
+pub async fn open_forward(
+    ecs: &dyn Backend,
+    guard: &Guarded,
+    who: &Identity,
+    req: &Forward,
+) -> Result<Opened, NotOpened> {
+    let (task, container) = find(ecs, &req.task).await?;
+    let runtime_id = container.runtime_id.clone().ok_or_else(|| {
+        NotOpened::Unusable(format!(
+            "container {} has no runtime id yet",
+            container.name
+        ))
+    })?;
+    let mutation = Mutation::Forward {
+        cluster: req.task.cluster.clone(),
+        task: task.arn.clone(),
+        container: container.name.clone(),
+        runtime_id,
+        local: req.local,
+        remote: req.remote,
+        host: req.host.clone(),
+    };
+    let session = start(guard, who, &mutation).await?;
+    Ok(Opened {
+        task,
+        container,
+        session,
+        picked: req.task.task.is_none(),
     })
 }
 

@@ -163,6 +163,18 @@ pub enum Mutation {
         container: String,
         command: String,
     },
+    /// SSM StartSession with a port forwarding document on a container of a task:
+    /// `local` on this machine to `remote` in the task (or on `host`, reached from it).
+    Forward {
+        cluster: String,
+        task: String,
+        container: String,
+        /// The container's runtime id (part of the session's target).
+        runtime_id: String,
+        local: u16,
+        remote: u16,
+        host: Option<String>,
+    },
 }
 
 /// What a mutation ended in, as AWS reported it.
@@ -270,6 +282,7 @@ impl Mutation {
             Mutation::PutScheduledAction { .. } => "PutScheduledAction",
             Mutation::DeleteScheduledAction { .. } => "DeleteScheduledAction",
             Mutation::ExecuteCommand { .. } => "ExecuteCommand",
+            Mutation::Forward { .. } => "StartSession",
         }
     }
 
@@ -301,6 +314,7 @@ impl Mutation {
             Mutation::PutScheduledAction { .. } => "update scheduled action",
             Mutation::DeleteScheduledAction { .. } => "delete scheduled action",
             Mutation::ExecuteCommand { .. } => "run a command in a container",
+            Mutation::Forward { .. } => "forward a port",
         }
     }
 
@@ -317,7 +331,8 @@ impl Mutation {
             | Mutation::DeletePolicy { cluster, .. }
             | Mutation::PutScheduledAction { cluster, .. }
             | Mutation::DeleteScheduledAction { cluster, .. }
-            | Mutation::ExecuteCommand { cluster, .. } => cluster,
+            | Mutation::ExecuteCommand { cluster, .. }
+            | Mutation::Forward { cluster, .. } => cluster,
             Mutation::RegisterTaskDefinition { .. } => "",
         }
     }
@@ -376,6 +391,12 @@ impl Mutation {
                 crate::domain::model::arn_name(instance)
             ),
             Mutation::ExecuteCommand {
+                cluster,
+                task,
+                container,
+                ..
+            }
+            | Mutation::Forward {
                 cluster,
                 task,
                 container,
@@ -480,6 +501,15 @@ impl Mutation {
                 scheduled_words(before)
             )],
             Mutation::ExecuteCommand { command, .. } => vec![format!("run: {command}")],
+            Mutation::Forward {
+                local,
+                remote,
+                host,
+                ..
+            } => vec![format!(
+                "forward: localhost:{local} → {}:{remote}",
+                host.as_deref().unwrap_or("the task")
+            )],
         }
     }
 
@@ -511,6 +541,15 @@ impl Mutation {
             Mutation::PutScheduledAction { before, after, .. } => (to_json(before), to_json(after)),
             Mutation::DeleteScheduledAction { before, .. } => (to_json(before), Value::Null),
             Mutation::ExecuteCommand { command, .. } => (Value::Null, json!({"command": command})),
+            Mutation::Forward {
+                local,
+                remote,
+                host,
+                ..
+            } => (
+                Value::Null,
+                json!({"local_port": local, "remote_port": remote, "host": host}),
+            ),
         }
     }
 }

@@ -255,3 +255,97 @@ fn the_demo_offers_a_shell_and_keeps_to_the_same_rules() {
     let o = demo(&["exec", "prod/checkout"]);
     assert_ne!(o.status.code(), Some(0), "{}", text(&o.stderr));
 }
+
+#[tokio::test]
+async fn forward_starts_a_port_forwarding_session_and_hands_it_to_the_plugin() {
+    let Some(moto) = support::moto() else { return };
+    let (cluster, task) = service_task(&moto, true).await;
+    let task_id = task.rsplit('/').next().unwrap().to_owned();
+    let dir = tempfile::tempdir().unwrap();
+    let bin = stand_in(dir.path(), 0);
+    let target = format!("{cluster}/web");
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let ports = format!("{port}:5432");
+
+    // Read-only: refused, no StartSession.
+    let o = exec(
+        &moto,
+        dir.path(),
+        &bin,
+        &["--read-only", "forward", &target, &ports],
+    );
+    assert_eq!(o.status.code(), Some(3), "{}", text(&o.stderr));
+    assert!(
+        support::requests(&moto, "StartSession", &task_id)
+            .await
+            .is_empty()
+    );
+
+    let o = exec(
+        &moto,
+        dir.path(),
+        &bin,
+        &["forward", &target, &ports, "--host", "db.internal"],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let sent = support::requests(&moto, "StartSession", &task_id).await;
+    assert_eq!(sent.len(), 1);
+    assert_eq!(
+        sent[0]["DocumentName"],
+        "AWS-StartPortForwardingSessionToRemoteHost"
+    );
+    assert_eq!(sent[0]["Parameters"]["host"][0], "db.internal");
+    assert_eq!(
+        sent[0]["Parameters"]["localPortNumber"][0],
+        port.to_string()
+    );
+    let args: Vec<String> = std::fs::read_to_string(dir.path().join("args"))
+        .unwrap()
+        .lines()
+        .map(String::from)
+        .collect();
+    assert_eq!(args.len(), 6, "{args:?}");
+    assert_eq!(args[2], "StartSession");
+    let request: serde_json::Value = serde_json::from_str(&args[4]).unwrap();
+    assert_eq!(
+        request["DocumentName"],
+        "AWS-StartPortForwardingSessionToRemoteHost"
+    );
+    assert_eq!(request["Parameters"]["portNumber"][0], "5432");
+    assert!(
+        request["Target"]
+            .as_str()
+            .unwrap()
+            .starts_with(&format!("ecs:{cluster}_{task_id}_"))
+    );
+
+    // A local port in use is refused before anything is called.
+    let busy = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let busy_port = busy.local_addr().unwrap().port();
+    let o = exec(
+        &moto,
+        dir.path(),
+        &bin,
+        &["forward", &target, &format!("{busy_port}:80")],
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o.stderr));
+    assert!(
+        text(&o.stderr).contains("is not free"),
+        "{}",
+        text(&o.stderr)
+    );
+    for bad in ["0:80", "80:99999", "http", "-1"] {
+        let o = exec(&moto, dir.path(), &bin, &["forward", &target, bad]);
+        assert_eq!(o.status.code(), Some(2), "{bad}: {}", text(&o.stderr));
+    }
+    assert_eq!(
+        support::requests(&moto, "StartSession", &task_id)
+            .await
+            .len(),
+        1
+    );
+}

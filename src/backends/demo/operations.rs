@@ -198,7 +198,8 @@ fn apply(fleet: &mut Fleet, m: &Mutation) -> BackendResult<Outcome> {
             fleet.set_instance_state(&cluster, instance, to.api_name())?;
             Ok(Outcome::Done)
         }
-        Mutation::ExecuteCommand { cluster, task, .. } => {
+        Mutation::ExecuteCommand { cluster, task, .. }
+        | Mutation::Forward { cluster, task, .. } => {
             let cluster = cluster_name(fleet, cluster, operation)?;
             fleet.exec_session(&cluster, task)
         }

@@ -26,7 +26,7 @@ use futures::{StreamExt, TryStreamExt, stream};
 
 use super::{PAGE_SIZE, SdkBackend, collect_pages, convert, errors, has_more};
 use crate::domain::budget::{Budget, Category, Priority};
-use crate::domain::model::{Service, family_of, revision_of};
+use crate::domain::model::{Service, arn_name, family_of, revision_of};
 use crate::domain::{BackendError, BackendResult, ErrorKind};
 use crate::ops::model::{Family, Scaling, TaskDefDoc};
 use crate::ops::taskdef::register_shape;
@@ -49,6 +49,8 @@ pub struct SdkOps {
     /// refusal (throttling), where nothing was done.
     ecs_write: aws_sdk_ecs::Client,
     autoscaling_write: aws_sdk_applicationautoscaling::Client,
+    /// Port forwarding sessions (StartSession): one attempt each, as the writes.
+    ssm_write: aws_sdk_ssm::Client,
     budget: Arc<Budget>,
     /// Most ListTaskDefinitions calls of one `families` in flight at once.
     concurrency: usize,
@@ -72,11 +74,13 @@ impl SdkOps {
         let operation_timeout = config.timeout_config().and_then(|t| t.operation_timeout());
         let once = RetryConfig::disabled();
         let mut ecs_write = aws_sdk_ecs::config::Builder::from(config).retry_config(once.clone());
-        let mut autoscaling_write =
-            aws_sdk_applicationautoscaling::config::Builder::from(config).retry_config(once);
+        let mut autoscaling_write = aws_sdk_applicationautoscaling::config::Builder::from(config)
+            .retry_config(once.clone());
+        let mut ssm_write = aws_sdk_ssm::config::Builder::from(config).retry_config(once);
         if let Some(operation) = operation_timeout {
             ecs_write = ecs_write.timeout_config(single_attempt(operation));
             autoscaling_write = autoscaling_write.timeout_config(single_attempt(operation));
+            ssm_write = ssm_write.timeout_config(single_attempt(operation));
         }
         SdkOps {
             ecs: aws_sdk_ecs::Client::new(config),
@@ -85,6 +89,7 @@ impl SdkOps {
             autoscaling_write: aws_sdk_applicationautoscaling::Client::from_conf(
                 autoscaling_write.build(),
             ),
+            ssm_write: aws_sdk_ssm::Client::from_conf(ssm_write.build()),
             budget: backend.budget(),
             concurrency: backend.describe_concurrency().max(1),
             operation_timeout,
@@ -183,6 +188,36 @@ impl SdkOps {
             id: text(session.session_id()),
             stream_url: text(session.stream_url()),
             token: text(session.token_value()),
+        }))
+    }
+
+    /// SSM StartSession with a port forwarding document. SSM's quota is not ECS's, so
+    /// the ECS budget is not charged.
+    async fn start_forward(
+        &self,
+        target: &str,
+        local: u16,
+        remote: u16,
+        host: Option<&str>,
+    ) -> BackendResult<Outcome> {
+        const OP: &str = "StartSession";
+        let parameters = crate::ops::exec::forward_parameters(local, remote, host);
+        let parameters: std::collections::HashMap<String, Vec<String>> =
+            serde_json::from_value(parameters).unwrap_or_default();
+        let out = self
+            .ssm_write
+            .start_session()
+            .target(target)
+            .document_name(crate::ops::exec::forward_document(host))
+            .set_parameters(Some(parameters))
+            .send()
+            .await
+            .map_err(|e| errors::from_sdk_error(OP, e))?;
+        let text = |v: Option<&str>| v.unwrap_or_default().to_owned();
+        Ok(Outcome::Session(crate::ops::Session {
+            id: text(out.session_id()),
+            stream_url: text(out.stream_url()),
+            token: text(out.token_value()),
         }))
     }
 
@@ -385,6 +420,7 @@ impl Ops for SdkOps {
                             mutation,
                             Mutation::RegisterTaskDefinition { .. }
                                 | Mutation::ExecuteCommand { .. }
+                                | Mutation::Forward { .. }
                         ) =>
                 {
                     return verify::settle(self, mutation, &before, e).await;
@@ -465,6 +501,19 @@ impl SdkOps {
                 command,
             } => {
                 self.execute_command(cluster, task, container, command)
+                    .await
+            }
+            Mutation::Forward {
+                cluster,
+                task,
+                runtime_id,
+                local,
+                remote,
+                host,
+                ..
+            } => {
+                let target = format!("ecs:{cluster}_{}_{runtime_id}", arn_name(task));
+                self.start_forward(&target, *local, *remote, host.as_deref())
                     .await
             }
             Mutation::PutScalableTarget { .. }

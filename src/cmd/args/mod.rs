@@ -119,6 +119,9 @@ pub enum Command {
     /// Open a shell (or run a command) in a container of a service's task, with ECS Exec
     /// and the Session Manager plugin.
     Exec(exec::ExecArgs),
+    /// Forward a local port to a port of a service's task (or a host it can reach), with
+    /// SSM port forwarding and the Session Manager plugin, until Ctrl-c.
+    Forward(exec::ForwardArgs),
     /// Print a shell completion script, made from these command-line definitions
     /// (e.g. `ecsdash completions bash > ~/.local/share/bash-completion/completions/ecsdash`).
     Completions {

@@ -99,3 +99,21 @@ fn a_container_is_named_or_the_only_one() {
             .contains("no runtime id")
     );
 }
+
+#[test]
+fn ports_are_local_colon_remote_or_one_for_both() {
+    assert_eq!(parse_ports("8080:80"), Ok((8080, 80)));
+    assert_eq!(parse_ports("5432"), Ok((5432, 5432)));
+    for bad in ["0:80", "80:65536", "http", "-1", ":80", "80:", ""] {
+        assert!(parse_ports(bad).is_err(), "{bad}");
+    }
+    let to_db = forward_parameters(15432, 5432, Some("db.internal"));
+    assert_eq!(to_db["host"][0], "db.internal");
+    assert_eq!(to_db["localPortNumber"][0], "15432");
+    assert_eq!(
+        forward_document(Some("db")),
+        "AWS-StartPortForwardingSessionToRemoteHost"
+    );
+    assert_eq!(forward_document(None), "AWS-StartPortForwardingSession");
+    assert!(forward_parameters(1, 2, None).get("host").is_none());
+}

@@ -285,6 +285,7 @@ pub(super) async fn execute(ops: &SdkOps, mutation: &Mutation) -> BackendResult<
         | Mutation::RegisterTaskDefinition { .. }
         | Mutation::StopTask { .. }
         | Mutation::ExecuteCommand { .. }
+        | Mutation::Forward { .. }
         | Mutation::SetInstanceState { .. } => {
             return Err(BackendError::new(
                 ErrorKind::InvalidRequest,
