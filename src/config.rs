@@ -9,6 +9,7 @@
 //! timeout = 20         # seconds per AWS call
 //! log_lines = 100000   # lines a logs pane keeps
 //! api_share = 25       # percent of each AWS API rate to use in steady state
+//! exec_command = "/bin/bash"   # what `x` and `ecsdash exec` run (default /bin/sh)
 //!
 //! [profiles.prod-admin]
 //! region = "us-east-1"
@@ -40,6 +41,8 @@ pub struct Config {
     /// Percent of each API category's sustained rate used in steady state (1-100).
     #[serde(default, deserialize_with = "percent")]
     pub api_share: Option<u8>,
+    /// What exec runs when no command is given (default `/bin/sh`).
+    pub exec_command: Option<String>,
     #[serde(default)]
     pub profiles: BTreeMap<String, ProfileConfig>,
     /// Keys remapped: action name → one key or a list of keys.

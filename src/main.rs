@@ -156,6 +156,7 @@ fn run(cli: Cli, started: Instant) -> Result<(), (u8, String)> {
         let mut app = App::new(identity, stack, clock.now(), refresh);
         app.keymap = keymap;
         app.log_capacity = settings.log_lines;
+        app.exec_command = settings.exec_command.clone();
         app.read_only = read_only;
         let guard = Guarded::new(
             ops,

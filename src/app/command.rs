@@ -13,6 +13,8 @@ pub enum LineCommand {
     Help,
     /// Find a service by name in every cluster of the region.
     Find(Option<String>),
+    /// Exec into the selected task or service with this command (the rest of the line).
+    Exec(Option<String>),
     /// Restart the open logs pane from this far back (`10m`, `1h`, a time).
     Since(String),
     Quit,
@@ -26,6 +28,7 @@ const WORDS: &[(&str, &[&str])] = &[
     ("instances", &["instance", "ci", "containerinstances"]),
     ("taskdefs", &["taskdef", "td", "taskdefinitions"]),
     ("find", &["f"]),
+    ("exec", &[]),
     ("errors", &["err"]),
     ("since", &[]),
     ("help", &[]),
@@ -38,6 +41,10 @@ pub fn parse(line: &str) -> Result<LineCommand, String> {
     let Some(word) = parts.next() else {
         return Err("type a command, e.g. :services".to_string());
     };
+    if word.eq_ignore_ascii_case("exec") {
+        let rest = parts.collect::<Vec<_>>().join(" ");
+        return Ok(LineCommand::Exec((!rest.is_empty()).then_some(rest)));
+    }
     let arg = parts.next().map(str::to_string);
     if let Some(extra) = parts.next() {
         return Err(format!("unexpected `{extra}`"));
@@ -68,6 +75,7 @@ pub fn parse(line: &str) -> Result<LineCommand, String> {
         "instances" => Ok(LineCommand::Instances(arg)),
         "taskdefs" => Ok(LineCommand::TaskDefs(arg)),
         "find" => Ok(LineCommand::Find(arg)),
+        "exec" => Ok(LineCommand::Exec(arg)),
         "errors" => no_arg(LineCommand::Errors),
         "since" => arg
             .map(LineCommand::Since)

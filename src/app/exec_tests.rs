@@ -152,3 +152,23 @@ fn a_task_not_running_is_refused_before_anything() {
         status.text
     );
 }
+
+#[test]
+fn the_command_comes_from_the_command_line_else_the_config() {
+    let mut app = tasks_app(&["web"]);
+    app.exec_command = "/bin/bash".into();
+    let effects = app.update(key(KeyCode::Char('x')));
+    assert_eq!(
+        exec_of(&effects).map(|r| r.command.as_str()),
+        Some("/bin/bash")
+    );
+    app.update(key(KeyCode::Char(':')));
+    for c in "exec ls -l /app".chars() {
+        app.update(key(KeyCode::Char(c)));
+    }
+    let effects = app.update(key(KeyCode::Enter));
+    assert_eq!(
+        exec_of(&effects).map(|r| r.command.as_str()),
+        Some("ls -l /app")
+    );
+}

@@ -275,6 +275,16 @@ impl App {
                 }
             }
             LineCommand::Quit => self.quit = true,
+            LineCommand::Exec(command) => {
+                if !matches!(self.view().pane, Pane::Tasks { .. } | Pane::Services { .. }) {
+                    self.say(
+                        ":exec works on a task or a service (select one first)",
+                        true,
+                    );
+                    return Vec::new();
+                }
+                return self.open_exec(command);
+            }
         }
         Vec::new()
     }

@@ -265,6 +265,8 @@ pub struct App {
     next_tail: u64,
     /// Lines a logs pane keeps.
     pub log_capacity: usize,
+    /// What `x` runs (the config's `exec_command`, else `/bin/sh`).
+    pub exec_command: String,
     /// How far back a logs pane starts.
     pub log_since: Duration,
     /// Changes are refused (`--read-only`); shown in the header, and no dialog opens.
@@ -318,6 +320,7 @@ impl App {
             log: None,
             next_tail: 0,
             log_capacity: crate::logs::ring::Ring::DEFAULT_CAPACITY,
+            exec_command: crate::ops::exec::DEFAULT_COMMAND.to_string(),
             log_since: Duration::minutes(5),
             read_only: false,
             pending_ops: std::collections::HashMap::new(),

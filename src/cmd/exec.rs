@@ -8,13 +8,13 @@ use super::args::change::parse_target;
 use super::args::exec::{ExecArgs, ForwardArgs};
 use super::args::{Cli, Settings};
 use super::change::{EXIT_AWS, EXIT_BAD_INPUT, EXIT_REFUSED, Failure, runtime, session};
-use crate::ops::exec::{self, DEFAULT_COMMAND, Forward, NotOpened, Request};
+use crate::ops::exec::{self, Forward, NotOpened, Request};
 use crate::runtime::session::{self as shell, Ended};
 
 pub fn run(cli: &Cli, args: &ExecArgs, settings: &Settings) -> Result<(), Failure> {
     let (cluster, service) = parse_target(&args.target).map_err(|m| (EXIT_BAD_INPUT, m))?;
     let command = if args.command.is_empty() {
-        DEFAULT_COMMAND.to_string()
+        settings.exec_command.clone()
     } else {
         args.command.join(" ")
     };

@@ -75,7 +75,8 @@ fn demo_shell(task: &Task, container: &str, command: &str) -> Ended {
             )),
         }
     };
-    if command != DEFAULT_COMMAND {
+    // A shell (`/bin/sh`, `bash`, ...) is interactive; anything else answers once.
+    if command != DEFAULT_COMMAND && !command.trim_end().ends_with("sh") {
         crate::say_out!("{}", answer(command).unwrap_or_default());
         return Ended::Code(0);
     }

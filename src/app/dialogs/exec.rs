@@ -9,14 +9,14 @@ use super::{Dialog, Purpose};
 use crate::app::form::{Field, Form, FormKey};
 use crate::app::pane::Pane;
 use crate::app::{App, Effect};
-use crate::ops::exec::{DEFAULT_COMMAND, Request};
+use crate::ops::exec::Request;
 
 impl App {
     pub(in crate::app) fn open_exec(&mut self, command: Option<String>) -> Vec<Effect> {
         if self.refuse_read_only("exec") {
             return Vec::new();
         }
-        let command = command.unwrap_or_else(|| DEFAULT_COMMAND.to_string());
+        let command = command.unwrap_or_else(|| self.exec_command.clone());
         match self.view().pane.clone() {
             Pane::Services { .. } => {
                 let Some((cluster, s)) = self.selected_service() else {
@@ -83,11 +83,12 @@ impl App {
                         let at = remembered
                             .and_then(|r| names.iter().position(|n| *n == r))
                             .unwrap_or(0);
+                        let run = format!("run: {}", request.command);
                         let mut form = Form::new(
                             format!("Exec into task {}", task.id),
                             Purpose::Exec { request },
                         )
-                        .info(format!("run: {}", self.exec_command_shown()));
+                        .info(run);
                         form.fields = vec![Field::choice("container", names, at)];
                         self.open_dialog(Dialog::Form(form));
                         Vec::new()
@@ -96,10 +97,6 @@ impl App {
             }
             _ => Vec::new(),
         }
-    }
-
-    fn exec_command_shown(&self) -> String {
-        DEFAULT_COMMAND.to_string()
     }
 
     /// Keys in the container choice: Enter opens the session in the chosen one.

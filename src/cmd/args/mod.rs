@@ -160,6 +160,8 @@ pub struct Settings {
     pub audit_log: PathBuf,
     /// Lines a logs pane keeps.
     pub log_lines: usize,
+    /// What exec runs when no command is given.
+    pub exec_command: String,
     /// Percent of each API category's sustained rate used in steady state.
     pub api_share: u8,
 }
@@ -240,6 +242,11 @@ impl Settings {
                 .or(section.api_share)
                 .or(config.api_share)
                 .unwrap_or(crate::domain::budget::DEFAULT_SHARE_PERCENT),
+            exec_command: config
+                .exec_command
+                .clone()
+                .filter(|c| !c.trim().is_empty())
+                .unwrap_or_else(|| crate::ops::exec::DEFAULT_COMMAND.to_string()),
             log_lines: config
                 .log_lines
                 .unwrap_or(crate::logs::ring::Ring::DEFAULT_CAPACITY)
