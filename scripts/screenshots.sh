@@ -10,7 +10,7 @@
 # waiting for each screen to show the text expected of it, captures it with colours
 # (`tmux capture-pane -e -p`), turns it into HTML with ansi2html (installed into the
 # git-ignored .venv) and renders that to PNG with headless Chromium.
-# Writes screenshots/01-clusters.png ... screenshots/16-stream-picker.png.
+# Writes screenshots/01-clusters.png ... screenshots/17-exec-container.png.
 #
 # Installs what is missing: chromium and fonts-dejavu-core (apt; root or sudo), tmux (apt),
 # and ansi2html (pip, into .venv).
@@ -285,6 +285,17 @@ wait_gone "the description popup" 'Deployments'
 keys Enter
 wait_for "the tasks of checkout" 'prod-core › checkout › tasks' ' RUNNING '
 shot 04-tasks
+
+# `x` on a running task with two containers: the container choice before the shell.
+keys /
+type_text "RUNNING"
+keys Enter
+keys x
+wait_for "the exec container choice" 'Exec into task' 'container'
+shot 17-exec-container
+keys Escape
+keys Escape
+wait_gone "the filter /RUNNING" '/RUNNING'
 
 keys :
 type_text "instances prod-core"
