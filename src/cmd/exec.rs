@@ -8,7 +8,8 @@ use super::args::change::parse_target;
 use super::args::exec::{ExecArgs, ForwardArgs};
 use super::args::{Cli, Settings};
 use super::change::{EXIT_AWS, EXIT_BAD_INPUT, EXIT_REFUSED, Failure, runtime, session};
-use crate::ops::exec::{self, Forward, NotOpened, Request};
+use crate::domain::Identity;
+use crate::ops::exec::{self, Forward, NotOpened, Opened, Request};
 use crate::runtime::session::{self as shell, Ended};
 
 pub fn run(cli: &Cli, args: &ExecArgs, settings: &Settings) -> Result<(), Failure> {
@@ -34,19 +35,7 @@ pub fn run(cli: &Cli, args: &ExecArgs, settings: &Settings) -> Result<(), Failur
         container: args.container.clone(),
         command: command.clone(),
     };
-    let rt = runtime()?;
-    let (who, opened) = rt.block_on(async {
-        let s = session(cli, settings).await?;
-        let opened = exec::open(s.ecs.as_ref(), &s.guard, &s.who, &request)
-            .await
-            .map_err(|e| match e {
-                NotOpened::Unusable(m) => (EXIT_BAD_INPUT, m),
-                NotOpened::Refused(m) => (EXIT_REFUSED, m),
-                NotOpened::Aws(m) => (EXIT_AWS, m),
-            })?;
-        Ok::<_, Failure>((s.who, opened))
-    })?;
-    drop(rt);
+    let (who, opened) = open(cli, settings, What::Exec(&request))?;
     if opened.picked {
         crate::say_err!(
             "ecsdash: using task {} of {cluster}/{service}",
@@ -91,19 +80,7 @@ pub fn forward(cli: &Cli, args: &ForwardArgs, settings: &Settings) -> Result<(),
         remote,
         host: args.host.clone(),
     };
-    let rt = runtime()?;
-    let (who, opened) = rt.block_on(async {
-        let s = session(cli, settings).await?;
-        let opened = exec::open_forward(s.ecs.as_ref(), &s.guard, &s.who, &request)
-            .await
-            .map_err(|e| match e {
-                NotOpened::Unusable(m) => (EXIT_BAD_INPUT, m),
-                NotOpened::Refused(m) => (EXIT_REFUSED, m),
-                NotOpened::Aws(m) => (EXIT_AWS, m),
-            })?;
-        Ok::<_, Failure>((s.who, opened))
-    })?;
-    drop(rt);
+    let (who, opened) = open(cli, settings, What::Forward(&request))?;
     crate::say_err!(
         "ecsdash: forwarding localhost:{local} to {}:{remote} through task {} of {cluster}/{service}; Ctrl-c ends it",
         args.host.as_deref().unwrap_or("the task"),
@@ -117,4 +94,26 @@ pub fn forward(cli: &Cli, args: &ForwardArgs, settings: &Settings) -> Result<(),
         )),
         Ended::Failed(m) => Err((EXIT_AWS, m)),
     }
+}
+
+enum What<'a> {
+    Exec(&'a Request),
+    Forward(&'a Forward),
+}
+
+/// The session asked for, through the guard, with the identity it was asked as.
+fn open(cli: &Cli, settings: &Settings, what: What) -> Result<(Identity, Opened), Failure> {
+    runtime()?.block_on(async {
+        let s = session(cli, settings).await?;
+        let opened = match what {
+            What::Exec(r) => exec::open(s.ecs.as_ref(), &s.guard, &s.who, r).await,
+            What::Forward(r) => exec::open_forward(s.ecs.as_ref(), &s.guard, &s.who, r).await,
+        }
+        .map_err(|e| match e {
+            NotOpened::Unusable(m) => (EXIT_BAD_INPUT, m),
+            NotOpened::Refused(m) => (EXIT_REFUSED, m),
+            NotOpened::Aws(m) => (EXIT_AWS, m),
+        })?;
+        Ok((s.who, opened))
+    })
 }

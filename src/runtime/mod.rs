@@ -157,39 +157,39 @@ where
         while let Ok(action) = rx.try_recv() {
             apply(&mut app, worker, action);
         }
+        // An exec session and the editor need the terminal and its input to themselves:
+        // stop reading keys, leave the dashboard's screen, and come back to a full redraw.
         if let Some(request) = worker.exec.take() {
-            // The session needs the terminal to itself, as the editor does.
             input.abort();
             let _ = (&mut input).await;
             let ended = exec_session(worker, request).await;
             input = spawn_terminal_events(tx.clone());
-            crossterm::execute!(
-                io::stdout(),
-                crossterm::terminal::Clear(crossterm::terminal::ClearType::All)
-            )?;
-            terminal.swap_buffers();
+            redraw_whole(terminal)?;
             app.dirty = true;
             apply(&mut app, worker, Action::ExecEnded(ended));
         }
         if let Some(text) = worker.edit.take() {
-            // The editor needs the terminal and its input to itself: stop reading keys,
-            // leave the dashboard's screen, and come back to a full redraw.
             input.abort();
             let _ = (&mut input).await;
             let edited = external_edit(text).await;
             input = spawn_terminal_events(tx.clone());
-            // Blank the screen and forget the last frame, so the next one is drawn whole.
-            // (Not `Terminal::clear`: it asks the terminal for the cursor position, which a
-            // slow link may not answer in time.)
-            crossterm::execute!(
-                io::stdout(),
-                crossterm::terminal::Clear(crossterm::terminal::ClearType::All)
-            )?;
-            terminal.swap_buffers();
+            redraw_whole(terminal)?;
             app.dirty = true;
             apply(&mut app, worker, Action::Edited(edited));
         }
     }
+}
+
+/// Blanks the screen and forgets the last frame, so the next one is drawn whole. (Not
+/// `Terminal::clear`: it asks the terminal for the cursor position, which a slow link may
+/// not answer in time.)
+fn redraw_whole<B: ratatui::backend::Backend>(terminal: &mut Terminal<B>) -> io::Result<()> {
+    crossterm::execute!(
+        io::stdout(),
+        crossterm::terminal::Clear(crossterm::terminal::ClearType::All)
+    )?;
+    terminal.swap_buffers();
+    Ok(())
 }
 
 /// Opens an exec session (checks, ExecuteCommand through the guard) and runs it with the

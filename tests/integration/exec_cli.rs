@@ -69,14 +69,40 @@ async fn service_task(moto: &support::Moto, exec_on: bool) -> (String, String) {
     (cluster, task)
 }
 
+/// A task to exec into, a state directory and a stand-in plugin exiting `code`.
+struct Setup {
+    cluster: String,
+    task_id: String,
+    dir: tempfile::TempDir,
+    bin: std::path::PathBuf,
+    target: String,
+}
+
+async fn setup(moto: &support::Moto, exec_on: bool, code: i32) -> Setup {
+    let (cluster, task) = service_task(moto, exec_on).await;
+    let task_id = task.rsplit('/').next().unwrap().to_owned();
+    let dir = tempfile::tempdir().unwrap();
+    let bin = stand_in(dir.path(), code);
+    let target = format!("{cluster}/web");
+    Setup {
+        cluster,
+        task_id,
+        dir,
+        bin,
+        target,
+    }
+}
+
 #[tokio::test]
 async fn the_plugin_gets_the_session_and_the_target_and_its_exit_code_is_ours() {
     let Some(moto) = support::moto() else { return };
-    let (cluster, task) = service_task(&moto, true).await;
-    let task_id = task.rsplit('/').next().unwrap().to_owned();
-    let dir = tempfile::tempdir().unwrap();
-    let bin = stand_in(dir.path(), 7);
-    let target = format!("{cluster}/web");
+    let Setup {
+        cluster,
+        task_id,
+        dir,
+        bin,
+        target,
+    } = setup(&moto, true, 7).await;
     let o = exec(
         &moto,
         dir.path(),
@@ -132,11 +158,13 @@ async fn the_plugin_gets_the_session_and_the_target_and_its_exit_code_is_ours() 
 #[tokio::test]
 async fn what_cannot_work_is_said_and_nothing_is_sent() {
     let Some(moto) = support::moto() else { return };
-    let (cluster, task) = service_task(&moto, false).await;
-    let task_id = task.rsplit('/').next().unwrap().to_owned();
-    let dir = tempfile::tempdir().unwrap();
-    let bin = stand_in(dir.path(), 0);
-    let target = format!("{cluster}/web");
+    let Setup {
+        cluster: _,
+        task_id,
+        dir,
+        bin,
+        target,
+    } = setup(&moto, false, 0).await;
     let sent = || async {
         support::requests(&moto, "ExecuteCommand", &task_id)
             .await
@@ -259,11 +287,13 @@ fn the_demo_offers_a_shell_and_keeps_to_the_same_rules() {
 #[tokio::test]
 async fn forward_starts_a_port_forwarding_session_and_hands_it_to_the_plugin() {
     let Some(moto) = support::moto() else { return };
-    let (cluster, task) = service_task(&moto, true).await;
-    let task_id = task.rsplit('/').next().unwrap().to_owned();
-    let dir = tempfile::tempdir().unwrap();
-    let bin = stand_in(dir.path(), 0);
-    let target = format!("{cluster}/web");
+    let Setup {
+        cluster,
+        task_id,
+        dir,
+        bin,
+        target,
+    } = setup(&moto, true, 0).await;
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
