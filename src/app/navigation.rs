@@ -351,6 +351,30 @@ impl App {
         self.say(format!("sorted by {title} {arrow}"), false);
     }
 
+    /// Where the pane is, for the header: an instance's tasks are named by the instance's
+    /// EC2 id once it is known (as the instances pane names it), else its id.
+    pub fn crumbs(&self) -> Vec<String> {
+        let pane = &self.view().pane;
+        let mut crumbs = pane.crumbs();
+        if let Pane::Tasks {
+            cluster,
+            instance: Some(instance),
+            service: None,
+        } = pane
+            && let Some(ec2) = self
+                .store
+                .instances(cluster)
+                .and_then(|l| l.get(instance))
+                .and_then(|e| e.item.as_ref())
+                .map(|i| i.ec2_instance_id.clone())
+                .filter(|id| !id.is_empty())
+            && let Some(c) = crumbs.get_mut(1)
+        {
+            *c = ec2;
+        }
+        crumbs
+    }
+
     /// The cluster the user means: the pane's own, or the selected row on the clusters pane.
     pub(super) fn selected_cluster(&mut self) -> Option<String> {
         if let Some(c) = self.view().pane.cluster() {

@@ -584,7 +584,8 @@ fn enter_on_an_instance_lists_its_tasks_with_their_service() {
             ("t1".to_string(), "web".to_string()),
             ("t3".to_string(), "family:batch".to_string())
         ]
-    );
+    ); // The header names the instance as the instances pane does: by its EC2 id.
+    assert_eq!(app.crumbs(), ["prod", "i-ci-a", "tasks"]);
 }
 
 /// `:services staging` then Esc lands on the clusters pane with staging selected, not

@@ -97,7 +97,7 @@ fn identity_line(app: &App, theme: &Theme, width: u16) -> Vec<Span<'static>> {
 
 fn draw_header(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
     let first = identity_line(app, theme, area.width);
-    let crumbs = app.view().pane.crumbs();
+    let crumbs = app.crumbs();
     let mut second = vec![Span::raw(" ")];
     for (i, c) in crumbs.iter().enumerate() {
         if i > 0 {
