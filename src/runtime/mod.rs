@@ -166,6 +166,8 @@ where
             input = spawn_terminal_events(tx.clone());
             redraw_whole(terminal)?;
             app.dirty = true;
+            // The clock moved on while the session ran: its note must not look old.
+            apply(&mut app, worker, Action::Tick(clock.now()));
             apply(&mut app, worker, Action::ExecEnded(ended));
         }
         if let Some(text) = worker.edit.take() {
@@ -199,6 +201,10 @@ async fn exec_session(
     request: crate::ops::exec::Request,
 ) -> Result<String, String> {
     use session::Ended;
+    // Ctrl-c in the session is the session's (the plugin passes it on, the demo shell
+    // ignores it): from now on it no longer ends the dashboard, whose own Ctrl-c is a key.
+    let _interrupt = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())
+        .map_err(|e| format!("cannot keep Ctrl-c for the session: {e}"))?;
     let who = worker.ecs.identity();
     let plugin = if who.profile == "demo" {
         None
@@ -218,9 +224,16 @@ async fn exec_session(
         ratatui::restore();
         crate::say_out!("ecsdash: {what}; the dashboard comes back when it ends");
         let ended = session::run(plugin.as_ref(), &who, &cluster, &opened, &command);
-        if ended != Ended::Code(0) {
-            // The plugin's last lines are on this screen: leave them until read.
-            crate::say_out!("ecsdash: the session ended with {ended:?} (see above); press Enter to go back to the dashboard");
+        let interactive = command == crate::ops::exec::DEFAULT_COMMAND
+            || command.trim_end().ends_with("sh");
+        if ended != Ended::Code(0) || !interactive {
+            // A command's output, or the plugin's last lines, are on this screen: leave
+            // them until read.
+            let how = match &ended {
+                Ended::Code(code) => format!("with exit code {code}"),
+                Ended::Failed(m) => format!("badly: {m}"),
+            };
+            crate::say_out!("ecsdash: the session ended {how} (see above); press Enter to go back to the dashboard");
             let _ = std::io::stdin().read_line(&mut String::new());
         }
         let back = crossterm::terminal::enable_raw_mode().and_then(|()| {
