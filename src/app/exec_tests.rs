@@ -172,3 +172,14 @@ fn the_command_comes_from_the_command_line_else_the_config() {
         Some("ls -l /app")
     );
 }
+
+#[test]
+fn an_exec_error_reaches_the_status_line_as_one_clean_line() {
+    let mut app = tasks_app(&["web"]);
+    app.update(Action::ExecEnded(Err(
+        "ExecuteCommand: denied \u{1b}]0;pwned\u{7}\n  exec needs ecs:ExecuteCommand".into(),
+    )));
+    let text = &app.status.as_ref().expect("a status").text;
+    assert!(!text.contains('\u{1b}') && !text.contains('\n'), "{text:?}");
+    assert!(text.contains("exec needs ecs:ExecuteCommand"), "{text}");
+}

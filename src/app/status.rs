@@ -114,7 +114,10 @@ impl App {
         }
     }
 
-    pub(super) fn show(&mut self, new: Status) {
+    pub(super) fn show(&mut self, mut new: Status) {
+        // Notes carry AWS's words and the user's (an exec command, a name): one clean
+        // line, whatever they hold.
+        new.text = crate::domain::sanitize::one_line(&new.text);
         self.dirty = true;
         let keep = self
             .status

@@ -28,6 +28,15 @@ fn stand_in(dir: &Path, code: i32) -> std::path::PathBuf {
     bin
 }
 
+/// The arguments the stand-in plugin was run with, one per line.
+fn recorded(dir: &Path) -> Vec<String> {
+    std::fs::read_to_string(dir.join("args"))
+        .expect("the plugin ran")
+        .lines()
+        .map(String::from)
+        .collect()
+}
+
 fn exec(moto: &support::Moto, dir: &Path, path: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_ecsdash"))
         .args(args)
@@ -115,11 +124,7 @@ async fn the_plugin_gets_the_session_and_the_target_and_its_exit_code_is_ours() 
         "{}",
         text(&o.stderr)
     );
-    let args: Vec<String> = std::fs::read_to_string(dir.path().join("args"))
-        .unwrap()
-        .lines()
-        .map(String::from)
-        .collect();
+    let args = recorded(dir.path());
     assert_eq!(args.len(), 6, "{args:?}");
     let session: serde_json::Value = serde_json::from_str(&args[0]).unwrap();
     assert!(
@@ -333,11 +338,7 @@ async fn forward_starts_a_port_forwarding_session_and_hands_it_to_the_plugin() {
         sent[0]["Parameters"]["localPortNumber"][0],
         port.to_string()
     );
-    let args: Vec<String> = std::fs::read_to_string(dir.path().join("args"))
-        .unwrap()
-        .lines()
-        .map(String::from)
-        .collect();
+    let args = recorded(dir.path());
     assert_eq!(args.len(), 6, "{args:?}");
     assert_eq!(args[2], "StartSession");
     let request: serde_json::Value = serde_json::from_str(&args[4]).unwrap();
