@@ -10,6 +10,8 @@ pub enum LineCommand {
     /// Task definition families, or one family's revisions.
     TaskDefs(Option<String>),
     Errors,
+    /// The port forwards started here.
+    Forwards,
     Help,
     /// Find a service by name in every cluster of the region.
     Find(Option<String>),
@@ -29,6 +31,7 @@ const WORDS: &[(&str, &[&str])] = &[
     ("taskdefs", &["taskdef", "td", "taskdefinitions"]),
     ("find", &["f"]),
     ("exec", &[]),
+    ("forwards", &["forward", "fw", "pf"]),
     ("errors", &["err"]),
     ("since", &[]),
     ("help", &[]),
@@ -77,6 +80,7 @@ pub fn parse(line: &str) -> Result<LineCommand, String> {
         "find" => Ok(LineCommand::Find(arg)),
         "exec" => Ok(LineCommand::Exec(arg)),
         "errors" => no_arg(LineCommand::Errors),
+        "forwards" => no_arg(LineCommand::Forwards),
         "since" => arg
             .map(LineCommand::Since)
             .ok_or_else(|| ":since takes how far back, e.g. :since 1h".to_string()),

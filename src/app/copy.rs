@@ -87,6 +87,12 @@ impl App {
             Pane::Families => ("task definition family", id.to_string()),
             Pane::Revisions { .. } => ("task definition", arn_name(id).to_string()),
             Pane::Scaling { cluster, service } => return scaling_id(cluster, service, id),
+            Pane::Forwards => {
+                let f = self
+                    .forward_of_row(id)
+                    .ok_or("nothing copied: that forward is gone")?;
+                ("local address", format!("localhost:{}", f.request.local))
+            }
             Pane::Logs { .. } | Pane::Rollout { .. } => {
                 return Err("nothing copied: this pane has no rows to copy".into());
             }
@@ -120,6 +126,15 @@ impl App {
                         None => Err("nothing copied: this policy's ARN is not known".into()),
                     },
                     None => Err("nothing copied: this row has no ARN".into()),
+                };
+            }
+            Pane::Forwards => {
+                return match self
+                    .forward_of_row(id)
+                    .and_then(|f| f.request.task.task.clone())
+                {
+                    Some(arn) if arn.starts_with("arn:") => Ok(("task ARN", arn)),
+                    _ => Err("nothing copied: this forward's task ARN is not known".into()),
                 };
             }
             Pane::Logs { .. } | Pane::Rollout { .. } => {

@@ -10,11 +10,11 @@ use super::*;
 use crate::domain::model::{Container, Task, TaskScope};
 use crate::ops::exec::Request;
 
-fn key(code: KeyCode) -> Action {
+pub(super) fn key(code: KeyCode) -> Action {
     Action::Key(KeyEvent::new(code, KeyModifiers::NONE))
 }
 
-fn container(name: &str) -> Container {
+pub(super) fn container(name: &str) -> Container {
     Container {
         name: name.into(),
         image: None,
@@ -27,7 +27,7 @@ fn container(name: &str) -> Container {
     }
 }
 
-fn tasks_app(containers: &[&str]) -> App {
+pub(super) fn tasks_app(containers: &[&str]) -> App {
     let t0 = super::tests::t0();
     let pane = Pane::Tasks {
         cluster: "prod".into(),
@@ -182,4 +182,37 @@ fn an_exec_error_reaches_the_status_line_as_one_clean_line() {
     let text = &app.status.as_ref().expect("a status").text;
     assert!(!text.contains('\u{1b}') && !text.contains('\n'), "{text:?}");
     assert!(text.contains("exec needs ecs:ExecuteCommand"), "{text}");
+    // In full in a popup (a fix does not fit a status line), and in the error history.
+    match app.popups.last() {
+        Some(Popup::Text { body, .. }) => assert!(body.contains("\n  exec needs"), "{body}"),
+        other => panic!("no popup: {other:?}"),
+    }
+    assert_eq!(app.errors.len(), 1);
+    assert!(app.errors[0].error.message.contains("exec needs"));
+}
+
+#[test]
+fn exec_on_a_service_whose_task_has_several_containers_offers_the_choice() {
+    let mut app = tasks_app(&["web"]);
+    let request = Request {
+        cluster: "prod".into(),
+        service: Some("web".into()),
+        task: Some("arn:aws:ecs:eu-west-1:1:task/prod/0123abcd".into()),
+        container: None,
+        command: "/bin/sh".into(),
+    };
+    app.update(Action::ExecChoose {
+        request: request.clone(),
+        containers: vec!["web".into(), "envoy".into()],
+    });
+    assert!(matches!(app.popups.last(), Some(Popup::Dialog(_))));
+    app.update(key(KeyCode::Right));
+    let effects = app.update(key(KeyCode::Enter));
+    assert_eq!(
+        exec_of(&effects),
+        Some(&Request {
+            container: Some("envoy".into()),
+            ..request
+        })
+    );
 }

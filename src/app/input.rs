@@ -252,6 +252,15 @@ impl App {
                 );
             }
             LineCommand::Errors => self.popups.push(Popup::Errors { scroll: 0 }),
+            LineCommand::Forwards => {
+                self.popups.clear();
+                if self.view().pane != Pane::Forwards {
+                    self.push(Pane::Forwards);
+                }
+                if self.forwards.is_empty() {
+                    self.say("no port forwards yet: p on a task starts one", false);
+                }
+            }
             LineCommand::Help => self.popups.push(Popup::Help),
             LineCommand::Since(text) => {
                 let Some(log) = self.log.as_ref() else {

@@ -77,6 +77,10 @@ pub enum Command {
     StopTask,
     /// A shell in a container of the selected task or service (ECS Exec).
     Exec,
+    /// Forward a local port to the selected task (or the service's newest task).
+    Forward,
+    /// `:forwards`: stop the selected forward (or take an ended one off the list).
+    StopForward,
     /// Drain the selected container instance, or make it active again.
     Drain,
     /// Edit the selected revision's JSON in the dashboard.
@@ -151,6 +155,8 @@ pub enum Scope {
     Rollout,
     /// A service's auto scaling.
     Scaling,
+    /// The port forwards started here (`:forwards`).
+    Forwards,
     /// Every dialog, picker and prompt (each takes every key while open).
     Modal,
     /// A form (scale, stop a task, a new image, auto scaling).
@@ -191,6 +197,7 @@ impl Scope {
             Scope::Revisions => "revisions",
             Scope::Rollout => "rollout",
             Scope::Scaling => "auto scaling",
+            Scope::Forwards => "port forwards",
             Scope::Modal => "dialogs, pickers and prompts",
             Scope::Form => "forms",
             Scope::Toggle => "a form's on/off field",
@@ -217,7 +224,8 @@ impl Scope {
             | Scope::Families
             | Scope::Revisions
             | Scope::Rollout
-            | Scope::Scaling => format!("the {} pane", self.title()),
+            | Scope::Scaling
+            | Scope::Forwards => format!("the {} pane", self.title()),
             _ => self.title().to_string(),
         }
     }

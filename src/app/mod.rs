@@ -11,6 +11,7 @@ pub mod dialogs;
 mod fetch;
 pub mod form;
 pub mod format;
+pub mod forwards;
 mod input;
 pub mod keymap;
 pub mod listing;
@@ -97,6 +98,16 @@ pub enum Action {
     Edited(Result<String, String>),
     /// An exec session ended (a note) or never opened (why).
     ExecEnded(Result<String, String>),
+    /// No container was named for exec and the task has several: offer the choice.
+    ExecChoose {
+        request: crate::ops::exec::Request,
+        containers: Vec<String>,
+    },
+    /// What forward `id` did.
+    Forward {
+        id: u64,
+        event: forwards::ForwardEvent,
+    },
     /// The account of the credentials in use, learned at start.
     Account(String),
     /// SIGTERM, SIGHUP or the terminal closing.
@@ -133,6 +144,15 @@ pub enum Effect {
     Copy(String),
     /// Open an ECS Exec session; the runtime steps aside while it runs.
     Exec(crate::ops::exec::Request),
+    /// Open port forward `id` and keep it open in the background.
+    Forward {
+        id: u64,
+        request: crate::ops::exec::Forward,
+    },
+    /// Stop port forward `id`.
+    StopForward {
+        id: u64,
+    },
     Save {
         path: String,
         contents: String,
@@ -285,6 +305,11 @@ pub struct App {
     rows_memo: RefCell<RowsMemo>,
     /// The container last chosen for exec, per service.
     exec_containers: std::collections::HashMap<String, String>,
+    /// Port forwards started here, open and ended (`:forwards`).
+    pub forwards: Vec<forwards::PortForward>,
+    /// Changes with every forward's change, for the rows memo.
+    forwards_version: u64,
+    next_forward: u64,
     task_row_cache: RefCell<navigation::TaskRowCache>,
     /// Derived views kept between frames (see `derived`).
     pub derived: derived::Derived,
@@ -331,6 +356,9 @@ impl App {
             marked: None,
             rows_memo: RefCell::new(None),
             exec_containers: std::collections::HashMap::new(),
+            forwards: Vec::new(),
+            forwards_version: 0,
+            next_forward: 0,
             task_row_cache: RefCell::default(),
             derived: derived::Derived::default(),
             keymap: keymap::Keymap::default(),
@@ -423,6 +451,11 @@ impl App {
             }
             Action::Edited(result) => self.on_edited(result),
             Action::ExecEnded(result) => self.on_exec_ended(result),
+            Action::ExecChoose {
+                request,
+                containers,
+            } => self.choose_exec_container(request, containers),
+            Action::Forward { id, event } => self.on_forward(id, event),
         }
     }
 
@@ -508,6 +541,9 @@ impl App {
             Command::Describe if matches!(self.view().pane, Pane::Scaling { .. }) => {
                 return self.run_scaling(Command::Open);
             }
+            Command::Describe if matches!(self.view().pane, Pane::Forwards) => {
+                self.forward_details();
+            }
             Command::Describe if matches!(self.view().pane, Pane::Revisions { .. }) => {
                 return self.open();
             }
@@ -562,6 +598,8 @@ impl App {
             Command::Rollout => self.open_rollout_picker(),
             Command::StopTask => self.open_stop_task(),
             Command::Exec => return self.open_exec(None),
+            Command::Forward => return self.open_forward(),
+            Command::StopForward => return self.stop_forward(),
             Command::Drain => self.drain_instance(),
             Command::Edit => return self.edit_revision(false),
             Command::ExternalEdit => return self.edit_revision(true),
@@ -616,6 +654,8 @@ impl App {
 mod dialogs_tests;
 #[cfg(test)]
 mod exec_tests;
+#[cfg(test)]
+mod forwards_tests;
 #[cfg(test)]
 mod keys_tests;
 #[cfg(test)]

@@ -75,7 +75,7 @@ impl App {
     }
 
     pub(super) fn rows_key(&self, view: &View) -> RowsKey {
-        let data = view
+        let mut data: Vec<u64> = view
             .data_keys()
             .iter()
             .map(|k| {
@@ -85,6 +85,9 @@ impl App {
                     .map_or(0, |s| s.version)
             })
             .collect();
+        if view.pane == Pane::Forwards {
+            data.push(self.forwards_version);
+        }
         RowsKey {
             pane: view.pane.clone(),
             filter: view.filter.clone(),
@@ -92,7 +95,8 @@ impl App {
             show_stopped: view.show_stopped,
             data,
             second: match view.pane {
-                Pane::Services { .. } => self.now.timestamp(),
+                // Their ages move with the clock.
+                Pane::Services { .. } | Pane::Forwards => self.now.timestamp(),
                 // Revision rows also read the services and the revisions' details; found
                 // services read every cluster's.
                 Pane::Revisions { .. } | Pane::Find => {
@@ -180,6 +184,10 @@ impl App {
                 (columns, shared(rows))
             }
             Pane::Find => (rows::FIND_COLUMNS, shared(self.found_rows())),
+            Pane::Forwards => (
+                super::forwards::FORWARD_COLUMNS,
+                shared(self.forward_rows()),
+            ),
         };
         if !view.filter.is_empty() {
             rows.retain(|r| r.matches(&view.filter));
@@ -424,6 +432,7 @@ impl App {
                 scroll: 0,
             }),
             Pane::Scaling { .. } => return self.run_scaling(Command::Open),
+            Pane::Forwards => self.forward_details(),
             Pane::Find => {
                 let cluster = row.cells.get(1).map(|c| c.text.clone()).unwrap_or_default();
                 self.push(Pane::Tasks {

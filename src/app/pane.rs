@@ -53,6 +53,8 @@ pub enum Pane {
     /// Services of every cluster of the region, found by name (`:find`; the view's
     /// filter is the name typed).
     Find,
+    /// The port forwards started from the dashboard (`:forwards`).
+    Forwards,
 }
 
 impl Pane {
@@ -72,12 +74,17 @@ impl Pane {
             Pane::Rollout { .. } => &[Scope::Global, Scope::Scroll, Scope::Rollout],
             Pane::Scaling { .. } => &[Scope::Global, Scope::Scroll, Scope::Table, Scope::Scaling],
             Pane::Find => &[Scope::Global, Scope::Scroll, Scope::Table],
+            Pane::Forwards => &[Scope::Global, Scope::Scroll, Scope::Table, Scope::Forwards],
         }
     }
 
     pub fn cluster(&self) -> Option<&str> {
         match self {
-            Pane::Clusters | Pane::Families | Pane::Revisions { .. } | Pane::Find => None,
+            Pane::Clusters
+            | Pane::Families
+            | Pane::Revisions { .. }
+            | Pane::Find
+            | Pane::Forwards => None,
             Pane::Services { cluster }
             | Pane::Tasks { cluster, .. }
             | Pane::Instances { cluster }
@@ -111,8 +118,8 @@ impl Pane {
             Pane::Instances { cluster } => vec![DataKey::Instances {
                 cluster: cluster.clone(),
             }],
-            // The tail engine feeds a logs pane; nothing to poll here.
-            Pane::Logs { .. } => Vec::new(),
+            // The tail engine feeds a logs pane, the runtime the forwards: nothing to poll.
+            Pane::Logs { .. } | Pane::Forwards => Vec::new(),
             Pane::Families => vec![DataKey::Families],
             // And the names of every cluster's services (`App::find_keys`).
             Pane::Find => vec![DataKey::Clusters],
@@ -172,6 +179,7 @@ impl Pane {
             },
             Pane::Families => vec!["task definitions".into()],
             Pane::Find => vec!["find".into()],
+            Pane::Forwards => vec!["port forwards".into()],
             Pane::Revisions { family } => vec!["task definitions".into(), family.clone()],
             Pane::Rollout {
                 cluster, service, ..
@@ -191,6 +199,7 @@ impl Pane {
             Pane::Logs { .. } => "logs",
             Pane::Families => "task definition families",
             Pane::Find => "services found",
+            Pane::Forwards => "port forwards",
             Pane::Revisions { .. } => "revisions",
             Pane::Rollout { .. } => "rollout",
             Pane::Scaling { .. } => "auto scaling",

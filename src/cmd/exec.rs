@@ -2,7 +2,8 @@
 //! Checks first what it can (the plugin, the task, exec being on, the agent), then calls
 //! ExecuteCommand through the guard (read-only refuses it; one audit line) and hands the
 //! session to the Session Manager plugin, whose exit code becomes ours. The demo fleet
-//! answers with a small built-in shell instead of the plugin.
+//! answers with a small built-in shell instead of the plugin. `ecsdash forward` keeps a
+//! port forward open the same way until Ctrl-c.
 
 use super::args::change::parse_target;
 use super::args::exec::{ExecArgs, ForwardArgs};
@@ -10,6 +11,7 @@ use super::args::{Cli, Settings};
 use super::change::{EXIT_AWS, EXIT_BAD_INPUT, EXIT_REFUSED, Failure, runtime, session};
 use crate::domain::Identity;
 use crate::ops::exec::{self, Forward, NotOpened, Opened, Request};
+use crate::runtime::forward::{self, Seen};
 use crate::runtime::session::{self as shell, Ended};
 
 pub fn run(cli: &Cli, args: &ExecArgs, settings: &Settings) -> Result<(), Failure> {
@@ -35,34 +37,36 @@ pub fn run(cli: &Cli, args: &ExecArgs, settings: &Settings) -> Result<(), Failur
         container: args.container.clone(),
         command: command.clone(),
     };
-    let (who, opened) = open(cli, settings, What::Exec(&request))?;
+    let rt = runtime()?;
+    let (who, opened) = rt.block_on(open(cli, settings, What::Exec(&request)))?;
     if opened.picked {
         crate::say_err!(
             "ecsdash: using task {} of {cluster}/{service}",
             opened.task.id
         );
     }
-    match shell::run(plugin.as_ref(), &who, &cluster, &opened, &command) {
-        Ended::Code(0) => Ok(()),
-        Ended::Code(code) => Err((
-            u8::try_from(code).unwrap_or(EXIT_AWS),
-            format!("the session ended with exit code {code}"),
-        )),
-        Ended::Failed(m) => Err((EXIT_AWS, m)),
-    }
+    let ended = rt.block_on(async {
+        // A Ctrl-c typed before the plugin takes the terminal, or into the demo's shell,
+        // is the session's: it must not end ecsdash and lose the session's exit code.
+        let _interrupt = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt());
+        tokio::task::spawn_blocking(move || {
+            shell::run(plugin.as_ref(), &who, &cluster, &opened, &command)
+        })
+        .await
+        .unwrap_or_else(|e| Ended::Failed(format!("the session's thread failed: {e}")))
+    });
+    ended_as("session", ended)
 }
 
 /// `ecsdash forward`: the local port checked free, the task found and checked as for
-/// exec, StartSession through the guard, then the plugin until Ctrl-c.
+/// exec, StartSession through the guard, then the plugin until Ctrl-c (exit 0).
 pub fn forward(cli: &Cli, args: &ForwardArgs, settings: &Settings) -> Result<(), Failure> {
     let (cluster, service) = parse_target(&args.target).map_err(|m| (EXIT_BAD_INPUT, m))?;
     let (local, remote) = exec::parse_ports(&args.ports).map_err(|m| (EXIT_BAD_INPUT, m))?;
-    if let Some(host) = &args.host
-        && (host.trim().is_empty() || host.chars().any(|c| c.is_whitespace() || c.is_control()))
-    {
-        return Err((EXIT_BAD_INPUT, format!("`{host}` is not a host name")));
+    if let Some(host) = &args.host {
+        exec::check_host(host).map_err(|m| (EXIT_BAD_INPUT, format!("--host: {m}")))?;
     }
-    shell::port_free(local).map_err(|m| (EXIT_BAD_INPUT, m))?;
+    forward::port_free(local).map_err(|m| (EXIT_BAD_INPUT, m))?;
     let plugin = if cli.demo {
         None
     } else {
@@ -80,17 +84,37 @@ pub fn forward(cli: &Cli, args: &ForwardArgs, settings: &Settings) -> Result<(),
         remote,
         host: args.host.clone(),
     };
-    let (who, opened) = open(cli, settings, What::Forward(&request))?;
+    let rt = runtime()?;
+    let (who, opened) = rt.block_on(open(cli, settings, What::Forward(&request)))?;
     crate::say_err!(
         "ecsdash: forwarding localhost:{local} to {}:{remote} through task {} of {cluster}/{service}; Ctrl-c ends it",
         args.host.as_deref().unwrap_or("the task"),
         opened.task.id
     );
-    match shell::forward(plugin.as_ref(), &who, &cluster, &opened, &request) {
-        Ended::Code(0) => Ok(()),
+    let ended = rt.block_on(async {
+        let (stop, stopped) = tokio::sync::oneshot::channel();
+        tokio::spawn(async move {
+            if tokio::signal::ctrl_c().await.is_ok() {
+                let _ = stop.send(());
+            }
+        });
+        let seen = |s: Seen| {
+            if let Seen::Line(line) = s {
+                crate::say_err!("{line}");
+            }
+        };
+        forward::keep(plugin, &who, &cluster, &opened, &request, stopped, seen).await
+    });
+    ended_as("forward", ended)
+}
+
+/// The exit of a session or a forward: the plugin's own code when it ran.
+fn ended_as(what: &str, ended: Ended) -> Result<(), Failure> {
+    match ended {
+        Ended::Code(0) | Ended::Stopped => Ok(()),
         Ended::Code(code) => Err((
             u8::try_from(code).unwrap_or(EXIT_AWS),
-            format!("the forward ended with exit code {code}"),
+            format!("the {what} ended with exit code {code}"),
         )),
         Ended::Failed(m) => Err((EXIT_AWS, m)),
     }
@@ -102,18 +126,20 @@ enum What<'a> {
 }
 
 /// The session asked for, through the guard, with the identity it was asked as.
-fn open(cli: &Cli, settings: &Settings, what: What) -> Result<(Identity, Opened), Failure> {
-    runtime()?.block_on(async {
-        let s = session(cli, settings).await?;
-        let opened = match what {
-            What::Exec(r) => exec::open(s.ecs.as_ref(), &s.guard, &s.who, r).await,
-            What::Forward(r) => exec::open_forward(s.ecs.as_ref(), &s.guard, &s.who, r).await,
-        }
-        .map_err(|e| match e {
-            NotOpened::Unusable(m) => (EXIT_BAD_INPUT, m),
-            NotOpened::Refused(m) => (EXIT_REFUSED, m),
-            NotOpened::Aws(m) => (EXIT_AWS, m),
-        })?;
-        Ok((s.who, opened))
-    })
+async fn open(
+    cli: &Cli,
+    settings: &Settings,
+    what: What<'_>,
+) -> Result<(Identity, Opened), Failure> {
+    let s = session(cli, settings).await?;
+    let opened = match what {
+        What::Exec(r) => exec::open(s.ecs.as_ref(), &s.guard, &s.who, r).await,
+        What::Forward(r) => exec::open_forward(s.ecs.as_ref(), &s.guard, &s.who, r).await,
+    }
+    .map_err(|e| match e {
+        NotOpened::Unusable(m) | NotOpened::Choose { message: m, .. } => (EXIT_BAD_INPUT, m),
+        NotOpened::Refused(m) => (EXIT_REFUSED, m),
+        NotOpened::Aws(m) => (EXIT_AWS, m),
+    })?;
+    Ok((s.who, opened))
 }

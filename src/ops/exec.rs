@@ -147,6 +147,17 @@ pub fn parse_ports(text: &str) -> Result<(u16, u16), String> {
     }
 }
 
+/// A `--host` to forward to: a name or an address, nothing blank or with spaces.
+pub fn check_host(host: &str) -> Result<(), String> {
+    if host.trim().is_empty() {
+        return Err("the host is empty".into());
+    }
+    if host.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err("a host name has no spaces or control characters".into());
+    }
+    Ok(())
+}
+
 /// The plugin's arguments for a port forward: the StartSession request the AWS CLI
 /// passes (target, document, parameters) and the SSM endpoint.
 pub fn forward_plugin_args(
@@ -234,12 +245,24 @@ pub enum NotOpened {
     Refused(String),
     /// AWS refused or failed.
     Aws(String),
+    /// No container was named and the task has several: nothing was sent. The
+    /// dashboard offers the choice; a command says to name one.
+    Choose {
+        /// The task's ARN.
+        task: String,
+        containers: Vec<String>,
+        /// What to say where no choice can be offered.
+        message: String,
+    },
 }
 
 impl NotOpened {
     pub fn message(&self) -> &str {
         match self {
-            NotOpened::Unusable(m) | NotOpened::Refused(m) | NotOpened::Aws(m) => m,
+            NotOpened::Unusable(m)
+            | NotOpened::Refused(m)
+            | NotOpened::Aws(m)
+            | NotOpened::Choose { message: m, .. } => m,
         }
     }
 }
@@ -262,9 +285,16 @@ async fn find(ecs: &dyn Backend, req: &Request) -> Result<(Task, Container), Not
             format!("service {s}")
         });
     let task = match req.task.as_deref() {
+        // An ARN names its cluster too: one of another cluster is not this one's.
         Some(id) => tasks
             .into_iter()
-            .find(|t| t.id == arn_name(id))
+            .find(|t| {
+                if id.starts_with("arn:") {
+                    t.arn == id
+                } else {
+                    t.id == id
+                }
+            })
             .ok_or_else(|| {
                 NotOpened::Unusable(format!(
                     "{} is not a running task of {whose} (exec needs a running task)",
@@ -279,9 +309,17 @@ async fn find(ecs: &dyn Backend, req: &Request) -> Result<(Task, Container), Not
                 NotOpened::Unusable(format!("{whose} has no running task to exec into"))
             })?,
     };
-    let container = pick_container(&task, req.container.as_deref())
-        .map_err(NotOpened::Unusable)?
-        .clone();
+    let container = match pick_container(&task, req.container.as_deref()) {
+        Ok(c) => c.clone(),
+        Err(message) if req.container.is_none() && task.containers.len() > 1 => {
+            return Err(NotOpened::Choose {
+                task: task.arn.clone(),
+                containers: task.containers.iter().map(|c| c.name.clone()).collect(),
+                message,
+            });
+        }
+        Err(message) => return Err(NotOpened::Unusable(message)),
+    };
     if let Some(why) = refusal(&task, &container, &req.cluster, req.service.as_deref()) {
         return Err(NotOpened::Unusable(format!("{why}; nothing was called")));
     }

@@ -176,6 +176,8 @@ pub(super) struct Effects {
     pub(super) edit: Option<String>,
     /// An exec session waiting for the terminal.
     pub(super) exec: Option<crate::ops::exec::Request>,
+    /// Port forwards kept in the background.
+    pub(super) forwards: super::forward::Forwards,
     pub(super) guard: Guarded,
     pub(super) ecs: Arc<dyn Backend>,
     pub(super) logs: Arc<dyn LogsApi>,
@@ -257,6 +259,16 @@ pub(super) fn run_effect(worker: &mut Effects, effect: Effect) {
         // The loop, which owns the terminal, runs the editor.
         Effect::ExternalEdit { text } => worker.edit = Some(text),
         Effect::Exec(request) => worker.exec = Some(request),
+        Effect::Forward { id, request } => worker.forwards.start(
+            id,
+            request,
+            super::forward::Opener {
+                ecs: worker.ecs.clone(),
+                guard: worker.guard.clone(),
+                tx: worker.tx.clone(),
+            },
+        ),
+        Effect::StopForward { id } => worker.forwards.stop(id),
         Effect::AuditRefusal {
             who,
             action,

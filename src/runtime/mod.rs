@@ -13,7 +13,6 @@ use ratatui::backend::Backend as TermBackend;
 use tokio::sync::mpsc;
 
 use std::collections::HashMap;
-use std::io::Write;
 
 use crate::app::{Action, App};
 use crate::domain::Backend;
@@ -24,7 +23,9 @@ use crate::ops::guard::Guarded;
 use crate::ui::{self, theme::Theme};
 use effects::{Effects, Worker, run_effect};
 
+mod aside;
 pub mod effects;
+pub mod forward;
 pub mod session;
 
 const TICK: Duration = Duration::from_millis(250);
@@ -86,6 +87,7 @@ where
         tails: HashMap::new(),
         edit: None,
         exec: None,
+        forwards: forward::Forwards::default(),
         guard,
         ecs: backend,
         logs,
@@ -148,6 +150,8 @@ where
             }
         }
         if app.quit {
+            // No plugin outlives the dashboard.
+            worker.forwards.stop_all().await;
             return Ok(startup);
         }
         let Some(action) = rx.recv().await else {
@@ -162,18 +166,18 @@ where
         if let Some(request) = worker.exec.take() {
             input.abort();
             let _ = (&mut input).await;
-            let ended = exec_session(worker, request).await;
+            let ended = aside::exec_session(worker, request).await;
             input = spawn_terminal_events(tx.clone());
             redraw_whole(terminal)?;
             app.dirty = true;
             // The clock moved on while the session ran: its note must not look old.
             apply(&mut app, worker, Action::Tick(clock.now()));
-            apply(&mut app, worker, Action::ExecEnded(ended));
+            apply(&mut app, worker, ended);
         }
         if let Some(text) = worker.edit.take() {
             input.abort();
             let _ = (&mut input).await;
-            let edited = external_edit(text).await;
+            let edited = aside::external_edit(text).await;
             input = spawn_terminal_events(tx.clone());
             redraw_whole(terminal)?;
             app.dirty = true;
@@ -192,113 +196,6 @@ fn redraw_whole<B: ratatui::backend::Backend>(terminal: &mut Terminal<B>) -> io:
     )?;
     terminal.swap_buffers();
     Ok(())
-}
-
-/// Opens an exec session (checks, ExecuteCommand through the guard) and runs it with the
-/// dashboard's screen left; says how it ended.
-async fn exec_session(
-    worker: &Effects,
-    request: crate::ops::exec::Request,
-) -> Result<String, String> {
-    use session::Ended;
-    // Ctrl-c in the session is the session's (the plugin passes it on, the demo shell
-    // ignores it): from now on it no longer ends the dashboard, whose own Ctrl-c is a key.
-    let _interrupt = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())
-        .map_err(|e| format!("cannot keep Ctrl-c for the session: {e}"))?;
-    let who = worker.ecs.identity();
-    let plugin = if who.profile == "demo" {
-        None
-    } else {
-        Some(session::plugin()?)
-    };
-    let opened = crate::ops::exec::open(worker.ecs.as_ref(), &worker.guard, &who, &request)
-        .await
-        .map_err(|e| e.message().to_string())?;
-    let cluster = request.cluster.clone();
-    let command = request.command.clone();
-    let what = format!(
-        "{} in container {} of task {}",
-        command, opened.container.name, opened.task.id
-    );
-    tokio::task::spawn_blocking(move || {
-        ratatui::restore();
-        crate::say_out!("ecsdash: {what}; the dashboard comes back when it ends");
-        let ended = session::run(plugin.as_ref(), &who, &cluster, &opened, &command);
-        let interactive = command == crate::ops::exec::DEFAULT_COMMAND
-            || command.trim_end().ends_with("sh");
-        if ended != Ended::Code(0) || !interactive {
-            // A command's output, or the plugin's last lines, are on this screen: leave
-            // them until read.
-            let how = match &ended {
-                Ended::Code(code) => format!("with exit code {code}"),
-                Ended::Failed(m) => format!("badly: {m}"),
-            };
-            crate::say_out!("ecsdash: the session ended {how} (see above); press Enter to go back to the dashboard");
-            let _ = std::io::stdin().read_line(&mut String::new());
-        }
-        let back = crossterm::terminal::enable_raw_mode().and_then(|()| {
-            crossterm::execute!(io::stdout(), crossterm::terminal::EnterAlternateScreen)
-        });
-        back.map_err(|e| format!("cannot take the terminal back: {e}"))?;
-        match ended {
-            Ended::Code(0) => Ok(format!("session ended: {what}")),
-            Ended::Code(code) => Ok(format!("session ended with exit code {code}: {what}")),
-            Ended::Failed(m) => Err(m),
-        }
-    })
-    .await
-    .map_err(|e| format!("exec task failed: {e}"))?
-}
-
-/// Opens `text` in `$VISUAL` or `$EDITOR` (else `vi`) on a private temporary file and
-/// returns what was saved. The dashboard's screen is left while the editor runs.
-async fn external_edit(text: String) -> Result<String, String> {
-    tokio::task::spawn_blocking(move || {
-        let set = |name: &str| std::env::var(name).ok().filter(|e| !e.trim().is_empty());
-        let editor = set("VISUAL")
-            .or_else(|| set("EDITOR"))
-            .unwrap_or_else(|| "vi".into());
-        let path = std::env::temp_dir().join(format!(
-            "ecsdash-{}-{:08x}.json",
-            std::process::id(),
-            fastrand::u32(..)
-        ));
-        let mut options = std::fs::OpenOptions::new();
-        options.write(true).create_new(true);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt;
-            options.mode(0o600);
-        }
-        let write = options
-            .open(&path)
-            .and_then(|mut f| f.write_all(text.as_bytes()));
-        if let Err(e) = write {
-            return Err(format!("cannot write {}: {e}", path.display()));
-        }
-        ratatui::restore();
-        // Through the shell, so EDITOR may carry arguments ("code --wait").
-        let status = std::process::Command::new("sh")
-            .arg("-c")
-            .arg(format!("{editor} \"$1\""))
-            .arg("ecsdash-editor")
-            .arg(&path)
-            .status();
-        let back = crossterm::terminal::enable_raw_mode().and_then(|()| {
-            crossterm::execute!(io::stdout(), crossterm::terminal::EnterAlternateScreen)
-        });
-        let result = match status {
-            Ok(s) if s.success() => std::fs::read_to_string(&path)
-                .map_err(|e| format!("cannot read {}: {e}", path.display())),
-            Ok(s) => Err(format!("{editor} exited with {s}; nothing changed")),
-            Err(e) => Err(format!("cannot run {editor}: {e}")),
-        };
-        let _ = std::fs::remove_file(&path);
-        back.map_err(|e| format!("cannot take the terminal back: {e}"))?;
-        result
-    })
-    .await
-    .map_err(|e| format!("editor task failed: {e}"))?
 }
 
 fn has_data(app: &App) -> bool {

@@ -27,6 +27,8 @@ pub enum Ended {
     Code(i32),
     /// The plugin could not run, or was killed; the sentence says which.
     Failed(String),
+    /// Stopped by ecsdash (a forward stopped by the user, or on quit).
+    Stopped,
 }
 
 /// Runs the session: the plugin with the arguments the AWS CLI gives it, or the demo's
@@ -100,65 +102,4 @@ fn demo_shell(task: &Task, container: &str, command: &str) -> Ended {
             None => return Ended::Code(0),
         }
     }
-}
-
-/// Refuses a local port something already listens on, before anything is started.
-pub fn port_free(port: u16) -> Result<(), String> {
-    std::net::TcpListener::bind(("127.0.0.1", port))
-        .map(drop)
-        .map_err(|e| format!("local port {port} is not free ({e}); nothing was started"))
-}
-
-/// Runs a port forward until it ends (Ctrl-c): the plugin, or for the demo fleet a local
-/// listener that answers each connection with one line naming where it would lead.
-pub fn forward(
-    plugin: Option<&PathBuf>,
-    who: &Identity,
-    cluster: &str,
-    opened: &Opened,
-    req: &exec::Forward,
-) -> Ended {
-    let Some(plugin) = plugin else {
-        return demo_forward(opened, req);
-    };
-    let target = match exec::target(cluster, &opened.task, &opened.container) {
-        Ok(t) => t,
-        Err(m) => return Ended::Failed(m),
-    };
-    let profile =
-        (!matches!(who.profile.as_str(), "default" | "env")).then_some(who.profile.as_str());
-    let endpoint = exec::service_endpoint(who.endpoint.as_deref(), "ssm", &who.region);
-    let args = exec::forward_plugin_args(
-        &opened.session,
-        &who.region,
-        profile,
-        &target,
-        req,
-        &endpoint,
-    );
-    match std::process::Command::new(plugin).args(&args).status() {
-        Ok(status) => match status.code() {
-            Some(code) => Ended::Code(code),
-            // Ctrl-c reaches the plugin too: that is how a forward ends.
-            None => Ended::Code(0),
-        },
-        Err(e) => Ended::Failed(format!("cannot run {}: {e}", plugin.display())),
-    }
-}
-
-fn demo_forward(opened: &Opened, req: &exec::Forward) -> Ended {
-    let listener = match std::net::TcpListener::bind(("127.0.0.1", req.local)) {
-        Ok(l) => l,
-        Err(e) => return Ended::Failed(format!("local port {} is not free ({e})", req.local)),
-    };
-    let to = req.host.as_deref().unwrap_or("the task");
-    for stream in listener.incoming() {
-        let Ok(mut stream) = stream else { continue };
-        let _ = writeln!(
-            stream,
-            "demo: forwarded to {to}:{} through container {} of task {}",
-            req.remote, opened.container.name, opened.task.id
-        );
-    }
-    Ended::Code(0)
 }

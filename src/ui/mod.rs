@@ -170,6 +170,12 @@ fn freshness<'a>(app: &App, theme: &Theme) -> Line<'a> {
     if app.refresh.is_none() {
         spans.push(Span::styled(" (auto refresh off)", theme.dim));
     }
+    // Open tunnels are worth knowing about from every pane (`:forwards` lists them).
+    match app.active_forwards() {
+        0 => {}
+        1 => spans.push(Span::styled(" ⇄ 1 forward", theme.accent)),
+        n => spans.push(Span::styled(format!(" ⇄ {n} forwards"), theme.accent)),
+    }
     Line::from(spans)
 }
 

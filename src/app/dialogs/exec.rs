@@ -8,8 +8,10 @@ use crossterm::event::KeyEvent;
 use super::{Dialog, Purpose};
 use crate::app::form::{Field, Form, FormKey};
 use crate::app::pane::Pane;
-use crate::app::{App, Effect};
+use crate::app::{App, Effect, Popup};
+use crate::domain::model::Task;
 use crate::ops::exec::Request;
+use std::sync::Arc;
 
 impl App {
     pub(in crate::app) fn open_exec(&mut self, command: Option<String>) -> Vec<Effect> {
@@ -32,30 +34,9 @@ impl App {
                 })]
             }
             Pane::Tasks { cluster, .. } => {
-                let Some(row) = self.selected_row() else {
-                    self.say("no task selected", true);
+                let Some(task) = self.selected_running_task("exec") else {
                     return Vec::new();
                 };
-                let pane = self.view().pane.clone();
-                let Some(task) = self
-                    .pane_tasks(&pane)
-                    .into_iter()
-                    .find(|t| t.arn == row.id)
-                    .cloned()
-                else {
-                    self.say("that task's details have not loaded yet", true);
-                    return Vec::new();
-                };
-                if task.last_status != "RUNNING" {
-                    self.say(
-                        format!(
-                            "task {} is {}: exec needs a running task",
-                            task.id, task.last_status
-                        ),
-                        true,
-                    );
-                    return Vec::new();
-                }
                 let service = task.service_name().map(str::to_owned);
                 let names: Vec<String> = task.containers.iter().map(|c| c.name.clone()).collect();
                 let request = Request {
@@ -80,23 +61,76 @@ impl App {
                         Vec::new()
                     }
                     (_, remembered) => {
-                        let at = remembered
-                            .and_then(|r| names.iter().position(|n| *n == r))
-                            .unwrap_or(0);
-                        let run = format!("run: {}", request.command);
-                        let mut form = Form::new(
-                            format!("Exec into task {}", task.id),
-                            Purpose::Exec { request },
-                        )
-                        .info(run);
-                        form.fields = vec![Field::choice("container", names, at)];
-                        self.open_dialog(Dialog::Form(form));
+                        self.exec_choice(request, names, remembered);
                         Vec::new()
                     }
                 }
             }
             _ => Vec::new(),
         }
+    }
+
+    /// The selected task, when it is running; else says why not (for `what`).
+    pub(in crate::app) fn selected_running_task(&mut self, what: &str) -> Option<Arc<Task>> {
+        let Some(row) = self.selected_row() else {
+            self.say("no task selected", true);
+            return None;
+        };
+        let pane = self.view().pane.clone();
+        let Some(task) = self
+            .pane_tasks(&pane)
+            .into_iter()
+            .find(|t| t.arn == row.id)
+            .cloned()
+        else {
+            self.say("that task's details have not loaded yet", true);
+            return None;
+        };
+        if task.last_status != "RUNNING" {
+            self.say(
+                format!(
+                    "task {} is {}: {what} needs a running task",
+                    task.id, task.last_status
+                ),
+                true,
+            );
+            return None;
+        }
+        Some(task)
+    }
+
+    /// The choice of container for `request` (its task has several).
+    fn exec_choice(&mut self, request: Request, names: Vec<String>, remembered: Option<String>) {
+        let at = remembered
+            .and_then(|r| names.iter().position(|n| *n == r))
+            .unwrap_or(0);
+        let run = format!("run: {}", request.command);
+        let task = request
+            .task
+            .as_deref()
+            .map(crate::domain::model::arn_name)
+            .unwrap_or_default()
+            .to_string();
+        let mut form =
+            Form::new(format!("Exec into task {task}"), Purpose::Exec { request }).info(run);
+        form.fields = vec![Field::choice("container", names, at)];
+        self.open_dialog(Dialog::Form(form));
+    }
+
+    /// Exec on a service found a task of several containers: the choice, for that task.
+    pub(in crate::app) fn choose_exec_container(
+        &mut self,
+        request: Request,
+        containers: Vec<String>,
+    ) -> Vec<Effect> {
+        self.dirty = true;
+        let remembered = request
+            .service
+            .as_ref()
+            .and_then(|s| self.exec_containers.get(s))
+            .cloned();
+        self.exec_choice(request, containers, remembered);
+        Vec::new()
     }
 
     /// Keys in the container choice: Enter opens the session in the chosen one.
@@ -124,12 +158,30 @@ impl App {
         }
     }
 
-    /// A session ended (or never opened): the status line says which.
+    /// A session ended (or never opened): the status line says which. A failure goes
+    /// to the error history too, and one that says more than a line (the fix for exec
+    /// being off, the IAM actions) is shown in full.
     pub(in crate::app) fn on_exec_ended(&mut self, result: Result<String, String>) -> Vec<Effect> {
         self.dirty = true;
         match result {
             Ok(note) => self.say(note, false),
-            Err(e) => self.say(e, true),
+            Err(e) => {
+                let error = crate::domain::BackendError {
+                    kind: crate::domain::ErrorKind::Service,
+                    operation: "ExecuteCommand".into(),
+                    message: e.replace('\n', " "),
+                    transient: false,
+                };
+                self.record_error(&error, String::new(), self.now);
+                if e.contains('\n') {
+                    self.popups.push(Popup::Text {
+                        title: "ECS Exec".into(),
+                        body: e.clone(),
+                        scroll: 0,
+                    });
+                }
+                self.say(e, true);
+            }
         }
         Vec::new()
     }

@@ -58,6 +58,10 @@ pub enum Purpose {
     Exec {
         request: crate::ops::exec::Request,
     },
+    /// The ports (and container) of a port forward.
+    Forward {
+        request: crate::ops::exec::Request,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -186,6 +190,7 @@ impl App {
                 Purpose::Image { .. } => self.image_key(key),
                 Purpose::Scaling { .. } => self.scaling_key(key),
                 Purpose::Exec { .. } => self.exec_key(key),
+                Purpose::Forward { .. } => self.forward_key(key),
             },
             Some(Dialog::Confirm(_)) => self.confirm_key(key),
             Some(Dialog::Editor(_)) => self.editor_key(key),
@@ -206,7 +211,7 @@ impl App {
     /// A key to the form on top: `cancel` closes it, and `submit` with every field valid
     /// hands a copy of it to `submit`, whose refusal shows in the form (which stays
     /// open). Returns what the key did.
-    fn form_key(
+    pub(in crate::app) fn form_key(
         &mut self,
         key: KeyEvent,
         submit: impl FnOnce(&mut App, &Form<Purpose>) -> Result<(), String>,

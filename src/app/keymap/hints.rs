@@ -98,6 +98,16 @@ const HINTS: &[(Scope, &[(Command, &str)])] = &[
             (C::Back, "back"),
         ],
     ),
+    (
+        Scope::Forwards,
+        &[
+            (C::Help, "help"),
+            (C::Open, "details"),
+            (C::StopForward, "stop"),
+            (C::Back, "back"),
+            (C::Quit, "quit"),
+        ],
+    ),
 ];
 
 /// Every other place.
@@ -130,6 +140,8 @@ impl Command {
             | C::Image
             | C::Rollout
             | C::StopTask
+            | C::Exec
+            | C::Forward
             | C::Drain
             | C::Rollback
             | C::Edit

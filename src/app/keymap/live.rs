@@ -125,6 +125,8 @@ impl Command {
             Command::Rollout => "rollout",
             Command::StopTask => "stop_task",
             Command::Exec => "exec",
+            Command::Forward => "forward",
+            Command::StopForward => "stop_forward",
             Command::Drain => "drain",
             Command::Edit => "edit",
             Command::ExternalEdit => "external_edit",

@@ -31,6 +31,7 @@ pub const PLACES: &[&[Scope]] = &[
     &[Scope::Global, Scope::Scroll, Scope::Table, Scope::Revisions],
     &[Scope::Global, Scope::Scroll, Scope::Rollout],
     &[Scope::Global, Scope::Scroll, Scope::Table, Scope::Scaling],
+    &[Scope::Global, Scope::Scroll, Scope::Table, Scope::Forwards],
     FORM,
     FORM_TOGGLE,
     FORM_CHOICE,

@@ -202,7 +202,7 @@ pub const BINDINGS: &[Binding] = &[
         keys: &[ch(':', ":")],
         command: Command::CommandLine,
         scope: Scope::Global,
-        help: "command line (:clusters :services :tasks :instances :find :taskdefs :errors)",
+        help: "command line (:clusters :services :tasks :instances :find :taskdefs :forwards :errors)",
     },
     Binding {
         keys: &[ch('r', "r")],
@@ -263,6 +263,24 @@ pub const BINDINGS: &[Binding] = &[
         command: Command::Exec,
         scope: Scope::Services,
         help: "a shell in the service's newest running task (ECS Exec)",
+    },
+    Binding {
+        keys: &[ch('p', "p")],
+        command: Command::Forward,
+        scope: Scope::Tasks,
+        help: "forward a local port to the task, or through it to a host (:forwards lists them)",
+    },
+    Binding {
+        keys: &[ch('p', "p")],
+        command: Command::Forward,
+        scope: Scope::Services,
+        help: "forward a local port to the service's newest running task",
+    },
+    Binding {
+        keys: &[ch('x', "x")],
+        command: Command::StopForward,
+        scope: Scope::Forwards,
+        help: "stop the forward (an ended one: take it off the list)",
     },
     Binding {
         keys: &[ctrl('k', "Ctrl-k")],

@@ -1,0 +1,140 @@
+//! What the dashboard steps aside for: an exec session and the external editor. Both
+//! need the terminal and its input to themselves; the loop stops reading keys, these
+//! leave the dashboard's screen (cursor shown), and the loop redraws it whole after.
+
+use std::io::{self, Write};
+
+use super::effects::Effects;
+use super::session;
+use crate::app::Action;
+use crate::ops::exec::{NotOpened, Request};
+
+/// Opens an exec session (checks, ExecuteCommand through the guard) and runs it with the
+/// dashboard's screen left; says how it ended.
+pub(super) async fn exec_session(worker: &Effects, request: Request) -> Action {
+    match run_exec(worker, request.clone()).await {
+        Ok(note) => Action::ExecEnded(Ok(note)),
+        Err(NotOpened::Choose {
+            task, containers, ..
+        }) => Action::ExecChoose {
+            request: Request {
+                task: Some(task),
+                ..request
+            },
+            containers,
+        },
+        Err(e) => Action::ExecEnded(Err(e.message().to_string())),
+    }
+}
+
+async fn run_exec(worker: &Effects, request: Request) -> Result<String, NotOpened> {
+    use session::Ended;
+    // Ctrl-c in the session is the session's (the plugin passes it on, the demo shell
+    // ignores it): from now on it no longer ends the dashboard, whose own Ctrl-c is a key.
+    let _interrupt = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())
+        .map_err(|e| NotOpened::Aws(format!("cannot keep Ctrl-c for the session: {e}")))?;
+    let who = worker.ecs.identity();
+    let plugin = if who.profile == "demo" {
+        None
+    } else {
+        Some(session::plugin().map_err(NotOpened::Unusable)?)
+    };
+    let opened = crate::ops::exec::open(worker.ecs.as_ref(), &worker.guard, &who, &request).await?;
+    let cluster = request.cluster.clone();
+    let command = request.command.clone();
+    let what = format!(
+        "{} in container {} of task {}",
+        command, opened.container.name, opened.task.id
+    );
+    tokio::task::spawn_blocking(move || {
+        ratatui::restore();
+        // The dashboard hides the cursor; a shell needs it.
+        let _ = crossterm::execute!(io::stdout(), crossterm::cursor::Show);
+        crate::say_out!("ecsdash: {what}; the dashboard comes back when it ends");
+        let ended = session::run(plugin.as_ref(), &who, &cluster, &opened, &command);
+        let interactive = command == crate::ops::exec::DEFAULT_COMMAND
+            || command.trim_end().ends_with("sh");
+        if ended != Ended::Code(0) || !interactive {
+            // A command's output, or the plugin's last lines, are on this screen: leave
+            // them until read.
+            let how = match &ended {
+                Ended::Code(code) => format!("with exit code {code}"),
+                Ended::Failed(m) => format!("badly: {m}"),
+                Ended::Stopped => "when stopped".to_string(),
+            };
+            crate::say_out!("ecsdash: the session ended {how} (see above); press Enter to go back to the dashboard");
+            let _ = std::io::stdin().read_line(&mut String::new());
+        }
+        let back = crossterm::terminal::enable_raw_mode().and_then(|()| {
+            crossterm::execute!(
+                io::stdout(),
+                crossterm::terminal::EnterAlternateScreen,
+                crossterm::cursor::Hide
+            )
+        });
+        back.map_err(|e| NotOpened::Aws(format!("cannot take the terminal back: {e}")))?;
+        match ended {
+            Ended::Code(0) | Ended::Stopped => Ok(format!("session ended: {what}")),
+            Ended::Code(code) => Ok(format!("session ended with exit code {code}: {what}")),
+            Ended::Failed(m) => Err(NotOpened::Aws(m)),
+        }
+    })
+    .await
+    .map_err(|e| NotOpened::Aws(format!("exec task failed: {e}")))?
+}
+
+/// Opens `text` in `$VISUAL` or `$EDITOR` (else `vi`) on a private temporary file and
+/// returns what was saved. The dashboard's screen is left while the editor runs.
+pub(super) async fn external_edit(text: String) -> Result<String, String> {
+    tokio::task::spawn_blocking(move || {
+        let set = |name: &str| std::env::var(name).ok().filter(|e| !e.trim().is_empty());
+        let editor = set("VISUAL")
+            .or_else(|| set("EDITOR"))
+            .unwrap_or_else(|| "vi".into());
+        let path = std::env::temp_dir().join(format!(
+            "ecsdash-{}-{:08x}.json",
+            std::process::id(),
+            fastrand::u32(..)
+        ));
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            options.mode(0o600);
+        }
+        let write = options
+            .open(&path)
+            .and_then(|mut f| f.write_all(text.as_bytes()));
+        if let Err(e) = write {
+            return Err(format!("cannot write {}: {e}", path.display()));
+        }
+        ratatui::restore();
+        let _ = crossterm::execute!(io::stdout(), crossterm::cursor::Show);
+        // Through the shell, so EDITOR may carry arguments ("code --wait").
+        let status = std::process::Command::new("sh")
+            .arg("-c")
+            .arg(format!("{editor} \"$1\""))
+            .arg("ecsdash-editor")
+            .arg(&path)
+            .status();
+        let back = crossterm::terminal::enable_raw_mode().and_then(|()| {
+            crossterm::execute!(
+                io::stdout(),
+                crossterm::terminal::EnterAlternateScreen,
+                crossterm::cursor::Hide
+            )
+        });
+        let result = match status {
+            Ok(s) if s.success() => std::fs::read_to_string(&path)
+                .map_err(|e| format!("cannot read {}: {e}", path.display())),
+            Ok(s) => Err(format!("{editor} exited with {s}; nothing changed")),
+            Err(e) => Err(format!("cannot run {editor}: {e}")),
+        };
+        let _ = std::fs::remove_file(&path);
+        back.map_err(|e| format!("cannot take the terminal back: {e}"))?;
+        result
+    })
+    .await
+    .map_err(|e| format!("editor task failed: {e}"))?
+}
