@@ -10,7 +10,7 @@
 # waiting for each screen to show the text expected of it, captures it with colours
 # (`tmux capture-pane -e -p`), turns it into HTML with ansi2html (installed into the
 # git-ignored .venv) and renders that to PNG with headless Chromium.
-# Writes screenshots/01-clusters.png ... screenshots/17-exec-container.png.
+# Writes screenshots/01-clusters.png ... screenshots/18-forwards.png.
 #
 # Installs what is missing: chromium and fonts-dejavu-core (apt; root or sudo), tmux (apt),
 # and ansi2html (pip, into .venv).
@@ -294,6 +294,24 @@ keys x
 wait_for "the exec container choice" 'Exec into task' 'container'
 shot 17-exec-container
 keys Escape
+
+# `p` on the same task: a port forward (the demo's listens on the port and answers each
+# connection with a line), one connection to it, then `:forwards`.
+keys p
+wait_for "the port forward form" 'Forward a port of task' 'ports'
+type_text "18080:8080"
+keys Enter
+wait_for "the forward opened" '⇄ 1 forward'
+(exec 3<>/dev/tcp/127.0.0.1/18080 && head -1 <&3) >/dev/null 2>&1 || true
+keys :
+type_text "forwards"
+keys Enter
+wait_for "the forwards list" '╭ port forwards \(1\)' 'localhost:18080 .* open'
+shot 18-forwards
+keys x
+wait_for "the forward stopped" 'localhost:18080 .* stopped'
+keys Escape
+wait_for "the tasks of checkout again" 'prod-core › checkout › tasks'
 keys Escape
 wait_gone "the filter /RUNNING" '/RUNNING'
 

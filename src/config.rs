@@ -42,6 +42,7 @@ pub struct Config {
     #[serde(default, deserialize_with = "percent")]
     pub api_share: Option<u8>,
     /// What exec runs when no command is given (default `/bin/sh`).
+    #[serde(default, deserialize_with = "command")]
     pub exec_command: Option<String>,
     #[serde(default)]
     pub profiles: BTreeMap<String, ProfileConfig>,
@@ -96,6 +97,23 @@ fn percent<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u8>, D::Erro
             "api_share is a percentage of each API rate, a whole number from 1 to 100, not {other}"
         ))),
     }
+}
+
+/// `exec_command`: a command line, not blank and with no control characters (it is
+/// shown on screen and sent to the container as typed).
+fn command<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    let text = String::deserialize(d)?;
+    if text.trim().is_empty() {
+        return Err(serde::de::Error::custom(
+            "exec_command is empty: give the command exec runs, e.g. \"/bin/bash\"",
+        ));
+    }
+    if text.chars().any(char::is_control) {
+        return Err(serde::de::Error::custom(
+            "exec_command holds a control character (a tab, a newline, an escape): give a plain command line",
+        ));
+    }
+    Ok(Some(text))
 }
 
 /// The directory holding config.toml and themes/.
@@ -159,6 +177,25 @@ impl Config {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn exec_command_is_a_plain_command_line() {
+        assert_eq!(
+            Config::parse("exec_command = \"/bin/bash -l\"\n")
+                .unwrap()
+                .exec_command
+                .as_deref(),
+            Some("/bin/bash -l")
+        );
+        for bad in [
+            "exec_command = \"\"\n",
+            "exec_command = \"sh\\u001b[2J\"\n",
+            "exec_command = \"a\\nb\"\n",
+        ] {
+            let e = Config::parse(bad).unwrap_err();
+            assert!(e.contains("exec_command"), "{bad}: {e}");
+        }
+    }
 
     #[test]
     fn api_share_is_a_percentage() {

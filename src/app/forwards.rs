@@ -278,12 +278,18 @@ impl App {
                     Err(why) => (why, true),
                 };
                 let local = f.request.local;
+                let opened = f.state != ForwardState::Opening;
                 f.state = ForwardState::Ended {
                     how: how.clone(),
                     error,
                 };
                 if error {
-                    self.say(format!("forward of localhost:{local} ended: {how}"), true);
+                    let what = if opened {
+                        format!("the forward of localhost:{local} ended: {how}")
+                    } else {
+                        format!("the forward of localhost:{local} was not opened: {how}")
+                    };
+                    self.say_failure("StartSession", what);
                 }
             }
         }

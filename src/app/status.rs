@@ -70,6 +70,20 @@ impl App {
         self.errors.truncate(ERROR_HISTORY);
     }
 
+    /// A failure of `operation` that is not an answer from AWS (a session that would not
+    /// open, a plugin that ended badly): on the status line, and in the error history in
+    /// full, where a long one can be read.
+    pub(super) fn say_failure(&mut self, operation: &str, text: String) {
+        let error = BackendError {
+            kind: crate::domain::ErrorKind::Service,
+            operation: operation.into(),
+            message: text.replace('\n', " "),
+            transient: false,
+        };
+        self.record_error(&error, String::new(), self.now);
+        self.say(text, true);
+    }
+
     /// Puts a note (it fades) or an error (it stays until something as important
     /// replaces it, or the pane is left) on the status line. A note does not hide an
     /// error or what is still in flight.

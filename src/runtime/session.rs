@@ -96,10 +96,20 @@ fn demo_shell(task: &Task, container: &str, command: &str) -> Ended {
             Ok(0) | Err(_) => return Ended::Code(0),
             Ok(_) => {}
         }
-        match answer(line.trim()) {
-            Some(text) => crate::say_out!("{text}"),
-            None if line.trim().is_empty() => {}
-            None => return Ended::Code(0),
+        // `exit` and `exit N`, as a shell ends.
+        let mut words = line.split_whitespace();
+        if words.next() == Some("exit") {
+            return match words.next().map(str::parse::<i32>) {
+                None => Ended::Code(0),
+                Some(Ok(code)) => Ended::Code(code & 0xff),
+                Some(Err(_)) => {
+                    crate::say_out!("demo shell: exit: a number is expected");
+                    continue;
+                }
+            };
+        }
+        if let Some(text) = answer(line.trim()) {
+            crate::say_out!("{text}");
         }
     }
 }

@@ -197,7 +197,8 @@ fn draw_footer(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
     }
     let line = if let Some(s) = &app.status {
         Line::from(Span::styled(
-            format!(" {}", s.text),
+            // A cut message says so (`…`); errors are in full in the popup or in `E`.
+            fit::fit(&format!(" {}", s.text), usize::from(area.width)),
             if s.error { theme.error } else { theme.info },
         ))
     } else if let Some(e) = app

@@ -79,15 +79,15 @@ async fn service_task(moto: &support::Moto, exec_on: bool) -> (String, String) {
 }
 
 /// A task to exec into, a state directory and a stand-in plugin exiting `code`.
-struct Setup {
-    cluster: String,
-    task_id: String,
-    dir: tempfile::TempDir,
-    bin: std::path::PathBuf,
-    target: String,
+pub(crate) struct Setup {
+    pub(crate) cluster: String,
+    pub(crate) task_id: String,
+    pub(crate) dir: tempfile::TempDir,
+    pub(crate) bin: std::path::PathBuf,
+    pub(crate) target: String,
 }
 
-async fn setup(moto: &support::Moto, exec_on: bool, code: i32) -> Setup {
+pub(crate) async fn setup(moto: &support::Moto, exec_on: bool, code: i32) -> Setup {
     let (cluster, task) = service_task(moto, exec_on).await;
     let task_id = task.rsplit('/').next().unwrap().to_owned();
     let dir = tempfile::tempdir().unwrap();

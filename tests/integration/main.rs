@@ -7,6 +7,7 @@ mod budget;
 mod cli;
 mod exec_cli;
 mod faults;
+mod forwards;
 mod live_tail;
 mod moto_logs;
 mod moto_ops;

@@ -11,15 +11,22 @@ use portable_pty::{Child, CommandBuilder, MasterPty, PtySize, native_pty_system}
 const LEAVE_ALT_SCREEN: &str = "\x1b[?1049l";
 const ENTER_ALT_SCREEN: &str = "\x1b[?1049h";
 
-struct Dashboard {
+pub(crate) struct Dashboard {
     child: Box<dyn Child + Send + Sync>,
-    master: Box<dyn MasterPty + Send>,
+    pub(crate) master: Box<dyn MasterPty + Send>,
     output: Arc<Mutex<Vec<u8>>>,
     _dir: tempfile::TempDir,
 }
 
 impl Dashboard {
+    /// The demo fleet, refreshed every second.
     fn start(extra_env: &[(&str, &str)]) -> Dashboard {
+        Dashboard::start_with(&["--demo", "--refresh", "1"], extra_env)
+    }
+
+    /// ecsdash with these arguments and variables (its config and state in a fresh
+    /// directory).
+    pub(crate) fn start_with(args: &[&str], extra_env: &[(&str, &str)]) -> Dashboard {
         let pair = native_pty_system()
             .openpty(PtySize {
                 rows: 24,
@@ -30,12 +37,17 @@ impl Dashboard {
             .expect("open a pty");
         let dir = tempfile::tempdir().unwrap();
         let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_ecsdash"));
-        cmd.args(["--demo", "--refresh", "1"]);
+        cmd.args(args);
         cmd.env("XDG_CONFIG_HOME", dir.path());
         cmd.env("XDG_STATE_HOME", dir.path());
         cmd.env("TERM", "xterm-256color");
+        // An empty value takes the variable away.
         for (k, v) in extra_env {
-            cmd.env(k, v);
+            if v.is_empty() {
+                cmd.env_remove(k);
+            } else {
+                cmd.env(k, v);
+            }
         }
         let child = pair.slave.spawn_command(cmd).expect("spawn ecsdash");
         drop(pair.slave);
@@ -59,11 +71,11 @@ impl Dashboard {
         }
     }
 
-    fn text(&self) -> String {
+    pub(crate) fn text(&self) -> String {
         String::from_utf8_lossy(&self.output.lock().unwrap()).into_owned()
     }
 
-    fn wait_for(&self, needle: &str) {
+    pub(crate) fn wait_for(&self, needle: &str) {
         let deadline = Instant::now() + Duration::from_secs(30);
         while Instant::now() < deadline {
             if self.text().contains(needle) {
@@ -83,7 +95,7 @@ impl Dashboard {
         assert!(status.success());
     }
 
-    fn wait_exit(&mut self) -> portable_pty::ExitStatus {
+    pub(crate) fn wait_exit(&mut self) -> portable_pty::ExitStatus {
         let deadline = Instant::now() + Duration::from_secs(15);
         loop {
             if let Some(status) = self.child.try_wait().unwrap() {
@@ -98,7 +110,7 @@ impl Dashboard {
 
     /// The terminal was put back: the alternate screen was left after it was entered,
     /// and the cursor shown again.
-    fn assert_restored(&self) {
+    pub(crate) fn assert_restored(&self) {
         let out = self.text();
         let entered = out
             .find(ENTER_ALT_SCREEN)

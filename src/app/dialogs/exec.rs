@@ -166,13 +166,6 @@ impl App {
         match result {
             Ok(note) => self.say(note, false),
             Err(e) => {
-                let error = crate::domain::BackendError {
-                    kind: crate::domain::ErrorKind::Service,
-                    operation: "ExecuteCommand".into(),
-                    message: e.replace('\n', " "),
-                    transient: false,
-                };
-                self.record_error(&error, String::new(), self.now);
                 if e.contains('\n') {
                     self.popups.push(Popup::Text {
                         title: "ECS Exec".into(),
@@ -180,7 +173,7 @@ impl App {
                         scroll: 0,
                     });
                 }
-                self.say(e, true);
+                self.say_failure("ExecuteCommand", e);
             }
         }
         Vec::new()

@@ -61,7 +61,8 @@ pub struct Cli {
     #[arg(long, value_name = "PATH", global = true)]
     pub log_file: Option<PathBuf>,
 
-    /// Refuse every change (scale, deploy, auto scaling, stop, drain): nothing can be written.
+    /// Refuse every change (scale, deploy, auto scaling, stop, drain, exec, port forwarding):
+    /// nothing can be written.
     /// Also `read_only = true` in the config file, for all profiles or one.
     #[arg(long, global = true)]
     pub read_only: bool,
