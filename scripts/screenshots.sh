@@ -301,12 +301,12 @@ keys p
 wait_for "the port forward form" 'Forward a port of task' 'ports'
 type_text "18080:8080"
 keys Enter
-wait_for "the forward opened" '⇄ 1 forward'
-(exec 3<>/dev/tcp/127.0.0.1/18080 && head -1 <&3) >/dev/null 2>&1 || true
 keys :
 type_text "forwards"
 keys Enter
-wait_for "the forwards list" '╭ port forwards \(1\)' 'localhost:18080 .* open'
+wait_for "the open forward" '╭ port forwards \(1\)' 'localhost:18080 .* open +│'
+(exec 3<>/dev/tcp/127.0.0.1/18080 && head -1 <&3) >/dev/null 2>&1 || true
+wait_for "its connection counted" 'localhost:18080 .* 1 +[0-9]+ +open +│'
 shot 18-forwards
 keys x
 wait_for "the forward stopped" 'localhost:18080 .* stopped'
