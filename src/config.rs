@@ -10,6 +10,7 @@
 //! log_lines = 100000   # lines a logs pane keeps
 //! api_share = 25       # percent of each AWS API rate to use in steady state
 //! exec_command = "/bin/bash"   # what `x` and `ecsdash exec` run (default /bin/sh)
+//! mouse = false        # leave the mouse to the terminal (default: the dashboard's)
 //!
 //! [profiles.prod-admin]
 //! region = "us-east-1"
@@ -38,6 +39,9 @@ pub struct Config {
     pub read_only: Option<bool>,
     /// Lines a logs pane keeps (default 100,000): the newest stay, the oldest go.
     pub log_lines: Option<usize>,
+    /// The dashboard takes the mouse (default true); false leaves it to the terminal,
+    /// for selecting text.
+    pub mouse: Option<bool>,
     /// Percent of each API category's sustained rate used in steady state (1-100).
     #[serde(default, deserialize_with = "percent")]
     pub api_share: Option<u8>,

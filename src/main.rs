@@ -43,6 +43,7 @@ fn main() -> ExitCode {
             .unwrap_or_default();
         tracing::error!(panic = %what, location = %at, "internal error");
         if TERMINAL_TAKEN.load(std::sync::atomic::Ordering::SeqCst) {
+            let _ = crossterm::execute!(std::io::stdout(), crossterm::event::DisableMouseCapture);
             // ratatui's hook has left the alternate screen and raw mode; the cursor it hid
             // is shown by the terminal's drop, which exiting here skips.
             ratatui::restore();
@@ -168,6 +169,10 @@ fn run(cli: Cli, started: Instant) -> Result<(), (u8, String)> {
         let mut terminal =
             ratatui::try_init().map_err(|e| (1, format!("cannot set up the terminal: {e}")))?;
         TERMINAL_TAKEN.store(true, std::sync::atomic::Ordering::SeqCst);
+        if settings.mouse {
+            crossterm::execute!(std::io::stdout(), crossterm::event::EnableMouseCapture)
+                .map_err(|e| (1, format!("cannot take the mouse: {e}")))?;
+        }
         let result = runtime::run(
             &mut terminal,
             app,
@@ -180,6 +185,7 @@ fn run(cli: Cli, started: Instant) -> Result<(), (u8, String)> {
                 started,
                 exit_after_data: cli.measure_startup,
                 // Lets the terminal-restore test prove the panic path; not a user setting.
+                mouse: settings.mouse,
                 panic_after_first_frame: std::env::var_os("ECSDASH_TEST_PANIC").map(|v| {
                     if v == "worker" {
                         runtime::TestPanic::Worker
@@ -190,6 +196,9 @@ fn run(cli: Cli, started: Instant) -> Result<(), (u8, String)> {
             },
         )
         .await;
+        if settings.mouse {
+            let _ = crossterm::execute!(std::io::stdout(), crossterm::event::DisableMouseCapture);
+        }
         ratatui::restore();
         TERMINAL_TAKEN.store(false, std::sync::atomic::Ordering::SeqCst);
         let startup = result.map_err(|e| (1, format!("terminal error: {e}")))?;

@@ -17,6 +17,7 @@ pub mod keymap;
 pub mod listing;
 pub mod logs;
 mod logs_pane;
+pub mod mouse;
 mod navigation;
 pub mod pane;
 mod revisions;
@@ -57,6 +58,8 @@ pub use status::{ErrorRecord, InFlight, Status};
 #[derive(Debug, Clone)]
 pub enum Action {
     Key(KeyEvent),
+    /// A click or the wheel (only when the mouse is the dashboard's).
+    Mouse(mouse::Mouse),
     Resize {
         width: u16,
         height: u16,
@@ -305,6 +308,10 @@ pub struct App {
     rows_memo: RefCell<RowsMemo>,
     /// The container last chosen for exec, per service.
     exec_containers: std::collections::HashMap<String, String>,
+    /// Where the last frame drew the table's rows (for clicks); `None` without a table.
+    pub drawn_rows: std::cell::Cell<Option<mouse::DrawnRows>>,
+    /// The last click: when, and on which row (a second one soon after opens it).
+    last_click: Option<(std::time::Instant, String)>,
     /// Port forwards started here, open and ended (`:forwards`).
     pub forwards: Vec<forwards::PortForward>,
     /// Changes with every forward's change, for the rows memo.
@@ -356,6 +363,8 @@ impl App {
             marked: None,
             rows_memo: RefCell::new(None),
             exec_containers: std::collections::HashMap::new(),
+            drawn_rows: std::cell::Cell::new(None),
+            last_click: None,
             forwards: Vec::new(),
             forwards_version: 0,
             next_forward: 0,
@@ -386,6 +395,13 @@ impl App {
                 effects
             }
             Action::Key(_) => Vec::new(),
+            Action::Mouse(m) => {
+                let mut effects = self.on_mouse(m);
+                effects.append(&mut self.refusals);
+                effects.extend(self.sync_tail());
+                effects.extend(self.due_fetches());
+                effects
+            }
             Action::Resize { height, .. } => {
                 self.dirty = true;
                 // Header (2), table border and header row (3), status line (1).

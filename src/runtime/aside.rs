@@ -46,10 +46,9 @@ async fn run_exec(worker: &Effects, request: Request) -> Result<String, NotOpene
         "{} in container {} of task {}",
         command, opened.container.name, opened.task.id
     );
+    let mouse = worker.mouse;
     tokio::task::spawn_blocking(move || {
-        ratatui::restore();
-        // The dashboard hides the cursor; a shell needs it.
-        let _ = crossterm::execute!(io::stdout(), crossterm::cursor::Show);
+        step_aside(mouse);
         crate::say_out!("ecsdash: {what}; the dashboard comes back when it ends");
         let ended = session::run(plugin.as_ref(), &who, &cluster, &opened, &command);
         let interactive = command == crate::ops::exec::DEFAULT_COMMAND
@@ -65,14 +64,8 @@ async fn run_exec(worker: &Effects, request: Request) -> Result<String, NotOpene
             crate::say_out!("ecsdash: the session ended {how} (see above); press Enter to go back to the dashboard");
             let _ = std::io::stdin().read_line(&mut String::new());
         }
-        let back = crossterm::terminal::enable_raw_mode().and_then(|()| {
-            crossterm::execute!(
-                io::stdout(),
-                crossterm::terminal::EnterAlternateScreen,
-                crossterm::cursor::Hide
-            )
-        });
-        back.map_err(|e| NotOpened::Aws(format!("cannot take the terminal back: {e}")))?;
+        come_back(mouse)
+            .map_err(|e| NotOpened::Aws(format!("cannot take the terminal back: {e}")))?;
         match ended {
             Ended::Code(0) | Ended::Stopped => Ok(format!("session ended: {what}")),
             Ended::Code(code) => Ok(format!("session ended with exit code {code}: {what}")),
@@ -85,7 +78,7 @@ async fn run_exec(worker: &Effects, request: Request) -> Result<String, NotOpene
 
 /// Opens `text` in `$VISUAL` or `$EDITOR` (else `vi`) on a private temporary file and
 /// returns what was saved. The dashboard's screen is left while the editor runs.
-pub(super) async fn external_edit(text: String) -> Result<String, String> {
+pub(super) async fn external_edit(text: String, mouse: bool) -> Result<String, String> {
     tokio::task::spawn_blocking(move || {
         let set = |name: &str| std::env::var(name).ok().filter(|e| !e.trim().is_empty());
         let editor = set("VISUAL")
@@ -109,8 +102,7 @@ pub(super) async fn external_edit(text: String) -> Result<String, String> {
         if let Err(e) = write {
             return Err(format!("cannot write {}: {e}", path.display()));
         }
-        ratatui::restore();
-        let _ = crossterm::execute!(io::stdout(), crossterm::cursor::Show);
+        step_aside(mouse);
         // Through the shell, so EDITOR may carry arguments ("code --wait").
         let status = std::process::Command::new("sh")
             .arg("-c")
@@ -118,13 +110,7 @@ pub(super) async fn external_edit(text: String) -> Result<String, String> {
             .arg("ecsdash-editor")
             .arg(&path)
             .status();
-        let back = crossterm::terminal::enable_raw_mode().and_then(|()| {
-            crossterm::execute!(
-                io::stdout(),
-                crossterm::terminal::EnterAlternateScreen,
-                crossterm::cursor::Hide
-            )
-        });
+        let back = come_back(mouse);
         let result = match status {
             Ok(s) if s.success() => std::fs::read_to_string(&path)
                 .map_err(|e| format!("cannot read {}: {e}", path.display())),
@@ -137,4 +123,28 @@ pub(super) async fn external_edit(text: String) -> Result<String, String> {
     })
     .await
     .map_err(|e| format!("editor task failed: {e}"))?
+}
+
+/// Leaves the dashboard's screen to a program that needs the terminal: raw mode off, the
+/// alternate screen left, the cursor shown (the dashboard hides it), the mouse given back.
+fn step_aside(mouse: bool) {
+    if mouse {
+        let _ = crossterm::execute!(io::stdout(), crossterm::event::DisableMouseCapture);
+    }
+    ratatui::restore();
+    let _ = crossterm::execute!(io::stdout(), crossterm::cursor::Show);
+}
+
+/// Takes the terminal back from `step_aside`.
+fn come_back(mouse: bool) -> io::Result<()> {
+    crossterm::terminal::enable_raw_mode()?;
+    crossterm::execute!(
+        io::stdout(),
+        crossterm::terminal::EnterAlternateScreen,
+        crossterm::cursor::Hide
+    )?;
+    if mouse {
+        crossterm::execute!(io::stdout(), crossterm::event::EnableMouseCapture)?;
+    }
+    Ok(())
 }

@@ -178,6 +178,8 @@ pub(super) struct Effects {
     pub(super) exec: Option<crate::ops::exec::Request>,
     /// Port forwards kept in the background.
     pub(super) forwards: super::forward::Forwards,
+    /// The mouse is the dashboard's (given back while it steps aside).
+    pub(super) mouse: bool,
     pub(super) guard: Guarded,
     pub(super) ecs: Arc<dyn Backend>,
     pub(super) logs: Arc<dyn LogsApi>,

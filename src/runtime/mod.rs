@@ -50,6 +50,8 @@ pub struct RunOptions {
     /// Panic right after the first frame (for the tests that the terminal is restored and
     /// the process ends non-zero, wherever the panic happens).
     pub panic_after_first_frame: Option<TestPanic>,
+    /// The mouse is the dashboard's: given back while it steps aside, taken again after.
+    pub mouse: bool,
 }
 
 /// Where the test panic happens.
@@ -88,6 +90,7 @@ where
         edit: None,
         exec: None,
         forwards: forward::Forwards::default(),
+        mouse: opts.mouse,
         guard,
         ecs: backend,
         logs,
@@ -177,7 +180,7 @@ where
         if let Some(text) = worker.edit.take() {
             input.abort();
             let _ = (&mut input).await;
-            let edited = aside::external_edit(text).await;
+            let edited = aside::external_edit(text, worker.mouse).await;
             input = spawn_terminal_events(tx.clone());
             redraw_whole(terminal)?;
             app.dirty = true;
@@ -217,6 +220,10 @@ fn spawn_terminal_events(tx: mpsc::UnboundedSender<Action>) -> tokio::task::Join
             let action = match event {
                 Ok(Event::Key(key)) => Action::Key(key),
                 Ok(Event::Resize(width, height)) => Action::Resize { width, height },
+                Ok(Event::Mouse(m)) => match mouse(m) {
+                    Some(m) => Action::Mouse(m),
+                    None => continue,
+                },
                 Ok(_) => continue,
                 Err(e) => {
                     tracing::error!(error = %e, "terminal input failed");
@@ -229,6 +236,24 @@ fn spawn_terminal_events(tx: mpsc::UnboundedSender<Action>) -> tokio::task::Join
         }
         // The terminal went away (stdin closed): nothing more can be read or shown.
         let _ = tx.send(Action::Quit);
+    })
+}
+
+/// The mouse events the dashboard uses: the left button pressed, the wheel.
+fn mouse(m: crossterm::event::MouseEvent) -> Option<crate::app::mouse::Mouse> {
+    use crate::app::mouse::{Mouse, MouseKind};
+    use crossterm::event::{MouseButton, MouseEventKind};
+    let kind = match m.kind {
+        MouseEventKind::Down(MouseButton::Left) => MouseKind::Click,
+        MouseEventKind::ScrollUp => MouseKind::WheelUp,
+        MouseEventKind::ScrollDown => MouseKind::WheelDown,
+        _ => return None,
+    };
+    Some(Mouse {
+        kind,
+        column: m.column,
+        row: m.row,
+        at: Instant::now(),
     })
 }
 

@@ -22,6 +22,8 @@ use theme::Theme;
 
 /// Draws the whole screen.
 pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
+    // Set again by the table, if one is drawn.
+    app.drawn_rows.set(None);
     let area = frame.area();
     if area.width < 20 || area.height < 5 {
         let msg = Paragraph::new("ecsdash: enlarge the terminal").style(theme.warn);
@@ -279,5 +281,7 @@ pub fn centered(area: Rect, width: Size, height: Size) -> Rect {
     }
 }
 
+#[cfg(test)]
+mod mouse_tests;
 #[cfg(test)]
 mod screen_tests;

@@ -39,6 +39,7 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
         draw_empty(frame, app, theme, inner);
         return;
     }
+    let first_row = inner.y.saturating_add(1);
     // Only the rows that fit are turned into widgets: a pane of thousands costs no more
     // to draw than a screenful. Columns are as wide as the rows drawn so far need.
     let height = usize::from(inner.height.saturating_sub(1)).max(1);
@@ -87,6 +88,15 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
             });
         Row::new(cells).style(theme.tone(r.tone))
     });
+    // Below the header row: where a click selects a row.
+    app.drawn_rows.set(Some(crate::app::mouse::DrawnRows {
+        x: inner.x,
+        y: first_row,
+        width: inner.width,
+        height: inner.height.saturating_sub(1),
+        first: offset,
+        count: visible.len(),
+    }));
     let mut state = TableState::new().with_selected(Some(selected - offset));
     let table = Table::new(body, widths.iter().map(|&w| Constraint::Length(w)))
         .header(header)

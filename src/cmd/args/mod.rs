@@ -163,6 +163,8 @@ pub struct Settings {
     pub log_lines: usize,
     /// What exec runs when no command is given.
     pub exec_command: String,
+    /// Clicks and the wheel are the dashboard's (`mouse = false`: the terminal's).
+    pub mouse: bool,
     /// Percent of each API category's sustained rate used in steady state.
     pub api_share: u8,
 }
@@ -248,6 +250,7 @@ impl Settings {
                 .clone()
                 .filter(|c| !c.trim().is_empty())
                 .unwrap_or_else(|| crate::ops::exec::DEFAULT_COMMAND.to_string()),
+            mouse: config.mouse.unwrap_or(true),
             log_lines: config
                 .log_lines
                 .unwrap_or(crate::logs::ring::Ring::DEFAULT_CAPACITY)
