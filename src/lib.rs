@@ -1,12 +1,6 @@
 //! ecsdash: a terminal dashboard for operating AWS ECS.
 #![forbid(unsafe_code)]
 
-/// mimalloc rather than glibc's malloc: with several threads allocating (the loop, the
-/// fetches, the tails), glibc keeps an arena per thread and holds on to what they freed;
-/// mimalloc gives it back (see BENCHMARKS.md, "The biggest estate", for the RSS figures).
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 /// Everything the commands print passes the sanitizer: AWS's text and the user's own
 /// arguments can carry escape sequences (a window title, a clipboard write), and stderr is
 /// a terminal as often as stdout. Lines stay lines; escapes and controls go.

@@ -271,3 +271,45 @@ fn exec_steps_aside_for_the_session_and_the_dashboard_comes_back() {
     let audit = std::fs::read_to_string(d._dir.path().join("ecsdash/audit.log")).unwrap();
     assert!(audit.contains("\"api\":\"ExecuteCommand\""), "{audit}");
 }
+
+/// What crossterm sends to take the mouse (button presses, drags, SGR coordinates) and
+/// to give it back.
+const MOUSE_ON: &str = "\x1b[?1000h";
+const MOUSE_OFF: &str = "\x1b[?1000l";
+
+/// The dashboard takes the mouse, a double click on the first row opens it, and the mouse
+/// is given back on quit.
+#[test]
+fn the_mouse_is_taken_used_and_given_back() {
+    let mut d = Dashboard::start(&[]);
+    d.wait_for("prod-core");
+    assert!(d.text().contains(MOUSE_ON), "mouse capture asked for");
+    let mut keys = d.master.take_writer().unwrap();
+    // SGR mouse reports, 1-based: the left button pressed and released on the first row
+    // (below the two header lines, the border and the column titles), twice.
+    for _ in 0..2 {
+        keys.write_all(b"\x1b[<0;10;5M\x1b[<0;10;5m").unwrap();
+    }
+    d.wait_for("TASK DEFINITION");
+    keys.write_all(b"q").unwrap();
+    let status = d.wait_exit();
+    assert!(status.success(), "{status:?}");
+    d.assert_restored();
+    let out = d.text();
+    let on = out.rfind(MOUSE_ON).unwrap();
+    assert!(out[on..].contains(MOUSE_OFF), "the mouse was given back");
+}
+
+/// `mouse = false`: the terminal keeps the mouse (for selecting text).
+#[test]
+fn mouse_false_leaves_the_mouse_to_the_terminal() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config.toml");
+    std::fs::write(&config, "mouse = false\n").unwrap();
+    let mut d = Dashboard::start_with(&["--demo", "--config", config.to_str().unwrap()], &[]);
+    d.wait_for("prod-core");
+    d.master.take_writer().unwrap().write_all(b"q").unwrap();
+    let status = d.wait_exit();
+    assert!(status.success(), "{status:?}");
+    assert!(!d.text().contains(MOUSE_ON), "the mouse was taken");
+}
