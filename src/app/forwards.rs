@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 use super::dialogs::{Dialog, Purpose};
 use super::form::{Field, Form, FormKey};
 use super::pane::Pane;
-use super::rows::{Cell, Column, Row, Tone, col, low};
+use super::rows::{Cell, Column, Row, Tone, col, low, lowest};
 use super::{App, Effect, Popup};
 use crate::ops::exec::{self, Forward, Request};
 
@@ -79,14 +79,15 @@ pub enum ForwardEvent {
     Ended(Result<String, String>),
 }
 
+/// On a narrow terminal the local port, where it leads and the state stay longest.
 pub const FORWARD_COLUMNS: &[Column] = &[
     col("LOCAL", 15, false),
     col("TO", 14, true),
-    col("TASK", 12, false),
-    low("CONTAINER", 10, true),
-    col("SINCE", 6, false),
-    col("CONNS", 5, false),
-    low("BYTES", 6, false),
+    low("TASK", 12, false),
+    lowest("CONTAINER", 10, true),
+    low("SINCE", 6, false),
+    low("CONNS", 5, false),
+    lowest("BYTES", 6, false),
     col("STATE", 8, true),
 ];
 
@@ -101,12 +102,13 @@ impl App {
                 let Some((_, s)) = self.selected_service() else {
                     return Vec::new();
                 };
-                let container = self.exec_containers.get(&s.name).cloned();
+                // The task's containers are not known yet: with several, the runtime
+                // brings the form back with the choice.
                 Request {
                     cluster,
                     service: Some(s.name.clone()),
                     task: None,
-                    container,
+                    container: None,
                     command: String::new(),
                 }
             }
@@ -149,7 +151,11 @@ impl App {
                     .with_help("empty: the task itself; else a host the task can reach"),
             );
         if !containers.is_empty() {
-            form = form.field(Field::choice("container", containers, 0));
+            // The service's last choice first.
+            let at = request_service_choice(&self.exec_containers, &form.purpose)
+                .and_then(|c| containers.iter().position(|n| *n == c))
+                .unwrap_or(0);
+            form = form.field(Field::choice("container", containers, at));
         }
         self.open_dialog(Dialog::Form(form));
     }
@@ -203,8 +209,13 @@ impl App {
         let forward = PortForward {
             id,
             request: request.clone(),
-            task: None,
-            container: None,
+            // Known before the session opens when started from a task.
+            task: request
+                .task
+                .task
+                .as_deref()
+                .map(|t| exec_task_id(t).to_string()),
+            container: request.task.container.clone(),
             since: self.now,
             connections: 0,
             bytes: None,
@@ -258,11 +269,22 @@ impl App {
                 let f = self.forwards.remove(at);
                 let ports = format!("{}:{}", f.request.local, f.request.remote);
                 let host = f.request.host.clone().unwrap_or_default();
+                self.say(
+                    format!(
+                        "task {} has several containers: choose the one to forward through",
+                        exec_task_id(&task)
+                    ),
+                    false,
+                );
                 let request = Request {
                     task: Some(task),
                     ..f.request.task
                 };
                 self.forward_form(request, containers, &ports, &host);
+                // Straight to the new question; the ports are as typed.
+                if let Some(Dialog::Form(form)) = self.dialog_mut() {
+                    form.focus = form.fields.len() - 1;
+                }
             }
             ForwardEvent::Connection => f.connections += 1,
             ForwardEvent::Bytes(n) => *f.bytes.get_or_insert(0) += n,
@@ -283,6 +305,11 @@ impl App {
                     how: how.clone(),
                     error,
                 };
+                // One that never opened (a port in use, no running task) leaves no row:
+                // the status line and the error history say why.
+                if error && !opened {
+                    self.forwards.remove(at);
+                }
                 if error {
                     let what = if opened {
                         format!("the forward of localhost:{local} ended: {how}")
@@ -319,7 +346,14 @@ impl App {
             self.say(format!("stopped the forward of localhost:{local}"), false);
             vec![Effect::StopForward { id }]
         } else {
-            self.forwards.remove(at);
+            let f = self.forwards.remove(at);
+            self.say(
+                format!(
+                    "took the forward of localhost:{} off the list",
+                    f.request.local
+                ),
+                false,
+            );
             Vec::new()
         }
     }
@@ -388,9 +422,14 @@ impl App {
             f.since.format("%Y-%m-%d %H:%M:%S UTC"),
             f.connections,
         );
-        if let ForwardState::Ended { how, .. } = &f.state {
-            body.push_str(&format!("ended:     {how}\n"));
+        if let Some(bytes) = f.bytes {
+            body.push_str(&format!("bytes sent:  {bytes}\n"));
         }
+        body.push_str(&match &f.state {
+            ForwardState::Opening => "state:     opening the session\n".to_string(),
+            ForwardState::Open => "state:     open\n".to_string(),
+            ForwardState::Ended { how, .. } => format!("ended:     {how}\n"),
+        });
         if !f.last_lines.is_empty() {
             body.push_str("\nthe plugin's last lines:\n");
             for line in &f.last_lines {
@@ -403,6 +442,17 @@ impl App {
             scroll: 0,
         });
     }
+}
+
+/// The container last chosen for the service a form is about.
+fn request_service_choice(
+    chosen: &std::collections::HashMap<String, String>,
+    purpose: &Purpose,
+) -> Option<String> {
+    let Purpose::Forward { request } = purpose else {
+        return None;
+    };
+    chosen.get(request.service.as_ref()?).cloned()
 }
 
 /// A forward's row id.

@@ -176,6 +176,13 @@ fn the_forwards_pane_lists_them_and_x_stops_one_then_clears_it() {
 fn a_forward_that_fails_says_why_and_keeps_the_plugins_last_lines() {
     let mut app = tasks_app(&["web"]);
     let (id, _) = start(&mut app, "8080:80");
+    app.update(Action::Forward {
+        id,
+        event: ForwardEvent::Opened {
+            task: "0123abcd".into(),
+            container: "web".into(),
+        },
+    });
     for line in ["Starting session", "An error occurred: TargetNotConnected"] {
         app.update(Action::Forward {
             id,
@@ -217,9 +224,7 @@ fn a_task_of_several_containers_found_for_a_service_brings_the_form_back() {
         },
     });
     assert!(app.forwards.is_empty(), "nothing was opened");
-    // The ports are kept; the container is the new field.
-    app.update(key(KeyCode::Tab));
-    app.update(key(KeyCode::Tab));
+    // The ports are kept; the container, the new question, has the focus.
     app.update(key(KeyCode::Right));
     let effects = app.update(key(KeyCode::Enter));
     let (_, r) = forward_of(&effects).expect("a forward");
@@ -229,4 +234,23 @@ fn a_task_of_several_containers_found_for_a_service_brings_the_form_back() {
         r.task.task.as_deref(),
         Some("arn:aws:ecs:eu-west-1:1:task/prod/feed")
     );
+}
+
+#[test]
+fn a_forward_that_never_opened_leaves_no_row_but_says_why() {
+    let mut app = tasks_app(&["web"]);
+    let (id, _) = start(&mut app, "8080:80");
+    assert_eq!(app.forwards[0].task.as_deref(), Some("0123abcd"));
+    app.update(Action::Forward {
+        id,
+        event: ForwardEvent::Ended(Err("local port 8080 is not free".into())),
+    });
+    assert!(app.forwards.is_empty());
+    let status = app.status.as_ref().expect("a status");
+    assert!(
+        status.error && status.text.contains("was not opened"),
+        "{}",
+        status.text
+    );
+    assert!(app.errors[0].error.message.contains("not free"));
 }

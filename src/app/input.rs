@@ -258,7 +258,14 @@ impl App {
                     self.push(Pane::Forwards);
                 }
                 if self.forwards.is_empty() {
-                    self.say("no port forwards yet: p on a task starts one", false);
+                    self.say(
+                        if self.read_only {
+                            "no port forwards: read-only mode starts none"
+                        } else {
+                            "no port forwards yet: p on a task starts one"
+                        },
+                        false,
+                    );
                 }
             }
             LineCommand::Help => self.popups.push(Popup::Help),

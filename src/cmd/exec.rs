@@ -14,8 +14,29 @@ use crate::ops::exec::{self, Forward, NotOpened, Opened, Request};
 use crate::runtime::forward::{self, Seen};
 use crate::runtime::session::{self as shell, Ended};
 
+/// `--task` and `--container` name something: not blank, no control characters (which
+/// the screen would not show).
+fn check_names(task: Option<&str>, container: Option<&str>) -> Result<(), Failure> {
+    for (flag, value) in [("--task", task), ("--container", container)] {
+        match value {
+            Some(v) if v.trim().is_empty() => {
+                return Err((EXIT_BAD_INPUT, format!("{flag} is empty")));
+            }
+            Some(v) if v.chars().any(char::is_control) => {
+                return Err((
+                    EXIT_BAD_INPUT,
+                    format!("{flag} holds control characters (an escape, a newline)"),
+                ));
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
 pub fn run(cli: &Cli, args: &ExecArgs, settings: &Settings) -> Result<(), Failure> {
     let (cluster, service) = parse_target(&args.target).map_err(|m| (EXIT_BAD_INPUT, m))?;
+    check_names(args.task.as_deref(), args.container.as_deref())?;
     let command = if args.command.is_empty() {
         settings.exec_command.clone()
     } else {
@@ -62,6 +83,7 @@ pub fn run(cli: &Cli, args: &ExecArgs, settings: &Settings) -> Result<(), Failur
 /// exec, StartSession through the guard, then the plugin until Ctrl-c (exit 0).
 pub fn forward(cli: &Cli, args: &ForwardArgs, settings: &Settings) -> Result<(), Failure> {
     let (cluster, service) = parse_target(&args.target).map_err(|m| (EXIT_BAD_INPUT, m))?;
+    check_names(args.task.as_deref(), args.container.as_deref())?;
     let (local, remote) = exec::parse_ports(&args.ports).map_err(|m| (EXIT_BAD_INPUT, m))?;
     if let Some(host) = &args.host {
         exec::check_host(host).map_err(|m| (EXIT_BAD_INPUT, format!("--host: {m}")))?;
@@ -105,6 +127,10 @@ pub fn forward(cli: &Cli, args: &ForwardArgs, settings: &Settings) -> Result<(),
         };
         forward::keep(plugin, &who, &cluster, &opened, &request, stopped, seen).await
     });
+    if ended == Ended::Stopped {
+        // After the terminal's `^C`, on a line of its own.
+        crate::say_err!("\necsdash: the forward of localhost:{local} stopped");
+    }
     ended_as("forward", ended)
 }
 

@@ -132,12 +132,17 @@ pub fn forward_parameters(local: u16, remote: u16, host: Option<&str>) -> serde_
 /// `LOCAL:REMOTE` (or one port for both) as two ports from 1 to 65535.
 pub fn parse_ports(text: &str) -> Result<(u16, u16), String> {
     let port = |p: &str| -> Result<u16, String> {
-        p.trim()
-            .parse::<u16>()
-            .ok()
+        let p = p.trim();
+        p.bytes()
+            .all(|b| b.is_ascii_digit())
+            .then(|| p.parse::<u16>().ok())
+            .flatten()
             .filter(|p| *p > 0)
             .ok_or_else(|| format!("`{p}` is not a port (1 to 65535)"))
     };
+    if text.trim().is_empty() {
+        return Err("give the ports as LOCAL:REMOTE (e.g. 8080:80), or one port for both".into());
+    }
     match text.split_once(':') {
         Some((local, remote)) => Ok((port(local)?, port(remote)?)),
         None => {
@@ -147,13 +152,26 @@ pub fn parse_ports(text: &str) -> Result<(u16, u16), String> {
     }
 }
 
-/// A `--host` to forward to: a name or an address, nothing blank or with spaces.
+/// A `--host` to forward to: a DNS name (letters, digits, `.`, `-`, `_`, at most 253
+/// characters) or an IP address; its port goes in LOCAL:REMOTE, never in the host.
 pub fn check_host(host: &str) -> Result<(), String> {
     if host.trim().is_empty() {
         return Err("the host is empty".into());
     }
-    if host.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        return Err("a host name has no spaces or control characters".into());
+    if host.parse::<std::net::IpAddr>().is_ok() {
+        return Ok(());
+    }
+    if host.contains(':') && host.is_ascii() {
+        return Err("give the host without a port: the port goes in LOCAL:REMOTE".into());
+    }
+    let name_chars = host
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'));
+    if !name_chars || host.len() > 253 {
+        return Err(
+            "a host is a DNS name (letters, digits, dots, hyphens; at most 253) or an IP address"
+                .into(),
+        );
     }
     Ok(())
 }
@@ -297,7 +315,7 @@ async fn find(ecs: &dyn Backend, req: &Request) -> Result<(Task, Container), Not
             })
             .ok_or_else(|| {
                 NotOpened::Unusable(format!(
-                    "{} is not a running task of {whose} (exec needs a running task)",
+                    "{} is not a running task of {whose} (exec and port forwarding need a running task)",
                     arn_name(id)
                 ))
             })?,
@@ -306,7 +324,7 @@ async fn find(ecs: &dyn Backend, req: &Request) -> Result<(Task, Container), Not
             .filter(|t| t.last_status == "RUNNING")
             .max_by_key(|t| t.started_at)
             .ok_or_else(|| {
-                NotOpened::Unusable(format!("{whose} has no running task to exec into"))
+                NotOpened::Unusable(format!("{whose} has no running task"))
             })?,
     };
     let container = match pick_container(&task, req.container.as_deref()) {

@@ -77,10 +77,23 @@ fn demo_shell(task: &Task, container: &str, command: &str) -> Ended {
             )),
         }
     };
-    // A shell (`/bin/sh`, `bash`, ...) is interactive; anything else answers once.
+    // A shell (`/bin/sh`, `bash`, ...) is interactive; anything else answers once, with
+    // a shell's exit codes: `exit N` its N, `false` 1, a command it does not know 127.
     if command != DEFAULT_COMMAND && !command.trim_end().ends_with("sh") {
-        crate::say_out!("{}", answer(command).unwrap_or_default());
-        return Ended::Code(0);
+        let mut words = command.split_whitespace();
+        return match (words.next(), words.next()) {
+            (Some("exit"), None) | (Some("true"), _) => Ended::Code(0),
+            (Some("exit"), Some(n)) => Ended::Code(n.parse::<i32>().map_or(2, |n| n & 0xff)),
+            (Some("false"), _) => Ended::Code(1),
+            (Some("hostname" | "whoami" | "ls" | "env"), _) => {
+                crate::say_out!("{}", answer(command).unwrap_or_default());
+                Ended::Code(0)
+            }
+            _ => {
+                crate::say_out!("{}", answer(command).unwrap_or_default());
+                Ended::Code(127)
+            }
+        };
     }
     crate::say_out!(
         "demo: a shell in container {container} of task {} (type exit to leave)",

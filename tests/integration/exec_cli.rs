@@ -287,6 +287,39 @@ fn the_demo_offers_a_shell_and_keeps_to_the_same_rules() {
     assert_eq!(o.status.code(), Some(3), "{}", text(&o.stderr));
     let o = demo(&["exec", "prod/checkout"]);
     assert_ne!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    // A command's exit code is ours, as a shell's would be.
+    for (command, code) in [("exit 7", 7), ("false", 1), ("nosuchcmd", 127)] {
+        let mut args = vec![
+            "exec",
+            "prod-core/checkout",
+            "--container",
+            "checkout",
+            "--",
+        ];
+        args.extend(command.split(' '));
+        let o = demo(&args);
+        assert_eq!(
+            o.status.code(),
+            Some(code),
+            "{command}: {}",
+            text(&o.stderr)
+        );
+    }
+    // Blank or hidden names are said to be so before anything is called.
+    for (flag, value) in [
+        ("--task", ""),
+        ("--container", " "),
+        ("--task", "\u{1b}]52;c;eA==\u{7}"),
+    ] {
+        let o = demo(&["exec", "prod-core/checkout", flag, value]);
+        assert_eq!(
+            o.status.code(),
+            Some(2),
+            "{flag} {value:?}: {}",
+            text(&o.stderr)
+        );
+        assert!(text(&o.stderr).contains(flag), "{}", text(&o.stderr));
+    }
 }
 
 #[tokio::test]

@@ -24,12 +24,13 @@ impl App {
                 let Some((cluster, s)) = self.selected_service() else {
                     return Vec::new();
                 };
-                let container = self.exec_containers.get(&s.name).cloned();
+                // No container named: a task of several comes back as a choice (the last
+                // one chosen first), never used unasked.
                 vec![Effect::Exec(Request {
                     cluster,
                     service: Some(s.name.clone()),
                     task: None,
-                    container,
+                    container: None,
                     command,
                 })]
             }

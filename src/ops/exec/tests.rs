@@ -104,7 +104,9 @@ fn a_container_is_named_or_the_only_one() {
 fn ports_are_local_colon_remote_or_one_for_both() {
     assert_eq!(parse_ports("8080:80"), Ok((8080, 80)));
     assert_eq!(parse_ports("5432"), Ok((5432, 5432)));
-    for bad in ["0:80", "80:65536", "http", "-1", ":80", "80:", ""] {
+    for bad in [
+        "0:80", "80:65536", "http", "-1", ":80", "80:", "", "+8080:80", "1:2:3",
+    ] {
         assert!(parse_ports(bad).is_err(), "{bad}");
     }
     let to_db = forward_parameters(15432, 5432, Some("db.internal"));
@@ -116,4 +118,31 @@ fn ports_are_local_colon_remote_or_one_for_both() {
     );
     assert_eq!(forward_document(None), "AWS-StartPortForwardingSession");
     assert!(forward_parameters(1, 2, None).get("host").is_none());
+}
+
+#[test]
+fn a_host_is_a_name_or_an_address_and_never_carries_the_port() {
+    for good in [
+        "db.internal",
+        "orders-db.cluster-x.eu-west-1.rds.amazonaws.com",
+        "10.0.1.5",
+        "fe80::1",
+    ] {
+        assert_eq!(check_host(good), Ok(()), "{good}");
+    }
+    let with_port = check_host("db:5432").unwrap_err();
+    assert!(with_port.contains("LOCAL:REMOTE"), "{with_port}");
+    let long = "a".repeat(254);
+    for bad in [
+        "",
+        " ",
+        "db internal",
+        "db$(id)",
+        "db\u{202e}live",
+        "db\u{200b}",
+        "db;x",
+        long.as_str(),
+    ] {
+        assert!(check_host(bad).is_err(), "{bad:?}");
+    }
 }
