@@ -16,6 +16,7 @@
 //! region = "us-east-1"
 //! cluster = "prod-core"
 //! read_only = true
+//! colour = "red"       # the header's colour while this profile is in use
 //!
 //! [keys]               # remap an action (names as in the README's key table)
 //! scale = "S"
@@ -91,6 +92,9 @@ pub struct ProfileConfig {
     pub read_only: Option<bool>,
     #[serde(default, deserialize_with = "percent")]
     pub api_share: Option<u8>,
+    /// The header's colour while this profile is in use (`red` for production, say).
+    #[serde(default, deserialize_with = "colour")]
+    pub colour: Option<String>,
 }
 
 /// `api_share`: a whole number from 1 to 100, said in those words when it is not.
@@ -99,6 +103,18 @@ fn percent<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u8>, D::Erro
         toml::Value::Integer(n) if (1..=100).contains(&n) => Ok(u8::try_from(n).ok()),
         other => Err(serde::de::Error::custom(format!(
             "api_share is a percentage of each API rate, a whole number from 1 to 100, not {other}"
+        ))),
+    }
+}
+
+/// A profile's `colour`: a colour name (`red`, `lightyellow`) or `#rrggbb`.
+fn colour<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    let text = String::deserialize(d)?;
+    match text.parse::<ratatui::style::Color>() {
+        Ok(_) => Ok(Some(text)),
+        Err(_) => Err(serde::de::Error::custom(format!(
+            "colour is a colour name (red, yellow, lightred...) or #rrggbb, not `{}`",
+            text.chars().filter(|c| !c.is_control()).collect::<String>()
         ))),
     }
 }

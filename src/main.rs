@@ -158,6 +158,7 @@ fn run(cli: Cli, started: Instant) -> Result<(), (u8, String)> {
         app.keymap = keymap;
         app.log_capacity = settings.log_lines;
         app.exec_command = settings.exec_command.clone();
+        app.profile_colour = settings.colour.clone();
         app.read_only = read_only;
         let guard = Guarded::new(
             ops,
@@ -186,6 +187,7 @@ fn run(cli: Cli, started: Instant) -> Result<(), (u8, String)> {
                 exit_after_data: cli.measure_startup,
                 // Lets the terminal-restore test prove the panic path; not a user setting.
                 mouse: settings.mouse,
+                switcher: Some(ecsdash::cmd::switch::switcher(&cli, &config)),
                 panic_after_first_frame: std::env::var_os("ECSDASH_TEST_PANIC").map(|v| {
                     if v == "worker" {
                         runtime::TestPanic::Worker

@@ -12,6 +12,10 @@ pub enum LineCommand {
     Errors,
     /// The port forwards started here.
     Forwards,
+    /// The profiles to switch to, or switch to this one.
+    Profile(Option<String>),
+    /// The regions to switch to, or switch to this one.
+    Region(Option<String>),
     Help,
     /// Find a service by name in every cluster of the region.
     Find(Option<String>),
@@ -32,6 +36,8 @@ const WORDS: &[(&str, &[&str])] = &[
     ("find", &["f"]),
     ("exec", &[]),
     ("forwards", &["forward", "fw", "pf"]),
+    ("profile", &["profiles", "prof"]),
+    ("region", &["regions", "reg"]),
     ("errors", &["err"]),
     ("since", &[]),
     ("help", &[]),
@@ -81,6 +87,8 @@ pub fn parse(line: &str) -> Result<LineCommand, String> {
         "exec" => Ok(LineCommand::Exec(arg)),
         "errors" => no_arg(LineCommand::Errors),
         "forwards" => no_arg(LineCommand::Forwards),
+        "profile" => Ok(LineCommand::Profile(arg)),
+        "region" => Ok(LineCommand::Region(arg)),
         "since" => arg
             .map(LineCommand::Since)
             .ok_or_else(|| ":since takes how far back, e.g. :since 1h".to_string()),

@@ -87,6 +87,11 @@ impl App {
             Pane::Families => ("task definition family", id.to_string()),
             Pane::Revisions { .. } => ("task definition", arn_name(id).to_string()),
             Pane::Scaling { cluster, service } => return scaling_id(cluster, service, id),
+            Pane::Profiles => (
+                "profile name",
+                id.trim_start_matches("profile:").to_string(),
+            ),
+            Pane::Regions => ("region", id.trim_start_matches("region:").to_string()),
             Pane::Forwards => {
                 let f = self
                     .forward_of_row(id)
@@ -127,6 +132,9 @@ impl App {
                     },
                     None => Err("nothing copied: this row has no ARN".into()),
                 };
+            }
+            Pane::Profiles | Pane::Regions => {
+                return Err("nothing copied: profiles and regions have no ARN".into());
             }
             Pane::Forwards => {
                 return match self

@@ -252,6 +252,10 @@ impl App {
                 );
             }
             LineCommand::Errors => self.popups.push(Popup::Errors { scroll: 0 }),
+            LineCommand::Profile(None) => return self.open_places(Pane::Profiles),
+            LineCommand::Region(None) => return self.open_places(Pane::Regions),
+            LineCommand::Profile(Some(name)) => return self.switch_to(Some(name), None),
+            LineCommand::Region(Some(name)) => return self.switch_to(None, Some(name)),
             LineCommand::Forwards => {
                 self.popups.clear();
                 if self.view().pane != Pane::Forwards {

@@ -26,6 +26,7 @@ pub mod scaling;
 pub mod shown;
 mod status;
 mod streams;
+pub mod switch;
 mod taskdefs;
 
 use std::cell::RefCell;
@@ -111,6 +112,10 @@ pub enum Action {
         id: u64,
         event: forwards::ForwardEvent,
     },
+    /// The profiles and regions `:profile` and `:region` offer, or why not.
+    Places(Result<crate::domain::places::Places, String>),
+    /// A switch of profile or region ended.
+    Switched(Result<switch::Switched, String>),
     /// The account of the credentials in use, learned at start.
     Account(String),
     /// SIGTERM, SIGHUP or the terminal closing.
@@ -155,6 +160,14 @@ pub enum Effect {
     /// Stop port forward `id`.
     StopForward {
         id: u64,
+    },
+    /// Read the profiles and regions to offer.
+    LoadPlaces,
+    /// Build backends for `profile` (`None`: none named, the SDK's default chain) in
+    /// `region` (`None`: the profile's own), and start over on them.
+    Switch {
+        profile: Option<String>,
+        region: Option<String>,
     },
     Save {
         path: String,
@@ -312,6 +325,13 @@ pub struct App {
     pub drawn_rows: std::cell::Cell<Option<mouse::DrawnRows>>,
     /// The last click: when, and on which row (a second one soon after opens it).
     last_click: Option<(std::time::Instant, String)>,
+    /// What `:profile` and `:region` offer, once read.
+    pub places: Option<crate::domain::places::Places>,
+    places_version: u64,
+    /// A switch under way (what to), answered by `Action::Switched`.
+    switching: Option<String>,
+    /// The header's colour for the profile in use (the config's `colour`).
+    pub profile_colour: Option<String>,
     /// Port forwards started here, open and ended (`:forwards`).
     pub forwards: Vec<forwards::PortForward>,
     /// Changes with every forward's change, for the rows memo.
@@ -363,6 +383,10 @@ impl App {
             marked: None,
             rows_memo: RefCell::new(None),
             exec_containers: std::collections::HashMap::new(),
+            places: None,
+            places_version: 0,
+            switching: None,
+            profile_colour: None,
             drawn_rows: std::cell::Cell::new(None),
             last_click: None,
             forwards: Vec::new(),
@@ -472,6 +496,8 @@ impl App {
                 containers,
             } => self.choose_exec_container(request, containers),
             Action::Forward { id, event } => self.on_forward(id, event),
+            Action::Places(result) => self.on_places(result),
+            Action::Switched(result) => self.on_switched(result),
         }
     }
 
@@ -676,5 +702,7 @@ mod forwards_tests;
 mod keys_tests;
 #[cfg(test)]
 mod logs_tests;
+#[cfg(test)]
+mod switch_tests;
 #[cfg(test)]
 pub(crate) mod tests;

@@ -85,8 +85,10 @@ impl App {
                     .map_or(0, |s| s.version)
             })
             .collect();
-        if view.pane == Pane::Forwards {
-            data.push(self.forwards_version);
+        match view.pane {
+            Pane::Forwards => data.push(self.forwards_version),
+            Pane::Profiles | Pane::Regions => data.push(self.places_version),
+            _ => {}
         }
         RowsKey {
             pane: view.pane.clone(),
@@ -187,6 +189,14 @@ impl App {
             Pane::Forwards => (
                 super::forwards::FORWARD_COLUMNS,
                 shared(self.forward_rows()),
+            ),
+            Pane::Profiles => (
+                super::switch::PROFILE_COLUMNS,
+                shared(self.place_rows(&view.pane)),
+            ),
+            Pane::Regions => (
+                super::switch::REGION_COLUMNS,
+                shared(self.place_rows(&view.pane)),
             ),
         };
         if !view.filter.is_empty() {
@@ -433,6 +443,7 @@ impl App {
             }),
             Pane::Scaling { .. } => return self.run_scaling(Command::Open),
             Pane::Forwards => self.forward_details(),
+            Pane::Profiles | Pane::Regions => return self.switch_to_row(),
             Pane::Find => {
                 let cluster = row.cells.get(1).map(|c| c.text.clone()).unwrap_or_default();
                 self.push(Pane::Tasks {

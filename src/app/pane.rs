@@ -55,6 +55,10 @@ pub enum Pane {
     Find,
     /// The port forwards started from the dashboard (`:forwards`).
     Forwards,
+    /// The profiles to switch to (`:profile`).
+    Profiles,
+    /// The regions to switch to (`:region`).
+    Regions,
 }
 
 impl Pane {
@@ -73,7 +77,9 @@ impl Pane {
             }
             Pane::Rollout { .. } => &[Scope::Global, Scope::Scroll, Scope::Rollout],
             Pane::Scaling { .. } => &[Scope::Global, Scope::Scroll, Scope::Table, Scope::Scaling],
-            Pane::Find => &[Scope::Global, Scope::Scroll, Scope::Table],
+            Pane::Find | Pane::Profiles | Pane::Regions => {
+                &[Scope::Global, Scope::Scroll, Scope::Table]
+            }
             Pane::Forwards => &[Scope::Global, Scope::Scroll, Scope::Table, Scope::Forwards],
         }
     }
@@ -84,7 +90,9 @@ impl Pane {
             | Pane::Families
             | Pane::Revisions { .. }
             | Pane::Find
-            | Pane::Forwards => None,
+            | Pane::Forwards
+            | Pane::Profiles
+            | Pane::Regions => None,
             Pane::Services { cluster }
             | Pane::Tasks { cluster, .. }
             | Pane::Instances { cluster }
@@ -119,7 +127,7 @@ impl Pane {
                 cluster: cluster.clone(),
             }],
             // The tail engine feeds a logs pane, the runtime the forwards: nothing to poll.
-            Pane::Logs { .. } | Pane::Forwards => Vec::new(),
+            Pane::Logs { .. } | Pane::Forwards | Pane::Profiles | Pane::Regions => Vec::new(),
             Pane::Families => vec![DataKey::Families],
             // And the names of every cluster's services (`App::find_keys`).
             Pane::Find => vec![DataKey::Clusters],
@@ -180,6 +188,8 @@ impl Pane {
             Pane::Families => vec!["task definitions".into()],
             Pane::Find => vec!["find".into()],
             Pane::Forwards => vec!["port forwards".into()],
+            Pane::Profiles => vec!["profiles".into()],
+            Pane::Regions => vec!["regions".into()],
             Pane::Revisions { family } => vec!["task definitions".into(), family.clone()],
             Pane::Rollout {
                 cluster, service, ..
@@ -200,6 +210,8 @@ impl Pane {
             Pane::Families => "task definition families",
             Pane::Find => "services found",
             Pane::Forwards => "port forwards",
+            Pane::Profiles => "profiles",
+            Pane::Regions => "regions",
             Pane::Revisions { .. } => "revisions",
             Pane::Rollout { .. } => "rollout",
             Pane::Scaling { .. } => "auto scaling",

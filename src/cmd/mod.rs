@@ -7,5 +7,6 @@ pub mod args;
 pub mod change;
 pub mod exec;
 pub mod shell;
+pub mod switch;
 pub mod tail;
 pub mod wiring;

@@ -60,6 +60,13 @@ pub async fn backends(cli: &Cli, settings: &Settings) -> Result<Backends, Failur
     })
 }
 
+/// The profiles and regions of the AWS config files, for `:profile` and `:region`.
+pub async fn places(
+    read_only: impl Fn(&str) -> bool,
+) -> Result<crate::domain::places::Places, String> {
+    crate::backends::sdk::places::places(read_only).await
+}
+
 /// The three ways to AWS (or the demo fleet) that commands and the dashboard use.
 pub struct Backends {
     pub ecs: Arc<dyn Backend>,

@@ -6,6 +6,7 @@ pub mod budget;
 pub mod clock;
 pub mod error;
 pub mod model;
+pub mod places;
 pub mod sanitize;
 
 use async_trait::async_trait;

@@ -178,6 +178,12 @@ pub(super) struct Effects {
     pub(super) exec: Option<crate::ops::exec::Request>,
     /// Port forwards kept in the background.
     pub(super) forwards: super::forward::Forwards,
+    /// The way the identity's answers reach the app (shut by a switch).
+    pub(super) gate: Option<super::switch::Gate>,
+    pub(super) switcher: Option<Arc<dyn super::switch::Switcher>>,
+    /// Where a switch's new backends go (the loop swaps them in).
+    pub(super) switched: mpsc::UnboundedSender<Result<super::switch::Connected, String>>,
+    pub(super) clock: Arc<dyn Clock>,
     /// The mouse is the dashboard's (given back while it steps aside).
     pub(super) mouse: bool,
     pub(super) guard: Guarded,
@@ -186,6 +192,23 @@ pub(super) struct Effects {
     /// Shared by every tail: FilterLogEvents is limited per account, and others use it too.
     pub(super) budget: Arc<RequestBudget>,
     pub(super) tx: mpsc::UnboundedSender<Action>,
+}
+
+const NO_SWITCHING: &str = "this dashboard cannot switch profile or region";
+
+impl Effects {
+    /// Puts the account in the header before any pane has loaded.
+    pub(super) fn look_up_account(&self) {
+        let backend = self.ecs.clone();
+        let Some(tx) = self.gate.as_ref().map(|g| g.tx.clone()) else {
+            return;
+        };
+        tokio::spawn(async move {
+            if let Some(account) = backend.account().await {
+                let _ = tx.send(Action::Account(account));
+            }
+        });
+    }
 }
 
 pub(super) fn run_effect(worker: &mut Effects, effect: Effect) {
@@ -271,6 +294,28 @@ pub(super) fn run_effect(worker: &mut Effects, effect: Effect) {
             },
         ),
         Effect::StopForward { id } => worker.forwards.stop(id),
+        Effect::LoadPlaces => {
+            let tx = worker.tx.clone();
+            let switcher = worker.switcher.clone();
+            tokio::spawn(async move {
+                let places = match switcher {
+                    Some(s) => s.places().await,
+                    None => Err(NO_SWITCHING.into()),
+                };
+                let _ = tx.send(Action::Places(places));
+            });
+        }
+        Effect::Switch { profile, region } => {
+            let done = worker.switched.clone();
+            let switcher = worker.switcher.clone();
+            tokio::spawn(async move {
+                let connected = match switcher {
+                    Some(s) => s.connect(profile, region).await,
+                    None => Err(NO_SWITCHING.into()),
+                };
+                let _ = done.send(connected);
+            });
+        }
         Effect::AuditRefusal {
             who,
             action,

@@ -27,6 +27,7 @@ mod aside;
 pub mod effects;
 pub mod forward;
 pub mod session;
+pub mod switch;
 
 const TICK: Duration = Duration::from_millis(250);
 const MIN_FRAME: Duration = Duration::from_millis(16);
@@ -52,6 +53,8 @@ pub struct RunOptions {
     pub panic_after_first_frame: Option<TestPanic>,
     /// The mouse is the dashboard's: given back while it steps aside, taken again after.
     pub mouse: bool,
+    /// Builds backends for another profile or region (`None`: switching is refused).
+    pub switcher: Option<Arc<dyn switch::Switcher>>,
 }
 
 /// Where the test panic happens.
@@ -78,14 +81,21 @@ where
     B::Error: Send + Sync + 'static,
 {
     let (tx, mut rx) = mpsc::unbounded_channel::<Action>();
+    // What the identity's fetches answer passes this gate; a switch shuts it.
+    let gate = switch::Gate::open(&tx);
+    let (switched_tx, mut switched_rx) = mpsc::unbounded_channel();
     let mut worker = Effects {
         fetches: Worker::new(
             backend.clone(),
             guard.ops().clone(),
             clock.clone(),
-            tx.clone(),
+            gate.tx.clone(),
             FETCH_CONCURRENCY,
         ),
+        gate: Some(gate),
+        switcher: opts.switcher.take(),
+        switched: switched_tx,
+        clock: clock.clone(),
         tails: HashMap::new(),
         edit: None,
         exec: None,
@@ -101,15 +111,7 @@ where
     let mut input = spawn_terminal_events(tx.clone());
     spawn_ticks(tx.clone(), clock.clone());
     spawn_signals(tx.clone());
-    {
-        // The header names the account before any pane has loaded.
-        let (tx, backend) = (tx.clone(), worker.ecs.clone());
-        tokio::spawn(async move {
-            if let Some(account) = backend.account().await {
-                let _ = tx.send(Action::Account(account));
-            }
-        });
-    }
+    worker.look_up_account();
 
     if let Ok(size) = terminal.size() {
         app.update(Action::Resize {
@@ -157,7 +159,14 @@ where
             worker.forwards.stop_all().await;
             return Ok(startup);
         }
-        let Some(action) = rx.recv().await else {
+        let action = tokio::select! {
+            action = rx.recv() => action,
+            Some(connected) = switched_rx.recv() => {
+                swap(&mut app, worker, &mut rx, connected).await;
+                continue;
+            }
+        };
+        let Some(action) = action else {
             return Ok(startup);
         };
         apply(&mut app, worker, action);
@@ -199,6 +208,54 @@ fn redraw_whole<B: ratatui::backend::Backend>(terminal: &mut Terminal<B>) -> io:
     )?;
     terminal.swap_buffers();
     Ok(())
+}
+
+/// A switch's backends arrived (or why not): the old identity's answers are cut off
+/// first, what already came in is applied, then the new backends take over.
+async fn swap(
+    app: &mut App,
+    worker: &mut Effects,
+    rx: &mut mpsc::UnboundedReceiver<Action>,
+    connected: Result<switch::Connected, String>,
+) {
+    let c = match connected {
+        Ok(c) => c,
+        Err(e) => {
+            apply(app, worker, Action::Switched(Err(e)));
+            return;
+        }
+    };
+    worker.tails.clear();
+    if let Some(old) = worker.gate.take() {
+        old.shut().await;
+    }
+    while let Ok(action) = rx.try_recv() {
+        apply(app, worker, action);
+    }
+    let gate = switch::Gate::open(&worker.tx);
+    worker.fetches = Worker::new(
+        c.ecs.clone(),
+        c.ops.clone(),
+        worker.clock.clone(),
+        gate.tx.clone(),
+        FETCH_CONCURRENCY,
+    );
+    worker.gate = Some(gate);
+    worker.guard = Guarded::new(
+        c.ops,
+        c.read_only,
+        crate::ops::audit::Audit::at(c.audit_log),
+        worker.clock.clone(),
+    );
+    worker.ecs = c.ecs;
+    worker.logs = c.logs;
+    worker.look_up_account();
+    let switched = crate::app::switch::Switched {
+        identity: worker.ecs.identity(),
+        read_only: c.read_only,
+        colour: c.colour,
+    };
+    apply(app, worker, Action::Switched(Ok(switched)));
 }
 
 fn has_data(app: &App) -> bool {

@@ -67,7 +67,23 @@ fn identity_line(app: &App, theme: &Theme, width: u16) -> Vec<Span<'static>> {
             }
             spans.push(Span::styled(value, style));
         };
-        field(&mut spans, "profile ", id.profile.clone(), theme.accent);
+        // A profile given a colour (production in red, say) is a block of it.
+        match app
+            .profile_colour
+            .as_deref()
+            .and_then(|c| c.parse::<ratatui::style::Color>().ok())
+        {
+            Some(colour) => field(
+                &mut spans,
+                "profile ",
+                format!(" {} ", id.profile),
+                Style::new()
+                    .bg(colour)
+                    .fg(ratatui::style::Color::Black)
+                    .add_modifier(ratatui::style::Modifier::BOLD),
+            ),
+            None => field(&mut spans, "profile ", id.profile.clone(), theme.accent),
+        }
         spans.push(sep.clone());
         field(&mut spans, "region ", id.region.clone(), theme.accent);
         spans.push(sep.clone());

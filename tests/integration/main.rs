@@ -13,5 +13,6 @@ mod moto_logs;
 mod moto_ops;
 mod moto_reads;
 mod ops_cli;
+mod switch;
 mod tail_cli;
 mod terminal;

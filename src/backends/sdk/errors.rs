@@ -183,6 +183,24 @@ fn root_cause(err: &(dyn Error + 'static)) -> String {
     crate::domain::sanitize::one_line(&current.to_string())
 }
 
+/// The error and its causes in words, `a: b: c`, each said once. (The SDK's own
+/// `DisplayErrorContext` ends with the error's debug dump, which is not for a screen.)
+pub(crate) fn display_chain(err: &dyn Error) -> String {
+    let mut text = err.to_string();
+    let mut current = err.source();
+    while let Some(e) = current {
+        let part = e.to_string();
+        if !part.is_empty() && !text.contains(&part) {
+            if !text.is_empty() {
+                text.push_str(": ");
+            }
+            text.push_str(&part);
+        }
+        current = e.source();
+    }
+    crate::domain::sanitize::one_line(&text)
+}
+
 fn chain_text(err: &(dyn Error + 'static)) -> String {
     let mut text = String::new();
     let mut current = Some(err);
@@ -246,7 +264,7 @@ fn credentials_failure(err: &(dyn Error + 'static)) -> Option<(ErrorKind, String
     let mut current = Some(err);
     while let Some(e) = current {
         if let Some(credentials) = e.downcast_ref::<CredentialsError>() {
-            let message = DisplayErrorContext(credentials).to_string();
+            let message = display_chain(credentials);
             let kind = if message.to_ascii_lowercase().contains("expired") {
                 ErrorKind::ExpiredCredentials
             } else {

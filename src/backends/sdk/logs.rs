@@ -21,7 +21,6 @@ use aws_smithy_runtime_api::client::interceptors::context::BeforeSerializationIn
 use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use aws_smithy_types::config_bag::ConfigBag;
-use aws_smithy_types::error::display::DisplayErrorContext;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use aws_types::service_config::ServiceConfigKey;
 use tokio::sync::mpsc;
@@ -419,21 +418,13 @@ where
             let (code, message) = stream_error_text(e);
             errors::service_error(OP, code, message, 200)
         }
-        SdkError::TimeoutError(_) => BackendError::new(
-            ErrorKind::Timeout,
-            OP,
-            DisplayErrorContext(&err).to_string(),
-        ),
-        SdkError::DispatchFailure(_) | SdkError::ResponseError(_) => BackendError::new(
-            ErrorKind::Unreachable,
-            OP,
-            DisplayErrorContext(&err).to_string(),
-        ),
-        _ => BackendError::new(
-            ErrorKind::Service,
-            OP,
-            DisplayErrorContext(&err).to_string(),
-        ),
+        SdkError::TimeoutError(_) => {
+            BackendError::new(ErrorKind::Timeout, OP, errors::display_chain(&err))
+        }
+        SdkError::DispatchFailure(_) | SdkError::ResponseError(_) => {
+            BackendError::new(ErrorKind::Unreachable, OP, errors::display_chain(&err))
+        }
+        _ => BackendError::new(ErrorKind::Service, OP, errors::display_chain(&err)),
     }
 }
 

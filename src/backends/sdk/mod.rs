@@ -9,6 +9,7 @@ mod lists;
 pub mod logs;
 mod metered;
 pub mod ops;
+pub mod places;
 mod regions;
 
 use std::collections::HashMap;

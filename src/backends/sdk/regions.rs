@@ -3,7 +3,7 @@
 
 /// Regions AWS had announced when this list was written (commercial, China, GovCloud,
 /// ISO and the European Sovereign Cloud).
-const KNOWN_REGIONS: &[&str] = &[
+pub(crate) const KNOWN_REGIONS: &[&str] = &[
     "af-south-1",
     "ap-east-1",
     "ap-east-2",

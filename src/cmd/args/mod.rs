@@ -167,6 +167,8 @@ pub struct Settings {
     pub mouse: bool,
     /// Percent of each API category's sustained rate used in steady state.
     pub api_share: u8,
+    /// The header's colour for the profile in use (its section's `colour`).
+    pub colour: Option<String>,
 }
 
 impl Settings {
@@ -251,6 +253,7 @@ impl Settings {
                 .filter(|c| !c.trim().is_empty())
                 .unwrap_or_else(|| crate::ops::exec::DEFAULT_COMMAND.to_string()),
             mouse: config.mouse.unwrap_or(true),
+            colour: section.colour.clone(),
             log_lines: config
                 .log_lines
                 .unwrap_or(crate::logs::ring::Ring::DEFAULT_CAPACITY)

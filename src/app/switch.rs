@@ -1,0 +1,226 @@
+//! Another profile or region without leaving: `:profile` and `:region` list what the AWS
+//! config files and the built-in region list offer (a table: `/` filters as you type,
+//! Enter switches), `:profile NAME` and `:region NAME` switch at once. The runtime builds
+//! the new backends; on success everything of the old identity is dropped (data, logs,
+//! what `u` would undo) and the panes that still make sense are loaded again from the new
+//! account. On failure nothing changes and the status line says why.
+
+use super::pane::Pane;
+use super::rows::{Cell, Column, Row, Tone, col, low};
+use super::{App, Effect};
+use crate::domain::Identity;
+use crate::domain::places::Places;
+
+/// What a switch settled on.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Switched {
+    pub identity: Identity,
+    pub read_only: bool,
+    /// The header's colour for the profile (the config's `colour`).
+    pub colour: Option<String>,
+}
+
+pub const PROFILE_COLUMNS: &[Column] = &[
+    col("PROFILE", 12, true),
+    col("KIND", 11, false),
+    col("REGION", 10, false),
+    low("READ-ONLY", 9, false),
+    col("IN USE", 6, false),
+];
+
+pub const REGION_COLUMNS: &[Column] = &[
+    col("REGION", 14, true),
+    low("A PROFILE'S", 11, false),
+    col("IN USE", 6, false),
+];
+
+impl App {
+    /// `:profile` / `:region` without a name: the list, read from the files once.
+    pub(in crate::app) fn open_places(&mut self, pane: Pane) -> Vec<Effect> {
+        self.popups.clear();
+        if self.view().pane != pane {
+            self.push(pane);
+        }
+        if self.places.is_some() {
+            return Vec::new();
+        }
+        self.say("reading the AWS config files…", false);
+        vec![Effect::LoadPlaces]
+    }
+
+    pub(in crate::app) fn on_places(&mut self, result: Result<Places, String>) -> Vec<Effect> {
+        self.dirty = true;
+        self.places_version += 1;
+        match result {
+            Ok(places) => {
+                self.places = Some(places);
+                if matches!(self.view().pane, Pane::Profiles | Pane::Regions) {
+                    self.say("Enter switches to the selected row; / filters", false);
+                }
+            }
+            Err(e) => self.say_failure("read the AWS config", e),
+        }
+        Vec::new()
+    }
+
+    /// Switches to `profile` (in its own region) or to `region` (with the profile in
+    /// use; none named stays none named).
+    pub(in crate::app) fn switch_to(
+        &mut self,
+        profile: Option<String>,
+        region: Option<String>,
+    ) -> Vec<Effect> {
+        if self.switching.is_some() {
+            self.say("a switch is already under way", true);
+            return Vec::new();
+        }
+        let (what, already, profile) = match (profile, &region) {
+            (Some(p), _) => (format!("profile {p}"), p == self.identity.profile, Some(p)),
+            (None, Some(r)) => {
+                let named = (!matches!(self.identity.profile.as_str(), "default" | "env"))
+                    .then(|| self.identity.profile.clone());
+                (format!("region {r}"), *r == self.identity.region, named)
+            }
+            (None, None) => return Vec::new(),
+        };
+        if already {
+            self.say(format!("already on {what}"), false);
+            return Vec::new();
+        }
+        self.say(format!("switching to {what}…"), false);
+        self.switching = Some(what);
+        vec![Effect::Switch { profile, region }]
+    }
+
+    /// Enter on a `:profile` or `:region` row.
+    pub(in crate::app) fn switch_to_row(&mut self) -> Vec<Effect> {
+        let Some(row) = self.selected_row() else {
+            return Vec::new();
+        };
+        if let Some(name) = row.id.strip_prefix("profile:") {
+            return self.switch_to(Some(name.to_string()), None);
+        }
+        if let Some(name) = row.id.strip_prefix("region:") {
+            return self.switch_to(None, Some(name.to_string()));
+        }
+        Vec::new()
+    }
+
+    /// The switch ended: on success the old identity's state goes, the panes that
+    /// still make sense stay (to load from the new account); else nothing changes.
+    pub(in crate::app) fn on_switched(&mut self, result: Result<Switched, String>) -> Vec<Effect> {
+        self.dirty = true;
+        let what = self
+            .switching
+            .take()
+            .unwrap_or_else(|| "another profile".into());
+        let s = match result {
+            Ok(s) => s,
+            Err(e) => {
+                self.say_failure("switch", format!("could not switch to {what}: {e}"));
+                return Vec::new();
+            }
+        };
+        self.identity = s.identity;
+        self.read_only = s.read_only;
+        self.profile_colour = s.colour;
+        self.store = Default::default();
+        self.derived = Default::default();
+        *self.rows_memo.borrow_mut() = None;
+        *self.task_row_cache.borrow_mut() = Default::default();
+        self.log = None;
+        self.popups.clear();
+        self.input = None;
+        self.undo.clear();
+        self.pending_edit = None;
+        self.editing = None;
+        self.marked = None;
+        self.exec_containers.clear();
+        self.places_version += 1;
+        // A pane about one resource (its logs, a rollout, its auto scaling) does not
+        // carry over; lists do, and show the new account's.
+        let keep = self
+            .stack
+            .iter()
+            .take_while(|v| {
+                !matches!(
+                    v.pane,
+                    Pane::Logs { .. }
+                        | Pane::Rollout { .. }
+                        | Pane::Scaling { .. }
+                        | Pane::Revisions { .. }
+                )
+            })
+            .count()
+            .max(1);
+        self.stack.truncate(keep);
+        for v in &mut self.stack {
+            v.selected = 0;
+            v.selected_id = None;
+            v.offset = 0;
+        }
+        let read_only = if self.read_only { " (read-only)" } else { "" };
+        self.say(
+            format!(
+                "switched to profile {}, region {}{read_only}",
+                self.identity.profile, self.identity.region
+            ),
+            false,
+        );
+        self.due_fetches()
+    }
+
+    pub(in crate::app) fn place_rows(&self, pane: &Pane) -> Vec<Row> {
+        let Some(places) = &self.places else {
+            return Vec::new();
+        };
+        let in_use = |yes: bool| {
+            if yes {
+                Cell::text("●").tone(Tone::Ok)
+            } else {
+                Cell::text("")
+            }
+        };
+        match pane {
+            Pane::Profiles => places
+                .profiles
+                .iter()
+                .map(|p| {
+                    let current = p.name == self.identity.profile;
+                    Row {
+                        id: format!("profile:{}", p.name),
+                        cells: vec![
+                            Cell::text(p.name.clone()),
+                            Cell::text(p.kind),
+                            Cell::text(p.region.clone().unwrap_or_else(|| "-".into())),
+                            if p.read_only {
+                                Cell::text("read-only").tone(Tone::Warn)
+                            } else {
+                                Cell::text("")
+                            },
+                            in_use(current),
+                        ],
+                        tone: if current { Tone::Ok } else { Tone::Normal },
+                    }
+                })
+                .collect(),
+            Pane::Regions => places
+                .regions
+                .iter()
+                .map(|r| {
+                    let current = *r == self.identity.region;
+                    Row {
+                        id: format!("region:{r}"),
+                        cells: vec![
+                            Cell::text(r.clone()),
+                            Cell::text(if places.named_in_files(r) { "yes" } else { "" }),
+                            in_use(current),
+                        ],
+                        tone: if current { Tone::Ok } else { Tone::Normal },
+                    }
+                })
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+}

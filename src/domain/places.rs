@@ -1,0 +1,33 @@
+//! Where the dashboard can point: the profiles of the AWS config and credentials files
+//! (as the SDK reads them) and the regions, for the `:profile` and `:region` panes.
+
+/// A profile of the AWS config or credentials file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProfileInfo {
+    pub name: String,
+    /// How it gets credentials: `SSO`, `assume role`, `keys`, `process`, `web identity`,
+    /// or empty when the files do not say (the environment's, say).
+    pub kind: &'static str,
+    /// The region the profile names, if any.
+    pub region: Option<String>,
+    /// ecsdash's config makes it read-only.
+    pub read_only: bool,
+}
+
+/// What `:profile` and `:region` offer.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Places {
+    /// By name.
+    pub profiles: Vec<ProfileInfo>,
+    /// Every region known: the built-in list and those the files name, by name.
+    pub regions: Vec<String>,
+}
+
+impl Places {
+    /// Whether a profile of the files names `region`.
+    pub fn named_in_files(&self, region: &str) -> bool {
+        self.profiles
+            .iter()
+            .any(|p| p.region.as_deref() == Some(region))
+    }
+}

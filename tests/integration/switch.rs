@@ -1,0 +1,108 @@
+//! Switching profile and region in place, against moto behind the test layer: two
+//! profiles in AWS config files written for the test (one per region of the same moto),
+//! a cluster in each region. What is proven: after `:profile` or `:region` the clusters
+//! pane shows the other identity's cluster and never the old one, the header names the
+//! new profile and region, and the new profile's read-only setting is in force.
+
+use std::io::Write;
+
+use crate::support::{self, unique};
+use crate::terminal::Dashboard;
+
+async fn cluster_in(moto: &support::Moto, region: &str, prefix: &str) -> String {
+    let name = unique(prefix);
+    support::ecs_via_proxy(moto, region)
+        .create_cluster()
+        .cluster_name(&name)
+        .send()
+        .await
+        .expect("CreateCluster");
+    name
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_switch_shows_the_other_identitys_clusters_and_never_the_old_ones() {
+    let Some(moto) = support::moto() else { return };
+    let east = cluster_in(&moto, "us-east-1", "sw-east").await;
+    let west = cluster_in(&moto, "eu-west-1", "sw-west").await;
+    let dir = tempfile::tempdir().unwrap();
+    let aws_config = dir.path().join("aws-config");
+    let credentials = dir.path().join("aws-credentials");
+    std::fs::write(
+        &aws_config,
+        "[profile east]\nregion = us-east-1\n[profile west]\nregion = eu-west-1\n",
+    )
+    .unwrap();
+    std::fs::write(
+        &credentials,
+        "[east]\naws_access_key_id = testing\naws_secret_access_key = testing\n\
+         [west]\naws_access_key_id = testing\naws_secret_access_key = testing\n",
+    )
+    .unwrap();
+    let config = dir.path().join("ecsdash.toml");
+    std::fs::write(
+        &config,
+        "[profiles.west]\nread_only = true\ncolour = \"red\"\n",
+    )
+    .unwrap();
+    let (aws_config, credentials) = (
+        aws_config.display().to_string(),
+        credentials.display().to_string(),
+    );
+    let vars = [
+        ("AWS_EC2_METADATA_DISABLED", "true"),
+        ("AWS_ENDPOINT_URL", moto.proxy.as_str()),
+        ("AWS_CONFIG_FILE", aws_config.as_str()),
+        ("AWS_SHARED_CREDENTIALS_FILE", credentials.as_str()),
+        ("AWS_ACCESS_KEY_ID", ""),
+        ("AWS_SECRET_ACCESS_KEY", ""),
+        ("AWS_REGION", ""),
+        ("AWS_DEFAULT_REGION", ""),
+        ("AWS_PROFILE", ""),
+    ];
+    let mut d = Dashboard::start_with(
+        &["--profile", "east", "--config", config.to_str().unwrap()],
+        &vars,
+    );
+    let screen = d.wait_screen(&east);
+    assert!(!screen.contains(&west), "{screen}");
+    assert!(screen.contains("us-east-1"), "{screen}");
+    let mut keys = d.master.take_writer().unwrap();
+
+    // The profiles the files hold, then Enter on `west`.
+    keys.write_all(b":profile\r").unwrap();
+    let screen = d.wait_screen("read-only");
+    assert!(
+        screen.contains("west") && screen.contains("keys"),
+        "{screen}"
+    );
+    keys.write_all(b"/west\r\r").unwrap();
+    let screen = d.wait_screen("switched to profile west");
+    assert!(
+        screen.contains("eu-west-1") && screen.contains("READ-ONLY"),
+        "{screen}"
+    );
+    keys.write_all(b":clusters\r").unwrap();
+    let screen = d.wait_screen(&west);
+    assert!(
+        !screen.contains(&east),
+        "the old account's cluster is gone: {screen}"
+    );
+
+    // A region by name: the same profile, the other region.
+    keys.write_all(b":region us-east-1\r").unwrap();
+    d.wait_screen("switched to profile west, region us-east-1");
+    keys.write_all(b":clusters\r").unwrap();
+    let screen = d.wait_screen(&east);
+    assert!(!screen.contains(&west), "{screen}");
+
+    // A profile that is not there: said, and nothing changes.
+    keys.write_all(b":profile nope\r").unwrap();
+    let screen = d.wait_screen("could not switch to profile nope");
+    assert!(screen.contains(&east), "{screen}");
+
+    keys.write_all(b"q").unwrap();
+    let status = d.wait_exit();
+    assert!(status.success(), "{status:?}");
+    d.assert_restored();
+}
