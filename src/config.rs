@@ -199,6 +199,18 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_profiles_colour_is_a_colour() {
+        let c = Config::parse(
+            "[profiles.prod]\ncolour = \"red\"\n[profiles.dev]\ncolour = \"#00ff7f\"\n",
+        )
+        .unwrap();
+        assert_eq!(c.profile(Some("prod")).colour.as_deref(), Some("red"));
+        assert_eq!(c.profile(Some("dev")).colour.as_deref(), Some("#00ff7f"));
+        let e = Config::parse("[profiles.prod]\ncolour = \"reddish\"\n").unwrap_err();
+        assert!(e.contains("colour") && e.contains("reddish"), "{e}");
+    }
+
+    #[test]
     fn exec_command_is_a_plain_command_line() {
         assert_eq!(
             Config::parse("exec_command = \"/bin/bash -l\"\n")
