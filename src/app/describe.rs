@@ -180,8 +180,9 @@ pub fn task(t: &Task, td: Option<&TaskDefinition>) -> Vec<Line> {
     out
 }
 
-fn opt(v: &Option<String>) -> String {
-    v.clone().unwrap_or_else(|| "-".to_string())
+fn opt<S: AsRef<str>>(v: &Option<S>) -> String {
+    v.as_ref()
+        .map_or_else(|| "-".to_string(), |v| v.as_ref().to_string())
 }
 
 /// The whole outline as plain text (used by tests and by anything that copies it).

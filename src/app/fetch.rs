@@ -199,7 +199,7 @@ impl App {
                 .pane_tasks(pane)
                 .into_iter()
                 .find(|t| &t.arn == id)
-                .map(|t| t.task_definition_arn.clone()),
+                .map(|t| t.task_definition_arn.to_string()),
             _ => None,
         };
         arn.map(|arn| DataKey::TaskDefinition { arn })

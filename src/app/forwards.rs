@@ -116,7 +116,8 @@ impl App {
                 let Some(task) = self.selected_running_task("port forwarding") else {
                     return Vec::new();
                 };
-                let names: Vec<String> = task.containers.iter().map(|c| c.name.clone()).collect();
+                let names: Vec<String> =
+                    task.containers.iter().map(|c| c.name.to_string()).collect();
                 let request = Request {
                     cluster,
                     service: task.service_name().map(str::to_owned),

@@ -432,7 +432,7 @@ pub fn cluster_task_row(task: &Task) -> Row {
     let service = task
         .service_name()
         .map(str::to_owned)
-        .or_else(|| task.group.clone())
+        .or_else(|| task.group.as_ref().map(String::from))
         .unwrap_or_else(|| "-".to_string());
     row.cells.insert(1, Cell::text(service));
     row
@@ -441,14 +441,14 @@ pub fn cluster_task_row(task: &Task) -> Row {
 /// A task's row on a service's tasks pane.
 pub fn task_row(t: &Task) -> Row {
     let stopped = t.last_status == "STOPPED";
-    let health = t.health.clone().unwrap_or_else(|| "-".to_string());
+    let health = t.health.as_deref().unwrap_or("-");
     Row {
         id: t.arn.clone(),
         cells: vec![
             Cell::text(&t.id),
             Cell::text(&t.last_status).tone(status_tone(&t.last_status)),
             Cell::text(&t.desired_status),
-            Cell::text(&health).tone(status_tone(&health)),
+            Cell::text(health).tone(status_tone(health)),
             Cell::text(t.task_definition_short()),
             Cell::text(opt(t.launch_type.as_deref())),
             Cell::text(opt(t.availability_zone.as_deref())),

@@ -8,6 +8,7 @@ pub mod error;
 pub mod model;
 pub mod places;
 pub mod sanitize;
+pub mod shared;
 
 use async_trait::async_trait;
 

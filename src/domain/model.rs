@@ -6,6 +6,8 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
+pub use super::shared::SharedStr;
+
 /// The last path segment of an ARN (`.../cluster/prod` -> `prod`, task ARN -> task id).
 pub fn arn_name(arn: &str) -> &str {
     arn.rsplit('/').next().unwrap_or(arn)
@@ -178,26 +180,26 @@ pub struct NetworkConfig {
 pub struct Task {
     pub arn: String,
     pub id: String,
-    pub cluster_arn: String,
-    pub task_definition_arn: String,
+    pub cluster_arn: SharedStr,
+    pub task_definition_arn: SharedStr,
     /// `service:<name>` for tasks a service started, `family:<name>` for RunTask.
-    pub group: Option<String>,
-    pub last_status: String,
-    pub desired_status: String,
-    pub health: Option<String>,
-    pub launch_type: Option<String>,
-    pub capacity_provider: Option<String>,
-    pub availability_zone: Option<String>,
+    pub group: Option<SharedStr>,
+    pub last_status: SharedStr,
+    pub desired_status: SharedStr,
+    pub health: Option<SharedStr>,
+    pub launch_type: Option<SharedStr>,
+    pub capacity_provider: Option<SharedStr>,
+    pub availability_zone: Option<SharedStr>,
     pub private_ip: Option<String>,
-    pub container_instance_arn: Option<String>,
-    pub cpu: Option<String>,
-    pub memory: Option<String>,
+    pub container_instance_arn: Option<SharedStr>,
+    pub cpu: Option<SharedStr>,
+    pub memory: Option<SharedStr>,
     pub created_at: Option<DateTime<Utc>>,
     pub started_at: Option<DateTime<Utc>>,
     pub stopping_at: Option<DateTime<Utc>>,
     pub stopped_at: Option<DateTime<Utc>>,
     pub stopped_reason: Option<String>,
-    pub stop_code: Option<String>,
+    pub stop_code: Option<SharedStr>,
     pub containers: Vec<Container>,
     /// ECS Exec was enabled when the task started (`enableExecuteCommand`).
     pub enable_execute_command: bool,
@@ -217,15 +219,15 @@ impl Task {
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Container {
-    pub name: String,
-    pub image: Option<String>,
-    pub last_status: Option<String>,
-    pub health: Option<String>,
+    pub name: SharedStr,
+    pub image: Option<SharedStr>,
+    pub last_status: Option<SharedStr>,
+    pub health: Option<SharedStr>,
     pub exit_code: Option<i32>,
     pub reason: Option<String>,
     pub runtime_id: Option<String>,
     /// The ExecuteCommandAgent's last status (`None`: the container has no such agent).
-    pub exec_agent: Option<String>,
+    pub exec_agent: Option<SharedStr>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

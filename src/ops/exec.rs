@@ -332,7 +332,7 @@ async fn find(ecs: &dyn Backend, req: &Request) -> Result<(Task, Container), Not
         Err(message) if req.container.is_none() && task.containers.len() > 1 => {
             return Err(NotOpened::Choose {
                 task: task.arn.clone(),
-                containers: task.containers.iter().map(|c| c.name.clone()).collect(),
+                containers: task.containers.iter().map(|c| c.name.to_string()).collect(),
                 message,
             });
         }
@@ -375,7 +375,7 @@ pub async fn open(
     let mutation = Mutation::ExecuteCommand {
         cluster: req.cluster.clone(),
         task: task.arn.clone(),
-        container: container.name.clone(),
+        container: container.name.to_string(),
         command: req.command.clone(),
     };
     let session = start(guard, who, &mutation).await?;
@@ -413,7 +413,7 @@ pub async fn open_forward(
     let mutation = Mutation::Forward {
         cluster: req.task.cluster.clone(),
         task: task.arn.clone(),
-        container: container.name.clone(),
+        container: container.name.to_string(),
         runtime_id,
         local: req.local,
         remote: req.remote,

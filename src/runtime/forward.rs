@@ -308,7 +308,7 @@ async fn open_and_keep(
     }
     send(ForwardEvent::Opened {
         task: opened.task.id.clone(),
-        container: opened.container.name.clone(),
+        container: opened.container.name.to_string(),
     });
     let seen = |s: Seen| {
         send(match s {

@@ -39,7 +39,8 @@ impl App {
                     return Vec::new();
                 };
                 let service = task.service_name().map(str::to_owned);
-                let names: Vec<String> = task.containers.iter().map(|c| c.name.clone()).collect();
+                let names: Vec<String> =
+                    task.containers.iter().map(|c| c.name.to_string()).collect();
                 let request = Request {
                     cluster,
                     service: service.clone(),

@@ -185,7 +185,7 @@ async fn every_container_logs_to_cloudwatch() {
         definitions.extend(s.deployments.iter().map(|d| d.task_definition.clone()));
     }
     for t in snap.running.iter().chain(&snap.stopped).flatten() {
-        definitions.insert(t.task_definition_arn.clone());
+        definitions.insert(t.task_definition_arn.to_string());
     }
     assert!(definitions.len() >= 40);
     let mut firelens = 0;

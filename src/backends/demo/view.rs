@@ -11,7 +11,7 @@ use super::state::{
     TaskStatus, count,
 };
 use crate::domain::model::{
-    Cluster, Container, ContainerInstance, Deployment, Service, Task, TaskScope,
+    Cluster, Container, ContainerInstance, Deployment, Service, SharedStr, Task, TaskScope,
 };
 
 const SERVICE_LINKED_ROLE: &str =
@@ -170,10 +170,10 @@ pub(super) fn task(fleet: &Fleet, c: &ClusterState, t: &TaskState) -> Task {
         .iter()
         .zip(&healths)
         .map(|(ct, h)| Container {
-            name: ct.plan.name.clone(),
-            image: Some(ct.plan.image.clone()),
+            name: ct.plan.name.as_str().into(),
+            image: Some(ct.plan.image.as_str().into()),
             last_status: Some(container_status(t, ct).into()),
-            health: h.map(String::from),
+            health: h.map(SharedStr::from),
             exit_code: ct.exit_code,
             reason: ct.reason.clone(),
             runtime_id: (t.started_at.is_some()).then(|| ct.runtime_id.clone()),
@@ -186,9 +186,9 @@ pub(super) fn task(fleet: &Fleet, c: &ClusterState, t: &TaskState) -> Task {
         enable_execute_command: exec,
         arn: task_arn(&c.name, &t.id),
         id: t.id.clone(),
-        cluster_arn: cluster_arn(&c.name),
-        task_definition_arn: task_definition_arn(&t.task_definition),
-        group: Some(t.group.to_string()),
+        cluster_arn: cluster_arn(&c.name).into(),
+        task_definition_arn: task_definition_arn(&t.task_definition).into(),
+        group: Some(t.group.to_string().into()),
         last_status: t.status.as_str().into(),
         desired_status: if t.desired_running {
             "RUNNING"
@@ -198,21 +198,21 @@ pub(super) fn task(fleet: &Fleet, c: &ClusterState, t: &TaskState) -> Task {
         .into(),
         health: Some(health.into()),
         launch_type: Some(t.launch_type.into()),
-        capacity_provider: t.capacity_provider.clone(),
+        capacity_provider: t.capacity_provider.as_ref().map(SharedStr::from),
         availability_zone: Some(AZS[t.az % AZS.len()].into()),
         private_ip: Some(t.private_ip.to_string()),
         container_instance_arn: t
             .instance
             .as_ref()
-            .map(|i| container_instance_arn(&c.name, i)),
-        cpu: Some(t.cpu.to_string()),
-        memory: Some(t.memory.to_string()),
+            .map(|i| container_instance_arn(&c.name, i).into()),
+        cpu: Some(t.cpu.to_string().into()),
+        memory: Some(t.memory.to_string().into()),
         created_at: Some(t.created_at),
         started_at: t.started_at,
         stopping_at: t.stopping_at,
         stopped_at: t.stopped_at,
         stopped_reason: t.stopped_reason.clone(),
-        stop_code: t.stop_code.clone(),
+        stop_code: t.stop_code.as_ref().map(SharedStr::from),
         containers,
     }
 }

@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use crate::domain::model::{
     CapacityProviderItem, Cluster, Container, ContainerDefinition, ContainerInstance, Deployment,
     DeploymentConfig, LoadBalancer, LogConfiguration, NetworkConfig, Placement, PortMapping,
-    Service, ServiceEvent, Task, TaskDefinition, arn_name,
+    Service, ServiceEvent, SharedStr, Task, TaskDefinition, arn_name,
 };
 
 pub(crate) fn cluster(c: &ecs::Cluster) -> Cluster {
@@ -171,33 +171,35 @@ fn strategy(items: &[ecs::CapacityProviderStrategyItem]) -> Vec<CapacityProvider
 
 pub(crate) fn task(t: &ecs::Task) -> Task {
     let arn = text(t.task_arn());
-    let availability_zone = optional(t.availability_zone()).or_else(|| {
+    // What every task of a service repeats is held once (`SharedStr::intern`).
+    let shared = |s: Option<&str>| s.filter(|s| !s.is_empty()).map(SharedStr::intern);
+    let availability_zone = shared(t.availability_zone()).or_else(|| {
         t.attributes()
             .iter()
             .find(|a| a.name() == "ecs.availability-zone")
-            .and_then(|a| optional(a.value()))
+            .and_then(|a| shared(a.value()))
     });
     Task {
         id: arn_name(&arn).to_owned(),
-        cluster_arn: text(t.cluster_arn()),
-        task_definition_arn: text(t.task_definition_arn()),
-        group: optional(t.group()),
-        last_status: text(t.last_status()),
-        desired_status: text(t.desired_status()),
-        health: t.health_status().map(|h| h.as_str().to_owned()),
-        launch_type: t.launch_type().map(|l| l.as_str().to_owned()),
-        capacity_provider: optional(t.capacity_provider_name()),
+        cluster_arn: SharedStr::intern(t.cluster_arn().unwrap_or_default()),
+        task_definition_arn: SharedStr::intern(t.task_definition_arn().unwrap_or_default()),
+        group: shared(t.group()),
+        last_status: SharedStr::intern(t.last_status().unwrap_or_default()),
+        desired_status: SharedStr::intern(t.desired_status().unwrap_or_default()),
+        health: shared(t.health_status().map(|h| h.as_str())),
+        launch_type: shared(t.launch_type().map(|l| l.as_str())),
+        capacity_provider: shared(t.capacity_provider_name()),
         availability_zone,
         private_ip: private_ip(t),
-        container_instance_arn: optional(t.container_instance_arn()),
-        cpu: optional(t.cpu()),
-        memory: optional(t.memory()),
+        container_instance_arn: shared(t.container_instance_arn()),
+        cpu: shared(t.cpu()),
+        memory: shared(t.memory()),
         created_at: time(t.created_at()),
         started_at: time(t.started_at()),
         stopping_at: time(t.stopping_at()),
         stopped_at: time(t.stopped_at()),
         stopped_reason: optional(t.stopped_reason()),
-        stop_code: t.stop_code().map(|c| c.as_str().to_owned()),
+        stop_code: shared(t.stop_code().map(|c| c.as_str())),
         containers: t.containers().iter().map(container).collect(),
         enable_execute_command: t.enable_execute_command(),
         arn,
@@ -232,11 +234,12 @@ fn private_ip(t: &ecs::Task) -> Option<String> {
 }
 
 fn container(c: &ecs::Container) -> Container {
+    let shared = |s: Option<&str>| s.filter(|s| !s.is_empty()).map(SharedStr::intern);
     Container {
-        name: text(c.name()),
-        image: optional(c.image()),
-        last_status: optional(c.last_status()),
-        health: c.health_status().map(|h| h.as_str().to_owned()),
+        name: SharedStr::intern(c.name().unwrap_or_default()),
+        image: shared(c.image()),
+        last_status: shared(c.last_status()),
+        health: shared(c.health_status().map(|h| h.as_str())),
         exit_code: c.exit_code(),
         reason: optional(c.reason()),
         runtime_id: optional(c.runtime_id()),
@@ -247,7 +250,7 @@ fn container(c: &ecs::Container) -> Container {
                 a.name()
                     .is_some_and(|n| n.as_str() == "ExecuteCommandAgent")
             })
-            .map(|a| a.last_status().unwrap_or("UNKNOWN").to_owned()),
+            .map(|a| SharedStr::intern(a.last_status().unwrap_or("UNKNOWN"))),
     }
 }
 

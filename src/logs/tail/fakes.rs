@@ -321,7 +321,7 @@ pub(crate) fn task(id: &str, task_definition: &str, created_s: i64) -> Task {
         arn: format!("arn:aws:ecs:eu-west-1:123456789012:task/prod/{id}"),
         id: id.to_owned(),
         cluster_arn: "arn:aws:ecs:eu-west-1:123456789012:cluster/prod".into(),
-        task_definition_arn: task_definition.to_owned(),
+        task_definition_arn: task_definition.into(),
         group: None,
         last_status: "RUNNING".into(),
         desired_status: "RUNNING".into(),
@@ -346,7 +346,7 @@ pub(crate) fn task(id: &str, task_definition: &str, created_s: i64) -> Task {
 
 pub(crate) fn runtime(mut task: Task, container: &str, runtime_id: &str) -> Task {
     task.containers.push(Container {
-        name: container.to_owned(),
+        name: container.into(),
         image: None,
         last_status: None,
         health: None,

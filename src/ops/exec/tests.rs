@@ -15,7 +15,7 @@ fn task(status: &str, exec: bool, agent: Option<&str>) -> Task {
             exit_code: None,
             reason: None,
             runtime_id: Some("0123abcd-2531612879".into()),
-            exec_agent: agent.map(String::from),
+            exec_agent: agent.map(Into::into),
         }],
         ..Task::default()
     }
