@@ -16,6 +16,8 @@ pub enum LineCommand {
     Profile(Option<String>),
     /// The regions to switch to, or switch to this one.
     Region(Option<String>),
+    /// Sign in to SSO again.
+    Login,
     Help,
     /// Find a service by name in every cluster of the region.
     Find(Option<String>),
@@ -38,6 +40,7 @@ const WORDS: &[(&str, &[&str])] = &[
     ("forwards", &["forward", "fw", "pf"]),
     ("profile", &["profiles", "prof"]),
     ("region", &["regions", "reg"]),
+    ("login", &["signin", "sso"]),
     ("errors", &["err"]),
     ("since", &[]),
     ("help", &[]),
@@ -89,6 +92,7 @@ pub fn parse(line: &str) -> Result<LineCommand, String> {
         "forwards" => no_arg(LineCommand::Forwards),
         "profile" => Ok(LineCommand::Profile(arg)),
         "region" => Ok(LineCommand::Region(arg)),
+        "login" => no_arg(LineCommand::Login),
         "since" => arg
             .map(LineCommand::Since)
             .ok_or_else(|| ":since takes how far back, e.g. :since 1h".to_string()),

@@ -252,6 +252,7 @@ impl App {
                 );
             }
             LineCommand::Errors => self.popups.push(Popup::Errors { scroll: 0 }),
+            LineCommand::Login => return self.sign_in(),
             LineCommand::Profile(None) => return self.open_places(Pane::Profiles),
             LineCommand::Region(None) => return self.open_places(Pane::Regions),
             LineCommand::Profile(Some(name)) => return self.switch_to(Some(name), None),

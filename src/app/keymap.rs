@@ -79,6 +79,8 @@ pub enum Command {
     Exec,
     /// Forward a local port to the selected task (or the service's newest task).
     Forward,
+    /// Sign in to the profile's SSO again (`aws sso login`), then reconnect.
+    SignIn,
     /// `:forwards`: stop the selected forward (or take an ended one off the list).
     StopForward,
     /// Drain the selected container instance, or make it active again.

@@ -116,6 +116,8 @@ pub enum Action {
     Places(Result<crate::domain::places::Places, String>),
     /// A switch of profile or region ended.
     Switched(Result<switch::Switched, String>),
+    /// `aws sso login` ended: a note, or why it failed or could not run.
+    SignedIn(Result<String, String>),
     /// The account of the credentials in use, learned at start.
     Account(String),
     /// SIGTERM, SIGHUP or the terminal closing.
@@ -163,6 +165,10 @@ pub enum Effect {
     },
     /// Read the profiles and regions to offer.
     LoadPlaces,
+    /// Step aside for `aws sso login` (for this profile; `None`: none named).
+    SignIn {
+        profile: Option<String>,
+    },
     /// Build backends for `profile` (`None`: none named, the SDK's default chain) in
     /// `region` (`None`: the profile's own), and start over on them.
     Switch {
@@ -498,6 +504,7 @@ impl App {
             Action::Forward { id, event } => self.on_forward(id, event),
             Action::Places(result) => self.on_places(result),
             Action::Switched(result) => self.on_switched(result),
+            Action::SignedIn(result) => self.on_signed_in(result),
         }
     }
 
@@ -615,6 +622,7 @@ impl App {
             | Command::Save => {}
             Command::Help => self.toggle_popup(Popup::Help),
             Command::Errors => self.toggle_popup(Popup::Errors { scroll: 0 }),
+            Command::SignIn => return self.sign_in(),
             Command::SortColumn(n) => self.sort_by(usize::from(n)),
             Command::ToggleStopped => {
                 let v = self.view_mut();
@@ -702,6 +710,8 @@ mod forwards_tests;
 mod keys_tests;
 #[cfg(test)]
 mod logs_tests;
+#[cfg(test)]
+mod signin_tests;
 #[cfg(test)]
 mod switch_tests;
 #[cfg(test)]

@@ -76,11 +76,11 @@ impl App {
         }
         let (what, already, profile) = match (profile, &region) {
             (Some(p), _) => (format!("profile {p}"), p == self.identity.profile, Some(p)),
-            (None, Some(r)) => {
-                let named = (!matches!(self.identity.profile.as_str(), "default" | "env"))
-                    .then(|| self.identity.profile.clone());
-                (format!("region {r}"), *r == self.identity.region, named)
-            }
+            (None, Some(r)) => (
+                format!("region {r}"),
+                *r == self.identity.region,
+                self.named_profile(),
+            ),
             (None, None) => return Vec::new(),
         };
         if already {
@@ -168,6 +168,47 @@ impl App {
             false,
         );
         self.due_fetches()
+    }
+
+    /// The profile in use, as a switch names it (`None` when none was named).
+    fn named_profile(&self) -> Option<String> {
+        (!matches!(self.identity.profile.as_str(), "default" | "env"))
+            .then(|| self.identity.profile.clone())
+    }
+
+    /// `L` or `:login`: the runtime steps aside for `aws sso login`.
+    pub(in crate::app) fn sign_in(&mut self) -> Vec<Effect> {
+        if self.identity.profile == "demo" {
+            self.say("the demo fleet needs no sign-in", false);
+            return Vec::new();
+        }
+        if self.switching.is_some() {
+            self.say("a switch is already under way", true);
+            return Vec::new();
+        }
+        vec![Effect::SignIn {
+            profile: self.named_profile(),
+        }]
+    }
+
+    /// Signed in: the clients are built again (a fresh credential chain reads the new
+    /// token) and what was on screen is loaded again.
+    pub(in crate::app) fn on_signed_in(&mut self, result: Result<String, String>) -> Vec<Effect> {
+        self.dirty = true;
+        match result {
+            Ok(note) => {
+                self.say(format!("{note}; reconnecting…"), false);
+                self.switching = Some(format!("profile {} (signed in)", self.identity.profile));
+                vec![Effect::Switch {
+                    profile: self.named_profile(),
+                    region: Some(self.identity.region.clone()),
+                }]
+            }
+            Err(e) => {
+                self.say_failure("sign in", e);
+                Vec::new()
+            }
+        }
     }
 
     pub(in crate::app) fn place_rows(&self, pane: &Pane) -> Vec<Row> {

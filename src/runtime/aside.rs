@@ -125,6 +125,60 @@ pub(super) async fn external_edit(text: String, mouse: bool) -> Result<String, S
     .map_err(|e| format!("editor task failed: {e}"))?
 }
 
+/// `aws sso login` for `profile`, with the dashboard's screen left: with
+/// `--use-device-code` where no browser can open here (no display, or over SSH), so the
+/// code can be entered on the engineer's own machine.
+pub(super) async fn sso_login(profile: Option<String>, mouse: bool) -> Result<String, String> {
+    let Some(aws) = session::on_path("aws") else {
+        let command = sso_command(profile.as_deref(), true).join(" ");
+        return Err(format!(
+            "the AWS CLI (aws) is not installed here: run `{command}` where it is (or refresh the keys), then press r"
+        ));
+    };
+    tokio::task::spawn_blocking(move || {
+        let display = ["DISPLAY", "WAYLAND_DISPLAY"]
+            .iter()
+            .any(|v| std::env::var_os(v).is_some_and(|v| !v.is_empty()));
+        let remote = std::env::var_os("SSH_CONNECTION").is_some();
+        let args = sso_command(profile.as_deref(), remote || !display);
+        step_aside(mouse);
+        crate::say_out!(
+            "ecsdash: {}; the dashboard comes back when it ends",
+            args.join(" ")
+        );
+        let status = std::process::Command::new(&aws).args(&args[1..]).status();
+        let back = come_back(mouse);
+        let result = match status {
+            Ok(s) if s.success() => Ok(match &profile {
+                Some(p) => format!("signed in to profile {p}"),
+                None => "signed in".to_string(),
+            }),
+            Ok(s) => Err(format!(
+                "aws sso login ended with {}; nothing changed",
+                s.code()
+                    .map_or("a signal".to_string(), |c| format!("exit code {c}"))
+            )),
+            Err(e) => Err(format!("cannot run {}: {e}", aws.display())),
+        };
+        back.map_err(|e| format!("cannot take the terminal back: {e}"))?;
+        result
+    })
+    .await
+    .map_err(|e| format!("sign-in task failed: {e}"))?
+}
+
+/// `aws sso login [--profile P] [--use-device-code]`, as words.
+fn sso_command(profile: Option<&str>, device_code: bool) -> Vec<String> {
+    let mut args: Vec<String> = ["aws", "sso", "login"].map(String::from).to_vec();
+    if let Some(p) = profile {
+        args.extend(["--profile".to_string(), p.to_string()]);
+    }
+    if device_code {
+        args.push("--use-device-code".into());
+    }
+    args
+}
+
 /// Leaves the dashboard's screen to a program that needs the terminal: raw mode off, the
 /// alternate screen left, the cursor shown (the dashboard hides it), the mouse given back.
 fn step_aside(mouse: bool) {

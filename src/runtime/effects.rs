@@ -174,6 +174,8 @@ pub(super) struct Effects {
     pub(super) tails: HashMap<u64, TailHandle>,
     /// Text waiting to be opened in `$EDITOR`.
     pub(super) edit: Option<String>,
+    /// `aws sso login` waiting for the terminal (for this profile; `None`: none named).
+    pub(super) sign_in: Option<Option<String>>,
     /// An exec session waiting for the terminal.
     pub(super) exec: Option<crate::ops::exec::Request>,
     /// Port forwards kept in the background.
@@ -284,6 +286,7 @@ pub(super) fn run_effect(worker: &mut Effects, effect: Effect) {
         // The loop, which owns the terminal, runs the editor.
         Effect::ExternalEdit { text } => worker.edit = Some(text),
         Effect::Exec(request) => worker.exec = Some(request),
+        Effect::SignIn { profile } => worker.sign_in = Some(profile),
         Effect::Forward { id, request } => worker.forwards.start(
             id,
             request,

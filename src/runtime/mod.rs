@@ -98,6 +98,7 @@ where
         clock: clock.clone(),
         tails: HashMap::new(),
         edit: None,
+        sign_in: None,
         exec: None,
         forwards: forward::Forwards::default(),
         mouse: opts.mouse,
@@ -185,6 +186,16 @@ where
             // The clock moved on while the session ran: its note must not look old.
             apply(&mut app, worker, Action::Tick(clock.now()));
             apply(&mut app, worker, ended);
+        }
+        if let Some(profile) = worker.sign_in.take() {
+            input.abort();
+            let _ = (&mut input).await;
+            let signed = aside::sso_login(profile, worker.mouse).await;
+            input = spawn_terminal_events(tx.clone());
+            redraw_whole(terminal)?;
+            app.dirty = true;
+            apply(&mut app, worker, Action::Tick(clock.now()));
+            apply(&mut app, worker, Action::SignedIn(signed));
         }
         if let Some(text) = worker.edit.take() {
             input.abort();

@@ -9,13 +9,17 @@ use crate::domain::Identity;
 use crate::domain::model::Task;
 use crate::ops::exec::{self, DEFAULT_COMMAND, Opened, PLUGIN, PLUGIN_INSTALL};
 
-/// The plugin on PATH, or the sentence saying where to get it.
-pub fn plugin() -> Result<PathBuf, String> {
+/// The program `name` on PATH.
+pub fn on_path(name: &str) -> Option<PathBuf> {
     let path = std::env::var_os("PATH").unwrap_or_default();
     std::env::split_paths(&path)
-        .map(|dir| dir.join(PLUGIN))
+        .map(|dir| dir.join(name))
         .find(|p| p.is_file())
-        .ok_or_else(|| {
+}
+
+/// The plugin on PATH, or the sentence saying where to get it.
+pub fn plugin() -> Result<PathBuf, String> {
+    on_path(PLUGIN).ok_or_else(|| {
             format!("{PLUGIN} is not installed (not found on PATH); nothing was called. Install it: {PLUGIN_INSTALL}")
         })
 }

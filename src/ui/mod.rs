@@ -228,6 +228,12 @@ fn draw_footer(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
         if let Some(hint) = e.hint() {
             spans.push(Span::styled(format!("  ({hint})"), theme.dim));
         }
+        if matches!(
+            e.kind,
+            crate::domain::ErrorKind::ExpiredCredentials | crate::domain::ErrorKind::NoCredentials
+        ) {
+            spans.push(Span::styled("  L: sign in (aws sso login)", theme.key));
+        }
         spans.push(Span::styled("  E: error history", theme.dim));
         Line::from(spans)
     } else {

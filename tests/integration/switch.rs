@@ -106,3 +106,64 @@ async fn a_switch_shows_the_other_identitys_clusters_and_never_the_old_ones() {
     assert!(status.success(), "{status:?}");
     d.assert_restored();
 }
+
+/// `L`: the dashboard steps aside for `aws sso login` (a stand-in `aws` on PATH that
+/// records its arguments), with a device code when no browser can open here, and
+/// reconnects after.
+#[tokio::test(flavor = "multi_thread")]
+async fn l_runs_aws_sso_login_for_the_profile_and_reconnects() {
+    use std::os::unix::fs::PermissionsExt;
+    let Some(moto) = support::moto() else { return };
+    let east = cluster_in(&moto, "us-east-1", "sso-east").await;
+    let dir = tempfile::tempdir().unwrap();
+    let aws_config = dir.path().join("aws-config");
+    std::fs::write(
+        &aws_config,
+        "[profile east]\nregion = us-east-1\naws_access_key_id = testing\naws_secret_access_key = testing\n",
+    )
+    .unwrap();
+    let bin = dir.path().join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let record = dir.path().join("aws-args");
+    std::fs::write(
+        bin.join("aws"),
+        format!(
+            "#!/bin/sh\nfor a in \"$@\"; do printf '%s\\n' \"$a\"; done > '{}'\necho 'Successfully logged into Start URL'\n",
+            record.display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(bin.join("aws"), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let (aws_config, path) = (
+        aws_config.display().to_string(),
+        format!("{}:/usr/bin:/bin", bin.display()),
+    );
+    let vars = [
+        ("AWS_EC2_METADATA_DISABLED", "true"),
+        ("AWS_ENDPOINT_URL", moto.proxy.as_str()),
+        ("AWS_CONFIG_FILE", aws_config.as_str()),
+        ("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent"),
+        ("AWS_ACCESS_KEY_ID", ""),
+        ("AWS_SECRET_ACCESS_KEY", ""),
+        ("AWS_REGION", ""),
+        ("AWS_PROFILE", ""),
+        ("DISPLAY", ""),
+        ("WAYLAND_DISPLAY", ""),
+        ("PATH", path.as_str()),
+    ];
+    let mut d = Dashboard::start_with(&["--profile", "east"], &vars);
+    d.wait_screen(&east);
+    let mut keys = d.master.take_writer().unwrap();
+    keys.write_all(b"L").unwrap();
+    d.wait_screen("switched to profile east, region us-east-1");
+    let args = std::fs::read_to_string(&record).expect("aws ran");
+    assert_eq!(
+        args.lines().collect::<Vec<_>>(),
+        ["sso", "login", "--profile", "east", "--use-device-code"]
+    );
+    d.wait_screen(&east);
+    keys.write_all(b"q").unwrap();
+    let status = d.wait_exit();
+    assert!(status.success(), "{status:?}");
+    d.assert_restored();
+}

@@ -126,6 +126,7 @@ impl Command {
             Command::StopTask => "stop_task",
             Command::Exec => "exec",
             Command::Forward => "forward",
+            Command::SignIn => "sign_in",
             Command::StopForward => "stop_forward",
             Command::Drain => "drain",
             Command::Edit => "edit",

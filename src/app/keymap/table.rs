@@ -211,6 +211,12 @@ pub const BINDINGS: &[Binding] = &[
         help: "refresh now",
     },
     Binding {
+        keys: &[ch('L', "L")],
+        command: Command::SignIn,
+        scope: Scope::Global,
+        help: "sign in again (aws sso login for the profile in use), then reload",
+    },
+    Binding {
         keys: &[ch('E', "E")],
         command: Command::Errors,
         scope: Scope::Global,
