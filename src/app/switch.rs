@@ -30,7 +30,7 @@ pub const PROFILE_COLUMNS: &[Column] = &[
 
 pub const REGION_COLUMNS: &[Column] = &[
     col("REGION", 14, true),
-    low("A PROFILE'S", 11, false),
+    low("IN FILES", 8, false),
     col("IN USE", 6, false),
 ];
 

@@ -64,10 +64,14 @@ async fn a_switch_shows_the_other_identitys_clusters_and_never_the_old_ones() {
         &["--profile", "east", "--config", config.to_str().unwrap()],
         &vars,
     );
+    let mut keys = d.master.take_writer().unwrap();
+    // A shared moto holds many clusters: only this test's are kept on screen (the
+    // clusters pane keeps its filter across the switch).
+    d.wait_screen("clusters (");
+    keys.write_all(b"/sw-\r").unwrap();
     let screen = d.wait_screen(&east);
     assert!(!screen.contains(&west), "{screen}");
     assert!(screen.contains("us-east-1"), "{screen}");
-    let mut keys = d.master.take_writer().unwrap();
 
     // The profiles the files hold, then Enter on `west`.
     keys.write_all(b":profile\r").unwrap();
@@ -152,10 +156,17 @@ async fn l_runs_aws_sso_login_for_the_profile_and_reconnects() {
         ("PATH", path.as_str()),
     ];
     let mut d = Dashboard::start_with(&["--profile", "east"], &vars);
-    d.wait_screen(&east);
     let mut keys = d.master.take_writer().unwrap();
+    d.wait_screen("clusters (");
+    keys.write_all(b"/sso-\r").unwrap();
+    d.wait_screen(&east);
+    std::thread::sleep(std::time::Duration::from_millis(500));
     keys.write_all(b"L").unwrap();
-    d.wait_screen("switched to profile east, region us-east-1");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while !record.exists() {
+        assert!(std::time::Instant::now() < deadline, "aws never ran:\n{}", d.screen());
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
     let args = std::fs::read_to_string(&record).expect("aws ran");
     assert_eq!(
         args.lines().collect::<Vec<_>>(),
