@@ -164,7 +164,11 @@ async fn l_runs_aws_sso_login_for_the_profile_and_reconnects() {
     keys.write_all(b"L").unwrap();
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
     while !record.exists() {
-        assert!(std::time::Instant::now() < deadline, "aws never ran:\n{}", d.screen());
+        assert!(
+            std::time::Instant::now() < deadline,
+            "aws never ran:\n{}",
+            d.screen()
+        );
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
     let args = std::fs::read_to_string(&record).expect("aws ran");
