@@ -30,7 +30,7 @@ pub struct PortForward {
     /// Bytes sent, where the forward can count them (the demo; the plugin does not say).
     pub bytes: Option<u64>,
     pub state: ForwardState,
-    /// The plugin's last lines, as it printed them (sanitized where drawn).
+    /// The plugin's last lines, sanitized as they arrive (they are its own words).
     pub last_lines: VecDeque<String>,
 }
 
@@ -293,7 +293,8 @@ impl App {
                 if f.last_lines.len() == LAST_LINES {
                     f.last_lines.pop_front();
                 }
-                f.last_lines.push_back(line);
+                f.last_lines
+                    .push_back(crate::domain::sanitize::one_line(&line));
             }
             ForwardEvent::Ended(result) => {
                 let (how, error) = match result {
