@@ -128,7 +128,7 @@ fn run(cli: Cli, started: Instant) -> Result<(), (u8, String)> {
             ecs: backend,
             logs,
             ops,
-        } = ecsdash::cmd::wiring::backends(&cli, &settings).await?;
+        } = ecsdash::cmd::wiring::estate(&cli, &settings).await?;
         if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
             return Err((
                 EXIT_BAD_INPUT,
@@ -136,7 +136,20 @@ fn run(cli: Cli, started: Instant) -> Result<(), (u8, String)> {
             ));
         }
         let mut stack = vec![Pane::Clusters];
-        if let Some(cluster) = &settings.cluster {
+        // Across regions a cluster is named by its ARN, which says its region.
+        let cluster = match &settings.cluster {
+            Some(name) if backend.identity().spans_regions() => {
+                let found = backend.cluster(name).await.map_err(|e| {
+                    (
+                        EXIT_BAD_INPUT,
+                        ecsdash::domain::sanitize::one_line(&e.message),
+                    )
+                })?;
+                Some(found.arn)
+            }
+            other => other.clone(),
+        };
+        if let Some(cluster) = &cluster {
             stack.push(Pane::Services {
                 cluster: cluster.clone(),
             });

@@ -57,25 +57,31 @@ pub enum DataKey {
 impl DataKey {
     /// What the query is about, in words, for the error history.
     pub fn describe(&self) -> String {
-        use crate::domain::model::arn_name;
+        use crate::domain::model::{arn_name, cluster_label};
+        let label = |c: &String| cluster_label(c);
         match self {
             DataKey::Clusters => "clusters".into(),
-            DataKey::Services { cluster } => format!("services of cluster {cluster}"),
+            DataKey::Services { cluster } => format!("services of cluster {}", label(cluster)),
             DataKey::Tasks {
                 cluster,
                 service: Some(service),
                 ..
-            } => format!("tasks of service {service} in cluster {cluster}"),
-            DataKey::Tasks { cluster, .. } => format!("tasks of cluster {cluster}"),
-            DataKey::Instances { cluster } => format!("container instances of cluster {cluster}"),
+            } => format!("tasks of service {service} in cluster {}", label(cluster)),
+            DataKey::Tasks { cluster, .. } => format!("tasks of cluster {}", label(cluster)),
+            DataKey::Instances { cluster } => {
+                format!("container instances of cluster {}", label(cluster))
+            }
             DataKey::TaskDefinition { arn } | DataKey::TaskDefDoc { arn } => {
                 format!("task definition {}", arn_name(arn))
             }
             DataKey::Service { cluster, service } => {
-                format!("service {service} in cluster {cluster}")
+                format!("service {service} in cluster {}", label(cluster))
             }
             DataKey::Scaling { cluster, service } => {
-                format!("auto scaling of service {service} in cluster {cluster}")
+                format!(
+                    "auto scaling of service {service} in cluster {}",
+                    label(cluster)
+                )
             }
             DataKey::Families => "task definition families".into(),
             DataKey::Family { name } => format!("revisions of {name}"),

@@ -24,6 +24,7 @@ fn who() -> Identity {
         region: "eu-west-1".into(),
         account: Some("123456789012".into()),
         endpoint: None,
+        regions: Vec::new(),
     }
 }
 

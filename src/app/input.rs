@@ -123,7 +123,9 @@ impl App {
                 self.select_first();
                 let (_, rows) = self.rows(self.view());
                 if rows.is_empty() {
-                    self.say(format!("no row matches `{}`", self.view().filter), true);
+                    // A note, not an error: rows still loading may match, and the
+                    // filter stays in the pane's title.
+                    self.say(format!("no row matches `{}`", self.view().filter), false);
                 }
                 Ok(Vec::new())
             }
@@ -198,7 +200,7 @@ impl App {
         };
         let cluster_pane = |arg: Option<String>, app: &mut App, make: fn(String) -> Pane| {
             let cluster = match arg {
-                Some(c) => Some(c),
+                Some(c) => app.typed_cluster(c),
                 None => app.selected_cluster(),
             };
             if let Some(cluster) = cluster {
@@ -213,7 +215,7 @@ impl App {
                 if let Some(c) = app
                     .store
                     .clusters()
-                    .and_then(|all| all.iter().find(|c| c.name == cluster))
+                    .and_then(|all| all.iter().find(|c| app.cluster_key(c) == cluster))
                 {
                     clusters.selected_id = Some(c.arn.clone());
                 }

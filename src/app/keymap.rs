@@ -159,6 +159,8 @@ pub enum Scope {
     Scaling,
     /// The port forwards started here (`:forwards`).
     Forwards,
+    /// The regions to switch to (`:region`).
+    Regions,
     /// Every dialog, picker and prompt (each takes every key while open).
     Modal,
     /// A form (scale, stop a task, a new image, auto scaling).
@@ -200,6 +202,7 @@ impl Scope {
             Scope::Rollout => "rollout",
             Scope::Scaling => "auto scaling",
             Scope::Forwards => "port forwards",
+            Scope::Regions => "regions",
             Scope::Modal => "dialogs, pickers and prompts",
             Scope::Form => "forms",
             Scope::Toggle => "a form's on/off field",
@@ -227,7 +230,8 @@ impl Scope {
             | Scope::Revisions
             | Scope::Rollout
             | Scope::Scaling
-            | Scope::Forwards => format!("the {} pane", self.title()),
+            | Scope::Forwards
+            | Scope::Regions => format!("the {} pane", self.title()),
             _ => self.title().to_string(),
         }
     }

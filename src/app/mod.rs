@@ -20,6 +20,7 @@ mod logs_pane;
 pub mod mouse;
 mod navigation;
 pub mod pane;
+mod regions;
 mod revisions;
 pub mod rows;
 pub mod scaling;
@@ -333,6 +334,8 @@ pub struct App {
     last_click: Option<(std::time::Instant, String)>,
     /// What `:profile` and `:region` offer, once read.
     pub places: Option<crate::domain::places::Places>,
+    /// The regions marked on `:region` (Enter spans them all).
+    pub marked_regions: Vec<String>,
     places_version: u64,
     /// A switch under way (what to), answered by `Action::Switched`.
     switching: Option<String>,
@@ -390,6 +393,7 @@ impl App {
             rows_memo: RefCell::new(None),
             exec_containers: std::collections::HashMap::new(),
             places: None,
+            marked_regions: Vec::new(),
             places_version: 0,
             switching: None,
             profile_colour: None,
@@ -653,6 +657,7 @@ impl App {
             Command::Drain => self.drain_instance(),
             Command::Edit => return self.edit_revision(false),
             Command::ExternalEdit => return self.edit_revision(true),
+            Command::Mark if self.view().pane == Pane::Regions => self.mark_region(),
             Command::Mark => self.mark_revision(),
             Command::Diff => return self.diff_revisions(),
             Command::Rollback => self.rollback(),
@@ -710,6 +715,8 @@ mod forwards_tests;
 mod keys_tests;
 #[cfg(test)]
 mod logs_tests;
+#[cfg(test)]
+mod regions_tests;
 #[cfg(test)]
 mod signin_tests;
 #[cfg(test)]

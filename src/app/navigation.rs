@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use super::shown::{EAGER_ROWS, Rows, Shown, sort_shown};
 use super::*;
-use crate::domain::model::Task;
+use crate::domain::model::{Task, cluster_label};
 
 /// What the remembered rows were built from.
 #[derive(Debug, PartialEq)]
@@ -114,6 +114,15 @@ impl App {
             rows.into_iter().map(|r| Rc::new(Shown::from(r))).collect()
         };
         let (columns, mut rows): (&'static [Column], Rows) = match &view.pane {
+            Pane::Clusters if self.identity.spans_regions() => (
+                super::regions::CLUSTER_REGION_COLUMNS,
+                shared(
+                    self.store
+                        .clusters()
+                        .map(|c| super::regions::cluster_region_rows(c))
+                        .unwrap_or_default(),
+                ),
+            ),
             Pane::Clusters => (
                 rows::CLUSTER_COLUMNS,
                 shared(
@@ -399,7 +408,11 @@ impl App {
             return Some(c.to_string());
         }
         let row = self.selected_row();
-        let name = row.and_then(|r| r.cells.first().map(|c| c.text.clone()));
+        let name = row.and_then(|r| {
+            r.cells
+                .first()
+                .map(|c| self.cluster_key_of_row(&r.id, &c.text))
+        });
         if name.is_none() {
             self.say("no cluster selected (none loaded yet?)", true);
         }
@@ -421,7 +434,10 @@ impl App {
             .map(|c| c.text.clone())
             .unwrap_or_default();
         match self.view().pane.clone() {
-            Pane::Clusters => self.push(Pane::Services { cluster: name }),
+            Pane::Clusters => {
+                let cluster = self.cluster_key_of_row(&row.id, &name);
+                self.push(Pane::Services { cluster });
+            }
             Pane::Services { cluster } => self.push(Pane::Tasks {
                 cluster,
                 service: Some(name),
@@ -445,7 +461,12 @@ impl App {
             Pane::Forwards => self.forward_details(),
             Pane::Profiles | Pane::Regions => return self.switch_to_row(),
             Pane::Find => {
-                let cluster = row.cells.get(1).map(|c| c.text.clone()).unwrap_or_default();
+                let label = row
+                    .cells
+                    .get(1)
+                    .map(|c| c.text.as_str())
+                    .unwrap_or_default();
+                let cluster = self.found_cluster(label);
                 self.push(Pane::Tasks {
                     cluster,
                     service: Some(name),
@@ -466,7 +487,7 @@ impl App {
             .map(|all| {
                 all.iter()
                     .map(|c| DataKey::Services {
-                        cluster: c.name.clone(),
+                        cluster: self.cluster_key(c),
                     })
                     .collect()
             })
@@ -480,12 +501,13 @@ impl App {
         };
         clusters
             .iter()
-            .filter_map(|c| self.store.services(&c.name).map(|s| (c, s)))
+            .filter_map(|c| self.store.services(&self.cluster_key(c)).map(|s| (c, s)))
             .flat_map(|(c, services)| {
+                let label = cluster_label(&self.cluster_key(c));
                 services
                     .entries()
                     .iter()
-                    .map(|e| rows::found_row(e, &c.name))
+                    .map(move |e| rows::found_row(e, &label))
             })
             .collect()
     }

@@ -2,7 +2,7 @@
 
 use super::data::DataKey;
 use super::keymap::Scope;
-use crate::domain::model::TaskScope;
+use crate::domain::model::{TaskScope, cluster_label};
 use crate::logs::source::LogScope;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -77,9 +77,8 @@ impl Pane {
             }
             Pane::Rollout { .. } => &[Scope::Global, Scope::Scroll, Scope::Rollout],
             Pane::Scaling { .. } => &[Scope::Global, Scope::Scroll, Scope::Table, Scope::Scaling],
-            Pane::Find | Pane::Profiles | Pane::Regions => {
-                &[Scope::Global, Scope::Scroll, Scope::Table]
-            }
+            Pane::Find | Pane::Profiles => &[Scope::Global, Scope::Scroll, Scope::Table],
+            Pane::Regions => &[Scope::Global, Scope::Scroll, Scope::Table, Scope::Regions],
             Pane::Forwards => &[Scope::Global, Scope::Scroll, Scope::Table, Scope::Forwards],
         }
     }
@@ -151,18 +150,18 @@ impl Pane {
     pub fn crumbs(&self) -> Vec<String> {
         match self {
             Pane::Clusters => vec!["clusters".into()],
-            Pane::Services { cluster } => vec![cluster.clone(), "services".into()],
+            Pane::Services { cluster } => vec![cluster_label(cluster), "services".into()],
             Pane::Tasks {
                 cluster,
                 service: Some(s),
                 ..
-            } => vec![cluster.clone(), s.clone(), "tasks".into()],
+            } => vec![cluster_label(cluster), s.clone(), "tasks".into()],
             Pane::Tasks {
                 cluster,
                 service: None,
                 instance: Some(i),
             } => vec![
-                cluster.clone(),
+                cluster_label(cluster),
                 crate::domain::model::arn_name(i).to_string(),
                 "tasks".into(),
             ],
@@ -170,15 +169,17 @@ impl Pane {
                 cluster,
                 service: None,
                 instance: None,
-            } => vec![cluster.clone(), "tasks".into()],
-            Pane::Instances { cluster } => vec![cluster.clone(), "container instances".into()],
+            } => vec![cluster_label(cluster), "tasks".into()],
+            Pane::Instances { cluster } => {
+                vec![cluster_label(cluster), "container instances".into()]
+            }
             Pane::Logs { scope } => match scope {
                 LogScope::Service { cluster, service } => {
-                    vec![cluster.clone(), service.clone(), "logs".into()]
+                    vec![cluster_label(cluster), service.clone(), "logs".into()]
                 }
                 LogScope::Task { cluster, task } | LogScope::Container { cluster, task, .. } => {
                     vec![
-                        cluster.clone(),
+                        cluster_label(cluster),
                         super::logs::short_id(task).to_string(),
                         "logs".into(),
                     ]
@@ -193,9 +194,13 @@ impl Pane {
             Pane::Revisions { family } => vec!["task definitions".into(), family.clone()],
             Pane::Rollout {
                 cluster, service, ..
-            } => vec![cluster.clone(), service.clone(), "rollout".into()],
+            } => vec![cluster_label(cluster), service.clone(), "rollout".into()],
             Pane::Scaling { cluster, service } => {
-                vec![cluster.clone(), service.clone(), "auto scaling".into()]
+                vec![
+                    cluster_label(cluster),
+                    service.clone(),
+                    "auto scaling".into(),
+                ]
             }
         }
     }

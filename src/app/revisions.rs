@@ -94,7 +94,7 @@ impl App {
         let mut all = Vec::new();
         if let Some(clusters) = self.store.clusters() {
             for c in clusters.iter() {
-                if let Some(list) = self.store.services(&c.name) {
+                if let Some(list) = self.store.services(&self.cluster_key(c)) {
                     all.extend(list.iter());
                 }
             }

@@ -12,6 +12,7 @@ fn app(profile: &str) -> App {
             region: "eu-west-1".into(),
             account: None,
             endpoint: None,
+            regions: Vec::new(),
         },
         vec![pane::Pane::Clusters],
         super::tests::t0(),

@@ -26,6 +26,7 @@ pub const PROFILE_COLUMNS: &[Column] = &[
     col("REGION", 10, false),
     low("READ-ONLY", 9, false),
     col("IN USE", 6, false),
+    col("MARKED", 6, false),
 ];
 
 pub const REGION_COLUMNS: &[Column] = &[
@@ -78,7 +79,7 @@ impl App {
             (Some(p), _) => (format!("profile {p}"), p == self.identity.profile, Some(p)),
             (None, Some(r)) => (
                 format!("region {r}"),
-                *r == self.identity.region,
+                *r == self.identity.regions_label(),
                 self.named_profile(),
             ),
             (None, None) => return Vec::new(),
@@ -100,10 +101,48 @@ impl App {
         if let Some(name) = row.id.strip_prefix("profile:") {
             return self.switch_to(Some(name.to_string()), None);
         }
+        if row.id.starts_with("region:") && !self.marked_regions.is_empty() {
+            // The marked regions, in the list's order.
+            let marked = self.marked_regions.join(",");
+            return self.switch_to(None, Some(marked));
+        }
         if let Some(name) = row.id.strip_prefix("region:") {
             return self.switch_to(None, Some(name.to_string()));
         }
         Vec::new()
+    }
+
+    /// `m` on a `:region` row: marks it, or unmarks it. Enter then switches to every
+    /// marked region at once.
+    pub(in crate::app) fn mark_region(&mut self) {
+        let Some(region) = self
+            .selected_row()
+            .and_then(|r| r.id.strip_prefix("region:").map(str::to_owned))
+        else {
+            return;
+        };
+        if let Some(at) = self.marked_regions.iter().position(|r| *r == region) {
+            self.marked_regions.remove(at);
+        } else {
+            self.marked_regions.push(region);
+            // Kept in the list's order, so `eu-west-1,us-east-1` reads the same however
+            // they were marked.
+            if let Some(places) = &self.places {
+                let order = |r: &String| places.regions.iter().position(|p| p == r);
+                self.marked_regions.sort_by_key(order);
+            }
+        }
+        self.places_version += 1;
+        self.say(
+            match self.marked_regions.len() {
+                0 => "no region marked: Enter switches to the selected one".to_string(),
+                n => format!(
+                    "{n} marked ({}): Enter spans them",
+                    self.marked_regions.join(", ")
+                ),
+            },
+            false,
+        );
     }
 
     /// The switch ended: on success the old identity's state goes, the panes that
@@ -121,7 +160,11 @@ impl App {
                 return Vec::new();
             }
         };
+        // Clusters are named otherwise across regions (by ARN) than in one (by name):
+        // a change between the two keeps only the clusters pane.
+        let renamed = self.identity.spans_regions() || s.identity.spans_regions();
         self.identity = s.identity;
+        self.marked_regions.clear();
         self.read_only = s.read_only;
         self.profile_colour = s.colour;
         self.store = Default::default();
@@ -153,7 +196,7 @@ impl App {
             })
             .count()
             .max(1);
-        self.stack.truncate(keep);
+        self.stack.truncate(if renamed { 1 } else { keep });
         for v in &mut self.stack {
             v.selected = 0;
             v.selected_id = None;
@@ -163,7 +206,8 @@ impl App {
         self.say(
             format!(
                 "switched to profile {}, region {}{read_only}",
-                self.identity.profile, self.identity.region
+                self.identity.profile,
+                self.identity.regions_label()
             ),
             false,
         );
@@ -201,7 +245,7 @@ impl App {
                 self.switching = Some(format!("profile {} (signed in)", self.identity.profile));
                 vec![Effect::Switch {
                     profile: self.named_profile(),
-                    region: Some(self.identity.region.clone()),
+                    region: Some(self.identity.regions_label()),
                 }]
             }
             Err(e) => {
@@ -249,13 +293,15 @@ impl App {
                 .regions
                 .iter()
                 .map(|r| {
-                    let current = *r == self.identity.region;
+                    let current = *r == self.identity.region || self.identity.regions.contains(r);
+                    let marked = self.marked_regions.contains(r);
                     Row {
                         id: format!("region:{r}"),
                         cells: vec![
                             Cell::text(r.clone()),
                             Cell::text(if places.named_in_files(r) { "yes" } else { "" }),
                             in_use(current),
+                            Cell::text(if marked { "✓" } else { "" }),
                         ],
                         tone: if current { Tone::Ok } else { Tone::Normal },
                     }

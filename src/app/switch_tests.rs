@@ -31,6 +31,7 @@ fn identity(profile: &str, region: &str) -> Identity {
         region: region.into(),
         account: Some("111111111111".into()),
         endpoint: None,
+        regions: Vec::new(),
     }
 }
 

@@ -3,4 +3,5 @@
 //! (`crate::cmd::wiring`) chooses one; nothing below this layer names them.
 
 pub mod demo;
+pub mod regions;
 pub mod sdk;

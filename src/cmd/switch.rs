@@ -54,7 +54,7 @@ impl Switcher for Sdk {
         region: Option<String>,
     ) -> Result<Connected, String> {
         let (cli, settings) = self.settings(profile, region);
-        let b = super::wiring::backends(&cli, &settings)
+        let b = super::wiring::estate(&cli, &settings)
             .await
             .map_err(|(_, message)| message.replace('\n', " "))?;
         // Read-only follows the profile the backend settled on.

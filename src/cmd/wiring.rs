@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use super::args::{Cli, Settings};
 use crate::backends::demo::{DEFAULT_LATENCY, DemoBackend, DemoOptions, DemoSetup};
+use crate::backends::regions::{Region, Regions};
 use crate::backends::sdk::logs::SdkLogs;
 use crate::backends::sdk::ops::SdkOps;
 use crate::backends::sdk::{ConnectOptions, SdkBackend};
@@ -19,10 +20,61 @@ pub type Failure = (u8, String);
 
 const EXIT_BAD_INPUT: u8 = 2;
 
-/// The ECS backend and the logs API, the same way the dashboard builds them: the demo
-/// fleet with `--demo` (no AWS configuration read at all), else the SDK with the resolved
-/// profile, region and timeout.
+/// The backends for a command: one region, which `--region` must not make several.
 pub async fn backends(cli: &Cli, settings: &Settings) -> Result<Backends, Failure> {
+    let regions = regions(settings)?;
+    if regions.len() > 1 {
+        return Err((
+            EXIT_BAD_INPUT,
+            format!(
+                "--region names {} regions ({}); commands work in one region at a time (the dashboard spans several)",
+                regions.len(),
+                regions.join(", ")
+            ),
+        ));
+    }
+    estate(cli, settings).await
+}
+
+/// The regions `--region` (or the config) names: none (the profile's), one, or several
+/// separated by commas, each once.
+pub fn regions(settings: &Settings) -> Result<Vec<String>, Failure> {
+    let Some(named) = settings.region.as_deref() else {
+        return Ok(Vec::new());
+    };
+    let mut regions: Vec<String> = Vec::new();
+    for part in named.split(',') {
+        let part = part.trim();
+        if part.is_empty() {
+            return Err((
+                EXIT_BAD_INPUT,
+                format!(
+                    "region list '{}' has an empty name; separate regions with single commas",
+                    crate::domain::sanitize::one_line(named)
+                ),
+            ));
+        }
+        if !regions.iter().any(|r| r == part) {
+            regions.push(part.to_owned());
+        }
+    }
+    Ok(regions)
+}
+
+/// The dashboard's backends: the demo fleet with `--demo` (no AWS configuration read at
+/// all), else the SDK with the resolved profile, region(s) and timeout. Several regions
+/// get a backend each (each with its own API budget) behind one router.
+pub async fn estate(cli: &Cli, settings: &Settings) -> Result<Backends, Failure> {
+    let regions = regions(settings)?;
+    if regions.len() > 1 {
+        if cli.demo {
+            return Err((
+                EXIT_BAD_INPUT,
+                "the demo fleet has one region (eu-west-1); name one --region or none".into(),
+            ));
+        }
+        return several(settings, regions).await;
+    }
     if cli.demo {
         let demo = Arc::new(DemoBackend::with_setup(
             DemoOptions {
@@ -42,21 +94,50 @@ pub async fn backends(cli: &Cli, settings: &Settings) -> Result<Backends, Failur
             ops: demo,
         });
     }
-    let backend = SdkBackend::connect(ConnectOptions {
-        profile: settings.profile.clone(),
-        region: settings.region.clone(),
-        operation_timeout: settings.timeout,
-        describe_concurrency: 4,
-        api_share: settings.api_share,
-    })
-    .await
-    .map_err(|e| (EXIT_BAD_INPUT, with_hint(&e)))?;
+    let backend = sdk(settings, regions.into_iter().next()).await?;
     let logs: Arc<dyn LogsApi> = Arc::new(SdkLogs::new(backend.sdk_config()));
     let ops: Arc<dyn Ops> = Arc::new(SdkOps::new(&backend));
     Ok(Backends {
         ecs: Arc::new(backend),
         logs,
         ops,
+    })
+}
+
+async fn sdk(settings: &Settings, region: Option<String>) -> Result<SdkBackend, Failure> {
+    SdkBackend::connect(ConnectOptions {
+        profile: settings.profile.clone(),
+        region,
+        operation_timeout: settings.timeout,
+        describe_concurrency: 4,
+        api_share: settings.api_share,
+    })
+    .await
+    .map_err(|e| (EXIT_BAD_INPUT, with_hint(&e)))
+}
+
+/// One SDK backend per region behind the router; the logs API is region-aware already
+/// (awslogs names the region of each group).
+async fn several(settings: &Settings, regions: Vec<String>) -> Result<Backends, Failure> {
+    let connected =
+        futures::future::join_all(regions.iter().map(|r| sdk(settings, Some(r.clone())))).await;
+    let mut each = Vec::new();
+    let mut logs: Option<Arc<dyn LogsApi>> = None;
+    for (name, backend) in regions.into_iter().zip(connected) {
+        let backend = backend?;
+        logs.get_or_insert_with(|| Arc::new(SdkLogs::new(backend.sdk_config())));
+        let ops: Arc<dyn Ops> = Arc::new(SdkOps::new(&backend));
+        each.push(Region {
+            name,
+            ecs: Arc::new(backend),
+            ops,
+        });
+    }
+    let router = Regions::new(each);
+    Ok(Backends {
+        ecs: router.clone(),
+        ops: router,
+        logs: logs.expect("several regions connected"),
     })
 }
 

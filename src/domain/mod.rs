@@ -27,6 +27,31 @@ pub struct Identity {
     pub account: Option<String>,
     /// A custom endpoint (`AWS_ENDPOINT_URL`), shown so nobody mistakes it for production.
     pub endpoint: Option<String>,
+    /// Every region in use when the dashboard spans several (`--region a,b`), `region`
+    /// first; empty when it works in one.
+    pub regions: Vec<String>,
+}
+
+impl Identity {
+    /// Whether the dashboard spans several regions. Clusters are then named by their ARN
+    /// everywhere below the clusters pane, so each call goes to the cluster's region.
+    pub fn spans_regions(&self) -> bool {
+        self.regions.len() > 1
+    }
+
+    /// The region `cluster` (a name or an ARN) is in: its ARN's, else the one in use.
+    pub fn region_of(&self, cluster: &str) -> String {
+        model::arn_region(cluster).map_or_else(|| self.region.clone(), str::to_owned)
+    }
+
+    /// The regions for the header: `eu-west-1` or `eu-west-1,us-east-1`.
+    pub fn regions_label(&self) -> String {
+        if self.spans_regions() {
+            self.regions.join(",")
+        } else {
+            self.region.clone()
+        }
+    }
 }
 
 /// A list the panes load progressively: its names page by page, then details in batches.

@@ -13,6 +13,27 @@ pub fn arn_name(arn: &str) -> &str {
     arn.rsplit('/').next().unwrap_or(arn)
 }
 
+/// The region of an ARN (`arn:aws:ecs:eu-west-1:123:cluster/prod`), `None` for a plain
+/// name.
+pub fn arn_region(arn: &str) -> Option<&str> {
+    let mut parts = arn.split(':');
+    if parts.next() != Some("arn") {
+        return None;
+    }
+    // partition, service, region
+    let region = parts.nth(2)?;
+    (!region.is_empty() && parts.next().is_some()).then_some(region)
+}
+
+/// A cluster as people say it: its name, and its region when named by ARN (the
+/// dashboard spans regions): `prod (eu-west-1)`.
+pub fn cluster_label(cluster: &str) -> String {
+    match arn_region(cluster) {
+        Some(region) => format!("{} ({region})", arn_name(cluster)),
+        None => cluster.to_owned(),
+    }
+}
+
 /// The family of a task definition ARN (`...:task-definition/<family>:<revision>`) or
 /// `family:revision`.
 pub fn family_of(task_definition: &str) -> &str {
@@ -311,6 +332,13 @@ mod tests {
         assert_eq!(arn_account(arn), Some("123456789012"));
         assert_eq!(arn_name("plain"), "plain");
         assert_eq!(arn_account("plain"), None);
+        assert_eq!(arn_region(arn), Some("eu-west-1"));
+        assert_eq!(arn_region("prod"), None);
+        assert_eq!(arn_region("arn:aws:ecs"), None);
+        assert_eq!(arn_region("arn:aws:iam::123456789012:role/x"), None);
+        let cluster = "arn:aws:ecs:us-east-1:123456789012:cluster/prod";
+        assert_eq!(cluster_label(cluster), "prod (us-east-1)");
+        assert_eq!(cluster_label("prod"), "prod");
     }
 }
 

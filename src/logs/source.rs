@@ -178,7 +178,9 @@ pub async fn resolve(
                 continue;
             }
             any_container = true;
-            sources.push(source_of(task, def, &default_region));
+            // Across regions the task's own region, which its ARN says.
+            let region = crate::domain::model::arn_region(&task.arn).unwrap_or(&default_region);
+            sources.push(source_of(task, def, region));
         }
     }
     if let (Some(name), false, false) = (container, any_container, tasks.is_empty()) {

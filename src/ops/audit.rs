@@ -49,6 +49,7 @@ impl Entry {
             api: m.api().to_string(),
             before,
             after,
+            region: who.region_of(m.place()),
             ..Entry::about(at, who, m.action(), m.target())
         }
     }

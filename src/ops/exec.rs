@@ -105,6 +105,7 @@ pub fn target(cluster: &str, task: &Task, container: &Container) -> Result<Strin
             container.name
         )
     })?;
+    let cluster = crate::domain::model::arn_name(cluster);
     Ok(format!("ecs:{cluster}_{}_{runtime}", task.id))
 }
 

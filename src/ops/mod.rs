@@ -18,7 +18,7 @@ use serde::Serialize;
 use serde_json::{Value, json};
 
 use crate::domain::BackendResult;
-use crate::domain::model::Service;
+use crate::domain::model::{Service, cluster_label};
 use model::{
     Family, ScalableTarget, Scaling, ScalingPolicy, ScheduledAction, TargetTracking, TaskDefDoc,
 };
@@ -264,6 +264,9 @@ impl std::fmt::Debug for Session {
 
 /// The Application Auto Scaling resource id of a service.
 pub fn resource_id(cluster: &str, service: &str) -> String {
+    // Across regions the dashboard names a cluster by its ARN; the resource id wants
+    // its name.
+    let cluster = crate::domain::model::arn_name(cluster);
     format!("service/{cluster}/{service}")
 }
 
@@ -337,6 +340,17 @@ impl Mutation {
         }
     }
 
+    /// What says the region this happens in: the cluster, or for a registration the
+    /// revision it was edited from (either may be an ARN).
+    pub fn place(&self) -> &str {
+        match self {
+            Mutation::RegisterTaskDefinition { based_on, .. } => {
+                based_on.as_deref().unwrap_or_default()
+            }
+            other => other.cluster(),
+        }
+    }
+
     /// The service an auto scaling change is about.
     pub fn scaling_service(&self) -> Option<(&str, &str)> {
         match self {
@@ -364,7 +378,9 @@ impl Mutation {
 
     /// What is changed, in words: "service api in cluster prod", "task abc123 ...".
     pub fn target(&self) -> String {
-        let svc = |cluster: &str, service: &str| format!("service {service} in cluster {cluster}");
+        let svc = |cluster: &str, service: &str| {
+            format!("service {service} in cluster {}", cluster_label(cluster))
+        };
         if let Some((cluster, service)) = self.scaling_service() {
             return svc(cluster, service);
         }
@@ -380,15 +396,17 @@ impl Mutation {
             }
             Mutation::StopTask { cluster, task, .. } => {
                 format!(
-                    "task {} in cluster {cluster}",
-                    crate::domain::model::arn_name(task)
+                    "task {} in cluster {}",
+                    crate::domain::model::arn_name(task),
+                    cluster_label(cluster)
                 )
             }
             Mutation::SetInstanceState {
                 cluster, instance, ..
             } => format!(
-                "container instance {} in cluster {cluster}",
-                crate::domain::model::arn_name(instance)
+                "container instance {} in cluster {}",
+                crate::domain::model::arn_name(instance),
+                cluster_label(cluster)
             ),
             Mutation::ExecuteCommand {
                 cluster,
@@ -402,11 +420,12 @@ impl Mutation {
                 container,
                 ..
             } => format!(
-                "container {container} of task {} in cluster {cluster}",
-                crate::domain::model::arn_name(task)
+                "container {container} of task {} in cluster {}",
+                crate::domain::model::arn_name(task),
+                cluster_label(cluster)
             ),
             // Auto scaling changes returned above.
-            _ => self.cluster().to_string(),
+            _ => cluster_label(self.cluster()),
         }
     }
 

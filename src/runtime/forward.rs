@@ -83,15 +83,10 @@ async fn with_plugin(
     };
     let profile =
         (!matches!(who.profile.as_str(), "default" | "env")).then_some(who.profile.as_str());
-    let endpoint = exec::service_endpoint(who.endpoint.as_deref(), "ssm", &who.region);
-    let args = exec::forward_plugin_args(
-        &opened.session,
-        &who.region,
-        profile,
-        &target,
-        req,
-        &endpoint,
-    );
+    let region = who.region_of(cluster);
+    let endpoint = exec::service_endpoint(who.endpoint.as_deref(), "ssm", &region);
+    let args =
+        exec::forward_plugin_args(&opened.session, &region, profile, &target, req, &endpoint);
     let child = tokio::process::Command::new(plugin)
         .args(&args)
         .stdin(Stdio::null())

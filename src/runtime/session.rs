@@ -53,8 +53,10 @@ pub fn run(
     };
     let profile =
         (!matches!(who.profile.as_str(), "default" | "env")).then_some(who.profile.as_str());
-    let endpoint = exec::endpoint(who.endpoint.as_deref(), &who.region);
-    let args = exec::plugin_args(&opened.session, &who.region, profile, &target, &endpoint);
+    // Across regions, the cluster's (its ARN says which).
+    let region = who.region_of(cluster);
+    let endpoint = exec::endpoint(who.endpoint.as_deref(), &region);
+    let args = exec::plugin_args(&opened.session, &region, profile, &target, &endpoint);
     match std::process::Command::new(plugin).args(&args).status() {
         Ok(status) => match status.code() {
             Some(code) => Ended::Code(code),

@@ -85,7 +85,7 @@ fn identity_line(app: &App, theme: &Theme, width: u16) -> Vec<Span<'static>> {
             None => field(&mut spans, "profile ", id.profile.clone(), theme.accent),
         }
         spans.push(sep.clone());
-        field(&mut spans, "region ", id.region.clone(), theme.accent);
+        field(&mut spans, "region ", id.regions_label(), theme.accent);
         spans.push(sep.clone());
         field(&mut spans, "account ", account.clone(), theme.accent);
         if endpoint && let Some(e) = &id.endpoint {

@@ -260,7 +260,7 @@ fn draw_empty(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
         let place = view
             .pane
             .cluster()
-            .map(|c| format!(" in {c}"))
+            .map(|c| format!(" in {}", crate::domain::model::cluster_label(c)))
             .unwrap_or_default();
         lines.push(Line::from(Span::styled(
             format!("no {}{place}", view.pane.noun()),

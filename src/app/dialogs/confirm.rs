@@ -22,10 +22,22 @@ impl App {
         after: After,
     ) -> Confirm {
         let id = &self.identity;
+        // Where the plan lands: across regions, its cluster's region (its ARN says).
+        let mut regions: Vec<String> = Vec::new();
+        for m in &plan {
+            let r = id.region_of(m.place());
+            if !regions.contains(&r) {
+                regions.push(r);
+            }
+        }
         let mut context = vec![format!(
             "profile {} · region {} · account {}",
             id.profile,
-            id.region,
+            if regions.is_empty() {
+                id.region.clone()
+            } else {
+                regions.join(", ")
+            },
             id.account.as_deref().unwrap_or("unknown")
         )];
         if let Some(endpoint) = &id.endpoint {

@@ -99,6 +99,15 @@ const HINTS: &[(Scope, &[(Command, &str)])] = &[
         ],
     ),
     (
+        Scope::Regions,
+        &[
+            (C::Help, "help"),
+            (C::Open, "switch"),
+            (C::Mark, "mark"),
+            (C::Back, "back"),
+        ],
+    ),
+    (
         Scope::Forwards,
         &[
             (C::Help, "help"),

@@ -32,6 +32,7 @@ pub const PLACES: &[&[Scope]] = &[
     &[Scope::Global, Scope::Scroll, Scope::Rollout],
     &[Scope::Global, Scope::Scroll, Scope::Table, Scope::Scaling],
     &[Scope::Global, Scope::Scroll, Scope::Table, Scope::Forwards],
+    &[Scope::Global, Scope::Scroll, Scope::Table, Scope::Regions],
     FORM,
     FORM_TOGGLE,
     FORM_CHOICE,

@@ -319,6 +319,12 @@ pub const BINDINGS: &[Binding] = &[
         help: "mark the revision to diff against",
     },
     Binding {
+        keys: &[ch('m', "m")],
+        command: Command::Mark,
+        scope: Scope::Regions,
+        help: "mark the region: Enter then spans every marked region",
+    },
+    Binding {
         keys: &[ch('=', "=")],
         command: Command::Diff,
         scope: Scope::Revisions,

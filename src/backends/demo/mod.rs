@@ -314,6 +314,7 @@ impl Backend for DemoBackend {
             region: REGION.into(),
             account: Some(ACCOUNT.into()),
             endpoint: None,
+            regions: Vec::new(),
         }
     }
 

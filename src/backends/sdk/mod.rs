@@ -118,6 +118,7 @@ impl SdkBackend {
                 region: loaded.region,
                 account: None,
                 endpoint: loaded.endpoint,
+                regions: Vec::new(),
             },
             account: OnceLock::new(),
         })

@@ -512,7 +512,7 @@ impl SdkOps {
                 host,
                 ..
             } => {
-                let target = format!("ecs:{cluster}_{}_{runtime_id}", arn_name(task));
+                let target = format!("ecs:{}_{}_{runtime_id}", arn_name(cluster), arn_name(task));
                 self.start_forward(&target, *local, *remote, host.as_deref())
                     .await
             }

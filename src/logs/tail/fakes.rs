@@ -265,6 +265,7 @@ impl Backend for FakeEcs {
             region: "eu-west-1".into(),
             account: None,
             endpoint: None,
+            regions: Vec::new(),
         }
     }
 

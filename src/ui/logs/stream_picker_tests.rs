@@ -65,6 +65,7 @@ fn checkout_logs() -> (App, u64) {
             region: "eu-west-1".into(),
             account: Some("123456789012".into()),
             endpoint: None,
+            regions: Vec::new(),
         },
         vec![
             Pane::Clusters,
