@@ -308,6 +308,7 @@ async fn main() {
             operation_timeout: Duration::from_secs(30),
             describe_concurrency: 4,
             api_share: ecsdash::domain::budget::DEFAULT_SHARE_PERCENT,
+            assumed: None,
         },
         loader,
     )

@@ -128,7 +128,12 @@ fn run(cli: Cli, started: Instant) -> Result<(), (u8, String)> {
             ecs: backend,
             logs,
             ops,
-        } = ecsdash::cmd::wiring::estate(&cli, &settings).await?;
+        } = {
+            // Asked here, before the dashboard takes the terminal.
+            let mut settings = settings.clone();
+            ecsdash::cmd::wiring::ask_mfa(&cli, &mut settings).await?;
+            ecsdash::cmd::wiring::estate(&cli, &settings).await?
+        };
         if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
             return Err((
                 EXIT_BAD_INPUT,

@@ -17,8 +17,9 @@ that stops at the first page or sends oversize batches would pass against it. Th
   optionally filtered with ?target=&region=&cluster=&group=; POST /_proxy/reset-stats);
 - records the body of every API request it receives (GET /_proxy/requests, optionally
   filtered with ?target=&region=&match=, where `match` is a substring of the body): a list
-  of {"target", "region", "body"}, the body parsed when it is JSON; the newest 20,000 are
-  kept;
+  of {"target", "region", "body"}, the body parsed when it is JSON (a query-protocol
+  request's form text as it came, under its Action: STS AssumeRole, EC2); the newest
+  20,000 are kept;
 - injects faults (POST /_proxy/inject with a fault object, fields below; answers
   {"id": N}): the next `count` API requests for `target` whose body contains `match` wait
   `delay_ms`, then get the fault's `kind`:
@@ -815,6 +816,7 @@ class Handler(BaseHTTPRequestHandler):
         action = query.get("Action", "")
         if action:
             _, latency = self.state.arrive(action, self.region(), None)
+            self.state.record(action, self.region(), body.decode("utf-8", "replace"))
             time.sleep(latency)
             fault = self.state.take_fault(action, body.decode("utf-8", "replace"))
             if fault and self.apply_fault(fault, action, body, query):

@@ -488,6 +488,13 @@ class FaultTest(ProxyTest):
         self.assertEqual(self.api(ECS + "ListClusters")[0], 200)
         self.assertEqual(self.query("DescribeSubnets")[0], 200)
 
+    def test_query_actions_are_recorded_with_their_form_body(self):
+        self.query("DescribeSubnets")
+        recorded = self.control("/_proxy/requests?target=DescribeSubnets&match=Version=")
+        self.assertEqual(len(recorded), 1, recorded)
+        self.assertEqual(recorded[0]["body"], "Action=DescribeSubnets&Version=2016-11-15")
+        self.assertEqual(self.control("/_proxy/requests?target=DescribeSubnets&match=nope"), [])
+
     def test_faulted_counts_per_target_and_reset(self):
         self.inject(target="ListClusters", kind="throttle", count=2)
         self.inject(target="DescribeTasks", kind="garbage")

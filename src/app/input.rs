@@ -18,6 +18,8 @@ pub enum InputKind {
     Pattern,
     /// `S` on logs: the file to save to.
     SavePath,
+    /// The MFA code a switch to an assume-role profile needs.
+    MfaCode,
 }
 
 /// A one-line text field at the bottom of the screen.
@@ -25,13 +27,19 @@ pub enum InputKind {
 pub struct Input {
     pub kind: InputKind,
     pub area: TextArea<'static>,
+    /// What the prompt says when it is not the kind's own (the MFA device).
+    pub label: Option<String>,
 }
 
 impl Input {
     pub(super) fn new(kind: InputKind, text: &str) -> Input {
         let mut area = TextArea::new(vec![text.to_string()]);
         area.move_cursor(ratatui_textarea::CursorMove::End);
-        Input { kind, area }
+        Input {
+            kind,
+            area,
+            label: None,
+        }
     }
 
     /// A prompt opened again on what it held: the old text is selected, so typing
@@ -48,14 +56,18 @@ impl Input {
         self.area.lines().join("")
     }
 
-    pub fn prompt(&self) -> &'static str {
+    pub fn prompt(&self) -> std::borrow::Cow<'static, str> {
+        if let Some(label) = &self.label {
+            return label.clone().into();
+        }
         match self.kind {
-            InputKind::Filter => "/",
-            InputKind::Command => ":",
-            InputKind::Search => "search /",
-            InputKind::Grep => "show only &",
-            InputKind::Pattern => "CloudWatch filter pattern: ",
-            InputKind::SavePath => "save to: ",
+            InputKind::Filter => "/".into(),
+            InputKind::Command => ":".into(),
+            InputKind::Search => "search /".into(),
+            InputKind::Grep => "show only &".into(),
+            InputKind::Pattern => "CloudWatch filter pattern: ".into(),
+            InputKind::SavePath => "save to: ".into(),
+            InputKind::MfaCode => "MFA code: ".into(),
         }
     }
 }
@@ -79,6 +91,9 @@ impl App {
                 self.input = None;
                 if kind == InputKind::Filter {
                     self.view_mut().filter.clear();
+                }
+                if kind == InputKind::MfaCode {
+                    self.cancel_mfa();
                 }
             }
             Some(Command::Submit) => {
@@ -133,6 +148,7 @@ impl App {
                 self.input = None;
                 Ok(self.run_line(text))
             }
+            InputKind::MfaCode => self.submit_mfa(text),
             InputKind::Search => {
                 let page = self.page_rows;
                 let Some(log) = self.log.as_mut() else {

@@ -117,6 +117,10 @@ pub enum Action {
     Places(Result<crate::domain::places::Places, String>),
     /// A switch of profile or region ended.
     Switched(Result<switch::Switched, String>),
+    /// The switch asked for needs an MFA code of this device: the user is asked for it.
+    NeedsMfa {
+        serial: String,
+    },
     /// `aws sso login` ended: a note, or why it failed or could not run.
     SignedIn(Result<String, String>),
     /// The account of the credentials in use, learned at start.
@@ -175,6 +179,8 @@ pub enum Effect {
     Switch {
         profile: Option<String>,
         region: Option<String>,
+        /// The code for an assume-role profile with MFA, once asked.
+        mfa_code: Option<String>,
     },
     Save {
         path: String,
@@ -339,6 +345,8 @@ pub struct App {
     places_version: u64,
     /// A switch under way (what to), answered by `Action::Switched`.
     switching: Option<String>,
+    /// The switch under way (profile, region), to try again with an MFA code.
+    pending_switch: Option<(Option<String>, Option<String>)>,
     /// The header's colour for the profile in use (the config's `colour`).
     pub profile_colour: Option<String>,
     /// Port forwards started here, open and ended (`:forwards`).
@@ -396,6 +404,7 @@ impl App {
             marked_regions: Vec::new(),
             places_version: 0,
             switching: None,
+            pending_switch: None,
             profile_colour: None,
             drawn_rows: std::cell::Cell::new(None),
             last_click: None,
@@ -508,6 +517,7 @@ impl App {
             Action::Forward { id, event } => self.on_forward(id, event),
             Action::Places(result) => self.on_places(result),
             Action::Switched(result) => self.on_switched(result),
+            Action::NeedsMfa { serial } => self.ask_mfa(serial),
             Action::SignedIn(result) => self.on_signed_in(result),
         }
     }

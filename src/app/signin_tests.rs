@@ -34,7 +34,7 @@ fn l_signs_in_to_the_profile_in_use_and_then_reconnects() {
     assert!(
         effects.iter().any(|e| matches!(
             e,
-            Effect::Switch { profile: Some(p), region: Some(r) } if p == "prod" && r == "eu-west-1"
+            Effect::Switch { profile: Some(p), region: Some(r), .. } if p == "prod" && r == "eu-west-1"
         )),
         "{effects:?}"
     );

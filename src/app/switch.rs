@@ -90,7 +90,63 @@ impl App {
         }
         self.say(format!("switching to {what}…"), false);
         self.switching = Some(what);
-        vec![Effect::Switch { profile, region }]
+        self.pending_switch = Some((profile.clone(), region.clone()));
+        vec![Effect::Switch {
+            profile,
+            region,
+            mfa_code: None,
+        }]
+    }
+
+    /// The switch under way needs an MFA code of `serial`: the prompt asks for it (Esc
+    /// gives the switch up; nothing has changed yet).
+    pub(in crate::app) fn ask_mfa(&mut self, serial: String) -> Vec<Effect> {
+        self.dirty = true;
+        if self.pending_switch.is_none() {
+            return Vec::new();
+        }
+        self.popups.clear();
+        let mut prompt = super::input::Input::new(super::input::InputKind::MfaCode, "");
+        // The device, short: `mfa/oncall` of `arn:aws:iam::123456789012:mfa/oncall`.
+        let device = serial.rsplit(':').next().unwrap_or(&serial);
+        prompt.label = Some(format!(
+            "MFA code for {}: ",
+            crate::domain::sanitize::one_line(device)
+        ));
+        self.input = Some(prompt);
+        self.say(
+            format!(
+                "{} assumes a role with MFA: type the code of {} and Enter (Esc gives up)",
+                self.switching.as_deref().unwrap_or("the profile"),
+                crate::domain::sanitize::one_line(&serial)
+            ),
+            false,
+        );
+        Vec::new()
+    }
+
+    /// Enter on the MFA prompt: a code of the right shape tries the switch again with
+    /// it; anything else keeps the prompt open and says why.
+    pub(in crate::app) fn submit_mfa(&mut self, text: &str) -> Result<Vec<Effect>, String> {
+        let code = crate::domain::places::check_mfa_code(text)?.to_owned();
+        let Some((profile, region)) = self.pending_switch.clone() else {
+            return Ok(Vec::new());
+        };
+        self.input = None;
+        self.say("checking the MFA code…", false);
+        Ok(vec![Effect::Switch {
+            profile,
+            region,
+            mfa_code: Some(code),
+        }])
+    }
+
+    /// Esc on the MFA prompt: the switch is given up and nothing changes.
+    pub(in crate::app) fn cancel_mfa(&mut self) {
+        self.pending_switch = None;
+        if let Some(what) = self.switching.take() {
+            self.say(format!("no switch to {what}: no MFA code given"), false);
+        }
     }
 
     /// Enter on a `:profile` or `:region` row.
@@ -153,6 +209,7 @@ impl App {
             .switching
             .take()
             .unwrap_or_else(|| "another profile".into());
+        self.pending_switch = None;
         let s = match result {
             Ok(s) => s,
             Err(e) => {
@@ -243,9 +300,12 @@ impl App {
             Ok(note) => {
                 self.say(format!("{note}; reconnecting…"), false);
                 self.switching = Some(format!("profile {} (signed in)", self.identity.profile));
+                let (profile, region) = (self.named_profile(), Some(self.identity.regions_label()));
+                self.pending_switch = Some((profile.clone(), region.clone()));
                 vec![Effect::Switch {
-                    profile: self.named_profile(),
-                    region: Some(self.identity.regions_label()),
+                    profile,
+                    region,
+                    mfa_code: None,
                 }]
             }
             Err(e) => {

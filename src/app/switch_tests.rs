@@ -74,7 +74,9 @@ fn places() -> Places {
 
 fn switch_of(effects: &[Effect]) -> Option<(Option<&str>, Option<&str>)> {
     effects.iter().find_map(|e| match e {
-        Effect::Switch { profile, region } => Some((profile.as_deref(), region.as_deref())),
+        Effect::Switch {
+            profile, region, ..
+        } => Some((profile.as_deref(), region.as_deref())),
         _ => None,
     })
 }
@@ -178,6 +180,77 @@ fn a_failed_switch_changes_nothing_and_says_why() {
     assert!(status.error && status.text.contains("could not switch to profile nope"));
     assert_eq!(app.errors.len(), 1);
     // And the next switch may go.
+    let effects = command(&mut app, "region us-east-1");
+    assert!(switch_of(&effects).is_some());
+}
+
+/// The switch to `admin` answered that it needs an MFA code.
+fn asked_for_a_code() -> App {
+    let mut app = app();
+    let effects = command(&mut app, "profile admin");
+    assert_eq!(switch_of(&effects), Some((Some("admin"), None)));
+    app.update(Action::NeedsMfa {
+        serial: "arn:aws:iam::111111111111:mfa/me".into(),
+    });
+    assert_eq!(
+        app.input.as_ref().map(|i| i.kind),
+        Some(super::input::InputKind::MfaCode)
+    );
+    let status = &app.status.as_ref().unwrap().text;
+    assert!(
+        status.contains("arn:aws:iam::111111111111:mfa/me"),
+        "{status}"
+    );
+    app
+}
+
+fn code_sent(effects: &[Effect]) -> Option<(Option<&str>, Option<&str>)> {
+    effects.iter().find_map(|e| match e {
+        Effect::Switch {
+            profile, mfa_code, ..
+        } => Some((profile.as_deref(), mfa_code.as_deref())),
+        _ => None,
+    })
+}
+
+#[test]
+fn a_role_with_mfa_asks_for_the_code_and_switches_with_it() {
+    let mut app = asked_for_a_code();
+    // Not a code: said, the prompt stays with what was typed, nothing is sent.
+    let effects = typed(&mut app, "12a456");
+    assert!(code_sent(&effects).is_none());
+    let effects = app.update(key(KeyCode::Enter));
+    assert!(code_sent(&effects).is_none(), "{effects:?}");
+    assert!(app.status.as_ref().unwrap().text.contains("6 digits"));
+    assert_eq!(app.input.as_ref().map(|i| i.text()), Some("12a456".into()));
+    // A code: the same switch again, with it.
+    for _ in 0..6 {
+        app.update(key(KeyCode::Backspace));
+    }
+    typed(&mut app, "123456");
+    let effects = app.update(key(KeyCode::Enter));
+    assert_eq!(code_sent(&effects), Some((Some("admin"), Some("123456"))));
+    assert!(app.input.is_none());
+    // Its answer ends the switch as any other.
+    let effects = app.update(Action::Switched(Ok(Switched {
+        identity: identity("admin", "eu-west-1"),
+        read_only: false,
+        colour: None,
+    })));
+    assert!(code_sent(&effects).is_none());
+    assert_eq!(app.identity.profile, "admin");
+}
+
+#[test]
+fn esc_on_the_mfa_prompt_gives_the_switch_up_and_changes_nothing() {
+    let mut app = asked_for_a_code();
+    let effects = app.update(key(KeyCode::Esc));
+    assert!(code_sent(&effects).is_none());
+    assert!(app.input.is_none());
+    assert_eq!(app.identity.profile, "staging");
+    let status = &app.status.as_ref().unwrap().text;
+    assert!(status.contains("no MFA code given"), "{status}");
+    // Another switch may start.
     let effects = command(&mut app, "region us-east-1");
     assert!(switch_of(&effects).is_some());
 }

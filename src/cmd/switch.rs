@@ -8,7 +8,7 @@ use std::sync::Arc;
 use super::args::{Cli, Settings};
 use crate::config::Config;
 use crate::domain::places::{Places, ProfileInfo};
-use crate::runtime::switch::{Connected, Switcher};
+use crate::runtime::switch::{Connected, Refused, Switcher};
 
 /// The switcher for this run: the SDK's, or the demo fleet's.
 pub fn switcher(cli: &Cli, config: &Config) -> Arc<dyn Switcher> {
@@ -48,12 +48,27 @@ impl Switcher for Sdk {
         super::wiring::places(|p| settings.read_only_for(p)).await
     }
 
+    async fn needs_mfa(&self, profile: Option<String>) -> bool {
+        let (_, settings) = self.settings(profile, None);
+        matches!(
+            super::wiring::mfa_serial(settings.profile.as_deref()).await,
+            Ok(Some(_))
+        )
+    }
+
     async fn connect(
         &self,
         profile: Option<String>,
         region: Option<String>,
-    ) -> Result<Connected, String> {
-        let (cli, settings) = self.settings(profile, region);
+        mfa_code: Option<String>,
+    ) -> Result<Connected, Refused> {
+        let (cli, mut settings) = self.settings(profile, region);
+        if mfa_code.is_none()
+            && let Some(serial) = super::wiring::mfa_serial(settings.profile.as_deref()).await?
+        {
+            return Err(Refused::NeedsMfa { serial });
+        }
+        settings.mfa_code = mfa_code;
         let b = super::wiring::estate(&cli, &settings)
             .await
             .map_err(|(_, message)| message.replace('\n', " "))?;
@@ -95,9 +110,10 @@ impl Switcher for Demo {
         &self,
         _profile: Option<String>,
         _region: Option<String>,
-    ) -> Result<Connected, String> {
-        Err(format!(
+        _mfa_code: Option<String>,
+    ) -> Result<Connected, Refused> {
+        Err(Refused::Failed(format!(
             "the demo fleet has one profile (demo) and one region ({DEMO_REGION}); run ecsdash without --demo to use your AWS profiles"
-        ))
+        )))
     }
 }

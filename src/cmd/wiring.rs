@@ -8,7 +8,7 @@ use crate::backends::demo::{DEFAULT_LATENCY, DemoBackend, DemoOptions, DemoSetup
 use crate::backends::regions::{Region, Regions};
 use crate::backends::sdk::logs::SdkLogs;
 use crate::backends::sdk::ops::SdkOps;
-use crate::backends::sdk::{ConnectOptions, SdkBackend};
+use crate::backends::sdk::{ConnectOptions, SdkBackend, mfa};
 use crate::domain::budget::{ApiLimits, Budget};
 use crate::domain::clock::SystemClock;
 use crate::domain::{Backend, BackendError};
@@ -20,8 +20,12 @@ pub type Failure = (u8, String);
 
 const EXIT_BAD_INPUT: u8 = 2;
 
-/// The backends for a command: one region, which `--region` must not make several.
+/// The backends for a command: one region, which `--region` must not make several. A
+/// profile that needs an MFA code asks for it on the terminal first.
 pub async fn backends(cli: &Cli, settings: &Settings) -> Result<Backends, Failure> {
+    let mut settings = settings.clone();
+    ask_mfa(cli, &mut settings).await?;
+    let settings = &settings;
     let regions = regions(settings)?;
     if regions.len() > 1 {
         return Err((
@@ -94,7 +98,9 @@ pub async fn estate(cli: &Cli, settings: &Settings) -> Result<Backends, Failure>
             ops: demo,
         });
     }
-    let backend = sdk(settings, regions.into_iter().next()).await?;
+    let region = regions.into_iter().next();
+    let assumed = assumed(settings, region.as_deref()).await?;
+    let backend = sdk(settings, region, assumed).await?;
     let logs: Arc<dyn LogsApi> = Arc::new(SdkLogs::new(backend.sdk_config()));
     let ops: Arc<dyn Ops> = Arc::new(SdkOps::new(&backend));
     Ok(Backends {
@@ -104,13 +110,18 @@ pub async fn estate(cli: &Cli, settings: &Settings) -> Result<Backends, Failure>
     })
 }
 
-async fn sdk(settings: &Settings, region: Option<String>) -> Result<SdkBackend, Failure> {
+async fn sdk(
+    settings: &Settings,
+    region: Option<String>,
+    assumed: Option<mfa::Credentials>,
+) -> Result<SdkBackend, Failure> {
     SdkBackend::connect(ConnectOptions {
         profile: settings.profile.clone(),
         region,
         operation_timeout: settings.timeout,
         describe_concurrency: 4,
         api_share: settings.api_share,
+        assumed,
     })
     .await
     .map_err(|e| (EXIT_BAD_INPUT, with_hint(&e)))
@@ -119,8 +130,14 @@ async fn sdk(settings: &Settings, region: Option<String>) -> Result<SdkBackend, 
 /// One SDK backend per region behind the router; the logs API is region-aware already
 /// (awslogs names the region of each group).
 async fn several(settings: &Settings, regions: Vec<String>) -> Result<Backends, Failure> {
-    let connected =
-        futures::future::join_all(regions.iter().map(|r| sdk(settings, Some(r.clone())))).await;
+    // One AssumeRole for every region: a code is good for one call.
+    let assumed = assumed(settings, regions.first().map(String::as_str)).await?;
+    let connected = futures::future::join_all(
+        regions
+            .iter()
+            .map(|r| sdk(settings, Some(r.clone()), assumed.clone())),
+    )
+    .await;
     let mut each = Vec::new();
     let mut logs: Option<Arc<dyn LogsApi>> = None;
     for (name, backend) in regions.into_iter().zip(connected) {
@@ -139,6 +156,83 @@ async fn several(settings: &Settings, regions: Vec<String>) -> Result<Backends, 
         ops: router,
         logs: logs.expect("several regions connected"),
     })
+}
+
+/// The role's credentials when the profile in use assumes a role with MFA and a code was
+/// given; `None` otherwise (connecting then says a code is needed, if one is).
+async fn assumed(
+    settings: &Settings,
+    region: Option<&str>,
+) -> Result<Option<mfa::Credentials>, Failure> {
+    let Some(code) = &settings.mfa_code else {
+        return Ok(None);
+    };
+    let Some(needs) = mfa::needs_code(settings.profile.as_deref())
+        .await
+        .map_err(|e| (EXIT_BAD_INPUT, with_hint(&e)))?
+    else {
+        return Ok(None);
+    };
+    mfa::assume(&needs, code, region, settings.timeout)
+        .await
+        .map(Some)
+        .map_err(|e| (EXIT_BAD_INPUT, with_hint(&e)))
+}
+
+/// The MFA device an assume-role profile (`None`: the one in use) needs a code of, if it
+/// does.
+pub async fn mfa_serial(profile: Option<&str>) -> Result<Option<String>, String> {
+    mfa::needs_code(profile)
+        .await
+        .map(|m| m.map(|m| m.serial))
+        .map_err(|e| e.message)
+}
+
+/// Asks on the terminal (before the dashboard takes it, or for a command) for the MFA
+/// code of an assume-role profile with `mfa_serial`. Three tries at a code of the right
+/// shape; without a terminal, says why it cannot go on.
+pub async fn ask_mfa(cli: &Cli, settings: &mut Settings) -> Result<(), Failure> {
+    use std::io::{BufRead, IsTerminal, Write};
+    if cli.demo || settings.mfa_code.is_some() {
+        return Ok(());
+    }
+    let Some(needs) = mfa::needs_code(settings.profile.as_deref())
+        .await
+        .map_err(|e| (EXIT_BAD_INPUT, with_hint(&e)))?
+    else {
+        return Ok(());
+    };
+    let serial = crate::domain::sanitize::one_line(&needs.serial);
+    let profile = crate::domain::sanitize::one_line(&needs.profile);
+    if !std::io::stdin().is_terminal() {
+        return Err((
+            EXIT_BAD_INPUT,
+            format!(
+                "profile '{profile}' needs an MFA code (mfa_serial {serial}) and there is no terminal to ask for it on"
+            ),
+        ));
+    }
+    let stdin = std::io::stdin();
+    for _ in 0..3 {
+        eprint!("MFA code for {serial} (profile {profile}): ");
+        let _ = std::io::stderr().flush();
+        let mut line = String::new();
+        match stdin.lock().read_line(&mut line) {
+            Ok(0) | Err(_) => break,
+            Ok(_) => {}
+        }
+        match crate::domain::places::check_mfa_code(&line) {
+            Ok(code) => {
+                settings.mfa_code = Some(code.to_owned());
+                return Ok(());
+            }
+            Err(why) => eprintln!("{why}"),
+        }
+    }
+    Err((
+        EXIT_BAD_INPUT,
+        format!("no MFA code for profile '{profile}': nothing was sent"),
+    ))
 }
 
 /// The profiles and regions of the AWS config files, for `:profile` and `:region`.

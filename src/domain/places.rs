@@ -31,3 +31,27 @@ impl Places {
             .any(|p| p.region.as_deref() == Some(region))
     }
 }
+
+/// An MFA code as devices show it: six digits (spaces around are dropped). Anything else
+/// is refused before a call.
+pub fn check_mfa_code(code: &str) -> Result<&str, String> {
+    let code = code.trim();
+    if code.len() == 6 && code.bytes().all(|b| b.is_ascii_digit()) {
+        Ok(code)
+    } else {
+        Err("an MFA code is the 6 digits your device shows".into())
+    }
+}
+
+#[cfg(test)]
+mod mfa_code_tests {
+    use super::check_mfa_code;
+
+    #[test]
+    fn codes_are_six_digits() {
+        assert_eq!(check_mfa_code(" 123456\n"), Ok("123456"));
+        for bad in ["", "12345", "1234567", "12a456", "１２３４５６", "12 456"] {
+            assert!(check_mfa_code(bad).is_err(), "{bad}");
+        }
+    }
+}

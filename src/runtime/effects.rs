@@ -184,7 +184,8 @@ pub(super) struct Effects {
     pub(super) gate: Option<super::switch::Gate>,
     pub(super) switcher: Option<Arc<dyn super::switch::Switcher>>,
     /// Where a switch's new backends go (the loop swaps them in).
-    pub(super) switched: mpsc::UnboundedSender<Result<super::switch::Connected, String>>,
+    pub(super) switched:
+        mpsc::UnboundedSender<Result<super::switch::Connected, super::switch::Refused>>,
     pub(super) clock: Arc<dyn Clock>,
     /// The mouse is the dashboard's (given back while it steps aside).
     pub(super) mouse: bool,
@@ -308,13 +309,17 @@ pub(super) fn run_effect(worker: &mut Effects, effect: Effect) {
                 let _ = tx.send(Action::Places(places));
             });
         }
-        Effect::Switch { profile, region } => {
+        Effect::Switch {
+            profile,
+            region,
+            mfa_code,
+        } => {
             let done = worker.switched.clone();
             let switcher = worker.switcher.clone();
             tokio::spawn(async move {
                 let connected = match switcher {
-                    Some(s) => s.connect(profile, region).await,
-                    None => Err(NO_SWITCHING.into()),
+                    Some(s) => s.connect(profile, region, mfa_code).await,
+                    None => Err(super::switch::Refused::Failed(NO_SWITCHING.into())),
                 };
                 let _ = done.send(connected);
             });

@@ -188,6 +188,20 @@ where
             apply(&mut app, worker, ended);
         }
         if let Some(profile) = worker.sign_in.take() {
+            // A role with MFA signs in again with a new code, which the reconnect asks
+            // for: no `aws sso login`.
+            let mfa = match &worker.switcher {
+                Some(s) => s.needs_mfa(profile.clone()).await,
+                None => false,
+            };
+            if mfa {
+                apply(
+                    &mut app,
+                    worker,
+                    Action::SignedIn(Ok("the role needs a new MFA code".into())),
+                );
+                continue;
+            }
             input.abort();
             let _ = (&mut input).await;
             let signed = aside::sso_login(profile, worker.mouse).await;
@@ -227,12 +241,16 @@ async fn swap(
     app: &mut App,
     worker: &mut Effects,
     rx: &mut mpsc::UnboundedReceiver<Action>,
-    connected: Result<switch::Connected, String>,
+    connected: Result<switch::Connected, switch::Refused>,
 ) {
     let c = match connected {
         Ok(c) => c,
-        Err(e) => {
+        Err(switch::Refused::Failed(e)) => {
             apply(app, worker, Action::Switched(Err(e)));
+            return;
+        }
+        Err(switch::Refused::NeedsMfa { serial }) => {
+            apply(app, worker, Action::NeedsMfa { serial });
             return;
         }
     };

@@ -22,12 +22,34 @@ pub trait Switcher: Send + Sync {
     async fn places(&self) -> Result<Places, String>;
 
     /// Backends for `profile` (`None`: the one in use) in `region` (`None`: the
-    /// profile's own).
+    /// profile's own), with the MFA code an assume-role profile may need.
     async fn connect(
         &self,
         profile: Option<String>,
         region: Option<String>,
-    ) -> Result<Connected, String>;
+        mfa_code: Option<String>,
+    ) -> Result<Connected, Refused>;
+
+    /// Whether `profile` (`None`: the one in use) assumes a role with an MFA code.
+    async fn needs_mfa(&self, _profile: Option<String>) -> bool {
+        false
+    }
+}
+
+/// Why a switch did not happen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refused {
+    /// The sentence to show.
+    Failed(String),
+    /// The profile assumes a role with MFA: the user is asked for a code of this device,
+    /// and the switch is tried again with it.
+    NeedsMfa { serial: String },
+}
+
+impl From<String> for Refused {
+    fn from(message: String) -> Refused {
+        Refused::Failed(message)
+    }
 }
 
 /// Backends for a new identity, with what the config file says of its profile.

@@ -200,11 +200,10 @@ fn freshness<'a>(app: &App, theme: &Theme) -> Line<'a> {
 fn draw_footer(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
     if let Some(input) = &app.input {
         let prompt = input.prompt();
-        let [p, field] = Layout::horizontal([
-            Constraint::Length(prompt.chars().count() as u16),
-            Constraint::Min(1),
-        ])
-        .areas(area);
+        // At most half the line: what is typed always has room.
+        let width = (prompt.chars().count() as u16).min(area.width / 2);
+        let [p, field] =
+            Layout::horizontal([Constraint::Length(width), Constraint::Min(1)]).areas(area);
         frame.render_widget(Paragraph::new(Span::styled(prompt, theme.key)), p);
         let mut t = input.area.clone();
         t.set_style(theme.text);

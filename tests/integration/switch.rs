@@ -182,3 +182,121 @@ async fn l_runs_aws_sso_login_for_the_profile_and_reconnects() {
     assert!(status.success(), "{status:?}");
     d.assert_restored();
 }
+
+/// AWS config files with `base` (keys, us-east-1) and `admin`, a role assumed from `base`
+/// with an MFA device; the variables that point everything at moto and at those files.
+fn mfa_files(dir: &std::path::Path) -> (String, String) {
+    let aws_config = dir.join("aws-config");
+    std::fs::write(
+        &aws_config,
+        "[profile base]\nregion = us-east-1\naws_access_key_id = testing\naws_secret_access_key = testing\n\
+         [profile admin]\nregion = us-east-1\nrole_arn = arn:aws:iam::123456789012:role/Admin\nsource_profile = base\nmfa_serial = arn:aws:iam::123456789012:mfa/oncall\n",
+    )
+    .unwrap();
+    let credentials = dir.join("aws-credentials");
+    std::fs::write(&credentials, "").unwrap();
+    (
+        aws_config.display().to_string(),
+        credentials.display().to_string(),
+    )
+}
+
+/// An assume-role profile with `mfa_serial`: the code is asked on the terminal before the
+/// dashboard starts and AssumeRole carries it (the SDK alone would send none), and a
+/// switch to it from inside the dashboard asks on the prompt.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_role_with_mfa_is_assumed_with_the_code_asked_for() {
+    let Some(moto) = support::moto() else { return };
+    let east = cluster_in(&moto, "us-east-1", "mfa-east").await;
+    let dir = tempfile::tempdir().unwrap();
+    let (aws_config, credentials) = mfa_files(dir.path());
+    let vars = [
+        ("AWS_EC2_METADATA_DISABLED", "true"),
+        ("AWS_ENDPOINT_URL", moto.proxy.as_str()),
+        ("AWS_CONFIG_FILE", aws_config.as_str()),
+        ("AWS_SHARED_CREDENTIALS_FILE", credentials.as_str()),
+        ("AWS_ACCESS_KEY_ID", ""),
+        ("AWS_SECRET_ACCESS_KEY", ""),
+        ("AWS_REGION", ""),
+        ("AWS_DEFAULT_REGION", ""),
+        ("AWS_PROFILE", ""),
+    ];
+    // Codes of this run only (a shared moto keeps every run's requests).
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .subsec_nanos();
+    let first = format!("{:06}", nanos % 1_000_000);
+    let second = format!("{:06}", (nanos / 7 + 1) % 1_000_000);
+    let mut d = Dashboard::start_with(&["--profile", "admin"], &vars);
+    let mut keys = d.master.take_writer().unwrap();
+    d.wait_screen("MFA code for arn:aws:iam::123456789012:mfa/oncall (profile admin)");
+    // A typo is asked again; nothing is sent for it.
+    keys.write_all(b"12345\r").unwrap();
+    d.wait_screen("6 digits");
+    keys.write_all(format!("{first}\r").as_bytes()).unwrap();
+    d.wait_screen("clusters (");
+    keys.write_all(b"/mfa-\r").unwrap();
+    d.wait_screen(&east);
+    let sent = support::requests(&moto, "AssumeRole", &format!("TokenCode={first}")).await;
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    let form = sent[0].as_str().unwrap_or_default();
+    assert!(
+        form.contains("SerialNumber=arn%3Aaws%3Aiam%3A%3A123456789012%3Amfa%2Foncall"),
+        "{form}"
+    );
+    // The typo never left: every AssumeRole carries six digits.
+    let all = support::requests(&moto, "AssumeRole", "TokenCode=").await;
+    assert!(
+        all.iter().all(|r| {
+            let form = r.as_str().unwrap_or_default();
+            let code = form.rsplit("TokenCode=").next().unwrap_or_default();
+            code.len() >= 6 && code[..6].bytes().all(|b| b.is_ascii_digit())
+        }),
+        "{all:?}"
+    );
+
+    // From inside: to `base` (no code), then back to `admin`, which asks on the prompt.
+    keys.write_all(b":profile base\r").unwrap();
+    d.wait_screen("switched to profile base");
+    keys.write_all(b":profile admin\r").unwrap();
+    d.wait_screen("MFA code for mfa/oncall:");
+    keys.write_all(format!("{second}\r").as_bytes()).unwrap();
+    d.wait_screen("switched to profile admin");
+    assert_eq!(
+        support::requests(&moto, "AssumeRole", &format!("TokenCode={second}"))
+            .await
+            .len(),
+        1
+    );
+    keys.write_all(b"q").unwrap();
+    let status = d.wait_exit();
+    assert!(status.success(), "{status:?}");
+    d.assert_restored();
+}
+
+/// Without a terminal to ask on, a command says why it cannot go on and sends nothing.
+#[tokio::test(flavor = "multi_thread")]
+async fn without_a_terminal_the_mfa_code_cannot_be_asked_and_nothing_is_sent() {
+    let Some(moto) = support::moto() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let (aws_config, credentials) = mfa_files(dir.path());
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_ecsdash"))
+        .args(["scale", "nowhere/web", "2", "--profile", "admin"])
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("AWS_ENDPOINT_URL", &moto.proxy)
+        .env("AWS_CONFIG_FILE", &aws_config)
+        .env("AWS_SHARED_CREDENTIALS_FILE", &credentials)
+        .env_remove("AWS_ACCESS_KEY_ID")
+        .env_remove("AWS_SECRET_ACCESS_KEY")
+        .env_remove("AWS_PROFILE")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("needs an MFA code") && stderr.contains("no terminal"),
+        "{stderr}"
+    );
+}

@@ -28,6 +28,7 @@ pub(crate) async fn load(
     profile: Option<&str>,
     region: Option<&str>,
     operation_timeout: Duration,
+    assumed: Option<super::mfa::Credentials>,
 ) -> BackendResult<Loaded> {
     let env = Env::real();
     let named = profile
@@ -40,6 +41,20 @@ pub(crate) async fn load(
     if let Some(name) = &named {
         check_profile(&Fs::real(), &env, name).await?;
         loader = loader.profile_name(name);
+        // The SDK would send AssumeRole without the code, which AWS refuses.
+        if let Some(mfa) = super::mfa::read(&Fs::real(), &env, name).await? {
+            let Some(credentials) = assumed else {
+                return Err(BackendError::new(
+                    ErrorKind::InvalidRequest,
+                    CONNECT,
+                    format!(
+                        "profile '{name}' assumes {} with an MFA code (mfa_serial {}): run ecsdash in a terminal to be asked for it",
+                        mfa.role_arn, mfa.serial
+                    ),
+                ));
+            };
+            loader = loader.credentials_provider(credentials);
+        }
     }
     if let Some(region) = region {
         loader = loader.region(Region::new(region.to_owned()));

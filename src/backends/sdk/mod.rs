@@ -8,6 +8,7 @@ mod errors;
 mod lists;
 pub mod logs;
 mod metered;
+pub mod mfa;
 pub mod ops;
 pub mod places;
 mod regions;
@@ -56,6 +57,9 @@ pub struct ConnectOptions {
     /// The share of each API category's sustained rate to keep to in steady state, in
     /// percent (`api_share`).
     pub api_share: u8,
+    /// The role's credentials for an assume-role profile with `mfa_serial`, assumed with
+    /// the code the user gave (`mfa::assume`), once for every region.
+    pub assumed: Option<mfa::Credentials>,
 }
 
 /// ECS through the AWS SDK. One per profile and region; share it behind an `Arc`: its rate
@@ -99,6 +103,7 @@ impl SdkBackend {
             opts.profile.as_deref(),
             opts.region.as_deref(),
             opts.operation_timeout,
+            opts.assumed.clone(),
         )
         .await?;
         let budget = Arc::new(Budget::new(ApiLimits::default(), opts.api_share));

@@ -23,6 +23,7 @@ fn opts() -> ConnectOptions {
         operation_timeout: Duration::from_secs(20),
         describe_concurrency: 4,
         api_share: crate::domain::budget::DEFAULT_SHARE_PERCENT,
+        assumed: None,
     }
 }
 

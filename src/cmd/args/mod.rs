@@ -169,6 +169,8 @@ pub struct Settings {
     pub api_share: u8,
     /// The header's colour for the profile in use (its section's `colour`).
     pub colour: Option<String>,
+    /// The MFA code for an assume-role profile with `mfa_serial`, once asked.
+    pub mfa_code: Option<String>,
 }
 
 impl Settings {
@@ -254,6 +256,7 @@ impl Settings {
                 .unwrap_or_else(|| crate::ops::exec::DEFAULT_COMMAND.to_string()),
             mouse: config.mouse.unwrap_or(true),
             colour: section.colour.clone(),
+            mfa_code: None,
             log_lines: config
                 .log_lines
                 .unwrap_or(crate::logs::ring::Ring::DEFAULT_CAPACITY)

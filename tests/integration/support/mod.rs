@@ -109,6 +109,7 @@ pub async fn backend_with_timeout(moto: &Moto, region: &str, timeout: Duration) 
         operation_timeout: timeout,
         describe_concurrency: 4,
         api_share: ecsdash::domain::budget::DEFAULT_SHARE_PERCENT,
+        assumed: None,
     };
     let loader = aws_config::defaults(BehaviorVersion::latest())
         .endpoint_url(&moto.proxy)
@@ -142,6 +143,7 @@ pub async fn backend_by_name(moto: &Moto, region: &str) -> SdkBackend {
         operation_timeout: Duration::from_secs(30),
         describe_concurrency: 4,
         api_share: ecsdash::domain::budget::DEFAULT_SHARE_PERCENT,
+        assumed: None,
     };
     let loader = aws_config::defaults(BehaviorVersion::latest())
         .endpoint_url(format!("http://moto.localhost:{port}"))

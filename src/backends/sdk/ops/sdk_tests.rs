@@ -114,6 +114,7 @@ async fn ops(fake: &FakeAws) -> SdkOps {
         operation_timeout: Duration::from_secs(5),
         describe_concurrency: 2,
         api_share: crate::domain::budget::DEFAULT_SHARE_PERCENT,
+        assumed: None,
     };
     let loader = aws_config::defaults(BehaviorVersion::latest())
         .endpoint_url("http://127.0.0.1:9")
