@@ -21,6 +21,8 @@ pub enum LineCommand {
     Help,
     /// Find a service by name in every cluster of the region.
     Find(Option<String>),
+    /// The services that need attention now, across every cluster.
+    Pulse,
     /// Exec into the selected task or service with this command (the rest of the line).
     Exec(Option<String>),
     /// Restart the open logs pane from this far back (`10m`, `1h`, a time).
@@ -36,6 +38,7 @@ const WORDS: &[(&str, &[&str])] = &[
     ("instances", &["instance", "ci", "containerinstances"]),
     ("taskdefs", &["taskdef", "td", "taskdefinitions"]),
     ("find", &["f"]),
+    ("pulse", &["attention", "wrong"]),
     ("exec", &[]),
     ("forwards", &["forward", "fw", "pf"]),
     ("profile", &["profiles", "prof"]),
@@ -87,6 +90,7 @@ pub fn parse(line: &str) -> Result<LineCommand, String> {
         "instances" => Ok(LineCommand::Instances(arg)),
         "taskdefs" => Ok(LineCommand::TaskDefs(arg)),
         "find" => Ok(LineCommand::Find(arg)),
+        "pulse" => no_arg(LineCommand::Pulse),
         "exec" => Ok(LineCommand::Exec(arg)),
         "errors" => no_arg(LineCommand::Errors),
         "forwards" => no_arg(LineCommand::Forwards),

@@ -69,7 +69,9 @@ impl App {
     fn row_id(&self, pane: &Pane, id: &str) -> Found {
         Ok(match pane {
             Pane::Clusters => ("cluster name", arn_name(id).to_string()),
-            Pane::Services { .. } | Pane::Find => ("service name", arn_name(id).to_string()),
+            Pane::Services { .. } | Pane::Find | Pane::Pulse => {
+                ("service name", arn_name(id).to_string())
+            }
             Pane::Tasks { .. } => ("task id", arn_name(id).to_string()),
             Pane::Instances { cluster } => {
                 let ec2 = self
@@ -108,7 +110,7 @@ impl App {
     fn row_arn(&self, pane: &Pane, id: &str) -> Found {
         let noun = match pane {
             Pane::Clusters => "cluster ARN",
-            Pane::Services { .. } | Pane::Find => "service ARN",
+            Pane::Services { .. } | Pane::Find | Pane::Pulse => "service ARN",
             Pane::Tasks { .. } => "task ARN",
             Pane::Instances { .. } => "container instance ARN",
             Pane::Revisions { .. } => "task definition ARN",

@@ -233,10 +233,18 @@ impl App {
                 let all = self.store.services(cluster);
                 let s = all.and_then(|s| s.iter().find(|s| s.arn == id));
                 let td = s.and_then(|s| self.store.task_definition(&s.task_definition));
-                let answers = vec![Held::of(all), Held::of(td)];
+                let stopped =
+                    s.and_then(|s| self.store.tasks(cluster, Some(&s.name), TaskScope::Stopped));
+                let answers = vec![Held::of(all), Held::of(td), Held::of(stopped)];
                 memo.get(key(answers, Some(self.now)), || Described {
                     title: format!("service {name}"),
-                    outline: s.map(|s| describe::service(s, td.map(|t| t.as_ref()), self.now)),
+                    outline: s.map(|s| {
+                        // Why its tasks die first: what an operator asks in an incident.
+                        let deaths = self.death_lines(cluster, &s.name);
+                        let mut out = describe::deaths(deaths);
+                        out.extend(describe::service(s, td.map(|t| t.as_ref()), self.now));
+                        out
+                    }),
                 })
             }
             Pane::Tasks {

@@ -41,6 +41,27 @@ impl Line {
     }
 }
 
+/// Why the service's tasks stopped in the last hour, one line per cause (`None`: not read
+/// yet).
+pub fn deaths(lines: Option<Vec<String>>) -> Vec<Line> {
+    let mut out = vec![Line::heading("Why tasks stopped (last hour)")];
+    match lines {
+        None => out.push(Line::field(2, "", "reading the stopped tasks…")),
+        Some(lines) => out.extend(lines.into_iter().map(|l| {
+            let tone = if l.starts_with('✗') {
+                Tone::Warn
+            } else {
+                Tone::Normal
+            };
+            Line {
+                tone,
+                ..Line::field(2, "", l)
+            }
+        })),
+    }
+    out
+}
+
 /// Every field of `item` except those named in `skip`, as an outline.
 pub fn outline<T: Serialize>(item: &T, skip: &[&str]) -> Vec<Line> {
     let mut out = Vec::new();

@@ -20,6 +20,10 @@ impl App {
         for key in self.find_keys() {
             effects.extend(self.plan_find(&key));
         }
+        // `:pulse` reads every cluster's services and stopped tasks in full.
+        for key in self.pulse_keys() {
+            effects.extend(self.plan_list(&key));
+        }
         for key in keys {
             if key.list_query().is_some() {
                 effects.extend(self.plan_list(&key));
@@ -115,7 +119,8 @@ impl App {
         }
         let wanted = self.view().data_keys().contains(&key)
             || self.popup_keys().contains(&key)
-            || self.dialog_keys().contains(&key);
+            || self.dialog_keys().contains(&key)
+            || self.pulse_keys().contains(&key);
         if wanted {
             self.plan_list(&key)
         } else if self.find_keys().contains(&key) {
@@ -190,11 +195,22 @@ impl App {
             return Vec::new();
         };
         let arn = match pane {
-            Pane::Services { cluster } => self
-                .store
-                .services(cluster)
-                .and_then(|s| s.iter().find(|s| &s.arn == id))
-                .map(|s| s.task_definition.clone()),
+            Pane::Services { cluster } => {
+                let service = self
+                    .store
+                    .services(cluster)
+                    .and_then(|s| s.iter().find(|s| &s.arn == id));
+                // Why its tasks stopped, for the describe view.
+                let stopped = service.map(|s| DataKey::Tasks {
+                    cluster: cluster.clone(),
+                    service: Some(s.name.clone()),
+                    scope: TaskScope::Stopped,
+                });
+                let td = service.map(|s| DataKey::TaskDefinition {
+                    arn: s.task_definition.clone(),
+                });
+                return td.into_iter().chain(stopped).collect();
+            }
             Pane::Tasks { .. } => self
                 .pane_tasks(pane)
                 .into_iter()
@@ -277,6 +293,7 @@ impl App {
             .filter(|k| k.list_query().is_some())
             .collect();
         keys.extend(self.find_keys());
+        keys.extend(self.pulse_keys());
         if keys.is_empty() {
             return None;
         }

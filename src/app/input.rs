@@ -269,6 +269,14 @@ impl App {
                     false,
                 );
             }
+            LineCommand::Pulse => {
+                self.popups.clear();
+                self.push(Pane::Pulse);
+                self.say(
+                    "reading every cluster's services and stopped tasks; Enter opens a service's tasks",
+                    false,
+                );
+            }
             LineCommand::Errors => self.popups.push(Popup::Errors { scroll: 0 }),
             LineCommand::Login => return self.sign_in(),
             LineCommand::Profile(None) => return self.open_places(Pane::Profiles),

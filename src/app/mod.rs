@@ -20,6 +20,7 @@ mod logs_pane;
 pub mod mouse;
 mod navigation;
 pub mod pane;
+mod pulse;
 mod regions;
 mod revisions;
 pub mod rows;
@@ -342,6 +343,8 @@ pub struct App {
     pub places: Option<crate::domain::places::Places>,
     /// The regions marked on `:region` (Enter spans them all).
     pub marked_regions: Vec<String>,
+    /// When a service needs attention (`:pulse`; the config's `[pulse]`).
+    pub pulse: crate::domain::pulse::Thresholds,
     places_version: u64,
     /// A switch under way (what to), answered by `Action::Switched`.
     switching: Option<String>,
@@ -402,6 +405,7 @@ impl App {
             exec_containers: std::collections::HashMap::new(),
             places: None,
             marked_regions: Vec::new(),
+            pulse: Default::default(),
             places_version: 0,
             switching: None,
             pending_switch: None,

@@ -88,6 +88,8 @@ impl App {
         match view.pane {
             Pane::Forwards => data.push(self.forwards_version),
             Pane::Profiles | Pane::Regions => data.push(self.places_version),
+            // What needs attention reads every cluster's services and stopped tasks.
+            Pane::Pulse | Pane::Clusters => data.push(self.store.generation()),
             _ => {}
         }
         RowsKey {
@@ -98,7 +100,7 @@ impl App {
             data,
             second: match view.pane {
                 // Their ages move with the clock.
-                Pane::Services { .. } | Pane::Forwards => self.now.timestamp(),
+                Pane::Services { .. } | Pane::Forwards | Pane::Pulse => self.now.timestamp(),
                 // Revision rows also read the services and the revisions' details; found
                 // services read every cluster's.
                 Pane::Revisions { .. } | Pane::Find => {
@@ -117,19 +119,23 @@ impl App {
             Pane::Clusters if self.identity.spans_regions() => (
                 super::regions::CLUSTER_REGION_COLUMNS,
                 shared(
-                    self.store
-                        .clusters()
-                        .map(|c| super::regions::cluster_region_rows(c))
-                        .unwrap_or_default(),
+                    self.with_attention(
+                        self.store
+                            .clusters()
+                            .map(|c| super::regions::cluster_region_rows(c))
+                            .unwrap_or_default(),
+                    ),
                 ),
             ),
             Pane::Clusters => (
                 rows::CLUSTER_COLUMNS,
                 shared(
-                    self.store
-                        .clusters()
-                        .map(|c| rows::cluster_rows(c))
-                        .unwrap_or_default(),
+                    self.with_attention(
+                        self.store
+                            .clusters()
+                            .map(|c| rows::cluster_rows(c))
+                            .unwrap_or_default(),
+                    ),
                 ),
             ),
             Pane::Services { cluster } => (
@@ -195,6 +201,7 @@ impl App {
                 (columns, shared(rows))
             }
             Pane::Find => (rows::FIND_COLUMNS, shared(self.found_rows())),
+            Pane::Pulse => (super::pulse::PULSE_COLUMNS, shared(self.pulse_rows())),
             Pane::Forwards => (
                 super::forwards::FORWARD_COLUMNS,
                 shared(self.forward_rows()),
@@ -460,7 +467,7 @@ impl App {
             Pane::Scaling { .. } => return self.run_scaling(Command::Open),
             Pane::Forwards => self.forward_details(),
             Pane::Profiles | Pane::Regions => return self.switch_to_row(),
-            Pane::Find => {
+            Pane::Find | Pane::Pulse => {
                 let label = row
                     .cells
                     .get(1)
@@ -514,8 +521,22 @@ impl App {
 
     pub(super) fn describe(&mut self) {
         if let Some(row) = self.selected_row() {
+            // A service found across clusters is described as its cluster's pane would.
+            let pane = match self.view().pane {
+                Pane::Find | Pane::Pulse => {
+                    let label = row
+                        .cells
+                        .get(1)
+                        .map(|c| c.text.as_str())
+                        .unwrap_or_default();
+                    Pane::Services {
+                        cluster: self.found_cluster(label),
+                    }
+                }
+                ref other => other.clone(),
+            };
             self.popups.push(Popup::Describe {
-                pane: self.view().pane.clone(),
+                pane,
                 id: row.id.clone(),
                 scroll: 0,
             });

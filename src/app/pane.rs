@@ -52,6 +52,8 @@ pub enum Pane {
     },
     /// Services of every cluster of the region, found by name (`:find`; the view's
     /// filter is the name typed).
+    /// The services that need attention now, across every cluster (`:pulse`).
+    Pulse,
     Find,
     /// The port forwards started from the dashboard (`:forwards`).
     Forwards,
@@ -77,7 +79,9 @@ impl Pane {
             }
             Pane::Rollout { .. } => &[Scope::Global, Scope::Scroll, Scope::Rollout],
             Pane::Scaling { .. } => &[Scope::Global, Scope::Scroll, Scope::Table, Scope::Scaling],
-            Pane::Find | Pane::Profiles => &[Scope::Global, Scope::Scroll, Scope::Table],
+            Pane::Find | Pane::Pulse | Pane::Profiles => {
+                &[Scope::Global, Scope::Scroll, Scope::Table]
+            }
             Pane::Regions => &[Scope::Global, Scope::Scroll, Scope::Table, Scope::Regions],
             Pane::Forwards => &[Scope::Global, Scope::Scroll, Scope::Table, Scope::Forwards],
         }
@@ -89,6 +93,7 @@ impl Pane {
             | Pane::Families
             | Pane::Revisions { .. }
             | Pane::Find
+            | Pane::Pulse
             | Pane::Forwards
             | Pane::Profiles
             | Pane::Regions => None,
@@ -129,7 +134,7 @@ impl Pane {
             Pane::Logs { .. } | Pane::Forwards | Pane::Profiles | Pane::Regions => Vec::new(),
             Pane::Families => vec![DataKey::Families],
             // And the names of every cluster's services (`App::find_keys`).
-            Pane::Find => vec![DataKey::Clusters],
+            Pane::Find | Pane::Pulse => vec![DataKey::Clusters],
             Pane::Revisions { family } => vec![DataKey::Family {
                 name: family.clone(),
             }],
@@ -188,6 +193,7 @@ impl Pane {
             },
             Pane::Families => vec!["task definitions".into()],
             Pane::Find => vec!["find".into()],
+            Pane::Pulse => vec!["pulse".into()],
             Pane::Forwards => vec!["port forwards".into()],
             Pane::Profiles => vec!["profiles".into()],
             Pane::Regions => vec!["regions".into()],
@@ -214,6 +220,7 @@ impl Pane {
             Pane::Logs { .. } => "logs",
             Pane::Families => "task definition families",
             Pane::Find => "services found",
+            Pane::Pulse => "services needing attention",
             Pane::Forwards => "port forwards",
             Pane::Profiles => "profiles",
             Pane::Regions => "regions",

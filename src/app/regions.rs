@@ -17,6 +17,7 @@ pub const CLUSTER_REGION_COLUMNS: &[Column] = &[
     rows::col("PENDING", 7, false),
     rows::col("INSTANCES", 9, false),
     rows::low("CAPACITY PROVIDERS", 18, true),
+    rows::low("ATTENTION", 9, false),
 ];
 
 /// The clusters' rows with each one's region in the second column.

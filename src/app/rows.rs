@@ -210,6 +210,8 @@ pub const CLUSTER_COLUMNS: &[Column] = &[
     col("PENDING", 7, false),
     col("INSTANCES", 9, false),
     low("CAPACITY PROVIDERS", 18, true),
+    // Filled in by the app: how many services need attention (`:pulse`), once known.
+    low("ATTENTION", 9, false),
 ];
 
 pub fn cluster_rows(clusters: &[Cluster]) -> Vec<Row> {

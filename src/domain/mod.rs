@@ -7,6 +7,7 @@ pub mod clock;
 pub mod error;
 pub mod model;
 pub mod places;
+pub mod pulse;
 pub mod sanitize;
 pub mod shared;
 

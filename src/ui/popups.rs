@@ -110,9 +110,15 @@ fn describe_view(
                 } else {
                     theme.tone(l.tone)
                 };
+                // A line of text under a heading has no key.
+                let key = if l.key.is_empty() {
+                    String::new()
+                } else {
+                    format!("{}: ", l.key)
+                };
                 Line::from(vec![
                     Span::raw(pad),
-                    Span::styled(format!("{}: ", l.key), theme.key),
+                    Span::styled(key, theme.key),
                     Span::styled(l.value.clone(), value_style),
                 ])
             })

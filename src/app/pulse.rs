@@ -1,0 +1,169 @@
+//! `:pulse`: the services that need attention now, across every cluster, most urgent
+//! first, each with its reason in a few words (running below desired, a rollout failed
+//! or stuck, tasks dying repeatedly). It reads every cluster's services and recently
+//! stopped tasks, through the same budgeted progressive lists as the panes; the clusters
+//! pane counts what needs attention in each cluster whose services are known.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use super::App;
+use super::data::DataKey;
+use super::pane::Pane;
+use super::rows::{self, Cell, Column, Row, Tone};
+use crate::domain::model::{Service, Task, TaskScope, cluster_label};
+use crate::domain::pulse::{self, Finding};
+
+pub const PULSE_COLUMNS: &[Column] = &[
+    rows::col("SERVICE", 14, true),
+    rows::col("CLUSTER", 12, true),
+    rows::col("RUNNING", 7, false),
+    rows::col("WHY", 30, true),
+];
+
+impl App {
+    /// What `:pulse` reads: every cluster's services and stopped tasks.
+    pub(super) fn pulse_keys(&self) -> Vec<DataKey> {
+        if self.view().pane != Pane::Pulse {
+            return Vec::new();
+        }
+        let Some(clusters) = self.store.clusters() else {
+            return Vec::new();
+        };
+        clusters
+            .iter()
+            .flat_map(|c| {
+                let cluster = self.cluster_key(c);
+                [
+                    DataKey::Services {
+                        cluster: cluster.clone(),
+                    },
+                    DataKey::Tasks {
+                        cluster,
+                        service: None,
+                        scope: TaskScope::Stopped,
+                    },
+                ]
+            })
+            .collect()
+    }
+
+    /// The stopped tasks known of `cluster`, by service name.
+    fn stopped_by_service(&self, cluster: &str) -> HashMap<&str, Vec<&Task>> {
+        let mut by: HashMap<&str, Vec<&Task>> = HashMap::new();
+        if let Some(list) = self.store.tasks(cluster, None, TaskScope::Stopped) {
+            for t in list.iter() {
+                if let Some(name) = t.service_name() {
+                    by.entry(name).or_default().push(t);
+                }
+            }
+        }
+        by
+    }
+
+    /// Each described service of `cluster` that needs attention, with why.
+    fn findings(&self, cluster: &str) -> Vec<(&Arc<Service>, Vec<Finding>)> {
+        let Some(services) = self.store.services(cluster) else {
+            return Vec::new();
+        };
+        let stopped = self.stopped_by_service(cluster);
+        services
+            .shared()
+            .filter_map(|s| {
+                let dead = stopped.get(s.name.as_str()).map_or(&[][..], Vec::as_slice);
+                let found = pulse::assess(s, dead, self.now, &self.pulse);
+                (!found.is_empty()).then_some((s, found))
+            })
+            .collect()
+    }
+
+    /// How many services of `cluster` need attention; `None` until its services are
+    /// known.
+    pub(super) fn attention(&self, cluster: &str) -> Option<usize> {
+        self.store.services(cluster)?;
+        Some(self.findings(cluster).len())
+    }
+
+    /// The `:pulse` rows: most urgent first, then by cluster and name.
+    pub(super) fn pulse_rows(&self) -> Vec<Row> {
+        let Some(clusters) = self.store.clusters() else {
+            return Vec::new();
+        };
+        let mut found: Vec<(u8, Row)> = Vec::new();
+        for c in clusters.iter() {
+            let key = self.cluster_key(c);
+            let label = cluster_label(&key);
+            for (s, findings) in self.findings(&key) {
+                let urgency = findings.first().map_or(u8::MAX, |f| f.urgency);
+                let why: Vec<&str> = findings.iter().map(|f| f.reason.as_str()).collect();
+                let tone = if urgency <= 1 {
+                    Tone::Error
+                } else {
+                    Tone::Warn
+                };
+                found.push((
+                    urgency,
+                    Row {
+                        id: s.arn.clone(),
+                        cells: vec![
+                            Cell::text(&s.name),
+                            Cell::text(label.clone()),
+                            Cell::text(format!("{}/{}", s.running, s.desired)),
+                            Cell::text(why.join("; ")),
+                        ],
+                        tone,
+                    },
+                ));
+            }
+        }
+        found.sort_by(|(ua, a), (ub, b)| {
+            ua.cmp(ub)
+                .then_with(|| a.cells[1].text.cmp(&b.cells[1].text))
+                .then_with(|| a.cells[0].text.cmp(&b.cells[0].text))
+        });
+        found.into_iter().map(|(_, row)| row).collect()
+    }
+
+    /// The clusters pane's ATTENTION cells: the count where the services are known.
+    pub(super) fn with_attention(&self, mut rows: Vec<Row>) -> Vec<Row> {
+        let Some(clusters) = self.store.clusters() else {
+            return rows;
+        };
+        for row in &mut rows {
+            let count = clusters
+                .iter()
+                .find(|c| c.arn == row.id)
+                .and_then(|c| self.attention(&self.cluster_key(c)));
+            row.cells.push(match count {
+                None => Cell::text("-").tone(Tone::Dim),
+                Some(0) => Cell::num(0),
+                Some(n) => Cell::num(n as i64).tone(Tone::Warn),
+            });
+        }
+        rows
+    }
+
+    /// Why the service's recently stopped tasks stopped, for its describe view: one line
+    /// per cause with how many and when the last one did.
+    pub(super) fn death_lines(&self, cluster: &str, service: &str) -> Option<Vec<String>> {
+        let list = self
+            .store
+            .tasks(cluster, Some(service), TaskScope::Stopped)?;
+        let causes = pulse::causes(list.iter());
+        let mut lines = Vec::new();
+        if causes.is_empty() {
+            lines.push(
+                "no task stopped in the last hour (ECS keeps stopped tasks about an hour)".into(),
+            );
+        }
+        for c in causes {
+            let when = c
+                .last
+                .map(|t| format!(", last {} ago", pulse::ago(self.now - t)))
+                .unwrap_or_default();
+            let mark = if c.failure { "✗" } else { "·" };
+            lines.push(format!("{mark} {} × {}{when}", c.count, c.text));
+        }
+        Some(lines)
+    }
+}
