@@ -18,6 +18,11 @@
 //! read_only = true
 //! colour = "red"       # the header's colour while this profile is in use
 //!
+//! [pulse]              # when :pulse says a service needs attention
+//! below_desired_minutes = 5    # running below desired for longer than this
+//! stuck_rollout_minutes = 30   # a rollout still in progress after this long
+//! deaths = 3                   # failed tasks within the hour ECS keeps them
+//!
 //! [keys]               # remap an action (names as in the README's key table)
 //! scale = "S"
 //! stop_task = ["Ctrl-x", "X"]
@@ -51,9 +56,44 @@ pub struct Config {
     pub exec_command: Option<String>,
     #[serde(default)]
     pub profiles: BTreeMap<String, ProfileConfig>,
+    /// When `:pulse` says a service needs attention.
+    #[serde(default)]
+    pub pulse: PulseConfig,
     /// Keys remapped: action name → one key or a list of keys.
     #[serde(default)]
     pub keys: BTreeMap<String, KeyList>,
+}
+
+/// `[pulse]`: each a whole number; unset keeps the default.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PulseConfig {
+    #[serde(default, deserialize_with = "minutes")]
+    pub below_desired_minutes: Option<u32>,
+    #[serde(default, deserialize_with = "minutes")]
+    pub stuck_rollout_minutes: Option<u32>,
+    #[serde(default, deserialize_with = "deaths")]
+    pub deaths: Option<u32>,
+}
+
+/// A number of minutes, 0 to a week.
+fn minutes<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u32>, D::Error> {
+    match toml::Value::deserialize(d)? {
+        toml::Value::Integer(n) if (0..=10_080).contains(&n) => Ok(u32::try_from(n).ok()),
+        other => Err(serde::de::Error::custom(format!(
+            "a number of minutes is a whole number from 0 to 10080 (a week), not {other}"
+        ))),
+    }
+}
+
+/// How many failed tasks in the hour make "dying repeatedly": 1 to 1000.
+fn deaths<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u32>, D::Error> {
+    match toml::Value::deserialize(d)? {
+        toml::Value::Integer(n) if (1..=1000).contains(&n) => Ok(u32::try_from(n).ok()),
+        other => Err(serde::de::Error::custom(format!(
+            "deaths is how many failed tasks in an hour, a whole number from 1 to 1000, not {other}"
+        ))),
+    }
 }
 
 /// The keys an action takes: `"S"` or `["S", "Ctrl-s"]`.
@@ -226,6 +266,24 @@ mod tests {
         ] {
             let e = Config::parse(bad).unwrap_err();
             assert!(e.contains("exec_command"), "{bad}: {e}");
+        }
+    }
+
+    #[test]
+    fn pulse_thresholds_are_whole_numbers_in_range() {
+        let c = Config::parse("[pulse]\nbelow_desired_minutes = 10\ndeaths = 5\n").unwrap();
+        assert_eq!(c.pulse.below_desired_minutes, Some(10));
+        assert_eq!(c.pulse.stuck_rollout_minutes, None);
+        assert_eq!(c.pulse.deaths, Some(5));
+        for bad in [
+            "[pulse]\ndeaths = 0\n",
+            "[pulse]\nbelow_desired_minutes = -1\n",
+            "[pulse]\nstuck_rollout_minutes = \"30m\"\n",
+            "[pulse]\ndeath = 3\n",
+        ] {
+            let e = Config::parse(bad).unwrap_err();
+            assert!(!e.contains('\n'), "one line: {e}");
+            assert!(e.contains("death") || e.contains("minutes"), "{bad}: {e}");
         }
     }
 

@@ -177,6 +177,7 @@ fn run(cli: Cli, started: Instant) -> Result<(), (u8, String)> {
         app.log_capacity = settings.log_lines;
         app.exec_command = settings.exec_command.clone();
         app.profile_colour = settings.colour.clone();
+        app.pulse = settings.pulse;
         app.read_only = read_only;
         let guard = Guarded::new(
             ops,

@@ -730,6 +730,8 @@ mod keys_tests;
 #[cfg(test)]
 mod logs_tests;
 #[cfg(test)]
+mod pulse_tests;
+#[cfg(test)]
 mod regions_tests;
 #[cfg(test)]
 mod signin_tests;

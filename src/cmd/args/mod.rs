@@ -171,6 +171,8 @@ pub struct Settings {
     pub colour: Option<String>,
     /// The MFA code for an assume-role profile with `mfa_serial`, once asked.
     pub mfa_code: Option<String>,
+    /// When `:pulse` says a service needs attention (`[pulse]`).
+    pub pulse: crate::domain::pulse::Thresholds,
 }
 
 impl Settings {
@@ -257,6 +259,19 @@ impl Settings {
             mouse: config.mouse.unwrap_or(true),
             colour: section.colour.clone(),
             mfa_code: None,
+            pulse: {
+                let d = crate::domain::pulse::Thresholds::default();
+                let p = &config.pulse;
+                crate::domain::pulse::Thresholds {
+                    below_desired_minutes: p
+                        .below_desired_minutes
+                        .map_or(d.below_desired_minutes, i64::from),
+                    stuck_rollout_minutes: p
+                        .stuck_rollout_minutes
+                        .map_or(d.stuck_rollout_minutes, i64::from),
+                    deaths: p.deaths.map_or(d.deaths, |n| n as usize),
+                }
+            },
             log_lines: config
                 .log_lines
                 .unwrap_or(crate::logs::ring::Ring::DEFAULT_CAPACITY)
