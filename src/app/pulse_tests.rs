@@ -135,7 +135,7 @@ fn the_most_urgent_come_first_each_with_why() {
                 "pdf",
                 "prod",
                 "2/2",
-                "3 tasks died in the last hour, 3 of OutOfMemoryError (container app)"
+                "3 tasks died in 1 h: 3× OutOfMemoryError (container app)"
             ],
         ]
     );

@@ -54,7 +54,7 @@ pub fn cause_of(task: &Task) -> (String, bool) {
         }
     }
     if reason.contains("ELB health checks") {
-        return ("failed load balancer health checks".into(), true);
+        return ("failed ELB health checks".into(), true);
     }
     if reason.contains("container health checks") {
         return ("failed container health checks".into(), true);
@@ -223,11 +223,11 @@ pub fn assess(
         let top = causes(failures.iter().copied());
         let first = top
             .first()
-            .map(|c| format!(", {} of {}", c.count, c.text))
+            .map(|c| format!(": {}× {}", c.count, c.text))
             .unwrap_or_default();
         found.push(Finding {
             urgency: 2,
-            reason: format!("{} tasks died in the last hour{first}", failures.len()),
+            reason: format!("{} tasks died in 1 h{first}", failures.len()),
         });
     }
     found.sort_by_key(|f| f.urgency);

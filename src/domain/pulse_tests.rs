@@ -96,7 +96,7 @@ fn causes_are_named_in_a_few_words() {
                 "Task failed ELB health checks in (target-group x)",
                 vec![],
             ),
-            "failed load balancer health checks",
+            "failed ELB health checks",
             true,
         ),
         (
@@ -199,7 +199,7 @@ fn failed_and_stuck_rollouts_and_dying_tasks_are_ranked() {
         [
             "rollout failed",
             // The one of 90 minutes ago is outside the hour.
-            "3 tasks died in the last hour, 3 of OutOfMemoryError (container web)"
+            "3 tasks died in 1 h: 3× OutOfMemoryError (container web)"
         ]
     );
     let mut s = running(2, 2);

@@ -13,6 +13,7 @@ mod moto_logs;
 mod moto_ops;
 mod moto_reads;
 mod ops_cli;
+mod pulse;
 mod regions;
 mod switch;
 mod tail_cli;

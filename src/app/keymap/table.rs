@@ -202,7 +202,7 @@ pub const BINDINGS: &[Binding] = &[
         keys: &[ch(':', ":")],
         command: Command::CommandLine,
         scope: Scope::Global,
-        help: "command line (:clusters :services :tasks :instances :find :taskdefs :forwards :profile :region :errors)",
+        help: "command line (:clusters :services :tasks :instances :find :pulse :taskdefs :forwards :profile :region :errors)",
     },
     Binding {
         keys: &[ch('r', "r")],
