@@ -10,7 +10,7 @@
 # waiting for each screen to show the text expected of it, captures it with colours
 # (`tmux capture-pane -e -p`), turns it into HTML with ansi2html (installed into the
 # git-ignored .venv) and renders that to PNG with headless Chromium.
-# Writes screenshots/01-clusters.png ... screenshots/18-forwards.png.
+# Writes screenshots/01-clusters.png ... screenshots/19-pulse.png.
 #
 # Installs what is missing: chromium and fonts-dejavu-core (apt; root or sudo), tmux (apt),
 # and ansi2html (pip, into .venv).
@@ -383,6 +383,15 @@ keys y
 wait_for "the rollout view" 'orders › rollout'
 WAIT_SECONDS=120 wait_for "the circuit breaker" 'FAILED ✗' 'rolling back to'
 shot 14-rollout-failed
+
+# What needs attention now: the failed rollout, the OOM-killed pdf renderer.
+keys Escape
+wait_for "the services of prod-core" 'prod-core › services'
+keys :
+type_text "pulse"
+keys Enter
+wait_for "the pulse view" 'services needing attention' '│orders .*rollout failed' '│pdf-renderer .*tasks died'
+shot 19-pulse
 
 keys Escape
 wait_for "the services of prod-core" 'prod-core › services'

@@ -41,10 +41,12 @@ pub enum Category {
     ClusterResourceModify,
     /// Every Application Auto Scaling call.
     Autoscaling,
+    /// Elastic Load Balancing reads (DescribeTargetHealth).
+    LoadBalancerRead,
 }
 
 impl Category {
-    pub const ALL: [Category; 9] = [
+    pub const ALL: [Category; 10] = [
         Category::ClusterRead,
         Category::ServiceRead,
         Category::ClusterResourceRead,
@@ -54,6 +56,7 @@ impl Category {
         Category::RunStop,
         Category::ClusterResourceModify,
         Category::Autoscaling,
+        Category::LoadBalancerRead,
     ];
 
     fn index(self) -> usize {
@@ -84,6 +87,13 @@ impl Category {
         })
     }
 
+    /// The category of an Elastic Load Balancing operation.
+    pub fn of_elb_operation(operation: &str) -> Option<Category> {
+        operation
+            .starts_with("Describe")
+            .then_some(Category::LoadBalancerRead)
+    }
+
     /// In words, for the header and the log.
     pub fn label(self) -> &'static str {
         match self {
@@ -96,6 +106,7 @@ impl Category {
             Category::RunStop => "task runs and stops",
             Category::ClusterResourceModify => "instance changes",
             Category::Autoscaling => "auto scaling calls",
+            Category::LoadBalancerRead => "load balancer reads",
         }
     }
 }
@@ -108,10 +119,11 @@ pub struct ApiRate {
 }
 
 /// AWS's bucket of every category (ECS-FACTS.md; Application Auto Scaling publishes
-/// none and is treated like service modify).
+/// none and is treated like service modify; Elastic Load Balancing publishes none either
+/// and gets a low one).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ApiLimits {
-    pub rates: [ApiRate; 9],
+    pub rates: [ApiRate; 10],
 }
 
 impl ApiLimits {
@@ -140,6 +152,7 @@ impl Default for ApiLimits {
                 rate(100, 40), // run/stop
                 modify,        // cluster resource modify: no published number
                 modify,        // auto scaling: no published numbers
+                rate(20, 10),  // load balancer reads: no published numbers, kept low
             ],
         }
     }

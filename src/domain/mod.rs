@@ -14,7 +14,9 @@ pub mod shared;
 use async_trait::async_trait;
 
 pub use error::{BackendError, ErrorKind};
-use model::{Cluster, ContainerInstance, Service, Task, TaskDefinition, TaskScope};
+use model::{
+    Cluster, ContainerInstance, Service, Task, TaskDefinition, TaskScope, TargetHealth,
+};
 
 pub type BackendResult<T> = Result<T, BackendError>;
 
@@ -113,6 +115,15 @@ pub trait Backend: Send + Sync {
     /// One task definition by ARN or `family:revision`. Immutable once registered, so
     /// callers may cache it forever.
     async fn task_definition(&self, task_definition: &str) -> BackendResult<TaskDefinition>;
+
+    /// The targets of one load balancer target group (by ARN) and their health.
+    async fn target_health(&self, target_group: &str) -> BackendResult<Vec<TargetHealth>> {
+        Err(BackendError::new(
+            ErrorKind::Service,
+            "DescribeTargetHealth",
+            format!("target health is not available here ({target_group})"),
+        ))
+    }
 
     /// One page of `query` (`token` from the previous page; `None` for the first). By
     /// default the whole list as one page.

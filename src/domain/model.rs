@@ -182,6 +182,29 @@ pub struct LoadBalancer {
     pub container_port: Option<i32>,
 }
 
+/// One target of a load balancer's target group, as Elastic Load Balancing sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TargetHealth {
+    /// An instance id or an IP address.
+    pub target: String,
+    pub port: Option<i32>,
+    /// initial, healthy, unhealthy, unused, draining, unavailable.
+    pub state: String,
+    /// `Target.ResponseCodeMismatch`, `Target.Timeout`, ...
+    pub reason: Option<String>,
+    pub description: Option<String>,
+}
+
+/// Healthy targets and all of them, over every target group of `groups`.
+pub fn healthy_of<'a>(groups: impl IntoIterator<Item = &'a [TargetHealth]>) -> (usize, usize) {
+    groups.into_iter().fold((0, 0), |(ok, all), targets| {
+        (
+            ok + targets.iter().filter(|t| t.state == "healthy").count(),
+            all + targets.len(),
+        )
+    })
+}
+
 /// A placement strategy (`spread` on `attribute:ecs.availability-zone`) or a constraint
 /// (`memberOf` with an expression): `kind` and its field or expression.
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -99,10 +99,8 @@ pub fn cause_of(task: &Task) -> (String, bool) {
 /// most recent.
 pub fn causes<'a>(tasks: impl IntoIterator<Item = &'a Task>) -> Vec<Cause> {
     let mut found: Vec<Cause> = Vec::new();
+    // Tasks still stopping count too: ECS lists them as stopped (desired STOPPED).
     for task in tasks {
-        if task.last_status.as_ref() != "STOPPED" {
-            continue;
-        }
         let (text, failure) = cause_of(task);
         let at = task.stopped_at.or(task.stopping_at);
         let reason = task.stopped_reason.clone().unwrap_or_default();
@@ -191,10 +189,21 @@ pub fn assess(
             });
         }
     }
-    match primary.and_then(|d| d.rollout_state.as_deref()) {
-        Some("FAILED") => found.push(Finding {
+    // The circuit breaker marks the failed deployment FAILED and makes the rollback the
+    // primary, in progress until it is done.
+    let failed = service
+        .deployments
+        .iter()
+        .any(|d| d.rollout_state.as_deref() == Some("FAILED"));
+    let primary_state = primary.and_then(|d| d.rollout_state.as_deref());
+    match primary_state {
+        _ if failed => found.push(Finding {
             urgency: 1,
-            reason: "rollout failed".into(),
+            reason: if primary_state == Some("IN_PROGRESS") {
+                "rollout failed, rolling back".into()
+            } else {
+                "rollout failed".into()
+            },
         }),
         Some("IN_PROGRESS") => {
             let started = primary.and_then(|d| d.created_at);

@@ -221,3 +221,23 @@ fn durations_read_short() {
     assert_eq!(ago(Duration::minutes(185)), "3 h 5 min");
     assert_eq!(ago(Duration::seconds(-5)), "0 s");
 }
+
+#[test]
+fn a_rollout_rolled_back_by_the_circuit_breaker_is_a_failure_until_it_ends() {
+    let th = Thresholds::default();
+    let mut s = running(2, 2);
+    let mut failed = s.deployments[0].clone();
+    failed.id = "ecs-svc/2".into();
+    failed.status = "ACTIVE".into();
+    failed.rollout_state = Some("FAILED".into());
+    s.deployments[0].rollout_state = Some("IN_PROGRESS".into());
+    s.deployments.push(failed);
+    assert_eq!(
+        assess(&s, &[], now(), &th)[0].reason,
+        "rollout failed, rolling back"
+    );
+    // Tasks still stopping count with their cause.
+    let mut stopping = oom(2);
+    stopping.last_status = "DEPROVISIONING".into();
+    assert_eq!(causes([&stopping]).len(), 1);
+}

@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use crate::domain::model::{
     CapacityProviderItem, Cluster, Container, ContainerDefinition, ContainerInstance, Deployment,
     DeploymentConfig, LoadBalancer, LogConfiguration, NetworkConfig, Placement, PortMapping,
-    Service, ServiceEvent, SharedStr, Task, TaskDefinition, arn_name,
+    Service, ServiceEvent, SharedStr, TargetHealth, Task, TaskDefinition, arn_name,
 };
 
 pub(crate) fn cluster(c: &ecs::Cluster) -> Cluster {
@@ -361,6 +361,28 @@ fn optional(s: Option<&str>) -> Option<String> {
 fn time(t: Option<&aws_smithy_types::DateTime>) -> Option<DateTime<Utc>> {
     let t = t?;
     DateTime::from_timestamp(t.secs(), t.subsec_nanos())
+}
+
+/// One target of DescribeTargetHealth.
+pub(crate) fn target_health(
+    d: &aws_sdk_elasticloadbalancingv2::types::TargetHealthDescription,
+) -> TargetHealth {
+    let health = d.target_health();
+    TargetHealth {
+        target: d
+            .target()
+            .and_then(|t| t.id())
+            .unwrap_or_default()
+            .to_owned(),
+        port: d.target().and_then(|t| t.port()),
+        state: health
+            .and_then(|h| h.state())
+            .map_or_else(|| "unknown".to_owned(), |s| s.as_str().to_owned()),
+        reason: health
+            .and_then(|h| h.reason())
+            .map(|r| r.as_str().to_owned()),
+        description: health.and_then(|h| h.description()).map(str::to_owned),
+    }
 }
 
 #[cfg(test)]

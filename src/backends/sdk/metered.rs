@@ -24,18 +24,37 @@ pub(super) fn client(config: &SdkConfig, budget: &Arc<Budget>) -> Client {
     let conf = aws_sdk_ecs::config::Builder::from(config)
         .interceptor(Metered {
             budget: Arc::clone(budget),
+            of: Category::of_ecs_operation,
         })
         .build();
     Client::from_conf(conf)
 }
 
+/// An Elastic Load Balancing client metered the same way.
+pub(super) fn elb_client(
+    config: &SdkConfig,
+    budget: &Arc<Budget>,
+) -> aws_sdk_elasticloadbalancingv2::Client {
+    let conf = aws_sdk_elasticloadbalancingv2::config::Builder::from(config)
+        .interceptor(Metered {
+            budget: Arc::clone(budget),
+            of: Category::of_elb_operation,
+        })
+        .build();
+    aws_sdk_elasticloadbalancingv2::Client::from_conf(conf)
+}
+
 #[derive(Debug)]
 struct Metered {
     budget: Arc<Budget>,
+    /// The category of an operation of this client's service.
+    of: fn(&str) -> Option<Category>,
 }
 
-fn category(cfg: &ConfigBag) -> Option<Category> {
-    Category::of_ecs_operation(cfg.load::<Metadata>()?.name())
+impl Metered {
+    fn category(&self, cfg: &ConfigBag) -> Option<Category> {
+        (self.of)(cfg.load::<Metadata>()?.name())
+    }
 }
 
 /// Whether an answer is AWS asking to slow down: ECS's ThrottlingException (in the
@@ -73,7 +92,7 @@ impl Intercept for Metered {
         // The first attempt was paid for by `acquire`; a retry goes out unasked.
         let attempt = cfg.load::<RequestAttempts>().map_or(1, |a| a.attempts());
         if attempt > 1
-            && let Some(category) = category(cfg)
+            && let Some(category) = self.category(cfg)
         {
             self.budget.charge(category);
         }
@@ -87,7 +106,7 @@ impl Intercept for Metered {
         cfg: &mut ConfigBag,
     ) -> Result<(), BoxError> {
         if is_throttle(context.response())
-            && let Some(category) = category(cfg)
+            && let Some(category) = self.category(cfg)
         {
             self.budget.throttled(category);
         }

@@ -31,7 +31,8 @@ use futures::{StreamExt, TryStreamExt, stream};
 pub use crate::domain::budget::{ApiLimits, ApiRate};
 use crate::domain::budget::{Budget, Category};
 use crate::domain::model::{
-    Cluster, ContainerInstance, Service, Task, TaskDefinition, TaskScope, arn_account, arn_name,
+    Cluster, ContainerInstance, Service, TargetHealth, Task, TaskDefinition, TaskScope,
+    arn_account, arn_name,
 };
 use crate::domain::{Backend, BackendError, BackendResult, ErrorKind, Identity, ListQuery, Page};
 
@@ -66,6 +67,8 @@ pub struct ConnectOptions {
 /// limiters only work if every call of the process goes through the same instance.
 pub struct SdkBackend {
     ecs: Client,
+    /// Target health, for the services behind a load balancer.
+    elb: aws_sdk_elasticloadbalancingv2::Client,
     config: SdkConfig,
     /// Shared with the operations built from this backend (`ops::SdkOps::new`): ECS
     /// throttles per account, so every call of the process draws from the same buckets.
@@ -115,6 +118,7 @@ impl SdkBackend {
         );
         Ok(SdkBackend {
             ecs: metered::client(&loaded.config, &budget),
+            elb: metered::elb_client(&loaded.config, &budget),
             config: loaded.config,
             budget,
             describe_concurrency: opts.describe_concurrency.max(1),
@@ -133,6 +137,7 @@ impl SdkBackend {
     #[must_use]
     pub fn with_budget(mut self, budget: Arc<Budget>) -> Self {
         self.ecs = metered::client(&self.config, &budget);
+        self.elb = metered::elb_client(&self.config, &budget);
         self.budget = budget;
         self
     }
@@ -461,6 +466,23 @@ impl Backend for SdkBackend {
         let td = convert::task_definition(td);
         self.learn_account(&td.arn);
         Ok(td)
+    }
+
+    async fn target_health(&self, target_group: &str) -> BackendResult<Vec<TargetHealth>> {
+        const OP: &str = "DescribeTargetHealth";
+        self.budget.acquire(Category::LoadBalancerRead).await;
+        let out = self
+            .elb
+            .describe_target_health()
+            .target_group_arn(target_group)
+            .send()
+            .await
+            .map_err(|e| errors::from_sdk_error(OP, e))?;
+        Ok(out
+            .target_health_descriptions()
+            .iter()
+            .map(convert::target_health)
+            .collect())
     }
 }
 
