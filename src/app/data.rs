@@ -11,7 +11,9 @@ use crate::domain::BackendError;
 use crate::domain::ErrorKind;
 use crate::domain::ListQuery;
 use crate::domain::budget::Priority;
-use crate::domain::model::{Cluster, ContainerInstance, Service, Task, TaskDefinition, TaskScope};
+use crate::domain::model::{
+    Cluster, ContainerInstance, Service, TargetHealth, Task, TaskDefinition, TaskScope,
+};
 use crate::ops::model::{Family, Scaling, TaskDefDoc};
 
 /// One query a pane needs; also the unit of coalescing (one fetch in flight per key).
@@ -52,6 +54,10 @@ pub enum DataKey {
     TaskDefDoc {
         arn: String,
     },
+    /// The targets of one load balancer target group and their health.
+    TargetHealth {
+        target_group: String,
+    },
 }
 
 impl DataKey {
@@ -85,6 +91,9 @@ impl DataKey {
             }
             DataKey::Families => "task definition families".into(),
             DataKey::Family { name } => format!("revisions of {name}"),
+            DataKey::TargetHealth { target_group } => {
+                format!("target health of {}", target_group_name(target_group))
+            }
         }
     }
 
@@ -131,6 +140,14 @@ pub enum Payload {
     Families(Arc<Vec<Family>>),
     Family(Arc<Family>),
     TaskDefDoc(Arc<TaskDefDoc>),
+    TargetHealth(Arc<Vec<TargetHealth>>),
+}
+
+/// A target group as people say it: `web` of
+/// `arn:aws:elasticloadbalancing:…:targetgroup/web/0123abcd`.
+pub fn target_group_name(arn: &str) -> &str {
+    arn.split_once(":targetgroup/")
+        .map_or(arn, |(_, rest)| rest.split('/').next().unwrap_or(rest))
 }
 
 impl Payload {
@@ -147,6 +164,7 @@ impl Payload {
             Payload::Families(a) => Arc::as_ptr(a) as *const () as usize,
             Payload::Family(a) => Arc::as_ptr(a) as *const () as usize,
             Payload::TaskDefDoc(a) => Arc::as_ptr(a) as *const () as usize,
+            Payload::TargetHealth(a) => Arc::as_ptr(a) as *const () as usize,
         }
     }
 }
@@ -597,6 +615,39 @@ impl Store {
             Payload::TaskDefDoc(d) => Some(d),
             _ => None,
         }
+    }
+
+    /// Every query's slot.
+    pub fn slots(&self) -> impl Iterator<Item = (&DataKey, &Slot)> {
+        self.slots.iter()
+    }
+
+    pub fn target_health(&self, target_group: &str) -> Option<&Arc<Vec<TargetHealth>>> {
+        let key = DataKey::TargetHealth {
+            target_group: target_group.to_string(),
+        };
+        match self.get(&key)?.data.as_ref()? {
+            Payload::TargetHealth(t) => Some(t),
+            _ => None,
+        }
+    }
+
+    /// Healthy targets and all of them over `target_groups`; `None` until every one is
+    /// known.
+    pub fn health_of<'a>(
+        &self,
+        target_groups: impl IntoIterator<Item = &'a str>,
+    ) -> Option<(usize, usize)> {
+        let mut known = Vec::new();
+        for tg in target_groups {
+            known.push(self.target_health(tg)?);
+        }
+        if known.is_empty() {
+            return None;
+        }
+        Some(crate::domain::model::healthy_of(
+            known.iter().map(|t| t.as_slice()),
+        ))
     }
 
     pub fn generation(&self) -> u64 {

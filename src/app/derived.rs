@@ -235,13 +235,20 @@ impl App {
                 let td = s.and_then(|s| self.store.task_definition(&s.task_definition));
                 let stopped =
                     s.and_then(|s| self.store.tasks(cluster, Some(&s.name), TaskScope::Stopped));
-                let answers = vec![Held::of(all), Held::of(td), Held::of(stopped)];
+                let mut answers = vec![Held::of(all), Held::of(td), Held::of(stopped)];
+                if let Some(s) = s {
+                    answers.extend(
+                        super::health::target_groups(s)
+                            .map(|tg| Held::of(self.store.target_health(tg))),
+                    );
+                }
                 memo.get(key(answers, Some(self.now)), || Described {
                     title: format!("service {name}"),
                     outline: s.map(|s| {
                         // Why its tasks die first: what an operator asks in an incident.
                         let deaths = self.death_lines(cluster, &s.name);
                         let mut out = describe::deaths(deaths);
+                        out.extend(self.health_lines(s));
                         out.extend(describe::service(s, td.map(|t| t.as_ref()), self.now));
                         out
                     }),

@@ -20,7 +20,7 @@ pub struct Line {
 }
 
 impl Line {
-    fn heading(title: &str) -> Line {
+    pub(super) fn heading(title: &str) -> Line {
         Line {
             indent: 0,
             key: title.to_string(),
@@ -30,7 +30,7 @@ impl Line {
         }
     }
 
-    fn field(indent: u16, key: &str, value: impl Into<String>) -> Line {
+    pub(super) fn field(indent: u16, key: &str, value: impl Into<String>) -> Line {
         Line {
             indent,
             key: key.to_string(),

@@ -14,6 +14,7 @@ impl App {
         keys.extend(self.popup_keys());
         keys.extend(self.dialog_keys());
         keys.extend(self.revision_detail_keys());
+        keys.extend(self.health_keys());
         let mut effects = Vec::new();
         // `:find` reads the names of every cluster's services, and the details of the
         // rows on screen.
@@ -78,7 +79,7 @@ impl App {
 
     /// The ids of the rows `view` shows, top to bottom: from the rows last drawn, unless
     /// those were none.
-    fn on_screen(&self, view: &View) -> Vec<String> {
+    pub(super) fn on_screen(&self, view: &View) -> Vec<String> {
         let rows = self
             .last_rows(view)
             .filter(|rows| !rows.is_empty())

@@ -12,6 +12,7 @@ mod fetch;
 pub mod form;
 pub mod format;
 pub mod forwards;
+mod health;
 mod input;
 pub mod keymap;
 pub mod listing;

@@ -142,7 +142,7 @@ impl App {
                 rows::SERVICE_COLUMNS,
                 self.store
                     .services(cluster)
-                    .map(|s| rows::service_rows(s, self.now))
+                    .map(|s| rows::service_rows(s, self.now, &self.health_known()))
                     .unwrap_or_default(),
             ),
             Pane::Tasks { service, .. } => {

@@ -71,7 +71,8 @@ impl App {
             .shared()
             .filter_map(|s| {
                 let dead = stopped.get(s.name.as_str()).map_or(&[][..], Vec::as_slice);
-                let found = pulse::assess(s, dead, self.now, &self.pulse);
+                let health = self.store.health_of(super::health::target_groups(s));
+                let found = pulse::assess(s, dead, health, self.now, &self.pulse);
                 (!found.is_empty()).then_some((s, found))
             })
             .collect()

@@ -3,6 +3,7 @@
 //! so the UI only draws it.
 
 use std::cmp::Ordering;
+use std::collections::HashMap;
 use std::rc::Rc;
 use std::sync::Arc;
 
@@ -250,6 +251,8 @@ pub const SERVICE_COLUMNS: &[Column] = &[
     col("TASK DEFINITION", 16, true),
     low("LAUNCH", 10, false),
     col("ROLLOUT", 14, false),
+    // Healthy / total load balancer targets (the app reads them for the rows on screen).
+    low("HEALTH", 6, false),
     low("AGE", 5, false),
 ];
 
@@ -304,10 +307,14 @@ fn listing_rows<T: Listed>(
 /// A services pane's rows; above `EAGER_ROWS` services each row's cells are built only
 /// when looked at (they are rebuilt every second for the ages, so this is what keeps a
 /// 2,000-service pane cheap).
-pub fn service_rows(services: &Listing<Service>, now: DateTime<Utc>) -> Rows {
+pub fn service_rows(
+    services: &Listing<Service>,
+    now: DateTime<Utc>,
+    health: &Arc<HashMap<String, (usize, usize)>>,
+) -> Rows {
     let columns = SERVICE_COLUMNS.len();
     if services.entries().len() <= EAGER_ROWS {
-        return listing_rows(services, columns, |s| service_row(s, now))
+        return listing_rows(services, columns, |s| service_row(s, now, health))
             .into_iter()
             .map(|r| Rc::new(Shown::from(r)))
             .collect();
@@ -315,8 +322,9 @@ pub fn service_rows(services: &Listing<Service>, now: DateTime<Utc>) -> Rows {
     let lazy = |e: &Entry<Service>| match &e.item {
         Some(service) => {
             let service = Arc::clone(service);
+            let health = Arc::clone(health);
             Shown::lazy(e.arn.clone(), Tone::Normal, move || {
-                service_row(&service, now)
+                service_row(&service, now, &health)
             })
         }
         None => {
@@ -333,7 +341,7 @@ pub fn service_rows(services: &Listing<Service>, now: DateTime<Utc>) -> Rows {
         .collect()
 }
 
-fn service_row(s: &Service, now: DateTime<Utc>) -> Row {
+fn service_row(s: &Service, now: DateTime<Utc>, health: &HashMap<String, (usize, usize)>) -> Row {
     let (rollout, rollout_tone) = rollout_label(s);
     let short = s.running < s.desired;
     Row {
@@ -351,6 +359,7 @@ fn service_row(s: &Service, now: DateTime<Utc>) -> Row {
             Cell::text(s.task_definition_short()),
             Cell::text(s.launch_label()),
             Cell::text(rollout).tone(rollout_tone),
+            super::health::health_cell(s, health),
             Cell::age(now, s.created_at),
         ],
         tone: Tone::Normal,
@@ -652,9 +661,9 @@ mod tests {
                 .collect::<Vec<_>>()
                 .into()
         };
-        let small = service_rows(&listing(10), now);
+        let small = service_rows(&listing(10), now, &Default::default());
         assert!(small.iter().all(|r| r.built().is_some()));
-        let large = service_rows(&listing(EAGER_ROWS + 1), now);
+        let large = service_rows(&listing(EAGER_ROWS + 1), now, &Default::default());
         assert_eq!(large.len(), EAGER_ROWS + 1);
         assert!(large.iter().all(|r| r.built().is_none()));
         assert_eq!(large[7].cells[0].text, "svc-00007");

@@ -12,7 +12,7 @@ use async_trait::async_trait;
 use futures::future::join_all;
 
 use crate::domain::model::{
-    Cluster, ContainerInstance, Service, Task, TaskDefinition, TaskScope, arn_region,
+    Cluster, ContainerInstance, Service, TargetHealth, Task, TaskDefinition, TaskScope, arn_region,
 };
 use crate::domain::{Backend, BackendError, BackendResult, ErrorKind, Identity, ListQuery, Page};
 use crate::ops::model::{Family, Scaling, TaskDefDoc};
@@ -215,6 +215,15 @@ impl Backend for Regions {
             .ecs
             .task_definition(task_definition)
             .await
+    }
+
+    async fn target_health(&self, target_group: &str) -> BackendResult<Vec<TargetHealth>> {
+        const OP: &str = "DescribeTargetHealth";
+        let region = match arn_region(target_group) {
+            Some(r) => self.by_region(r, OP, &format!("target group '{target_group}'"))?,
+            None => &self.regions[0],
+        };
+        region.ecs.target_health(target_group).await
     }
 
     async fn list_page(&self, query: &ListQuery, token: Option<String>) -> BackendResult<Page> {

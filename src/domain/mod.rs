@@ -14,9 +14,7 @@ pub mod shared;
 use async_trait::async_trait;
 
 pub use error::{BackendError, ErrorKind};
-use model::{
-    Cluster, ContainerInstance, Service, Task, TaskDefinition, TaskScope, TargetHealth,
-};
+use model::{Cluster, ContainerInstance, Service, TargetHealth, Task, TaskDefinition, TaskScope};
 
 pub type BackendResult<T> = Result<T, BackendError>;
 

@@ -159,10 +159,12 @@ pub struct Finding {
 }
 
 /// Why `service` needs attention now, most urgent first; empty when it needs none.
-/// `stopped` are its recently stopped tasks.
+/// `stopped` are its recently stopped tasks; `health` its load balancer targets, healthy
+/// and all, when known.
 pub fn assess(
     service: &Service,
     stopped: &[&Task],
+    health: Option<(usize, usize)>,
     now: DateTime<Utc>,
     th: &Thresholds,
 ) -> Vec<Finding> {
@@ -181,7 +183,7 @@ pub fn assess(
         if since.is_none_or(|t| now - t >= Duration::minutes(th.below_desired_minutes)) {
             let how_long = since.map_or(String::new(), |t| format!(" for {}", ago(now - t)));
             found.push(Finding {
-                urgency: 3,
+                urgency: 4,
                 reason: format!(
                     "{} of {} running{how_long}",
                     service.running, service.desired
@@ -211,7 +213,7 @@ pub fn assess(
                 && now - t >= Duration::minutes(th.stuck_rollout_minutes)
             {
                 found.push(Finding {
-                    urgency: 4,
+                    urgency: 5,
                     reason: format!("rollout in progress for {}", ago(now - t)),
                 });
             }
@@ -237,6 +239,14 @@ pub fn assess(
         found.push(Finding {
             urgency: 2,
             reason: format!("{} tasks died in 1 h{first}", failures.len()),
+        });
+    }
+    if let Some((ok, all)) = health
+        && ok < all
+    {
+        found.push(Finding {
+            urgency: 3,
+            reason: format!("targets {ok}/{all} healthy"),
         });
     }
     found.sort_by_key(|f| f.urgency);

@@ -168,7 +168,7 @@ fn a_healthy_service_needs_nothing() {
     let s = running(3, 3);
     let stopped = [scaled_in(2)];
     let refs: Vec<&Task> = stopped.iter().collect();
-    assert!(assess(&s, &refs, now(), &Thresholds::default()).is_empty());
+    assert!(assess(&s, &refs, None, now(), &Thresholds::default()).is_empty());
 }
 
 #[test]
@@ -176,13 +176,19 @@ fn short_of_tasks_counts_from_the_last_steady_state() {
     let th = Thresholds::default();
     let mut s = running(4, 2);
     steady_at(&mut s, 2);
-    assert!(assess(&s, &[], now(), &th).is_empty(), "within the grace");
+    assert!(
+        assess(&s, &[], None, now(), &th).is_empty(),
+        "within the grace"
+    );
     let mut s = running(4, 2);
     steady_at(&mut s, 12);
-    let found = assess(&s, &[], now(), &th);
+    let found = assess(&s, &[], None, now(), &th);
     assert_eq!(found[0].reason, "2 of 4 running for 12 min");
     let s = running(4, 0);
-    assert_eq!(assess(&s, &[], now(), &th)[0].reason, "none of 4 running");
+    assert_eq!(
+        assess(&s, &[], None, now(), &th)[0].reason,
+        "none of 4 running"
+    );
 }
 
 #[test]
@@ -192,7 +198,7 @@ fn failed_and_stuck_rollouts_and_dying_tasks_are_ranked() {
     s.deployments[0].rollout_state = Some("FAILED".into());
     let dying = [oom(3), oom(8), oom(20), oom(90)];
     let refs: Vec<&Task> = dying.iter().collect();
-    let found = assess(&s, &refs, now(), &th);
+    let found = assess(&s, &refs, None, now(), &th);
     let reasons: Vec<&str> = found.iter().map(|f| f.reason.as_str()).collect();
     assert_eq!(
         reasons,
@@ -206,12 +212,12 @@ fn failed_and_stuck_rollouts_and_dying_tasks_are_ranked() {
     s.deployments[0].rollout_state = Some("IN_PROGRESS".into());
     s.deployments[0].created_at = Some(now() - Duration::minutes(45));
     assert_eq!(
-        assess(&s, &[], now(), &th)[0].reason,
+        assess(&s, &[], None, now(), &th)[0].reason,
         "rollout in progress for 45 min"
     );
     // Two deaths are not yet "repeatedly".
     let refs: Vec<&Task> = dying[..2].iter().collect();
-    assert!(assess(&running(2, 2), &refs, now(), &th).is_empty());
+    assert!(assess(&running(2, 2), &refs, None, now(), &th).is_empty());
 }
 
 #[test]
@@ -233,11 +239,30 @@ fn a_rollout_rolled_back_by_the_circuit_breaker_is_a_failure_until_it_ends() {
     s.deployments[0].rollout_state = Some("IN_PROGRESS".into());
     s.deployments.push(failed);
     assert_eq!(
-        assess(&s, &[], now(), &th)[0].reason,
+        assess(&s, &[], None, now(), &th)[0].reason,
         "rollout failed, rolling back"
     );
     // Tasks still stopping count with their cause.
     let mut stopping = oom(2);
     stopping.last_status = "DEPROVISIONING".into();
     assert_eq!(causes([&stopping]).len(), 1);
+}
+
+#[test]
+fn unhealthy_targets_are_named_with_their_count() {
+    let th = Thresholds::default();
+    let s = running(3, 3);
+    assert!(assess(&s, &[], Some((3, 3)), now(), &th).is_empty());
+    let found = assess(&s, &[], Some((1, 3)), now(), &th);
+    assert_eq!(found[0].reason, "targets 1/3 healthy");
+    // Below a failed rollout, above a shortfall.
+    let mut s = running(3, 1);
+    s.deployments[0].rollout_state = Some("FAILED".into());
+    let reasons: Vec<String> = assess(&s, &[], Some((1, 3)), now(), &th)
+        .into_iter()
+        .map(|f| f.reason)
+        .collect();
+    assert_eq!(reasons[0], "rollout failed");
+    assert_eq!(reasons[1], "targets 1/3 healthy");
+    assert!(reasons[2].starts_with("1 of 3 running"), "{reasons:?}");
 }

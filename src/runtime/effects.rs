@@ -60,6 +60,9 @@ pub async fn fetch(
         DataKey::TaskDefDoc { arn } => {
             Payload::TaskDefDoc(Arc::new(ops.task_definition_doc(arn).await?))
         }
+        DataKey::TargetHealth { target_group } => {
+            Payload::TargetHealth(Arc::new(backend.target_health(target_group).await?))
+        }
     })
 }
 

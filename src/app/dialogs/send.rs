@@ -19,6 +19,7 @@ pub struct PendingOp {
 
 const ROLLOUT_REFRESH_SECS: i64 = 2;
 const FAMILIES_REFRESH_SECS: i64 = 60;
+const TARGET_HEALTH_REFRESH_SECS: i64 = 30;
 
 impl App {
     /// The refresh interval of a key: rollouts are followed more closely.
@@ -32,6 +33,11 @@ impl App {
             // One ListTaskDefinitions call per family: refreshed once a minute at most
             // (`r` still refreshes at once, and a registration here refreshes it).
             DataKey::Families => base.max(chrono::Duration::seconds(FAMILIES_REFRESH_SECS)),
+            // ELBv2 checks targets every 5 to 300 s and has no published API rate: every
+            // 30 s at most.
+            DataKey::TargetHealth { .. } => {
+                base.max(chrono::Duration::seconds(TARGET_HEALTH_REFRESH_SECS))
+            }
             _ => base,
         }
     }

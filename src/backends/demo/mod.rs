@@ -46,6 +46,7 @@ mod scaling_estate;
 mod schedule;
 mod sim;
 mod state;
+mod targets;
 mod taskdef;
 mod taskdef_doc;
 mod view;
@@ -73,7 +74,7 @@ use self::taskdef::parse_reference;
 use crate::domain::budget::{ApiLimits, ApiRate, Budget, Category};
 use crate::domain::clock::Clock;
 use crate::domain::model::{
-    Cluster, ContainerInstance, Service, Task, TaskDefinition, TaskScope, arn_name,
+    Cluster, ContainerInstance, Service, TargetHealth, Task, TaskDefinition, TaskScope, arn_name,
 };
 use crate::domain::{Backend, BackendError, BackendResult, ErrorKind, Identity, ListQuery, Page};
 
@@ -332,6 +333,35 @@ impl Backend for DemoBackend {
         )
         .await;
         Ok(clusters)
+    }
+
+    async fn target_health(&self, target_group: &str) -> BackendResult<Vec<TargetHealth>> {
+        self.budget.acquire(Category::LoadBalancerRead).await;
+        let fleet = self.fleet().await;
+        for c in &fleet.clusters {
+            for s in &c.services {
+                let service = view::service(c, s);
+                let Some(lb) = service
+                    .load_balancers
+                    .iter()
+                    .find(|lb| lb.target_group_arn.as_deref() == Some(target_group))
+                else {
+                    continue;
+                };
+                let tasks: Vec<Task> = s
+                    .tasks
+                    .iter()
+                    .filter(|t| view::in_scope(t, TaskScope::Running))
+                    .map(|t| view::task(&fleet, c, t))
+                    .collect();
+                return Ok(targets::targets(&service, &tasks, lb.container_port));
+            }
+        }
+        Err(BackendError::new(
+            ErrorKind::NotFound,
+            "DescribeTargetHealth",
+            "TargetGroupNotFound: one or more target groups not found",
+        ))
     }
 
     async fn cluster(&self, cluster: &str) -> BackendResult<Cluster> {
