@@ -51,6 +51,19 @@ impl App {
         }
     }
 
+    /// How the revisions of `family` are asked for when seen from `place` (a cluster or
+    /// a task definition, by name or ARN): across regions, a family of another region than
+    /// the first is named by its ARN prefix, which the backend routes to that region.
+    pub(super) fn family_key(&self, place: &str, family: &str) -> String {
+        match arn_region(place) {
+            Some(region) if self.identity.spans_regions() && region != self.identity.region => {
+                let account = crate::domain::model::arn_account(place).unwrap_or_default();
+                format!("arn:aws:ecs:{region}:{account}:task-definition/{family}")
+            }
+            _ => family.to_owned(),
+        }
+    }
+
     /// The key of the cluster a `:find` row shows as `label`.
     pub(super) fn found_cluster(&self, label: &str) -> String {
         self.store

@@ -203,3 +203,17 @@ fn the_confirmation_names_the_clusters_region() {
     );
     app.update(key(KeyCode::Esc));
 }
+
+#[test]
+fn revisions_are_read_in_the_clusters_region() {
+    let app = app();
+    assert_eq!(
+        app.family_key(EAST, "web"),
+        "arn:aws:ecs:us-east-1:123456789012:task-definition/web"
+    );
+    // The first region's families, and any in one region, by name.
+    assert_eq!(app.family_key(WEST, "web"), "web");
+    assert_eq!(app.family_key("prod", "web"), "web");
+    let one = App::new(Identity::default(), vec![Pane::Clusters], t0(), None);
+    assert_eq!(one.family_key(EAST, "web"), "web");
+}

@@ -3,7 +3,9 @@
 //! region; below it a cluster is named by its ARN, whose region says where each call goes.
 //! A bare cluster name (typed by the user) goes to the one region that has a cluster of
 //! that name; a name found in several is refused rather than guessed, so no change can
-//! land in the wrong region.
+//! land in the wrong region. One region goes behind it too: a cluster ARN of another
+//! region (`--cluster arn:…`) is then refused instead of being read, or changed, in the
+//! region in use.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -85,6 +87,10 @@ impl Regions {
         if let Some(region) = arn_region(cluster) {
             return self.by_region(region, op, &format!("cluster '{cluster}'"));
         }
+        // In one region a name can only be there.
+        if let [only] = self.regions.as_slice() {
+            return Ok(only);
+        }
         let known = self
             .seen
             .lock()
@@ -156,21 +162,33 @@ impl Backend for Regions {
     }
 
     async fn clusters(&self) -> BackendResult<Vec<Cluster>> {
+        match self.clusters_each().await {
+            (_, Some(e)) => Err(e),
+            (all, None) => Ok(all),
+        }
+    }
+
+    async fn clusters_each(&self) -> (Vec<Cluster>, Option<BackendError>) {
         let answers = join_all(self.regions.iter().map(|r| r.ecs.clusters())).await;
         let mut all = Vec::new();
+        let mut failed: Option<BackendError> = None;
         for (i, (region, answer)) in self.regions.iter().zip(answers).enumerate() {
             match answer {
                 Ok(clusters) => {
                     self.learn(i, &clusters);
                     all.extend(clusters);
                 }
-                Err(mut e) => {
-                    e.message = format!("{}: {}", region.name, e.message);
-                    return Err(e);
+                // Each failed region named; the others' clusters still shown.
+                Err(e) => {
+                    let said = format!("{}: {}", region.name, e.message);
+                    match &mut failed {
+                        Some(f) => f.message = format!("{}; {said}", f.message),
+                        None => failed = Some(BackendError { message: said, ..e }),
+                    }
                 }
             }
         }
-        Ok(all)
+        (all, failed)
     }
 
     async fn cluster(&self, cluster: &str) -> BackendResult<Cluster> {
@@ -294,8 +312,19 @@ impl Ops for Regions {
         self.regions[0].ops.families().await
     }
 
+    /// A family named by its ARN prefix (`arn:aws:ecs:us-east-1:…:task-definition/web`)
+    /// is read in that region; by name, in the first.
     async fn family(&self, name: &str) -> BackendResult<Family> {
-        self.regions[0].ops.family(name).await
+        match arn_region(name) {
+            Some(region) => {
+                let family = crate::domain::model::arn_name(name);
+                self.by_region(region, "ListTaskDefinitions", &format!("family '{family}'"))?
+                    .ops
+                    .family(family)
+                    .await
+            }
+            None => self.regions[0].ops.family(name).await,
+        }
     }
 
     async fn task_definition_doc(&self, task_definition: &str) -> BackendResult<TaskDefDoc> {

@@ -242,3 +242,91 @@ async fn task_definitions_follow_their_arn_and_families_stay_in_the_first_region
     assert_eq!(e.calls(), [format!("task_definition {td}")]);
     assert_eq!(w.calls(), ["task_definition web:3", "families"]);
 }
+
+#[tokio::test]
+async fn alone_another_regions_cluster_arn_is_refused_and_names_go_straight_there() {
+    let w = Fake::new("eu-west-1", &["prod"]);
+    let r = Regions::new(vec![Region {
+        name: "eu-west-1".into(),
+        ecs: w.clone(),
+        ops: w.clone(),
+    }]);
+    assert!(!r.identity().spans_regions());
+    let err = r
+        .execute_with(&scale(&arn("us-east-1", "prod")), guard::Pass::for_tests())
+        .await
+        .unwrap_err();
+    assert!(
+        err.message.contains("not among the regions in use"),
+        "{}",
+        err.message
+    );
+    assert!(w.calls().is_empty(), "{:?}", w.calls());
+    // A name needs no lookup.
+    r.services("prod").await.unwrap();
+    assert_eq!(w.calls(), ["services prod"]);
+}
+
+#[tokio::test]
+async fn one_failing_region_leaves_the_others_clusters_and_is_named() {
+    struct Down;
+    #[async_trait]
+    impl Backend for Down {
+        fn identity(&self) -> Identity {
+            Identity::default()
+        }
+        async fn clusters(&self) -> BackendResult<Vec<Cluster>> {
+            Err(BackendError::new(
+                ErrorKind::AccessDenied,
+                "ListClusters",
+                "not allowed",
+            ))
+        }
+        async fn cluster(&self, _: &str) -> BackendResult<Cluster> {
+            unused()
+        }
+        async fn services(&self, _: &str) -> BackendResult<Vec<Service>> {
+            unused()
+        }
+        async fn tasks(&self, _: &str, _: Option<&str>, _: TaskScope) -> BackendResult<Vec<Task>> {
+            unused()
+        }
+        async fn container_instances(&self, _: &str) -> BackendResult<Vec<ContainerInstance>> {
+            unused()
+        }
+        async fn task_definition(&self, _: &str) -> BackendResult<TaskDefinition> {
+            unused()
+        }
+    }
+    let w = Fake::new("eu-west-1", &["prod"]);
+    let r = Regions::new(vec![
+        Region {
+            name: "eu-west-1".into(),
+            ecs: w.clone(),
+            ops: w.clone(),
+        },
+        Region {
+            name: "us-east-1".into(),
+            ecs: Arc::new(Down),
+            ops: w.clone(),
+        },
+    ]);
+    let (all, failed) = r.clusters_each().await;
+    assert_eq!(all.len(), 1);
+    let failed = failed.expect("the failing region is said");
+    assert_eq!(failed.kind, ErrorKind::AccessDenied);
+    assert_eq!(failed.message, "us-east-1: not allowed");
+    assert!(r.clusters().await.is_err());
+}
+
+#[tokio::test]
+async fn a_family_named_by_its_arn_prefix_is_read_in_that_region() {
+    let (r, w, e) = two(&[], &[]);
+    r.family("arn:aws:ecs:us-east-1:123456789012:task-definition/web")
+        .await
+        .unwrap();
+    r.family("web").await.unwrap();
+    // The fake's `family` is the trait's default: it lists the families.
+    assert_eq!(e.calls(), ["families"]);
+    assert_eq!(w.calls(), ["families"]);
+}

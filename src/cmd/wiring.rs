@@ -103,10 +103,17 @@ pub async fn estate(cli: &Cli, settings: &Settings) -> Result<Backends, Failure>
     let backend = sdk(settings, region, assumed).await?;
     let logs: Arc<dyn LogsApi> = Arc::new(SdkLogs::new(backend.sdk_config()));
     let ops: Arc<dyn Ops> = Arc::new(SdkOps::new(&backend));
-    Ok(Backends {
+    // Behind the router even alone: another region's cluster ARN is refused, not read
+    // (or changed) here.
+    let router = Regions::new(vec![Region {
+        name: backend.identity().region,
         ecs: Arc::new(backend),
-        logs,
         ops,
+    }]);
+    Ok(Backends {
+        ecs: router.clone(),
+        ops: router,
+        logs,
     })
 }
 

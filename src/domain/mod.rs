@@ -93,6 +93,15 @@ pub trait Backend: Send + Sync {
     /// Every cluster of the account and region, described.
     async fn clusters(&self) -> BackendResult<Vec<Cluster>>;
 
+    /// Every cluster that could be listed, and what could not be (across several
+    /// regions, one failing region leaves the others' clusters on screen).
+    async fn clusters_each(&self) -> (Vec<Cluster>, Option<BackendError>) {
+        match self.clusters().await {
+            Ok(all) => (all, None),
+            Err(e) => (Vec::new(), Some(e)),
+        }
+    }
+
     /// One cluster by name or ARN (used by `--cluster` to say plainly when it does not exist).
     async fn cluster(&self, cluster: &str) -> BackendResult<Cluster>;
 

@@ -132,6 +132,29 @@ impl Worker {
             // The semaphore is never closed, so acquiring only fails if it were; then run
             // unbounded rather than drop the request.
             let _permit = w.permits.acquire().await.ok();
+            if key == DataKey::Clusters {
+                // What could be listed lands, then what could not marks it stale.
+                let (all, failed) =
+                    with_priority(Priority::Visible, w.backend.clusters_each()).await;
+                let at = w.clock.now();
+                if failed.is_none() || !all.is_empty() {
+                    let result = Ok(Payload::Clusters(Arc::new(all)));
+                    let _ = w.tx.send(Action::Loaded {
+                        key: key.clone(),
+                        result,
+                        at,
+                    });
+                }
+                if let Some(e) = failed {
+                    tracing::warn!(?key, error = %e, "fetch failed");
+                    let _ = w.tx.send(Action::Loaded {
+                        key,
+                        result: Err(e),
+                        at,
+                    });
+                }
+                return;
+            }
             // A refresh of what is on screen: within the API share.
             let work = fetch(w.backend.as_ref(), w.ops.as_ref(), &key);
             let result = with_priority(Priority::Visible, work).await;

@@ -165,7 +165,7 @@ impl App {
                     _ => {}
                 },
                 Dialog::Pick(p) => keys.push(DataKey::Family {
-                    name: p.family.clone(),
+                    name: self.family_key(&p.cluster, &p.family),
                 }),
                 Dialog::Confirm(c) => keys.extend(confirm::diff_keys(c)),
                 Dialog::Editor(_) => {}

@@ -45,7 +45,9 @@ impl App {
 
     /// The revisions a picker offers, newest first.
     pub fn pick_options(&self, pick: &Pick) -> Option<Vec<String>> {
-        self.store.family(&pick.family).map(|f| f.revisions.clone())
+        self.store
+            .family(&self.family_key(&pick.cluster, &pick.family))
+            .map(|f| f.revisions.clone())
     }
 
     /// Keys in the picker: move, `f` (`force`) to force a new deployment, Enter
@@ -66,7 +68,20 @@ impl App {
             Some(Command::Up) => p.selected = p.selected.saturating_sub(1),
             Some(Command::Force) => p.force = !p.force,
             Some(Command::Submit) => {
-                let Some(to) = options.and_then(|o| o.get(p.selected).cloned()) else {
+                let Some(to) = options.as_ref().and_then(|o| o.get(p.selected).cloned()) else {
+                    // No revision to pick: a forced deployment of what runs now still is.
+                    if p.force {
+                        let p = p.clone();
+                        let to = p.current.clone();
+                        self.close_dialog();
+                        self.confirm_rollout(p, to);
+                    } else if options.is_some() {
+                        let force = self.keymap.key_for(Command::Force, place::PICKER);
+                        self.say(
+                            format!("no revision to pick: {force} forces a new deployment of what runs now"),
+                            true,
+                        );
+                    }
                     return Vec::new();
                 };
                 let p = p.clone();

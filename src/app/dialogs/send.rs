@@ -166,7 +166,7 @@ impl App {
                 Mutation::RegisterTaskDefinition { family, .. } => {
                     keys.push(DataKey::Families);
                     keys.push(DataKey::Family {
-                        name: family.clone(),
+                        name: self.family_key(m.place(), family),
                     });
                 }
                 m => {
