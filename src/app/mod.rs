@@ -122,6 +122,8 @@ pub enum Action {
     /// The switch asked for needs an MFA code of this device: the user is asked for it.
     NeedsMfa {
         serial: String,
+        /// Why it is asked again (AWS refused the last code).
+        why: Option<String>,
     },
     /// `aws sso login` ended: a note, or why it failed or could not run.
     SignedIn(Result<String, String>),
@@ -522,7 +524,7 @@ impl App {
             Action::Forward { id, event } => self.on_forward(id, event),
             Action::Places(result) => self.on_places(result),
             Action::Switched(result) => self.on_switched(result),
-            Action::NeedsMfa { serial } => self.ask_mfa(serial),
+            Action::NeedsMfa { serial, why } => self.ask_mfa(serial, why),
             Action::SignedIn(result) => self.on_signed_in(result),
         }
     }

@@ -100,7 +100,7 @@ impl App {
 
     /// The switch under way needs an MFA code of `serial`: the prompt asks for it (Esc
     /// gives the switch up; nothing has changed yet).
-    pub(in crate::app) fn ask_mfa(&mut self, serial: String) -> Vec<Effect> {
+    pub(in crate::app) fn ask_mfa(&mut self, serial: String, why: Option<String>) -> Vec<Effect> {
         self.dirty = true;
         if self.pending_switch.is_none() {
             return Vec::new();
@@ -109,26 +109,32 @@ impl App {
         let mut prompt = super::input::Input::new(super::input::InputKind::MfaCode, "");
         // The device, short: `mfa/oncall` of `arn:aws:iam::123456789012:mfa/oncall`.
         let device = serial.rsplit(':').next().unwrap_or(&serial);
+        let again = if why.is_some() { ", again" } else { "" };
         prompt.label = Some(format!(
-            "MFA code for {}: ",
+            "MFA code for {}{again}: ",
             crate::domain::sanitize::one_line(device)
         ));
         self.input = Some(prompt);
-        self.say(
-            format!(
-                "{} assumes a role with MFA: type the code of {} and Enter (Esc gives up)",
-                self.switching.as_deref().unwrap_or("the profile"),
-                crate::domain::sanitize::one_line(&serial)
-            ),
-            false,
-        );
+        // The prompt covers the status line: what AWS said goes to the error history.
+        if let Some(why) = why {
+            self.say_failure("switch", why);
+        }
         Vec::new()
     }
 
     /// Enter on the MFA prompt: a code of the right shape tries the switch again with
     /// it; anything else keeps the prompt open and says why.
     pub(in crate::app) fn submit_mfa(&mut self, text: &str) -> Result<Vec<Effect>, String> {
-        let code = crate::domain::places::check_mfa_code(text)?.to_owned();
+        let code = match crate::domain::places::check_mfa_code(text) {
+            Ok(code) => code,
+            Err(why) => {
+                // Said in the prompt itself: the status line is under it.
+                if let Some(input) = &mut self.input {
+                    input.label = Some("MFA code, 6 digits: ".into());
+                }
+                return Err(why);
+            }
+        };
         let Some((profile, region)) = self.pending_switch.clone() else {
             return Ok(Vec::new());
         };
@@ -144,6 +150,8 @@ impl App {
     /// Esc on the MFA prompt: the switch is given up and nothing changes.
     pub(in crate::app) fn cancel_mfa(&mut self) {
         self.pending_switch = None;
+        // Whatever the prompt said wrong is over.
+        self.status = None;
         if let Some(what) = self.switching.take() {
             self.say(format!("no switch to {what}: no MFA code given"), false);
         }
@@ -260,6 +268,8 @@ impl App {
             v.offset = 0;
         }
         let read_only = if self.read_only { " (read-only)" } else { "" };
+        // The old identity's errors do not outlive it on the status line.
+        self.status = None;
         self.say(
             format!(
                 "switched to profile {}, region {}{read_only}",

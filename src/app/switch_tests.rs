@@ -191,17 +191,52 @@ fn asked_for_a_code() -> App {
     assert_eq!(switch_of(&effects), Some((Some("admin"), None)));
     app.update(Action::NeedsMfa {
         serial: "arn:aws:iam::111111111111:mfa/me".into(),
+        why: None,
     });
     assert_eq!(
         app.input.as_ref().map(|i| i.kind),
         Some(super::input::InputKind::MfaCode)
     );
-    let status = &app.status.as_ref().unwrap().text;
-    assert!(
-        status.contains("arn:aws:iam::111111111111:mfa/me"),
-        "{status}"
-    );
+    let prompt = app.input.as_ref().unwrap().prompt();
+    assert_eq!(prompt, "MFA code for mfa/me: ");
     app
+}
+
+#[test]
+fn a_code_aws_refused_is_asked_again_and_why_is_kept() {
+    let mut app = asked_for_a_code();
+    typed(&mut app, "123456");
+    app.update(key(KeyCode::Enter));
+    app.update(Action::NeedsMfa {
+        serial: "arn:aws:iam::111111111111:mfa/me".into(),
+        why: Some(
+            "AWS refused the MFA code for profile 'admin' (MultiFactorAuthentication failed)"
+                .into(),
+        ),
+    });
+    assert_eq!(
+        app.input.as_ref().unwrap().prompt(),
+        "MFA code for mfa/me, again: "
+    );
+    assert!(
+        app.errors
+            .iter()
+            .any(|e| e.error.message.contains("refused the MFA code"))
+    );
+    // A good switch afterwards leaves no error on the status line.
+    typed(&mut app, "654321");
+    app.update(key(KeyCode::Enter));
+    app.update(Action::Switched(Ok(Switched {
+        identity: identity("admin", "eu-west-1"),
+        read_only: false,
+        colour: None,
+    })));
+    let status = app.status.as_ref().unwrap();
+    assert!(
+        !status.error && status.text.starts_with("switched to profile admin"),
+        "{}",
+        status.text
+    );
 }
 
 fn code_sent(effects: &[Effect]) -> Option<(Option<&str>, Option<&str>)> {

@@ -51,7 +51,7 @@ impl Switcher for Sdk {
     async fn needs_mfa(&self, profile: Option<String>) -> bool {
         let (_, settings) = self.settings(profile, None);
         matches!(
-            super::wiring::mfa_serial(settings.profile.as_deref()).await,
+            super::wiring::mfa_serial(settings.profile.as_deref(), settings.timeout).await,
             Ok(Some(_))
         )
     }
@@ -64,14 +64,28 @@ impl Switcher for Sdk {
     ) -> Result<Connected, Refused> {
         let (cli, mut settings) = self.settings(profile, region);
         if mfa_code.is_none()
-            && let Some(serial) = super::wiring::mfa_serial(settings.profile.as_deref()).await?
+            && let Some(serial) =
+                super::wiring::mfa_serial(settings.profile.as_deref(), settings.timeout).await?
         {
-            return Err(Refused::NeedsMfa { serial });
+            return Err(Refused::NeedsMfa { serial, why: None });
         }
+        let tried = mfa_code.is_some();
         settings.mfa_code = mfa_code;
-        let b = super::wiring::estate(&cli, &settings)
-            .await
-            .map_err(|(_, message)| message.replace('\n', " "))?;
+        let b = match super::wiring::estate(&cli, &settings).await {
+            Ok(b) => b,
+            // AWS refused the code: asked again, with why.
+            Err((_, message)) if tried && super::wiring::mfa_code_refused(&message) => {
+                let serial =
+                    super::wiring::mfa_serial(settings.profile.as_deref(), settings.timeout)
+                        .await?
+                        .unwrap_or_default();
+                return Err(Refused::NeedsMfa {
+                    serial,
+                    why: Some(message.replace('\n', " ")),
+                });
+            }
+            Err((_, message)) => return Err(Refused::Failed(message.replace('\n', " "))),
+        };
         // Read-only follows the profile the backend settled on.
         let who = b.ecs.identity();
         let colour = self.config.profile(Some(&who.profile)).colour;

@@ -165,6 +165,11 @@ async fn several(settings: &Settings, regions: Vec<String>) -> Result<Backends, 
     })
 }
 
+/// Credentials assumed with a code, by profile and code: a code is good for one
+/// AssumeRole, so every region and every reconnect with it uses the same answer.
+static ASSUMED: std::sync::Mutex<Vec<(String, String, mfa::Credentials)>> =
+    std::sync::Mutex::new(Vec::new());
+
 /// The role's credentials when the profile in use assumes a role with MFA and a code was
 /// given; `None` otherwise (connecting then says a code is needed, if one is).
 async fn assumed(
@@ -180,26 +185,109 @@ async fn assumed(
     else {
         return Ok(None);
     };
-    mfa::assume(&needs, code, region, settings.timeout)
+    assume_once(&needs, code, region, settings.timeout)
         .await
         .map(Some)
         .map_err(|e| (EXIT_BAD_INPUT, with_hint(&e)))
 }
 
+/// AssumeRole with `code`, or the credentials it already gave.
+async fn assume_once(
+    needs: &mfa::Mfa,
+    code: &str,
+    region: Option<&str>,
+    timeout: std::time::Duration,
+) -> Result<mfa::Credentials, BackendError> {
+    let cached = |cache: &[(String, String, mfa::Credentials)]| {
+        cache
+            .iter()
+            .find(|(p, c, _)| *p == needs.profile && c == code)
+            .map(|(_, _, creds)| creds.clone())
+    };
+    if let Some(creds) = cached(&ASSUMED.lock().unwrap_or_else(|p| p.into_inner())) {
+        return Ok(creds);
+    }
+    let creds = mfa::assume(needs, code, region, timeout).await?;
+    ASSUMED.lock().unwrap_or_else(|p| p.into_inner()).push((
+        needs.profile.clone(),
+        code.to_owned(),
+        creds.clone(),
+    ));
+    Ok(creds)
+}
+
 /// The MFA device an assume-role profile (`None`: the one in use) needs a code of, if it
-/// does.
-pub async fn mfa_serial(profile: Option<&str>) -> Result<Option<String>, String> {
-    mfa::needs_code(profile)
+/// does. A profile whose source has no credentials says so here, before any code is
+/// asked for.
+pub async fn mfa_serial(
+    profile: Option<&str>,
+    timeout: std::time::Duration,
+) -> Result<Option<String>, String> {
+    let Some(needs) = mfa::needs_code(profile).await.map_err(|e| e.message)? else {
+        return Ok(None);
+    };
+    mfa::check_source(&needs, timeout)
         .await
-        .map(|m| m.map(|m| m.serial))
-        .map_err(|e| e.message)
+        .map_err(|e| e.message)?;
+    Ok(Some(needs.serial))
+}
+
+/// Whether `message` says AWS refused an MFA code (ask again).
+pub fn mfa_code_refused(message: &str) -> bool {
+    message.starts_with(mfa::CODE_REFUSED)
+}
+
+/// The terminal to ask on: /dev/tty, so a prompt shows even with stderr redirected;
+/// stdin and stderr where there is none.
+struct Asker {
+    tty: Option<std::fs::File>,
+}
+
+impl Asker {
+    fn open() -> Asker {
+        let tty = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open("/dev/tty")
+            .ok();
+        Asker { tty }
+    }
+
+    fn say(&mut self, text: &str) {
+        use std::io::Write;
+        match &mut self.tty {
+            Some(t) => {
+                let _ = t.write_all(text.as_bytes());
+                let _ = t.flush();
+            }
+            None => {
+                eprint!("{text}");
+                let _ = std::io::stderr().flush();
+            }
+        }
+    }
+
+    /// One line typed, `None` at end of input.
+    fn line(&mut self) -> Option<String> {
+        use std::io::BufRead;
+        let mut line = String::new();
+        let read = match &self.tty {
+            Some(t) => std::io::BufReader::new(t).read_line(&mut line),
+            None => std::io::stdin().lock().read_line(&mut line),
+        };
+        match read {
+            Ok(0) | Err(_) => None,
+            Ok(_) => Some(line),
+        }
+    }
 }
 
 /// Asks on the terminal (before the dashboard takes it, or for a command) for the MFA
-/// code of an assume-role profile with `mfa_serial`. Three tries at a code of the right
-/// shape; without a terminal, says why it cannot go on.
+/// code of an assume-role profile with `mfa_serial`, and assumes the role with it. Three
+/// tries, at a code of the right shape and at one AWS accepts; without a terminal, says
+/// why it cannot go on.
 pub async fn ask_mfa(cli: &Cli, settings: &mut Settings) -> Result<(), Failure> {
-    use std::io::{BufRead, IsTerminal, Write};
+    use std::io::IsTerminal;
     if cli.demo || settings.mfa_code.is_some() {
         return Ok(());
     }
@@ -211,6 +299,8 @@ pub async fn ask_mfa(cli: &Cli, settings: &mut Settings) -> Result<(), Failure> 
     };
     let serial = crate::domain::sanitize::one_line(&needs.serial);
     let profile = crate::domain::sanitize::one_line(&needs.profile);
+    // Only where someone types: a command in a pipeline is never held on a prompt.
+    let mut asker = Asker::open();
     if !std::io::stdin().is_terminal() {
         return Err((
             EXIT_BAD_INPUT,
@@ -219,26 +309,46 @@ pub async fn ask_mfa(cli: &Cli, settings: &mut Settings) -> Result<(), Failure> 
             ),
         ));
     }
-    let stdin = std::io::stdin();
+    // A source without credentials is said now, not blamed on the code afterwards.
+    mfa::check_source(&needs, settings.timeout)
+        .await
+        .map_err(|e| {
+            (
+                EXIT_BAD_INPUT,
+                crate::domain::sanitize::one_line(&e.message),
+            )
+        })?;
+    let region = regions(settings)?.into_iter().next();
     for _ in 0..3 {
-        eprint!("MFA code for {serial} (profile {profile}): ");
-        let _ = std::io::stderr().flush();
-        let mut line = String::new();
-        match stdin.lock().read_line(&mut line) {
-            Ok(0) | Err(_) => break,
-            Ok(_) => {}
-        }
-        match crate::domain::places::check_mfa_code(&line) {
-            Ok(code) => {
-                settings.mfa_code = Some(code.to_owned());
+        asker.say(&format!("MFA code for {serial} (profile {profile}): "));
+        let Some(line) = asker.line() else {
+            asker.say("\n");
+            break;
+        };
+        let code = match crate::domain::places::check_mfa_code(&line) {
+            Ok(code) => code,
+            Err(why) => {
+                asker.say(&format!("{why}\n"));
+                continue;
+            }
+        };
+        match assume_once(&needs, &code, region.as_deref(), settings.timeout).await {
+            Ok(_) => {
+                settings.mfa_code = Some(code);
                 return Ok(());
             }
-            Err(why) => eprintln!("{why}"),
+            Err(e) if mfa::code_refused(&e) => {
+                asker.say(&format!(
+                    "{}\n",
+                    crate::domain::sanitize::one_line(&e.message)
+                ));
+            }
+            Err(e) => return Err((EXIT_BAD_INPUT, with_hint(&e))),
         }
     }
     Err((
         EXIT_BAD_INPUT,
-        format!("no MFA code for profile '{profile}': nothing was sent"),
+        format!("no MFA code for profile '{profile}' was accepted: nothing else was sent"),
     ))
 }
 

@@ -109,6 +109,10 @@ pub fn iam_action(operation: &str) -> String {
         "logs"
     } else if AUTOSCALING.contains(&operation) {
         "application-autoscaling"
+    } else if operation == "AssumeRole" || operation == "GetCallerIdentity" {
+        "sts"
+    } else if operation == "DescribeTargetHealth" {
+        "elasticloadbalancing"
     } else {
         "ecs"
     };

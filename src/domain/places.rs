@@ -34,10 +34,12 @@ impl Places {
 
 /// An MFA code as devices show it: six digits (spaces around are dropped). Anything else
 /// is refused before a call.
-pub fn check_mfa_code(code: &str) -> Result<&str, String> {
+pub fn check_mfa_code(code: &str) -> Result<String, String> {
+    // Authenticator apps show `123 456`.
+    let code: String = code.chars().filter(|c| *c != ' ' && *c != '\t').collect();
     let code = code.trim();
     if code.len() == 6 && code.bytes().all(|b| b.is_ascii_digit()) {
-        Ok(code)
+        Ok(code.to_owned())
     } else {
         Err("an MFA code is the 6 digits your device shows".into())
     }
@@ -49,8 +51,9 @@ mod mfa_code_tests {
 
     #[test]
     fn codes_are_six_digits() {
-        assert_eq!(check_mfa_code(" 123456\n"), Ok("123456"));
-        for bad in ["", "12345", "1234567", "12a456", "１２３４５６", "12 456"] {
+        assert_eq!(check_mfa_code(" 123456\n"), Ok("123456".into()));
+        assert_eq!(check_mfa_code("123 456"), Ok("123456".into()));
+        for bad in ["", "12345", "1234567", "12a456", "１２３４５６", "12 45"] {
             assert!(check_mfa_code(bad).is_err(), "{bad}");
         }
     }

@@ -249,8 +249,8 @@ async fn swap(
             apply(app, worker, Action::Switched(Err(e)));
             return;
         }
-        Err(switch::Refused::NeedsMfa { serial }) => {
-            apply(app, worker, Action::NeedsMfa { serial });
+        Err(switch::Refused::NeedsMfa { serial, why }) => {
+            apply(app, worker, Action::NeedsMfa { serial, why });
             return;
         }
     };

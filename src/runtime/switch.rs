@@ -43,7 +43,11 @@ pub enum Refused {
     Failed(String),
     /// The profile assumes a role with MFA: the user is asked for a code of this device,
     /// and the switch is tried again with it.
-    NeedsMfa { serial: String },
+    NeedsMfa {
+        serial: String,
+        /// Why it is asked again (AWS refused the last code).
+        why: Option<String>,
+    },
 }
 
 impl From<String> for Refused {

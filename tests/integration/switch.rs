@@ -228,12 +228,25 @@ async fn a_role_with_mfa_is_assumed_with_the_code_asked_for() {
         .subsec_nanos();
     let first = format!("{:06}", nanos % 1_000_000);
     let second = format!("{:06}", (nanos / 7 + 1) % 1_000_000);
+    // AWS refuses one code (a typo of the right shape): asked again.
+    let refused = format!("{:06}", (nanos / 3 + 7) % 1_000_000);
+    support::inject(
+        &moto,
+        serde_json::json!({
+            "target": "AssumeRole", "match": format!("TokenCode={refused}"), "status": 403,
+            "type": "AccessDenied",
+            "message": "MultiFactorAuthentication failed with invalid MFA one time pass code."
+        }),
+    )
+    .await;
     let mut d = Dashboard::start_with(&["--profile", "admin"], &vars);
     let mut keys = d.master.take_writer().unwrap();
     d.wait_screen("MFA code for arn:aws:iam::123456789012:mfa/oncall (profile admin)");
     // A typo is asked again; nothing is sent for it.
     keys.write_all(b"12345\r").unwrap();
     d.wait_screen("6 digits");
+    keys.write_all(format!("{refused}\r").as_bytes()).unwrap();
+    d.wait_screen("AWS refused the MFA code");
     keys.write_all(format!("{first}\r").as_bytes()).unwrap();
     d.wait_screen("clusters (");
     keys.write_all(b"/mfa-\r").unwrap();

@@ -54,6 +54,25 @@ pub(crate) async fn read(fs: &Fs, env: &Env, name: &str) -> BackendResult<Option
     };
     let (Some(serial), Some(role_arn)) = (profile.get("mfa_serial"), profile.get("role_arn"))
     else {
+        // A role assumed through one that needs a code: the SDK would go on without one.
+        let mut through = profile.get("source_profile");
+        let mut seen = vec![name];
+        while let Some(src) = through.filter(|s| !seen.contains(s)) {
+            seen.push(src);
+            let Some(p) = profiles.get_profile(src) else {
+                break;
+            };
+            if p.get("mfa_serial").is_some() && p.get("role_arn").is_some() {
+                return Err(BackendError::new(
+                    ErrorKind::InvalidRequest,
+                    CONNECT,
+                    format!(
+                        "profile '{name}' assumes its role through profile '{src}', which needs an MFA code; ecsdash asks for a code only for the profile it uses: use --profile {src}, or put mfa_serial on '{name}' with a source_profile that has keys"
+                    ),
+                ));
+            }
+            through = p.get("source_profile");
+        }
         return Ok(None);
     };
     let Some(source_profile) = profile.get("source_profile") else {
@@ -86,6 +105,67 @@ pub(crate) async fn read(fs: &Fs, env: &Env, name: &str) -> BackendResult<Option
     }))
 }
 
+/// How an error says AWS refused the code itself (a typo, an old code): ask again.
+pub const CODE_REFUSED: &str = "AWS refused the MFA code";
+
+/// Whether `e` is AWS refusing the code (as opposed to the role or the credentials).
+pub fn code_refused(e: &BackendError) -> bool {
+    e.message.starts_with(CODE_REFUSED)
+}
+
+/// The source profile's configuration, whose credentials ask for the role.
+async fn source_config(
+    mfa: &Mfa,
+    region: Option<&str>,
+    timeouts: aws_config::timeout::TimeoutConfig,
+) -> aws_config::SdkConfig {
+    let mut loader = aws_config::defaults(BehaviorVersion::latest())
+        .profile_name(&mfa.source_profile)
+        .timeout_config(timeouts);
+    if let Some(region) = region {
+        loader = loader.region(Region::new(region.to_owned()));
+    }
+    loader.load().await
+}
+
+/// Checks, before a code is asked for, that the source profile exists and has
+/// credentials: a code typed for nothing would only be blamed afterwards.
+pub async fn check_source(mfa: &Mfa, operation_timeout: Duration) -> BackendResult<()> {
+    use aws_credential_types::provider::ProvideCredentials;
+    let missing = |why: String| {
+        BackendError::new(
+            ErrorKind::NoCredentials,
+            CONNECT,
+            format!(
+                "profile '{}' takes its credentials from profile '{}', {why}",
+                mfa.profile, mfa.source_profile
+            ),
+        )
+    };
+    if mfa.source_profile == mfa.profile {
+        return Err(missing(
+            "itself: name another profile as its source_profile".into(),
+        ));
+    }
+    super::connect::check_profile(&Fs::real(), &Env::real(), &mfa.source_profile)
+        .await
+        .map_err(|_| missing("which is in neither AWS config file".into()))?;
+    let timeouts = super::connect::timeouts(operation_timeout);
+    let source = source_config(mfa, None, timeouts).await;
+    let Some(provider) = source.credentials_provider() else {
+        return Err(missing("which has no credentials".into()));
+    };
+    provider
+        .provide_credentials()
+        .await
+        .map(|_| ())
+        .map_err(|e| {
+            let why = super::errors::display_chain(&e);
+            let why = why.split(": ").next().unwrap_or(&why).to_owned();
+            missing(format!("which has none usable ({why})"))
+        })
+}
+
 /// The role's credentials, asked of STS with the source profile's credentials and the
 /// code.
 pub async fn assume(
@@ -97,13 +177,7 @@ pub async fn assume(
     let timeouts = super::connect::timeouts(operation_timeout);
     let code = crate::domain::places::check_mfa_code(code)
         .map_err(|m| BackendError::new(ErrorKind::InvalidRequest, CONNECT, m))?;
-    let mut loader = aws_config::defaults(BehaviorVersion::latest())
-        .profile_name(&mfa.source_profile)
-        .timeout_config(timeouts);
-    if let Some(region) = region {
-        loader = loader.region(Region::new(region.to_owned()));
-    }
-    let source = loader.load().await;
+    let source = source_config(mfa, region, timeouts).await;
     let answer = aws_sdk_sts::Client::new(&source)
         .assume_role()
         .role_arn(&mfa.role_arn)
@@ -119,15 +193,38 @@ pub async fn assume(
         .send()
         .await
         .map_err(|e| {
-            let why = super::errors::display_chain(&e);
-            BackendError::new(
-                ErrorKind::AccessDenied,
-                "AssumeRole",
-                format!(
-                    "could not assume {} for profile '{}' with that MFA code: {why}",
-                    mfa.role_arn, mfa.profile
+            use aws_smithy_types::error::metadata::ProvideErrorMetadata;
+            let refused = e.as_service_error().map(|se| {
+                (
+                    se.code().unwrap_or("Error").to_owned(),
+                    se.message().unwrap_or_default().to_owned(),
+                )
+            });
+            match refused {
+                Some((_, message)) if message.contains("MultiFactorAuthentication") => {
+                    BackendError::new(
+                        ErrorKind::InvalidRequest,
+                        "AssumeRole",
+                        format!("{CODE_REFUSED} for profile '{}' ({message})", mfa.profile),
+                    )
+                }
+                Some((code, message)) => BackendError::new(
+                    ErrorKind::AccessDenied,
+                    "AssumeRole",
+                    format!(
+                        "AWS refused to let profile '{}' assume {}: {code}: {message}",
+                        mfa.profile, mfa.role_arn
+                    ),
                 ),
-            )
+                None => {
+                    let mut e = super::errors::from_sdk_error("AssumeRole", e);
+                    e.message = format!(
+                        "could not assume {} for profile '{}': {}",
+                        mfa.role_arn, mfa.profile, e.message
+                    );
+                    e
+                }
+            }
         })?;
     let Some(c) = answer.credentials() else {
         return Err(BackendError::new(
@@ -155,7 +252,9 @@ mod tests {
         [profile admin]\nrole_arn = arn:aws:iam::123456789012:role/Admin\nsource_profile = base\nmfa_serial = arn:aws:iam::123456789012:mfa/me\nduration_seconds = 900\n\
         [profile plain]\nrole_arn = arn:aws:iam::123456789012:role/Read\nsource_profile = base\n\
         [profile ec2]\nrole_arn = arn:aws:iam::123456789012:role/Admin\ncredential_source = Ec2InstanceMetadata\nmfa_serial = arn:aws:iam::123456789012:mfa/me\n\
-        [profile odd]\nrole_arn = r\nsource_profile = base\nmfa_serial = s\nduration_seconds = an hour\n";
+        [profile odd]\nrole_arn = r\nsource_profile = base\nmfa_serial = s\nduration_seconds = an hour\n\
+        [profile chain]\nrole_arn = arn:aws:iam::123456789012:role/Deep\nsource_profile = admin\n\
+        [profile loop]\nrole_arn = r\nsource_profile = loop\n";
 
     fn files() -> (Fs, Env) {
         (
@@ -183,5 +282,12 @@ mod tests {
         assert!(err.message.contains("credential_source"), "{}", err.message);
         let err = read(&fs, &env, "odd").await.unwrap_err();
         assert!(err.message.contains("'an hour'"), "{}", err.message);
+        let err = read(&fs, &env, "chain").await.unwrap_err();
+        assert!(
+            err.message.contains("through profile 'admin'"),
+            "{}",
+            err.message
+        );
+        assert_eq!(read(&fs, &env, "loop").await.unwrap(), None);
     }
 }
