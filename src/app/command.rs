@@ -56,6 +56,16 @@ pub fn parse(line: &str) -> Result<LineCommand, String> {
     let Some(word) = parts.next() else {
         return Err("type a command, e.g. :services".to_string());
     };
+    // `:region eu-west-1, us-east-1`: a list may be written with spaces.
+    if word.eq_ignore_ascii_case("region") || word.eq_ignore_ascii_case("regions") {
+        let list: Vec<&str> = parts
+            .flat_map(|p| p.split(','))
+            .filter(|p| !p.is_empty())
+            .collect();
+        return Ok(LineCommand::Region(
+            (!list.is_empty()).then(|| list.join(",")),
+        ));
+    }
     if word.eq_ignore_ascii_case("exec") {
         let rest = parts.collect::<Vec<_>>().join(" ");
         return Ok(LineCommand::Exec((!rest.is_empty()).then_some(rest)));

@@ -80,7 +80,26 @@ impl App {
     /// of the one loaded cluster of that name. `None` (said on the status line) when
     /// loaded clusters of that name are in several regions: which one is not guessed.
     pub(super) fn typed_cluster(&mut self, typed: String) -> Option<String> {
-        if !self.identity.spans_regions() || arn_region(&typed).is_some() {
+        if let Some(region) = arn_region(&typed) {
+            let in_use = if self.identity.spans_regions() {
+                self.identity.regions.iter().any(|r| r == region)
+            } else {
+                region == self.identity.region
+            };
+            if !in_use {
+                self.say(
+                    format!(
+                        "that cluster is in {}, which is not in use here ({}): :region switches",
+                        one_line(region),
+                        self.identity.regions_label()
+                    ),
+                    true,
+                );
+                return None;
+            }
+            return Some(typed);
+        }
+        if !self.identity.spans_regions() {
             return Some(typed);
         }
         let found: Vec<&Cluster> = self

@@ -217,3 +217,44 @@ fn revisions_are_read_in_the_clusters_region() {
     let one = App::new(Identity::default(), vec![Pane::Clusters], t0(), None);
     assert_eq!(one.family_key(EAST, "web"), "web");
 }
+
+#[test]
+fn a_region_list_may_be_typed_with_spaces() {
+    use super::command::{LineCommand, parse};
+    assert_eq!(
+        parse("region eu-west-1, us-east-1"),
+        Ok(LineCommand::Region(Some("eu-west-1,us-east-1".into())))
+    );
+    assert_eq!(
+        parse("region eu-west-1 us-east-1"),
+        Ok(LineCommand::Region(Some("eu-west-1,us-east-1".into())))
+    );
+    assert_eq!(parse("region"), Ok(LineCommand::Region(None)));
+}
+
+#[test]
+fn a_typed_cluster_arn_of_a_region_not_in_use_is_refused() {
+    let mut app = app();
+    command(
+        &mut app,
+        "services arn:aws:ecs:ap-south-1:123456789012:cluster/prod",
+    );
+    assert_eq!(app.view().pane, Pane::Clusters);
+    let status = &app.status.as_ref().unwrap().text;
+    assert!(
+        status.contains("ap-south-1, which is not in use"),
+        "{status}"
+    );
+    // One region in use: the same.
+    let mut one = App::new(Identity::default(), vec![Pane::Clusters], t0(), None);
+    one.identity.region = "eu-west-1".into();
+    command(&mut one, &format!("services {EAST}"));
+    assert_eq!(one.view().pane, Pane::Clusters);
+    command(&mut one, &format!("services {WEST}"));
+    assert_eq!(
+        one.view().pane,
+        Pane::Services {
+            cluster: WEST.into()
+        }
+    );
+}

@@ -26,13 +26,13 @@ pub const PROFILE_COLUMNS: &[Column] = &[
     col("REGION", 10, false),
     low("READ-ONLY", 9, false),
     col("IN USE", 6, false),
-    col("MARKED", 6, false),
 ];
 
 pub const REGION_COLUMNS: &[Column] = &[
     col("REGION", 14, true),
     low("IN FILES", 8, false),
     col("IN USE", 6, false),
+    col("MARKED", 6, false),
 ];
 
 impl App {
@@ -55,8 +55,15 @@ impl App {
         match result {
             Ok(places) => {
                 self.places = Some(places);
-                if matches!(self.view().pane, Pane::Profiles | Pane::Regions) {
-                    self.say("Enter switches to the selected row; / filters", false);
+                match self.view().pane {
+                    Pane::Profiles => {
+                        self.say("Enter switches to the selected row; / filters", false)
+                    }
+                    Pane::Regions => self.say(
+                        "Enter switches to the selected row; m marks several to span them all; / filters",
+                        false,
+                    ),
+                    _ => {}
                 }
             }
             Err(e) => self.say_failure("read the AWS config", e),
@@ -79,7 +86,7 @@ impl App {
             (Some(p), _) => (format!("profile {p}"), p == self.identity.profile, Some(p)),
             (None, Some(r)) => (
                 format!("region {r}"),
-                *r == self.identity.regions_label(),
+                *r == self.identity.regions_list(),
                 self.named_profile(),
             ),
             (None, None) => return Vec::new(),
@@ -274,7 +281,7 @@ impl App {
             format!(
                 "switched to profile {}, region {}{read_only}",
                 self.identity.profile,
-                self.identity.regions_label()
+                self.identity.regions_list()
             ),
             false,
         );
@@ -310,7 +317,7 @@ impl App {
             Ok(note) => {
                 self.say(format!("{note}; reconnecting…"), false);
                 self.switching = Some(format!("profile {} (signed in)", self.identity.profile));
-                let (profile, region) = (self.named_profile(), Some(self.identity.regions_label()));
+                let (profile, region) = (self.named_profile(), Some(self.identity.regions_list()));
                 self.pending_switch = Some((profile.clone(), region.clone()));
                 vec![Effect::Switch {
                     profile,

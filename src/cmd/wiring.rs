@@ -44,6 +44,20 @@ pub async fn backends(cli: &Cli, settings: &Settings) -> Result<Backends, Failur
 /// separated by commas, each once.
 pub fn regions(settings: &Settings) -> Result<Vec<String>, Failure> {
     let Some(named) = settings.region.as_deref() else {
+        // The SDK reads these as one region; a list there would fail late and obscurely.
+        for var in ["AWS_REGION", "AWS_DEFAULT_REGION"] {
+            if let Ok(value) = std::env::var(var)
+                && value.contains(',')
+            {
+                return Err((
+                    EXIT_BAD_INPUT,
+                    format!(
+                        "{var} is '{}', a list; it names one region: give several with --region or the config file's region",
+                        crate::domain::sanitize::one_line(&value)
+                    ),
+                ));
+            }
+        }
         return Ok(Vec::new());
     };
     let mut regions: Vec<String> = Vec::new();

@@ -45,8 +45,18 @@ impl Identity {
         model::arn_region(cluster).map_or_else(|| self.region.clone(), str::to_owned)
     }
 
-    /// The regions for the header: `eu-west-1` or `eu-west-1,us-east-1`.
+    /// The regions for the header: `eu-west-1`, `eu-west-1,us-east-1`, or
+    /// `eu-west-1 +2` for more (the account must stay readable on a narrow terminal).
     pub fn regions_label(&self) -> String {
+        match self.regions.len() {
+            0 | 1 => self.region.clone(),
+            2 => self.regions.join(","),
+            n => format!("{} +{}", self.regions[0], n - 1),
+        }
+    }
+
+    /// Every region in use, for a switch that keeps them.
+    pub fn regions_list(&self) -> String {
         if self.spans_regions() {
             self.regions.join(",")
         } else {

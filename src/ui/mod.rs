@@ -199,8 +199,12 @@ fn freshness<'a>(app: &App, theme: &Theme) -> Line<'a> {
 
 fn draw_footer(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
     if let Some(input) = &app.input {
-        let prompt = input.prompt();
-        // At most half the line: what is typed always has room.
+        let mut prompt = input.prompt().into_owned();
+        // At most half the line: what is typed always has room; a cut prompt says so.
+        let half = usize::from(area.width / 2);
+        if prompt.chars().count() > half && half > 1 {
+            prompt = prompt.chars().take(half - 1).collect::<String>() + "…";
+        }
         let width = (prompt.chars().count() as u16).min(area.width / 2);
         let [p, field] =
             Layout::horizontal([Constraint::Length(width), Constraint::Min(1)]).areas(area);

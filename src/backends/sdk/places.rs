@@ -49,7 +49,13 @@ pub(crate) async fn places_in(
         .collect();
     profiles.sort_by(|a, b| a.name.cmp(&b.name));
     let mut regions: Vec<String> = KNOWN_REGIONS.iter().map(|r| r.to_string()).collect();
-    regions.extend(profiles.iter().filter_map(|p| p.region.clone()));
+    // A profile's region is one name (a list there is a mistake the SDK refuses).
+    regions.extend(
+        profiles
+            .iter()
+            .filter_map(|p| p.region.clone())
+            .filter(|r| !r.is_empty() && !r.contains([',', ' '])),
+    );
     regions.sort();
     regions.dedup();
     Ok(Places { profiles, regions })
