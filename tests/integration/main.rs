@@ -17,4 +17,5 @@ mod pulse;
 mod regions;
 mod switch;
 mod tail_cli;
+mod target_health;
 mod terminal;

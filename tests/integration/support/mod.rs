@@ -192,7 +192,7 @@ pub async fn http(
 
 /// One call of EC2's query API on moto (unsigned: moto reads only the region from the
 /// credential scope).
-async fn ec2(moto: &Moto, region: &str, params: &str) -> String {
+pub async fn ec2(moto: &Moto, region: &str, params: &str) -> String {
     let auth = format!(
         "AWS4-HMAC-SHA256 Credential=testing/20240101/{region}/ec2/aws4_request, SignedHeaders=host, Signature=0"
     );
@@ -207,7 +207,7 @@ async fn ec2(moto: &Moto, region: &str, params: &str) -> String {
 }
 
 /// The text of every `<tag>...</tag>` in an XML answer, in order.
-fn xml_values(xml: &str, tag: &str) -> Vec<String> {
+pub fn xml_values(xml: &str, tag: &str) -> Vec<String> {
     let open = format!("<{tag}>");
     let close = format!("</{tag}>");
     xml.split(&open)
