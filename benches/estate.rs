@@ -1,10 +1,11 @@
 //! The biggest estate, behind an emulation of AWS's limits: the dashboard's own loop
 //! (the app, its fetch worker, the SDK backend and its API budget) headless against moto
-//! seeded with 2,000 services in one cluster and 10,000 tasks in another, through the test
-//! layer with ECS's token buckets and 40 ms per answer. It measures when the first rows
-//! and all rows are on screen, how long a keypress takes during the load, the calls a
-//! second in the minute after the load (from the test layer's timeline), throttles, and
-//! the process's memory with a full logs pane as well.
+//! seeded with 2,000 services in one cluster and 10,000 tasks in another (and, in another
+//! region, 10 clusters of 50 services for `:pulse`), through the test layer with ECS's
+//! token buckets and 40 ms per answer. It measures when the first rows and all rows are
+//! on screen, how long a keypress takes during the load, the calls a second in the minute
+//! after the load (from the test layer's timeline), throttles, the process's memory with
+//! a full logs pane as well, and the time and calls to a complete `:pulse`.
 //!
 //! Run with `bash benches/estate.sh` (it starts moto and the test layer, seeds, then runs
 //! `cargo bench --bench estate`); on its own the harness needs ECSDASH_ESTATE_PROXY.
@@ -421,6 +422,104 @@ async fn main() {
         rss_mib()
     );
     drop(instances_app);
+
+    pulse(&proxy, steady).await;
+}
+
+/// `:pulse` over an estate of its own (eu-west-1: 10 clusters, 500 services): the time
+/// to a complete view (every cluster's services described and stopped tasks listed), the
+/// calls it took, and the calls a minute of keeping it open costs.
+async fn pulse(proxy: &str, steady: Duration) {
+    let loader = aws_config::defaults(BehaviorVersion::latest())
+        .endpoint_url(proxy)
+        .credentials_provider(Credentials::new("testing", "testing", None, None, "estate"));
+    let backend = SdkBackend::connect_with(
+        ConnectOptions {
+            profile: None,
+            region: Some("eu-west-1".into()),
+            operation_timeout: Duration::from_secs(30),
+            describe_concurrency: 4,
+            api_share: ecsdash::domain::budget::DEFAULT_SHARE_PERCENT,
+            assumed: None,
+        },
+        loader,
+    )
+    .await
+    .expect("backend");
+    let ops = Arc::new(SdkOps::new(&backend));
+    let backend: Arc<dyn Backend> = Arc::new(backend);
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let worker = Worker::new(backend.clone(), ops, Arc::new(SystemClock), tx, 4);
+    let mut app = App::new(
+        backend.identity(),
+        vec![Pane::Clusters, Pane::Pulse],
+        SystemClock.now(),
+        Some(chrono::Duration::seconds(5)),
+    );
+    app.update(Action::Resize {
+        width: 200,
+        height: 50,
+    });
+    let since = http(proxy, "GET", "/_proxy/timeline?since=1e12", "").await["now"]
+        .as_f64()
+        .unwrap_or(0.0);
+    let mut done = None;
+    drive(
+        &mut app,
+        &worker,
+        &mut rx,
+        Duration::from_secs(60),
+        |app, elapsed| {
+            let Some(clusters) = app.store.clusters() else {
+                return false;
+            };
+            let complete = |key: DataKey| {
+                app.store
+                    .load_state(&key)
+                    .is_some_and(|s| !s.listing && s.described >= s.rows)
+            };
+            let all = !clusters.is_empty()
+                && clusters.iter().all(|c| {
+                    complete(DataKey::Services {
+                        cluster: c.name.clone(),
+                    }) && complete(DataKey::Tasks {
+                        cluster: c.name.clone(),
+                        service: None,
+                        scope: TaskScope::Stopped,
+                    })
+                });
+            if all && done.is_none() {
+                done = Some((elapsed, clusters.len()));
+            }
+            done.is_some()
+        },
+        None,
+    )
+    .await;
+    let rows = app.rows(app.view()).1.len();
+    let calls = http(proxy, "GET", &format!("/_proxy/timeline?since={since}"), "").await;
+    let calls = calls["requests"].as_array().map_or(0, Vec::len);
+    match done {
+        Some((t, clusters)) => println!(
+            ":pulse, {clusters} clusters: complete in {:.2} s with {calls} calls; {rows} services need attention",
+            t.as_secs_f64()
+        ),
+        None => println!(":pulse: not complete in 60 s ({calls} calls)"),
+    }
+    let since = http(proxy, "GET", "/_proxy/timeline?since=1e12", "").await["now"]
+        .as_f64()
+        .unwrap_or(0.0);
+    drive(&mut app, &worker, &mut rx, steady, |_, _| false, None).await;
+    let timeline = http(proxy, "GET", &format!("/_proxy/timeline?since={since}"), "").await;
+    let requests = timeline["requests"].as_array().cloned().unwrap_or_default();
+    let minutes = steady.as_secs_f64() / 60.0;
+    println!(
+        "  :pulse kept open {:.0} s: {} calls ({:.0} a minute)",
+        steady.as_secs_f64(),
+        requests.len(),
+        requests.len() as f64 / minutes
+    );
+    steady_report(proxy, since, steady.as_secs_f64()).await;
 }
 
 /// What every pane's run shares.

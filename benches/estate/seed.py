@@ -4,7 +4,10 @@
 - cluster `big-services`: SERVICES services (default 2,000), desired count 0;
 - cluster `big-tasks`: TASKS running tasks (default 10,000) on registered EC2 container
   instances (moto places tasks only where an instance has room);
-- cluster `big-instances`: INSTANCES container instances (default 1,000).
+- cluster `big-instances`: INSTANCES container instances (default 1,000);
+- in eu-west-1 (an estate of its own, for `:pulse`): 10 clusters `pulse-0`..`pulse-9` of
+  50 services each, one in ten of them with a desired count of 2 and no instance to run
+  on (so `:pulse` has services to list: "none of 2 running").
 
 Talks to moto directly (not through the test layer) with boto3 from the test venv.
 Usage: seed.py MOTO_URL [SERVICES] [TASKS] [INSTANCES]
@@ -18,6 +21,7 @@ from concurrent.futures import ThreadPoolExecutor
 import boto3
 
 REGION = "us-east-1"
+PULSE_REGION = "eu-west-1"
 
 
 def client(url, service):
@@ -92,6 +96,40 @@ def main():
     ecs.create_cluster(clusterName="big-instances")
     register_instances(ecs, ec2, "big-instances", instances)
     print(f"{instances} instances at {time.monotonic() - start:.1f}s", file=sys.stderr)
+
+    seed_pulse(url)
+    print(f"pulse estate at {time.monotonic() - start:.1f}s", file=sys.stderr)
+
+
+def seed_pulse(url, clusters=10, per_cluster=50):
+    ecs = boto3.client(
+        "ecs",
+        endpoint_url=url,
+        region_name=PULSE_REGION,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+    td = ecs.register_task_definition(
+        family="pulse",
+        networkMode="bridge",
+        containerDefinitions=[{"name": "web", "image": "nginx:1.27", "cpu": 1, "memory": 4}],
+    )["taskDefinition"]["taskDefinitionArn"]
+
+    def service(job):
+        cluster, i = job
+        ecs.create_service(
+            cluster=cluster,
+            serviceName=f"svc-{i:03d}",
+            taskDefinition=td,
+            desiredCount=2 if i % 10 == 0 else 0,
+        )
+
+    jobs = []
+    for c in range(clusters):
+        ecs.create_cluster(clusterName=f"pulse-{c}")
+        jobs.extend((f"pulse-{c}", i) for i in range(per_cluster))
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(service, jobs))
 
 
 if __name__ == "__main__":
