@@ -46,6 +46,7 @@ pub fn run(cli: &Cli, args: &ExecArgs, settings: &Settings) -> Result<(), Failur
         return Err((EXIT_BAD_INPUT, "the command is empty".into()));
     }
     // Before any call: without the plugin a session would be opened for nothing.
+    super::wiring::one_region(settings)?;
     let plugin = if cli.demo {
         None
     } else {
@@ -89,6 +90,7 @@ pub fn forward(cli: &Cli, args: &ForwardArgs, settings: &Settings) -> Result<(),
         exec::check_host(host).map_err(|m| (EXIT_BAD_INPUT, format!("--host: {m}")))?;
     }
     forward::port_free(local).map_err(|m| (EXIT_BAD_INPUT, m))?;
+    super::wiring::one_region(settings)?;
     let plugin = if cli.demo {
         None
     } else {

@@ -26,6 +26,12 @@ pub async fn backends(cli: &Cli, settings: &Settings) -> Result<Backends, Failur
     let mut settings = settings.clone();
     ask_mfa(cli, &mut settings).await?;
     let settings = &settings;
+    one_region(settings)?;
+    estate(cli, settings).await
+}
+
+/// Refuses a list of regions for a command (checked before anything else it needs).
+pub fn one_region(settings: &Settings) -> Result<(), Failure> {
     let regions = regions(settings)?;
     if regions.len() > 1 {
         return Err((
@@ -37,7 +43,7 @@ pub async fn backends(cli: &Cli, settings: &Settings) -> Result<Backends, Failur
             ),
         ));
     }
-    estate(cli, settings).await
+    Ok(())
 }
 
 /// The regions `--region` (or the config) names: none (the profile's), one, or several
