@@ -299,22 +299,7 @@ async fn main() {
         .and_then(|n| n.parse().ok())
         .unwrap_or(1_000);
 
-    let loader = aws_config::defaults(BehaviorVersion::latest())
-        .endpoint_url(&proxy)
-        .credentials_provider(Credentials::new("testing", "testing", None, None, "estate"));
-    let backend = SdkBackend::connect_with(
-        ConnectOptions {
-            profile: None,
-            region: Some("us-east-1".into()),
-            operation_timeout: Duration::from_secs(30),
-            describe_concurrency: 4,
-            api_share: ecsdash::domain::budget::DEFAULT_SHARE_PERCENT,
-            assumed: None,
-        },
-        loader,
-    )
-    .await
-    .expect("backend");
+    let backend = connect(&proxy, "us-east-1").await;
     let ops = Arc::new(SdkOps::new(&backend));
     let budget = backend.budget();
     let backend: Arc<dyn Backend> = Arc::new(backend);
@@ -426,17 +411,15 @@ async fn main() {
     pulse(&proxy, steady).await;
 }
 
-/// `:pulse` over an estate of its own (eu-west-1: 10 clusters, 500 services): the time
-/// to a complete view (every cluster's services described and stopped tasks listed), the
-/// calls it took, and the calls a minute of keeping it open costs.
-async fn pulse(proxy: &str, steady: Duration) {
+/// The SDK backend through the test layer in `region`, at the default share.
+async fn connect(proxy: &str, region: &str) -> SdkBackend {
     let loader = aws_config::defaults(BehaviorVersion::latest())
         .endpoint_url(proxy)
         .credentials_provider(Credentials::new("testing", "testing", None, None, "estate"));
-    let backend = SdkBackend::connect_with(
+    SdkBackend::connect_with(
         ConnectOptions {
             profile: None,
-            region: Some("eu-west-1".into()),
+            region: Some(region.into()),
             operation_timeout: Duration::from_secs(30),
             describe_concurrency: 4,
             api_share: ecsdash::domain::budget::DEFAULT_SHARE_PERCENT,
@@ -445,7 +428,14 @@ async fn pulse(proxy: &str, steady: Duration) {
         loader,
     )
     .await
-    .expect("backend");
+    .expect("backend")
+}
+
+/// `:pulse` over an estate of its own (eu-west-1: 10 clusters, 500 services): the time
+/// to a complete view (every cluster's services described and stopped tasks listed), the
+/// calls it took, and the calls a minute of keeping it open costs.
+async fn pulse(proxy: &str, steady: Duration) {
+    let backend = connect(proxy, "eu-west-1").await;
     let ops = Arc::new(SdkOps::new(&backend));
     let backend: Arc<dyn Backend> = Arc::new(backend);
     let (tx, mut rx) = mpsc::unbounded_channel();

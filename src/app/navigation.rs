@@ -468,12 +468,7 @@ impl App {
             Pane::Forwards => self.forward_details(),
             Pane::Profiles | Pane::Regions => return self.switch_to_row(),
             Pane::Find | Pane::Pulse => {
-                let label = row
-                    .cells
-                    .get(1)
-                    .map(|c| c.text.as_str())
-                    .unwrap_or_default();
-                let cluster = self.found_cluster(label);
+                let cluster = self.row_cluster(&row);
                 self.push(Pane::Tasks {
                     cluster,
                     service: Some(name),
@@ -523,16 +518,9 @@ impl App {
         if let Some(row) = self.selected_row() {
             // A service found across clusters is described as its cluster's pane would.
             let pane = match self.view().pane {
-                Pane::Find | Pane::Pulse => {
-                    let label = row
-                        .cells
-                        .get(1)
-                        .map(|c| c.text.as_str())
-                        .unwrap_or_default();
-                    Pane::Services {
-                        cluster: self.found_cluster(label),
-                    }
-                }
+                Pane::Find | Pane::Pulse => Pane::Services {
+                    cluster: self.row_cluster(&row),
+                },
                 ref other => other.clone(),
             };
             self.popups.push(Popup::Describe {

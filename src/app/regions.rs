@@ -64,6 +64,16 @@ impl App {
         }
     }
 
+    /// The key of the cluster a `:find` or `:pulse` row names in its second column.
+    pub(super) fn row_cluster(&self, row: &Row) -> String {
+        let label = row
+            .cells
+            .get(1)
+            .map(|c| c.text.as_str())
+            .unwrap_or_default();
+        self.found_cluster(label)
+    }
+
     /// The key of the cluster a `:find` row shows as `label`.
     pub(super) fn found_cluster(&self, label: &str) -> String {
         self.store
