@@ -51,8 +51,21 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
 /// an account or a profile is never cut on a narrow terminal.
 fn identity_line(app: &App, theme: &Theme, width: u16) -> Vec<Span<'static>> {
     let id = &app.identity;
-    let account = id.account.clone().unwrap_or_else(|| "…".to_string());
-    let build = |labels: bool, title: bool, endpoint: bool| -> Vec<Span<'static>> {
+    let full = id.account.clone().unwrap_or_else(|| "…".to_string());
+    // Last resort on a very narrow terminal: the account's end, marked as cut (a cut
+    // from the right would read as another account).
+    let tail: String = {
+        let chars: Vec<char> = full.chars().collect();
+        if chars.len() > 5 {
+            std::iter::once('…')
+                .chain(chars[chars.len() - 4..].iter().copied())
+                .collect()
+        } else {
+            full.clone()
+        }
+    };
+    let build = |labels: bool, title: bool, endpoint: bool, short: bool| -> Vec<Span<'static>> {
+        let account = if short { tail.clone() } else { full.clone() };
         let sep = Span::styled(if labels { "  " } else { " · " }, theme.dim);
         let mut spans = Vec::new();
         if title {
@@ -99,18 +112,18 @@ fn identity_line(app: &App, theme: &Theme, width: u16) -> Vec<Span<'static>> {
         spans
     };
     let fits = |spans: &[Span]| spans.iter().map(Span::width).sum::<usize>() <= usize::from(width);
-    for (labels, title, endpoint) in [
-        (true, true, true),
-        (true, false, true),
-        (false, false, true),
-        (false, false, false),
+    for (labels, title, endpoint, short) in [
+        (true, true, true, false),
+        (true, false, true, false),
+        (false, false, true, false),
+        (false, false, false, false),
     ] {
-        let line = build(labels, title, endpoint);
+        let line = build(labels, title, endpoint, short);
         if fits(&line) {
             return line;
         }
     }
-    build(false, false, false)
+    build(false, false, false, true)
 }
 
 fn draw_header(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {

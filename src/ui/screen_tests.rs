@@ -599,6 +599,11 @@ async fn narrow_terminals_hide_columns_rather_than_cut_identifiers() {
     let screen = render(&app, 80, 24);
     assert!(screen.contains("TASK DEFINITION"), "{screen}");
     assert!(!screen.contains("STATUS"), "{screen}");
+    // Too narrow for the whole account: its end, marked as cut, never its start.
+    let screen = render(&app, 28, 10);
+    let header = screen.lines().next().unwrap_or_default();
+    assert!(header.contains("…9012"), "{header}");
+    assert!(!header.contains("1234567"), "{header}");
 }
 
 /// A pane of more tasks than `EAGER_ROWS` builds cells only for the rows drawn; a filter

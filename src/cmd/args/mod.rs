@@ -29,7 +29,8 @@ pub struct Cli {
     #[arg(long, value_name = "NAME", global = true)]
     pub profile: Option<String>,
 
-    /// AWS region; defaults to AWS_REGION, then the config file, then the profile's.
+    /// AWS region; defaults to AWS_REGION, then the config file, then the profile's. A list
+    /// (eu-west-1,us-east-1) spans several regions in the dashboard.
     #[arg(long, value_name = "NAME", global = true)]
     pub region: Option<String>,
 
