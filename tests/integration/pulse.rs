@@ -103,7 +103,7 @@ async fn pulse_lists_what_needs_attention_most_urgent_first() {
     // Both clusters (their names may be cut with `…`), each with one service to look at.
     let rows: Vec<&str> = screen
         .lines()
-        .filter(|l| l.contains(&prefix) && !l.contains('/'))
+        .filter(|l| l.starts_with('│') && l.contains(&prefix))
         .collect();
     assert_eq!(rows.len(), 2, "{screen}");
     for row in rows {
