@@ -66,7 +66,10 @@ pub struct Config {
 
 /// `[pulse]`: each a whole number; unset keeps the default.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(
+    deny_unknown_fields,
+    expecting = "a [pulse] section with below_desired_minutes, stuck_rollout_minutes or deaths"
+)]
 pub struct PulseConfig {
     #[serde(default, deserialize_with = "minutes")]
     pub below_desired_minutes: Option<u32>,
@@ -280,10 +283,12 @@ mod tests {
             "[pulse]\nbelow_desired_minutes = -1\n",
             "[pulse]\nstuck_rollout_minutes = \"30m\"\n",
             "[pulse]\ndeath = 3\n",
+            "pulse = 3\n",
         ] {
             let e = Config::parse(bad).unwrap_err();
             assert!(!e.contains('\n'), "one line: {e}");
             assert!(e.contains("death") || e.contains("minutes"), "{bad}: {e}");
+            assert!(!e.contains("PulseConfig"), "{bad}: {e}");
         }
     }
 

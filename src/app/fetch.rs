@@ -339,10 +339,9 @@ impl App {
     /// The slots the visible pane draws from, for the header's age and loading marks
     /// (`None` for a query never started).
     pub fn visible_slots(&self) -> Vec<Option<&data::Slot>> {
-        self.view()
-            .data_keys()
-            .iter()
-            .map(|k| self.store.get(k))
-            .collect()
+        let mut keys = self.view().data_keys();
+        // `:pulse` is only as good as every cluster's reads: their failures show.
+        keys.extend(self.pulse_keys());
+        keys.iter().map(|k| self.store.get(k)).collect()
     }
 }

@@ -21,17 +21,23 @@ pub fn target_groups(s: &Service) -> impl Iterator<Item = &str> {
         .filter_map(|lb| lb.target_group_arn.as_deref())
 }
 
+/// What is known of each target group: healthy and counted targets, or `None` when the
+/// last read failed.
+pub type HealthKnown = HashMap<String, Option<(usize, usize)>>;
+
 /// The HEALTH cell: `3/3`, `1/3` (warn), `0/3` (error), `-` without a load balancer, `…`
-/// until known.
-pub fn health_cell(s: &Service, health: &HashMap<String, (usize, usize)>) -> Cell {
+/// until known, `?` when it could not be read (`:errors` says why).
+pub fn health_cell(s: &Service, health: &HealthKnown) -> Cell {
     let mut groups = target_groups(s).peekable();
     if groups.peek().is_none() {
         return Cell::text("-").tone(Tone::Dim);
     }
     let mut total = (0, 0);
     for tg in groups {
-        let Some((ok, all)) = health.get(tg) else {
-            return Cell::text("…").tone(Tone::Dim);
+        let (ok, all) = match health.get(tg) {
+            None => return Cell::text("…").tone(Tone::Dim),
+            Some(None) => return Cell::text("?").tone(Tone::Error),
+            Some(Some(counts)) => counts,
         };
         total = (total.0 + ok, total.1 + all);
     }
@@ -48,18 +54,23 @@ pub fn health_cell(s: &Service, health: &HashMap<String, (usize, usize)>) -> Cel
 
 impl App {
     /// Target group health known, as healthy / total per target group ARN.
-    pub(super) fn health_known(&self) -> Arc<HashMap<String, (usize, usize)>> {
+    pub(super) fn health_known(&self) -> Arc<HealthKnown> {
         let mut known = HashMap::new();
         for (key, slot) in self.store.slots() {
-            if let (
-                DataKey::TargetHealth { target_group },
-                Some(super::data::Payload::TargetHealth(t)),
-            ) = (key, slot.data.as_ref())
-            {
-                known.insert(
-                    target_group.clone(),
-                    crate::domain::model::healthy_of([t.as_slice()]),
-                );
+            let DataKey::TargetHealth { target_group } = key else {
+                continue;
+            };
+            match (&slot.data, &slot.error) {
+                (Some(super::data::Payload::TargetHealth(t)), _) => {
+                    known.insert(
+                        target_group.clone(),
+                        Some(crate::domain::model::healthy_of([t.as_slice()])),
+                    );
+                }
+                (None, Some(_)) => {
+                    known.insert(target_group.clone(), None);
+                }
+                _ => {}
             }
         }
         Arc::new(known)
@@ -115,11 +126,27 @@ impl App {
         for tg in groups {
             let name = target_group_name(tg);
             let Some(targets) = self.store.target_health(tg) else {
-                out.push(Line::field(2, name, "reading…"));
+                let said = match self.store.get(&DataKey::TargetHealth {
+                    target_group: tg.to_owned(),
+                }) {
+                    Some(slot) if slot.error.is_some() => slot
+                        .error
+                        .as_ref()
+                        .map(|e| format!("could not be read: {}", e.message))
+                        .unwrap_or_default(),
+                    _ => "reading…".to_owned(),
+                };
+                out.push(Line::field(2, name, said));
                 continue;
             };
             let (ok, all) = crate::domain::model::healthy_of([targets.as_slice()]);
-            out.push(Line::field(2, name, format!("{ok}/{all} healthy")));
+            out.push(Line::field(
+                2,
+                name,
+                format!(
+                    "{ok}/{all} healthy (unused, draining and registering targets not counted)"
+                ),
+            ));
             for t in targets.iter() {
                 let port = t.port.map(|p| format!(":{p}")).unwrap_or_default();
                 let why = [t.reason.as_deref(), t.description.as_deref()]

@@ -14,11 +14,12 @@ use super::rows::{self, Cell, Column, Row, Tone};
 use crate::domain::model::{Service, Task, TaskScope, cluster_label};
 use crate::domain::pulse::{self, Finding};
 
+/// WHY is the point: CLUSTER and RUNNING give way first on a narrow terminal.
 pub const PULSE_COLUMNS: &[Column] = &[
     rows::col("SERVICE", 14, true),
-    rows::col("CLUSTER", 12, true),
-    rows::col("RUNNING", 7, false),
-    rows::col("WHY", 30, true),
+    rows::lowest("CLUSTER", 12, true),
+    rows::low("RUNNING", 7, false),
+    rows::col("WHY", 16, true),
 ];
 
 impl App {
@@ -78,11 +79,47 @@ impl App {
             .collect()
     }
 
-    /// How many services of `cluster` need attention; `None` until its services are
-    /// known.
-    pub(super) fn attention(&self, cluster: &str) -> Option<usize> {
-        self.store.services(cluster)?;
-        Some(self.findings(cluster).len())
+    /// Whether `cluster`'s services are all described and its stopped tasks listed, as
+    /// last read (`None`: not yet, or a read failed: a count would say too little).
+    fn read_in_full(&self, cluster: &str) -> Option<bool> {
+        let keys = [
+            DataKey::Services {
+                cluster: cluster.to_owned(),
+            },
+            DataKey::Tasks {
+                cluster: cluster.to_owned(),
+                service: None,
+                scope: TaskScope::Stopped,
+            },
+        ];
+        for key in &keys {
+            let slot = self.store.get(key)?;
+            if slot.error.is_some() {
+                return Some(false);
+            }
+            let state = self.store.load_state(key)?;
+            if state.listing || state.described < state.rows {
+                return None;
+            }
+        }
+        Some(true)
+    }
+
+    /// Whether `:pulse` has read every cluster in full at least once.
+    pub fn pulse_loading(&self) -> bool {
+        self.store.clusters().is_none_or(|all| {
+            all.iter()
+                .any(|c| self.read_in_full(&self.cluster_key(c)).is_none())
+        })
+    }
+
+    /// How many services of `cluster` need attention: `None` until its services and
+    /// stopped tasks are read in full, `Err` when a read failed.
+    pub(super) fn attention(&self, cluster: &str) -> Option<Result<usize, ()>> {
+        match self.read_in_full(cluster)? {
+            true => Some(Ok(self.findings(cluster).len())),
+            false => Some(Err(())),
+        }
     }
 
     /// The `:pulse` rows: most urgent first, then by cluster and name.
@@ -137,8 +174,10 @@ impl App {
                 .and_then(|c| self.attention(&self.cluster_key(c)));
             row.cells.push(match count {
                 None => Cell::text("-").tone(Tone::Dim),
-                Some(0) => Cell::num(0),
-                Some(n) => Cell::num(n as i64).tone(Tone::Warn),
+                // A read failed (`:errors` says which): no count rather than a wrong 0.
+                Some(Err(())) => Cell::text("?").tone(Tone::Error),
+                Some(Ok(0)) => Cell::num(0),
+                Some(Ok(n)) => Cell::num(n as i64).tone(Tone::Warn),
             });
         }
         rows
@@ -150,7 +189,8 @@ impl App {
         let list = self
             .store
             .tasks(cluster, Some(service), TaskScope::Stopped)?;
-        let causes = pulse::causes(list.iter());
+        // By the task's group: some endpoints ignore ListTasks' serviceName.
+        let causes = pulse::causes(list.iter().filter(|t| t.service_name() == Some(service)));
         let mut lines = Vec::new();
         if causes.is_empty() {
             lines.push(

@@ -93,6 +93,15 @@ fn seed(app: &mut App) {
         },
         Payload::Services(Arc::new(vec![service("tools", "ci")].into())),
     );
+    land(
+        app,
+        DataKey::Tasks {
+            cluster: "tools".into(),
+            service: None,
+            scope: TaskScope::Stopped,
+        },
+        Payload::Tasks(Arc::new(Vec::new().into())),
+    );
 }
 
 fn cells(app: &App) -> Vec<Vec<String>> {
@@ -218,4 +227,19 @@ fn the_clusters_pane_counts_what_needs_attention_once_known() {
     assert_eq!(attention(&app), ["-", "-"]);
     seed(&mut app);
     assert_eq!(attention(&app), ["2", "0"]);
+    // A read that failed is no count at all, not a wrong 0.
+    app.update(Action::Loaded {
+        key: DataKey::Tasks {
+            cluster: "tools".into(),
+            service: None,
+            scope: TaskScope::Stopped,
+        },
+        result: Err(crate::domain::BackendError::new(
+            crate::domain::ErrorKind::AccessDenied,
+            "ListTasks",
+            "not allowed",
+        )),
+        at: t0(),
+    });
+    assert_eq!(attention(&app), ["2", "?"]);
 }

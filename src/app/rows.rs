@@ -3,7 +3,6 @@
 //! so the UI only draws it.
 
 use std::cmp::Ordering;
-use std::collections::HashMap;
 use std::rc::Rc;
 use std::sync::Arc;
 
@@ -310,7 +309,7 @@ fn listing_rows<T: Listed>(
 pub fn service_rows(
     services: &Listing<Service>,
     now: DateTime<Utc>,
-    health: &Arc<HashMap<String, (usize, usize)>>,
+    health: &Arc<super::health::HealthKnown>,
 ) -> Rows {
     let columns = SERVICE_COLUMNS.len();
     if services.entries().len() <= EAGER_ROWS {
@@ -341,7 +340,7 @@ pub fn service_rows(
         .collect()
 }
 
-fn service_row(s: &Service, now: DateTime<Utc>, health: &HashMap<String, (usize, usize)>) -> Row {
+fn service_row(s: &Service, now: DateTime<Utc>, health: &super::health::HealthKnown) -> Row {
     let (rollout, rollout_tone) = rollout_label(s);
     let short = s.running < s.desired;
     Row {

@@ -195,13 +195,19 @@ pub struct TargetHealth {
     pub description: Option<String>,
 }
 
-/// Healthy targets and all of them, over every target group of `groups`.
+/// Healthy targets and the targets that count, over every target group of `groups`.
+/// Targets with no task behind them (`unused`), leaving by design (`draining`) or still
+/// registering (`initial`, as during every deployment) do not count: fewer healthy than
+/// counted means some are unhealthy or unavailable.
 pub fn healthy_of<'a>(groups: impl IntoIterator<Item = &'a [TargetHealth]>) -> (usize, usize) {
     groups.into_iter().fold((0, 0), |(ok, all), targets| {
-        (
-            ok + targets.iter().filter(|t| t.state == "healthy").count(),
-            all + targets.len(),
-        )
+        let counted = targets
+            .iter()
+            .filter(|t| !matches!(t.state.as_str(), "unused" | "draining" | "initial"));
+        let (healthy, n) = counted.fold((0, 0), |(h, n), t| {
+            (h + usize::from(t.state == "healthy"), n + 1)
+        });
+        (ok + healthy, all + n)
     })
 }
 

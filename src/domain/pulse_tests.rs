@@ -266,3 +266,25 @@ fn unhealthy_targets_are_named_with_their_count() {
     assert_eq!(reasons[1], "targets 1/3 healthy");
     assert!(reasons[2].starts_with("1 of 3 running"), "{reasons:?}");
 }
+
+#[test]
+fn unused_draining_and_registering_targets_do_not_count() {
+    use crate::domain::model::{TargetHealth, healthy_of};
+    let t = |state: &str| TargetHealth {
+        target: "10.0.0.1".into(),
+        port: Some(8080),
+        state: state.into(),
+        reason: None,
+        description: None,
+    };
+    let group = [
+        t("healthy"),
+        t("healthy"),
+        t("draining"),
+        t("initial"),
+        t("unused"),
+    ];
+    assert_eq!(healthy_of([&group[..]]), (2, 2));
+    let sick = [t("healthy"), t("unhealthy"), t("unavailable")];
+    assert_eq!(healthy_of([&group[..], &sick[..]]), (3, 5));
+}

@@ -227,7 +227,9 @@ fn draw_empty(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
     // Loading until a first answer: a refresh of an empty answer is not "loading".
     let loading = slots
         .iter()
-        .any(|s| s.is_none_or(|s| s.loading && s.data.is_none()));
+        .any(|s| s.is_none_or(|s| s.loading && s.data.is_none()))
+        // `:pulse` says nothing is wrong only once every cluster is read.
+        || (view.pane == crate::app::pane::Pane::Pulse && app.pulse_loading());
     let mut lines = Vec::new();
     if let Some(e) = error {
         lines.push(Line::from(Span::styled(
