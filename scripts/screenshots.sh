@@ -274,6 +274,7 @@ shot 01-clusters
 
 keys Enter
 wait_for "the services of prod-core" 'prod-core › services' '│checkout +ACTIVE'
+wait_for "their load balancer targets" '│recommendations .* 1/2 ' '│api-gateway .* 6/6 '
 shot 02-services
 
 keys j j d
