@@ -81,6 +81,8 @@ async fn pulse_lists_what_needs_attention_most_urgent_first() {
     keys.write_all(b":pulse\r").unwrap();
     // Only this test's services (a shared moto holds many).
     keys.write_all(format!("/{prefix}\r").as_bytes()).unwrap();
+    // A shared moto holds many clusters: both rows, once every cluster is read.
+    d.wait_screen(&down);
     let screen = d.wait_screen(&flaky);
     let rows: Vec<&str> = screen
         .lines()

@@ -162,7 +162,7 @@ async fn the_services_pane_counts_healthy_targets_and_describe_says_why() {
     );
     assert!(screen.contains("1/1 healthy"), "{screen}");
     keys.write_all(b"\x1b").unwrap();
-    d.wait_screen("services (");
+    d.wait_gone("Load balancer targets");
     keys.write_all(b"q").unwrap();
     let status = d.wait_exit();
     assert!(status.success(), "{status:?}");

@@ -82,6 +82,20 @@ impl Dashboard {
         parser.screen().contents()
     }
 
+    /// Waits until the screen no longer shows `needle` (a key that follows Esc too
+    /// closely would be read as Alt and that key).
+    pub(crate) fn wait_gone(&self, needle: &str) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while self.screen().contains(needle) {
+            assert!(
+                Instant::now() < deadline,
+                "`{needle}` never went; the screen:\n{}",
+                self.screen()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
     /// Waits until the screen shows `needle`, and returns the screen.
     pub(crate) fn wait_screen(&self, needle: &str) -> String {
         let deadline = Instant::now() + Duration::from_secs(30);
