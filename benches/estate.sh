@@ -8,7 +8,8 @@ cd "$(dirname "$0")/.."
 SERVICES="${1:-2000}"
 TASKS="${2:-10000}"
 INSTANCES="${3:-1000}"
-[[ -x .venv/bin/moto_server ]] || { echo "run bash scripts/test.sh once first (it makes .venv)" >&2; exit 1; }
+[[ -x .venv/bin/moto_server ]] && .venv/bin/python -c 'import cbor2' 2>/dev/null \
+    || { echo "run bash scripts/test.sh once first (it makes .venv with moto and cbor2)" >&2; exit 1; }
 free_port() {
     python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
@@ -18,7 +19,7 @@ pids=()
 trap 'kill "${pids[@]}" 2>/dev/null || true' EXIT
 .venv/bin/python tests/moto_launch.py -H 127.0.0.1 -p "$moto_port" >target/estate-moto.log 2>&1 &
 pids+=("$!")
-python3 tests/aws_proxy.py --port "$proxy_port" --upstream "http://127.0.0.1:$moto_port" \
+.venv/bin/python tests/aws_proxy.py --port "$proxy_port" --upstream "http://127.0.0.1:$moto_port" \
     >target/estate-proxy.log 2>&1 &
 pids+=("$!")
 # Both must answer before seeding.

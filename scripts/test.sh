@@ -6,6 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 MOTO_VERSION="5.2.5"
+# The test layer (tests/aws_proxy.py) reads and writes CloudWatch's CBOR with cbor2.
+CBOR2_VERSION="5.9.0"
 VENV=".venv"
 LOGS="target/test-logs"
 WAIT_SECONDS=60
@@ -27,6 +29,12 @@ if [[ "$installed" != "$MOTO_VERSION" ]] || [[ ! -x "$VENV/bin/moto_server" ]]; 
     echo "installing moto[server]==$MOTO_VERSION into $VENV" >&2
     "$VENV/bin/python" -m pip install --quiet "moto[server]==$MOTO_VERSION" \
         || fail "cannot install moto[server]==$MOTO_VERSION; the AWS tests cannot run"
+fi
+installed="$("$VENV/bin/python" -m pip show cbor2 2>/dev/null | sed -n 's/^Version: //p' || true)"
+if [[ "$installed" != "$CBOR2_VERSION" ]]; then
+    echo "installing cbor2==$CBOR2_VERSION into $VENV" >&2
+    "$VENV/bin/python" -m pip install --quiet "cbor2==$CBOR2_VERSION" \
+        || fail "cannot install cbor2==$CBOR2_VERSION; the CloudWatch tests cannot run"
 fi
 
 free_port() {
@@ -50,7 +58,7 @@ moto_port="$(free_port)"
 "$VENV/bin/python" tests/moto_launch.py -H 127.0.0.1 -p "$moto_port" >"$LOGS/moto.log" 2>&1 &
 pids+=("$!")
 proxy_port="$(free_port)"
-python3 tests/aws_proxy.py --port "$proxy_port" --upstream "http://127.0.0.1:$moto_port" \
+"$VENV/bin/python" tests/aws_proxy.py --port "$proxy_port" --upstream "http://127.0.0.1:$moto_port" \
     >"$LOGS/aws_proxy.log" 2>&1 &
 pids+=("$!")
 
@@ -81,8 +89,9 @@ export AWS_REGION=us-east-1
 export AWS_EC2_METADATA_DISABLED=true
 unset AWS_PROFILE AWS_DEFAULT_PROFILE AWS_SESSION_TOKEN
 
-# The test layer in front of moto is itself tested (standard library only, no moto).
-python3 -m unittest tests/test_aws_proxy.py
+# The test layer in front of moto is itself tested (no moto; cbor2 for CloudWatch, whose
+# tests fail rather than skip without it under CI=true).
+"$VENV/bin/python" -m unittest tests/test_aws_proxy.py
 # The one repair made to moto when it is started (tests/moto_launch.py) answers as moto did.
 "$VENV/bin/python" -m unittest tests/test_moto_launch.py
 

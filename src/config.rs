@@ -11,6 +11,7 @@
 //! api_share = 25       # percent of each AWS API rate to use in steady state
 //! exec_command = "/bin/bash"   # what `x` and `ecsdash exec` run (default /bin/sh)
 //! mouse = false        # leave the mouse to the terminal (default: the dashboard's)
+//! metrics = false      # read no CloudWatch metrics or alarms (default: read them)
 //!
 //! [profiles.prod-admin]
 //! region = "us-east-1"
@@ -22,6 +23,8 @@
 //! below_desired_minutes = 5    # running below desired for longer than this
 //! stuck_rollout_minutes = 30   # a rollout still in progress after this long
 //! deaths = 3                   # failed tasks within the hour ECS keeps them
+//! cpu_percent = 90             # CPU over the last five minutes at or above this
+//! memory_percent = 90          # memory likewise
 //!
 //! [keys]               # remap an action (names as in the README's key table)
 //! scale = "S"
@@ -48,6 +51,9 @@ pub struct Config {
     /// The dashboard takes the mouse (default true); false leaves it to the terminal,
     /// for selecting text.
     pub mouse: Option<bool>,
+    /// CloudWatch metrics and alarms are read (default true); false for accounts that
+    /// watch their CloudWatch bill.
+    pub metrics: Option<bool>,
     /// Percent of each API category's sustained rate used in steady state (1-100).
     #[serde(default, deserialize_with = "percent")]
     pub api_share: Option<u8>,
@@ -68,7 +74,7 @@ pub struct Config {
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(
     deny_unknown_fields,
-    expecting = "a [pulse] section with below_desired_minutes, stuck_rollout_minutes or deaths"
+    expecting = "a [pulse] section with below_desired_minutes, stuck_rollout_minutes, deaths, cpu_percent or memory_percent"
 )]
 pub struct PulseConfig {
     #[serde(default, deserialize_with = "minutes")]
@@ -77,6 +83,21 @@ pub struct PulseConfig {
     pub stuck_rollout_minutes: Option<u32>,
     #[serde(default, deserialize_with = "deaths")]
     pub deaths: Option<u32>,
+    #[serde(default, deserialize_with = "utilisation")]
+    pub cpu_percent: Option<u32>,
+    #[serde(default, deserialize_with = "utilisation")]
+    pub memory_percent: Option<u32>,
+}
+
+/// A utilisation threshold in percent: 1 to 1000 (a service's CPU can go above 100% of
+/// what it reserved on EC2).
+fn utilisation<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u32>, D::Error> {
+    match toml::Value::deserialize(d)? {
+        toml::Value::Integer(n) if (1..=1000).contains(&n) => Ok(u32::try_from(n).ok()),
+        other => Err(serde::de::Error::custom(format!(
+            "a utilisation threshold is a whole number of percent from 1 to 1000, not {other}"
+        ))),
+    }
 }
 
 /// A number of minutes, 0 to a week.
@@ -135,6 +156,8 @@ pub struct ProfileConfig {
     pub read_only: Option<bool>,
     #[serde(default, deserialize_with = "percent")]
     pub api_share: Option<u8>,
+    /// CloudWatch metrics and alarms for this profile (over the top level's `metrics`).
+    pub metrics: Option<bool>,
     /// The header's colour while this profile is in use (`red` for production, say).
     #[serde(default, deserialize_with = "colour")]
     pub colour: Option<String>,
@@ -290,6 +313,17 @@ mod tests {
             assert!(e.contains("death") || e.contains("minutes"), "{bad}: {e}");
             assert!(!e.contains("PulseConfig"), "{bad}: {e}");
         }
+        let c = Config::parse("metrics = false\n[pulse]\ncpu_percent = 150\n").unwrap();
+        assert_eq!((c.metrics, c.pulse.cpu_percent), (Some(false), Some(150)));
+        for bad in [
+            "[pulse]\ncpu_percent = 0\n",
+            "[pulse]\nmemory_percent = \"90%\"\n",
+        ] {
+            let e = Config::parse(bad).unwrap_err();
+            assert!(e.contains("utilisation threshold"), "{bad}: {e}");
+        }
+        let e = Config::parse("metrics = \"no\"\n").unwrap_err();
+        assert!(e.contains("metrics"), "{e}");
     }
 
     #[test]

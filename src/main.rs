@@ -178,6 +178,7 @@ fn run(cli: Cli, started: Instant) -> Result<(), (u8, String)> {
         app.exec_command = settings.exec_command.clone();
         app.profile_colour = settings.colour.clone();
         app.pulse = settings.pulse;
+        app.cloudwatch = settings.metrics;
         app.read_only = read_only;
         let guard = Guarded::new(
             ops,

@@ -18,8 +18,9 @@ that stops at the first page or sends oversize batches would pass against it. Th
 - records the body of every API request it receives (GET /_proxy/requests, optionally
   filtered with ?target=&region=&match=, where `match` is a substring of the body): a list
   of {"target", "region", "body"}, the body parsed when it is JSON (a query-protocol
-  request's form text as it came, under its Action: STS AssumeRole, EC2); the newest
-  20,000 are kept;
+  request's form text as it came, under its Action: STS AssumeRole, EC2; a CloudWatch
+  rpc-v2-cbor request's CBOR as JSON, under its operation, timestamps as ISO 8601 UTC
+  strings, and `match` applies to that JSON text); the newest 20,000 are kept;
 - injects faults (POST /_proxy/inject with a fault object, fields below; answers
   {"id": N}): the next `count` API requests for `target` whose body contains `match` wait
   `delay_ms`, then get the fault's `kind`:
@@ -33,9 +34,11 @@ that stops at the first page or sends oversize batches would pass against it. Th
     "delay"     only the wait, then the request goes on as usual (the default when
                 neither `kind` nor `status` is given).
   `target` is a full or short X-Amz-Target, an Action of a query-protocol request (EC2;
-  its errors come as XML), or "*" for every API request. `count` defaults to 1; -1 or
-  null means until cleared. With `"forward": true` the request first reaches moto and
-  only its answer is replaced by the fault (a lost answer: the change happened).
+  its errors come as XML), a CloudWatch rpc-v2-cbor operation (GetMetricData, ...; its
+  errors and garbage in that protocol, see below), or "*" for every API request. `count`
+  defaults to 1; -1 or null means until cleared. With `"forward": true` the request
+  first reaches moto and only its answer is replaced by the fault (a lost answer: the
+  change happened).
   POST /_proxy/clear ({}, or {"target": X} and/or {"match": M}) removes those faults and
   releases requests hanging on them; GET /_proxy/faults lists the active faults;
   GET /_proxy/faulted counts the requests each target had a fault applied to (also
@@ -82,13 +85,15 @@ that stops at the first page or sends oversize batches would pass against it. Th
   sessions: groups, start, updates and events sent, events dropped by sampling, the
   `match` of the scoped config used (null for the global one), and how each ended (null
   while it runs).
-- emulates AWS's ECS API rate limits and latency when told to (off by default):
+- emulates AWS's ECS and CloudWatch API rate limits and latency when told to (off by
+  default):
   POST /_proxy/limits with {"buckets": true, "latency_ms": N, "rates": {...}} (each
   optional; the body replaces the whole config, so {} turns it all off again) answers
   what GET /_proxy/limits shows: the config, the rates in force for every category, and
   "throttled": per category, the requests it throttled since the last reset-stats.
-  With "buckets", each category of ECS operations has a token bucket per region, shared
-  by its operations, with AWS's burst and sustained rate (requests a second):
+  With "buckets", each category of operations has a token bucket per region, shared by
+  its operations, with AWS's burst and sustained rate (requests a second; CloudWatch's
+  quotas are per-second TPS, so burst = rate):
     service_read              DescribeServices, ListServices                   100, 20
     service_modify            CreateService, UpdateService, DeleteService       50,  5
     cluster_resource_read     DescribeTasks, ListTasks,
@@ -98,15 +103,19 @@ that stops at the first page or sends oversize batches would pass against it. Th
                               ListTaskDefinitionFamilies                        50, 20
     task_definition_register  RegisterTaskDefinition, DeregisterTaskDefinition  20,  1
     run_stop                  RunTask, StopTask                                100, 40
+    get_metric_data           GetMetricData (CloudWatch)                        50, 50
+    describe_alarms           DescribeAlarms (CloudWatch)                        9,  9
   "rates": {"service_read": [burst, per_second], ...} overrides some of them. Other
   operations and services are not limited. Buckets are full when the config is posted
   and after reset-stats; a request refills its bucket, tokens = min(burst, tokens +
   elapsed seconds * rate), and takes a token if there is a whole one. One that finds
   none gets AWS's answer, the throttle fault's (HTTP 400 ThrottlingException "Rate
-  exceeded"), and reaches neither the faults nor moto, but is counted and recorded.
-  "latency_ms" holds every API request (JSON target or query Action, throttled or not)
+  exceeded"; for CloudWatch, its rpc-v2-cbor form with code Throttling), and reaches
+  neither the faults nor moto, but is counted and recorded. "latency_ms" holds every API
+  request (JSON target, query Action or CloudWatch operation, throttled or not)
   that long before anything else happens to it, as a round trip from a bastion would;
-- keeps a timeline of API requests (JSON targets and query Actions; the newest 200,000):
+- keeps a timeline of API requests (JSON targets, query Actions and CloudWatch
+  operations; the newest 200,000):
   GET /_proxy/timeline, optionally ?target= (full or short) and ?since=SECONDS, gives
   {"now": seconds since the proxy started, "requests": [{"t": when it arrived, in the
   same seconds, "target": short target or Action, "region", "throttled": whether the
@@ -150,11 +159,72 @@ that stops at the first page or sends oversize batches would pass against it. Th
   sessions started, oldest first: kind (ExecuteCommand or StartSession), sessionId,
   region, cluster, task (id), container, then command and interactive, or target,
   document, parameters and reason; time (epoch seconds) and terminated.
-  POST /_proxy/reset-stats clears the sessions.
+  POST /_proxy/reset-stats clears the sessions;
+- translates CloudWatch's smithy-rpc-v2-cbor protocol, which aws-sdk-cloudwatch speaks and
+  moto does not, to moto's query protocol and back (the logic is in
+  tests/proxy_cloudwatch.py), for GetMetricData and DescribeAlarms (the product's reads),
+  PutMetricData, PutMetricAlarm and SetAlarmState (for tests to seed moto through the
+  SDK). POST /service/GraniteServiceVersion20100801/operation/OP with a CBOR map (gunzipped
+  first with Content-Encoding: gzip, PutMetricData's request compression) becomes POST /
+  with Action=OP&Version=2010-08-01 and the members flattened the query way (A.B,
+  A.member.N for lists, A.entry.N.key/.value for maps; timestamps ISO 8601 UTC, booleans
+  true/false), with the call's Authorization (region, account). moto's XML answer becomes
+  the CBOR of the operation's output in CloudWatch's model, members typed as the model
+  types them:
+    GetMetricData   {MetricDataResults: [{Id, Label, Timestamps, Values, StatusCode,
+                    Messages}], Messages, NextToken};
+    DescribeAlarms  {MetricAlarms: [{AlarmName, AlarmArn, AlarmDescription,
+                    AlarmConfigurationUpdatedTimestamp, ActionsEnabled, OKActions,
+                    AlarmActions, InsufficientDataActions, StateValue, StateReason,
+                    StateReasonData, StateUpdatedTimestamp, MetricName, Namespace,
+                    Statistic, ExtendedStatistic, Dimensions: [{Name, Value}], Period, Unit,
+                    EvaluationPeriods, DatapointsToAlarm, Threshold, ComparisonOperator,
+                    TreatMissingData, Metrics, ...}], CompositeAlarms, NextToken};
+  timestamps as tag 1 (epoch seconds: an integer when whole, else a float to the
+  millisecond), doubles always as floats, integers as integers; headers smithy-protocol:
+  rpc-v2-cbor, Content-Type: application/cbor, x-amzn-RequestId (moto's). The writes have
+  no output: 200, no body, no Content-Type. Errors (moto's, the faults', the refusals
+  here) keep their HTTP status and come as rpc-v2-cbor errors: body {"__type": the error
+  shape's id (com.amazonaws.cloudwatch#ResourceNotFound, ...#ValidationException,
+  ...#InternalServiceFault; com.amazon.coral.availability#ThrottlingException), "message"},
+  header x-amzn-query-error: CODE;Sender (Receiver for 5xx) with CloudWatch's query code
+  (ResourceNotFound, ValidationError, InternalServiceError, Throttling, ...), which the
+  SDK takes as the error code (CloudWatch is awsQueryCompatible). A fault's `type` may be
+  a query code or a shape name: the throttle fault's ThrottlingException goes out as
+  Throttling, which the SDK retries as throttling; "garbage" is a 200 application/cbor
+  that is not CBOR. These calls are counted, recorded, rate-limited and faulted by
+  operation (target GetMetricData, ...) as any other, the region from the signature; the
+  stats' cluster is the request's first ClusterName dimension. As AWS, unlike moto:
+    GetMetricData   more than 500 MetricDataQueries, or no StartTime or EndTime: HTTP 400
+                    ValidationError; StartTime is rounded down as AWS rounds it (to the
+                    minute when less than 15 days ago, to 5 minutes when less than 63,
+                    else to the hour), so a Period of 60 gives datapoints on whole minutes;
+    DescribeAlarms  AlarmNames, AlarmNamePrefix and StateValue all apply (moto applies
+                    only the first given of ActionPrefix, AlarmNamePrefix, AlarmNames,
+                    StateValue); only metric alarms unless AlarmTypes asks for composite
+                    ones; in name order; pages of MaxRecords (1 to 100, else HTTP 400
+                    ValidationError; 50 by default) with an opaque NextToken (a bad one:
+                    HTTP 400 InvalidNextToken).
+  Other CloudWatch operations are refused (HTTP 400 UnknownOperationException, naming
+  tests/proxy_cloudwatch.py); other services' rpc-v2-cbor calls pass through. What moto
+  5.2.5 does with them: GetMetricData honours MetricStat's Period and Stat (SampleCount,
+  Sum, Average, Minimum, Maximum; a percentile such as p99 makes moto fail, HTTP 500
+  InternalServiceError here), Unit, ReturnData and ScanBy (TimestampDescending by
+  default: newest first); datapoints are Period-long buckets from StartTime, only those
+  with data; a MetricStat with Dimensions matches metrics by name and the exact set of
+  dimensions, whatever their namespace; an Expression can only be another query's Id
+  (whose values it copies), a Metrics Insights query (SELECT ...) sums all data; the
+  Label defaults to "METRIC STAT"; MaxDatapoints, NextToken and LabelOptions are passed on
+  and ignored: one answer, never a NextToken. moto does not evaluate alarms: an alarm is
+  OK from its creation (AWS: INSUFFICIENT_DATA) whatever the data, so tests put one in
+  ALARM with SetAlarmState; ChildrenOfAlarmName and ParentsOfAlarmName are ignored.
 
-Everything else passes through untouched. Standard library only.
+Everything else passes through untouched. Standard library only, and cbor2 for
+CloudWatch's CBOR (scripts/test.sh installs it, pinned, into .venv, next to moto); without
+cbor2 the proxy serves everything else and answers CloudWatch's rpc-v2-cbor calls HTTP 501
+with a text that says to install it.
 
-    python3 tests/aws_proxy.py --port 4567 --upstream http://127.0.0.1:5000
+    .venv/bin/python tests/aws_proxy.py --port 4567 --upstream http://127.0.0.1:5000
 """
 
 import argparse
@@ -176,7 +246,8 @@ from collections import Counter, deque
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from xml.sax.saxutils import escape as xml_escape
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # proxy_exec.py is beside
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # proxy_*.py are beside
+import proxy_cloudwatch  # noqa: E402
 import proxy_exec  # noqa: E402
 
 ECS_PREFIX = "AmazonEC2ContainerServiceV20141113."
@@ -207,7 +278,8 @@ REGION_IN_AUTH = re.compile(r"Credential=[^/]+/\d{8}/([^/]+)/")
 KEY_IN_AUTH = re.compile(r"Credential=([^/]+)/")
 # What AWS answers a throttled request: the throttle fault's and the rate limits' answer.
 THROTTLE = (400, "ThrottlingException", "Rate exceeded")
-# ECS rate-limit categories: name -> (operations, burst, sustained requests a second).
+# Rate-limit categories: name -> (operations, burst, sustained requests a second); ECS's,
+# then CloudWatch's (per-second TPS quotas: burst = rate).
 RATE_LIMITS = {
     "service_read": ({"DescribeServices", "ListServices"}, 100, 20),
     "service_modify": ({"CreateService", "UpdateService", "DeleteService"}, 50, 5),
@@ -219,8 +291,15 @@ RATE_LIMITS = {
     "task_definition_register": ({"RegisterTaskDefinition", "DeregisterTaskDefinition"},
                                  20, 1),
     "run_stop": ({"RunTask", "StopTask"}, 100, 40),
+    "get_metric_data": ({"GetMetricData"}, 50, 50),
+    "describe_alarms": ({"DescribeAlarms"}, 9, 9),
 }
-CATEGORY_OF = {op: name for name, (ops, _, _) in RATE_LIMITS.items() for op in ops}
+CLOUDWATCH_CATEGORIES = {"get_metric_data", "describe_alarms"}
+# Operation -> its category, for ECS targets and CloudWatch (rpc-v2-cbor) operations.
+CATEGORY_OF = {op: name for name, (ops, _, _) in RATE_LIMITS.items() for op in ops
+               if name not in CLOUDWATCH_CATEGORIES}
+CLOUDWATCH_CATEGORY_OF = {op: name for name, (ops, _, _) in RATE_LIMITS.items() for op in ops
+                          if name in CLOUDWATCH_CATEGORIES}
 # How many API requests /_proxy/timeline keeps.
 TIMELINE = 200000
 FAULT_KINDS = {"error", "throttle", "hang", "drop", "garbage", "delay"}
@@ -724,24 +803,34 @@ class Handler(BaseHTTPRequestHandler):
 
     # -- faults --------------------------------------------------------------------------
 
-    def apply_fault(self, fault, target, body, query=None):
-        """Carries out a fault taken for this request; False when the request goes on."""
+    def apply_fault(self, fault, target, body, query=None, exchange=None):
+        """Carries out a fault taken for this request; False when the request goes on.
+        `exchange`: the proxy_cloudwatch.Exchange of an rpc-v2-cbor call, which forwards
+        it and answers its errors and garbage in that protocol."""
         time.sleep(fault.get("delay_ms", 0) / 1000)
         kind = fault["kind"]
         if kind == "delay":
             return False
         if fault.get("forward"):
-            self.forward(body)
+            if exchange is not None:
+                exchange.forward()
+            else:
+                self.forward(body)
         if kind in ("error", "throttle"):
             error_type = fault.get("type", "InternalFailure")
             message = fault.get("message", "injected by aws_proxy")
-            if query is not None:
+            if exchange is not None:
+                exchange.error(fault["status"], error_type, message)
+            elif query is not None:
                 self.query_error(fault["status"], error_type, message,
                                  ec2=query.get("Version") == "2016-11-15")
             else:
                 self.aws_error(fault["status"], error_type, message)
         elif kind == "garbage":
-            self.reply(200, GARBAGE, [("Content-Type", "application/x-amz-json-1.1")])
+            if exchange is not None:
+                exchange.garbage(GARBAGE)
+            else:
+                self.reply(200, GARBAGE, [("Content-Type", "application/x-amz-json-1.1")])
         elif kind == "hang":
             released = threading.Event()
             with self.state.lock:
@@ -760,6 +849,9 @@ class Handler(BaseHTTPRequestHandler):
 
     def handle_api(self, body):
         target = short_target(self.headers.get("X-Amz-Target", ""))
+        rpc_v2 = proxy_cloudwatch.route(urllib.parse.urlsplit(self.path).path)
+        if rpc_v2 and not target:
+            return self.handle_rpc_v2(body, *rpc_v2)
         if not target:
             return self.handle_query(body)
         text = body.decode("utf-8", "replace")
@@ -807,6 +899,27 @@ class Handler(BaseHTTPRequestHandler):
         if hook:
             return hook(self, request, body, region)
         self.pass_through(body)
+
+    def handle_rpc_v2(self, body, service, op):
+        """CloudWatch's rpc-v2-cbor calls: counted, recorded, limited and faulted by their
+        operation, then translated to moto's query protocol and back (proxy_cloudwatch.py).
+        Other services' rpc-v2-cbor calls pass through untouched."""
+        if not proxy_cloudwatch.is_cloudwatch(service):
+            return self.pass_through(body)
+        exchange = proxy_cloudwatch.Exchange(self, service, op, body)
+        region = self.region()
+        throttled, latency = self.state.arrive(op, region, CLOUDWATCH_CATEGORY_OF.get(op))
+        self.state.count(op, region, exchange.cluster())
+        self.state.record(op, region, exchange.text)
+        time.sleep(latency)
+        if exchange.refuse_unreadable():  # no cbor2 here, or a body that is not CBOR
+            return
+        if throttled:
+            return exchange.error(*THROTTLE)
+        fault = self.state.take_fault(op, exchange.text)
+        if fault and self.apply_fault(fault, op, body, exchange=exchange):
+            return
+        exchange.answer()
 
     def handle_query(self, body):
         """Query protocols (EC2) and the moto API: faults by Action, then moto."""
@@ -1018,6 +1131,10 @@ def main():
     args = parser.parse_args()
     server = make_server(args.upstream, args.host, args.port)
     print(f"aws_proxy on http://{args.host}:{args.port} -> {args.upstream}", file=sys.stderr)
+    if proxy_cloudwatch.cbor2 is None:
+        print(f"aws_proxy: cbor2 is not installed for {sys.executable}: CloudWatch's CBOR "
+              f"calls will be answered 501 (install {proxy_cloudwatch.CBOR2_PIN})",
+              file=sys.stderr)
     server.serve_forever()
 
 

@@ -1,14 +1,18 @@
 """Tests of tests/aws_proxy.py itself: fault injection, the Live Tail stand-in, the
-emulation of ECS rate limits and latency with its request timeline, and the ECS Exec and
-Session Manager stand-in (tests/proxy_exec.py).
+emulation of ECS and CloudWatch rate limits and latency with its request timeline, the ECS
+Exec and Session Manager stand-in (tests/proxy_exec.py), and the translation of
+CloudWatch's rpc-v2-cbor protocol to moto's query protocol (tests/proxy_cloudwatch.py).
 
-Standard library only, no moto: a small fake upstream stands in for it.
+No moto: a small fake upstream stands in for it. The standard library, and cbor2 for the
+CloudWatch tests (skipped without it, but failed when CI=true); run with the python of
+.venv, where scripts/test.sh installs it:
 
-    python3 -m unittest tests/test_aws_proxy.py -v
+    .venv/bin/python -m unittest tests/test_aws_proxy.py -v
 """
 
 import http.client
 import base64
+import gzip
 import json
 import os
 import re
@@ -21,10 +25,17 @@ import unittest
 import urllib.parse
 import uuid
 import zlib
+from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import aws_proxy  # noqa: E402
+import proxy_cloudwatch  # noqa: E402
+
+try:
+    import cbor2
+except ImportError:
+    cbor2 = None
 
 LOGS = "Logs_20140328."
 ECS = "AmazonEC2ContainerServiceV20141113."
@@ -46,8 +57,9 @@ def now_ms():
 
 class FakeUpstream:
     """Answers what the proxy asks of moto: FilterLogEvents from `events` (two per page),
-    XML for query-protocol Actions, a minimal ECS for RunTask, DescribeTasks and the
-    services (see ecs()), {"reached": target} for any other JSON target."""
+    XML for query-protocol Actions (`xml[Action]` = (status, body) when set, else
+    <Reached/>), a minimal ECS for RunTask, DescribeTasks and the services (see ecs()),
+    {"reached": target} for any other JSON target."""
 
     PAGE = 2
 
@@ -58,6 +70,7 @@ class FakeUpstream:
         self.events = []  # {"group", "logStreamName", "timestamp", "message", "eventId"}
         self.task_arns = []  # what ListTasks answers, all at once as moto does
         self.tasks = {}  # task ARN -> task, as moto's DescribeTasks gives it
+        self.xml = {}  # query Action -> (status, XML body) it is answered
         upstream = self
 
         class H(BaseHTTPRequestHandler):
@@ -70,7 +83,7 @@ class FakeUpstream:
                 if target:
                     body = json.loads(data or b"{}")
                 else:
-                    body = dict(urllib.parse.parse_qsl(data.decode()))
+                    body = dict(urllib.parse.parse_qsl(data.decode("utf-8", "replace")))
                     target = body.get("Action", "")
                 with upstream.lock:
                     upstream.requests.append((target, dict(self.headers), body))
@@ -87,7 +100,9 @@ class FakeUpstream:
                     return self.send(200, json.dumps({"taskArns": arns}).encode(),
                                      "application/x-amz-json-1.1")
                 if not self.headers.get("X-Amz-Target"):
-                    return self.send(200, b"<Reached/>", "text/xml")
+                    with upstream.lock:
+                        status, xml = upstream.xml.get(target, (200, b"<Reached/>"))
+                    return self.send(status, xml, "text/xml")
                 self.send(200, json.dumps({"reached": target}).encode(),
                           "application/x-amz-json-1.1")
 
@@ -176,9 +191,14 @@ class FakeUpstream:
         with self.lock:
             return [body for t, _, body in self.requests if t.endswith(target)]
 
+    def reached_headers(self, target):
+        with self.lock:
+            return [headers for t, headers, _ in self.requests if t.endswith(target)]
+
     def reset(self):
         with self.lock:
             self.requests.clear()
+            self.xml.clear()
             self.events.clear()
             self.groups.clear()
             self.tasks.clear()
@@ -1265,6 +1285,633 @@ class ExecTest(ProxyTest):
                          {"ExecuteCommand": 1, "StartSession": 1})
         self.assertEqual(self.sessions(), [])
         self.assertIn("session", self.execute(task))  # the fault's count is spent
+
+
+# -- CloudWatch: rpc-v2-cbor in front of moto's query protocol ------------------------------
+
+CW_PATH = "/service/GraniteServiceVersion20100801/operation/"
+CW_NS = 'xmlns="http://monitoring.amazonaws.com/doc/2010-08-01/"'
+
+
+def cbor_head(major, n):
+    if n < 24:
+        return bytes([major << 5 | n])
+    for extra, size in ((24, 1), (25, 2), (26, 4), (27, 8)):
+        if n < 1 << (8 * size):
+            return bytes([major << 5 | extra]) + n.to_bytes(size, "big")
+    raise ValueError(n)
+
+
+def sdk_cbor(value):
+    """CBOR as aws-smithy-cbor writes a request: structures as indefinite-length maps
+    (begin_map ... end), lists with their length, timestamps as tag 1 of an f64, doubles
+    as f64, integers in their shortest form."""
+    if isinstance(value, dict):
+        return (b"\xbf" + b"".join(sdk_cbor(k) + sdk_cbor(v) for k, v in value.items())
+                + b"\xff")
+    if isinstance(value, list):
+        return cbor_head(4, len(value)) + b"".join(sdk_cbor(v) for v in value)
+    if isinstance(value, str):
+        data = value.encode()
+        return cbor_head(3, len(data)) + data
+    if isinstance(value, bool):
+        return b"\xf5" if value else b"\xf4"
+    if isinstance(value, int):
+        return cbor_head(0, value) if value >= 0 else cbor_head(1, -1 - value)
+    if isinstance(value, float):
+        return b"\xfb" + struct.pack(">d", value)
+    if isinstance(value, datetime):
+        return b"\xc1\xfb" + struct.pack(">d", value.timestamp())
+    raise TypeError(value)
+
+
+def utc(*args):
+    return datetime(*args, tzinfo=timezone.utc)
+
+
+def get_metric_data_xml(results, request_id="req-gmd"):
+    """moto's GetMetricData answer (its exact form) for [(id, label, [(iso, value)])]."""
+    members = ""
+    for query_id, label, points in results:
+        members += (f"<member><Id>{query_id}</Id><Label>{label}</Label><Timestamps>"
+                    + "".join(f"<member>{t}</member>" for t, _ in points)
+                    + "</Timestamps><Values>"
+                    + "".join(f"<member>{v}</member>" for _, v in points)
+                    + "</Values><StatusCode>Complete</StatusCode></member>")
+    return (f"<GetMetricDataResponse {CW_NS}><GetMetricDataResult><MetricDataResults>"
+            f"{members}</MetricDataResults></GetMetricDataResult><ResponseMetadata>"
+            f"<RequestId>{request_id}</RequestId></ResponseMetadata>"
+            "</GetMetricDataResponse>").encode()
+
+
+def metric_alarm_xml(name, state, description=None, dimensions=(), threshold="80.5"):
+    """One MetricAlarm as moto 5.2.5 writes it."""
+    dims = "".join(f"<member><Name>{n}</Name><Value>{v}</Value></member>"
+                   for n, v in dimensions)
+    desc = f"<AlarmDescription>{description}</AlarmDescription>" if description else ""
+    return (f"<member><AlarmName>{name}</AlarmName><AlarmArn>arn:aws:cloudwatch:us-east-1:"
+            f"{ACCOUNT}:alarm:{name}</AlarmArn>{desc}<AlarmConfigurationUpdatedTimestamp>"
+            "2026-12-04T04:49:10.157185Z</AlarmConfigurationUpdatedTimestamp>"
+            "<ActionsEnabled>true</ActionsEnabled><OKActions/><AlarmActions><member>"
+            f"arn:aws:sns:us-east-1:{ACCOUNT}:t</member></AlarmActions>"
+            f"<InsufficientDataActions/><StateValue>{state}</StateValue><StateReason>test"
+            "</StateReason><StateUpdatedTimestamp>2026-12-04T04:49:11Z"
+            "</StateUpdatedTimestamp><MetricName>CPUUtilization</MetricName><Namespace>"
+            "AWS/ECS</Namespace><Statistic>Average</Statistic>"
+            f"<Dimensions>{dims}</Dimensions><Period>60</Period><EvaluationPeriods>3"
+            f"</EvaluationPeriods><Threshold>{threshold}</Threshold><ComparisonOperator>"
+            "GreaterThanThreshold</ComparisonOperator><Metrics/></member>")
+
+
+def describe_alarms_xml(metric_alarms, composite_alarms=""):
+    return (f"<DescribeAlarmsResponse {CW_NS}><DescribeAlarmsResult><CompositeAlarms>"
+            f"{composite_alarms}</CompositeAlarms><MetricAlarms>{metric_alarms}"
+            "</MetricAlarms></DescribeAlarmsResult><ResponseMetadata><RequestId>req-da"
+            "</RequestId></ResponseMetadata></DescribeAlarmsResponse>").encode()
+
+
+def write_xml(action):
+    return (f"<{action}Response {CW_NS}><ResponseMetadata><RequestId>req-{action}"
+            f"</RequestId></ResponseMetadata></{action}Response>").encode()
+
+
+def error_xml(code, message, kind="Sender"):
+    return (f"<ErrorResponse {CW_NS}><Error><Type>{kind}</Type><Code>{code}</Code><Message>"
+            f"{message}</Message><message>{message}</message></Error><RequestId>req-err"
+            "</RequestId></ErrorResponse>").encode()
+
+
+def require_cbor2(test):
+    """Skips a CloudWatch test without cbor2, or fails it when CI=true."""
+    if cbor2 is None:
+        message = ("cbor2 is not installed for this python: run the tests with .venv/bin/python "
+                   f"(scripts/test.sh installs {proxy_cloudwatch.CBOR2_PIN} there)")
+        if os.environ.get("CI") == "true":
+            test.fail(message)
+        test.skipTest(message)
+
+
+class CloudWatchTest(ProxyTest):
+    """CloudWatch's rpc-v2-cbor calls, translated to moto's query protocol and back."""
+
+    def setUp(self):
+        require_cbor2(self)
+        super().setUp()
+
+    def cw(self, op, body=None, region="us-east-1", data=None, headers=None, timeout=5):
+        """(status, headers, body bytes) of one rpc-v2-cbor call as the SDK makes it."""
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+        try:
+            conn.request("POST", CW_PATH + op,
+                         body=sdk_cbor(body or {}) if data is None else data,
+                         headers=dict({"smithy-protocol": "rpc-v2-cbor",
+                                       "Content-Type": "application/cbor",
+                                       "Accept": "application/cbor",
+                                       "x-amzn-query-mode": "true",
+                                       "Authorization": auth(region, "monitoring")},
+                                      **(headers or {})))
+            resp = conn.getresponse()
+            return resp.status, resp.headers, resp.read()
+        finally:
+            conn.close()
+
+    def cw_ok(self, op, body=None, **kwargs):
+        """The decoded answer of a call that must succeed (None when it has no body)."""
+        status, headers, data = self.cw(op, body, **kwargs)
+        self.assertEqual(status, 200, data)
+        self.assertEqual(headers["smithy-protocol"], "rpc-v2-cbor")
+        if not data:
+            return None
+        self.assertEqual(headers["Content-Type"], "application/cbor")
+        return cbor2.loads(data)
+
+    def cw_error(self, answer, status):
+        """(query code;type header, __type, message) of an rpc-v2-cbor error answer."""
+        got, headers, data = answer
+        self.assertEqual(got, status, data)
+        self.assertEqual(headers["smithy-protocol"], "rpc-v2-cbor")
+        self.assertEqual(headers["Content-Type"], "application/cbor")
+        body = cbor2.loads(data)
+        self.assertEqual(set(body), {"__type", "message"}, body)
+        return headers["x-amzn-query-error"], body["__type"], body["message"]
+
+    def moto_answers(self, action, xml, status=200):
+        with self.upstream.lock:
+            self.upstream.xml[action] = (status, xml)
+
+    def query(self, start=None, end=None, **extra):
+        """A GetMetricData request for one service's CPU, as the product makes it."""
+        now = datetime.now(timezone.utc)
+        return dict({
+            "MetricDataQueries": [{
+                "Id": "cpu",
+                "MetricStat": {
+                    "Metric": {"Namespace": "AWS/ECS", "MetricName": "CPUUtilization",
+                               "Dimensions": [{"Name": "ClusterName", "Value": "c1"},
+                                              {"Name": "ServiceName", "Value": "web"}]},
+                    "Period": 60, "Stat": "Average"},
+                "ReturnData": True}],
+            "StartTime": start or now - timedelta(hours=1),
+            "EndTime": end or now}, **extra)
+
+
+class CloudWatchTranslationTest(CloudWatchTest):
+    def test_get_metric_data_request_becomes_moto_query_form(self):
+        self.moto_answers("GetMetricData", get_metric_data_xml([]))
+        start = datetime.now(timezone.utc).replace(microsecond=250000) - timedelta(minutes=30)
+        end = start + timedelta(minutes=20, seconds=7)
+        request = self.query(start, end, ScanBy="TimestampAscending", MaxDatapoints=1000,
+                             NextToken="tok", LabelOptions={"Timezone": "+0130"})
+        request["MetricDataQueries"].append({"Id": "double", "Expression": "cpu*2",
+                                             "Label": "2x", "ReturnData": False,
+                                             "Period": 300})
+        self.cw_ok("GetMetricData", request)
+        [form] = self.upstream.reached("GetMetricData")
+        q = "MetricDataQueries.member."
+        m = q + "1.MetricStat.Metric."
+        self.assertEqual(form, {
+            "Action": "GetMetricData", "Version": "2010-08-01",
+            q + "1.Id": "cpu", m + "Namespace": "AWS/ECS", m + "MetricName": "CPUUtilization",
+            m + "Dimensions.member.1.Name": "ClusterName",
+            m + "Dimensions.member.1.Value": "c1",
+            m + "Dimensions.member.2.Name": "ServiceName",
+            m + "Dimensions.member.2.Value": "web",
+            q + "1.MetricStat.Period": "60", q + "1.MetricStat.Stat": "Average",
+            q + "1.ReturnData": "true",
+            q + "2.Id": "double", q + "2.Expression": "cpu*2", q + "2.Label": "2x",
+            q + "2.ReturnData": "false", q + "2.Period": "300",
+            # StartTime rounded down to the minute, as AWS does for the last 15 days.
+            "StartTime": start.strftime("%Y-%m-%dT%H:%M:00Z"),
+            "EndTime": end.strftime("%Y-%m-%dT%H:%M:%S.250Z"),
+            "ScanBy": "TimestampAscending", "MaxDatapoints": "1000", "NextToken": "tok",
+            "LabelOptions.Timezone": "+0130"})
+        [headers] = self.upstream.reached_headers("GetMetricData")
+        self.assertTrue(headers["Content-Type"].startswith("application/x-www-form-urlencoded"))
+        self.assertEqual(headers["Authorization"], auth("us-east-1", "monitoring"))
+
+    def test_start_time_is_rounded_as_aws_rounds_it(self):
+        now = utc(2026, 6, 30, 12, 0, 0)
+        for start, rounded in ((utc(2026, 6, 29, 10, 32, 34, 900000), utc(2026, 6, 29, 10, 32)),
+                               (utc(2026, 6, 1, 10, 37, 34), utc(2026, 6, 1, 10, 35)),
+                               (utc(2026, 3, 1, 10, 37, 34), utc(2026, 3, 1, 10, 0))):
+            self.assertEqual(proxy_cloudwatch.round_start(start, now), rounded)
+
+    def test_get_metric_data_answer_becomes_cbor_of_the_models_shapes(self):
+        self.moto_answers("GetMetricData", get_metric_data_xml([
+            ("cpu", "CPUUtilization Average",
+             [("2026-12-04T04:45:00Z", "20.0"), ("2026-12-04T04:44:00.125Z", "10.5")]),
+            ("mem", "mem", [])], request_id="moto-req-1"))
+        status, headers, data = self.cw("GetMetricData", self.query())
+        self.assertEqual(status, 200, data)
+        self.assertEqual(headers["smithy-protocol"], "rpc-v2-cbor")
+        self.assertEqual(headers["Content-Type"], "application/cbor")
+        self.assertEqual(headers["x-amzn-RequestId"], "moto-req-1")
+        answer = cbor2.loads(data)
+        self.assertEqual(answer, {"MetricDataResults": [
+            {"Id": "cpu", "Label": "CPUUtilization Average",
+             "Timestamps": [utc(2026, 12, 4, 4, 45), utc(2026, 12, 4, 4, 44, 0, 125000)],
+             "Values": [20.0, 10.5], "StatusCode": "Complete"},
+            {"Id": "mem", "Label": "mem", "Timestamps": [], "Values": [],
+             "StatusCode": "Complete"}]})
+        # The SDK reads doubles with f64() (no integers) and timestamps as tag 1 of an
+        # integer or a float: 20.0 must stay a float, whole seconds may be an integer.
+        self.assertTrue(all(type(v) is float for v in answer["MetricDataResults"][0]["Values"]))
+        self.assertIn(b"\xc1\x1a" + struct.pack(">I", int(utc(2026, 12, 4, 4, 45).timestamp())),
+                      data)
+        self.assertIn(b"\xc1\xfb" + struct.pack(">d", utc(2026, 12, 4, 4, 44, 0, 125000)
+                                                .timestamp()), data)
+        self.assertIn(b"\xfb" + struct.pack(">d", 20.0), data)
+
+    def test_writes_become_query_forms_and_answer_empty(self):
+        at = utc(2026, 12, 4, 4, 44, 3, 500000)
+        dims = [{"Name": "ClusterName", "Value": "c1"}, {"Name": "ServiceName", "Value": "web"}]
+        for action in ("PutMetricData", "PutMetricAlarm", "SetAlarmState"):
+            self.moto_answers(action, write_xml(action))
+        for op, body in (
+                ("PutMetricData", {"Namespace": "AWS/ECS", "MetricData": [
+                    {"MetricName": "CPUUtilization", "Dimensions": dims, "Timestamp": at,
+                     "Value": 10.5, "Unit": "Percent", "StorageResolution": 60},
+                    {"MetricName": "CPUUtilization", "Values": [1.0, 2.5], "Counts": [3.0, 1.0],
+                     "StatisticValues": {"SampleCount": 2.0, "Sum": 3.0, "Minimum": 1.0,
+                                         "Maximum": 2.0}}],
+                    "EntityMetricData": [{"Entity": {"KeyAttributes": {"Type": "Service",
+                                                                       "Name": "web"}}}]}),
+                ("PutMetricAlarm", {"AlarmName": "web-cpu-high", "AlarmDescription": "CPU high",
+                                    "ActionsEnabled": False, "AlarmActions": ["arn:a", "arn:b"],
+                                    "MetricName": "CPUUtilization", "Namespace": "AWS/ECS",
+                                    "Statistic": "Average", "Dimensions": dims, "Period": 60,
+                                    "EvaluationPeriods": 3, "Threshold": 80.0,
+                                    "ComparisonOperator": "GreaterThanThreshold",
+                                    "Tags": [{"Key": "team", "Value": "ops"}]}),
+                ("SetAlarmState", {"AlarmName": "web-cpu-high", "StateValue": "ALARM",
+                                   "StateReason": "test", "StateReasonData": "{}"})):
+            status, headers, data = self.cw(op, body)
+            self.assertEqual((status, data), (200, b""), op)
+            self.assertEqual(headers["smithy-protocol"], "rpc-v2-cbor")
+            self.assertIsNone(headers["Content-Type"], "no output: no body, no Content-Type")
+            self.assertEqual(headers["x-amzn-RequestId"], "req-" + op)
+        d = "MetricData.member."
+        self.assertEqual(self.upstream.reached("PutMetricData"), [{
+            "Action": "PutMetricData", "Version": "2010-08-01", "Namespace": "AWS/ECS",
+            d + "1.MetricName": "CPUUtilization",
+            d + "1.Dimensions.member.1.Name": "ClusterName",
+            d + "1.Dimensions.member.1.Value": "c1",
+            d + "1.Dimensions.member.2.Name": "ServiceName",
+            d + "1.Dimensions.member.2.Value": "web",
+            d + "1.Timestamp": "2026-12-04T04:44:03.500Z", d + "1.Value": "10.5",
+            d + "1.Unit": "Percent", d + "1.StorageResolution": "60",
+            d + "2.MetricName": "CPUUtilization",
+            d + "2.Values.member.1": "1.0", d + "2.Values.member.2": "2.5",
+            d + "2.Counts.member.1": "3.0", d + "2.Counts.member.2": "1.0",
+            d + "2.StatisticValues.SampleCount": "2.0", d + "2.StatisticValues.Sum": "3.0",
+            d + "2.StatisticValues.Minimum": "1.0", d + "2.StatisticValues.Maximum": "2.0",
+            "EntityMetricData.member.1.Entity.KeyAttributes.entry.1.key": "Type",
+            "EntityMetricData.member.1.Entity.KeyAttributes.entry.1.value": "Service",
+            "EntityMetricData.member.1.Entity.KeyAttributes.entry.2.key": "Name",
+            "EntityMetricData.member.1.Entity.KeyAttributes.entry.2.value": "web"}])
+        self.assertEqual(self.upstream.reached("PutMetricAlarm"), [{
+            "Action": "PutMetricAlarm", "Version": "2010-08-01", "AlarmName": "web-cpu-high",
+            "AlarmDescription": "CPU high", "ActionsEnabled": "false",
+            "AlarmActions.member.1": "arn:a", "AlarmActions.member.2": "arn:b",
+            "MetricName": "CPUUtilization", "Namespace": "AWS/ECS", "Statistic": "Average",
+            "Dimensions.member.1.Name": "ClusterName", "Dimensions.member.1.Value": "c1",
+            "Dimensions.member.2.Name": "ServiceName", "Dimensions.member.2.Value": "web",
+            "Period": "60", "EvaluationPeriods": "3", "Threshold": "80.0",
+            "ComparisonOperator": "GreaterThanThreshold",
+            "Tags.member.1.Key": "team", "Tags.member.1.Value": "ops"}])
+        self.assertEqual(self.upstream.reached("SetAlarmState"), [{
+            "Action": "SetAlarmState", "Version": "2010-08-01", "AlarmName": "web-cpu-high",
+            "StateValue": "ALARM", "StateReason": "test", "StateReasonData": "{}"}])
+
+    def test_gzipped_requests_are_read(self):
+        """PutMetricData bodies of 10 KiB and more come gzipped (request compression)."""
+        self.moto_answers("PutMetricData", write_xml("PutMetricData"))
+        body = {"Namespace": "N", "MetricData": [{"MetricName": f"m{i}", "Value": float(i)}
+                                                 for i in range(600)]}
+        data = gzip.compress(sdk_cbor(body))
+        self.assertEqual(self.cw_ok("PutMetricData", data=data,
+                                    headers={"Content-Encoding": "gzip"}), None)
+        [form] = self.upstream.reached("PutMetricData")
+        self.assertEqual((form["MetricData.member.600.MetricName"],
+                          form["MetricData.member.600.Value"]), ("m599", "599.0"))
+
+    def test_describe_alarms_answer_is_typed_filtered_and_paged_as_in_aws(self):
+        self.moto_answers("DescribeAlarms", describe_alarms_xml(
+            metric_alarm_xml("web-cpu-high", "ALARM", "CPU high",
+                             [("ClusterName", "c1"), ("ServiceName", "web")])
+            + metric_alarm_xml("web-mem", "OK", threshold="80.0")
+            + metric_alarm_xml("api-cpu", "ALARM"),
+            "<member><AlarmName>web-all</AlarmName><AlarmRule>ALARM(web-cpu-high)</AlarmRule>"
+            "<StateValue>ALARM</StateValue><ActionsEnabled>false</ActionsEnabled></member>"))
+        answer = self.cw_ok("DescribeAlarms", {"StateValue": "ALARM"})
+        self.assertEqual([a["AlarmName"] for a in answer["MetricAlarms"]],
+                         ["api-cpu", "web-cpu-high"], "in name order, only metric alarms")
+        self.assertEqual(answer["CompositeAlarms"], [])
+        self.assertNotIn("NextToken", answer)
+        alarm = answer["MetricAlarms"][1]
+        self.assertEqual(alarm, {
+            "AlarmName": "web-cpu-high",
+            "AlarmArn": f"arn:aws:cloudwatch:us-east-1:{ACCOUNT}:alarm:web-cpu-high",
+            "AlarmDescription": "CPU high",
+            "AlarmConfigurationUpdatedTimestamp": utc(2026, 12, 4, 4, 49, 10, 157000),
+            "ActionsEnabled": True, "OKActions": [],
+            "AlarmActions": [f"arn:aws:sns:us-east-1:{ACCOUNT}:t"],
+            "InsufficientDataActions": [], "StateValue": "ALARM", "StateReason": "test",
+            "StateUpdatedTimestamp": utc(2026, 12, 4, 4, 49, 11),
+            "MetricName": "CPUUtilization", "Namespace": "AWS/ECS", "Statistic": "Average",
+            "Dimensions": [{"Name": "ClusterName", "Value": "c1"},
+                           {"Name": "ServiceName", "Value": "web"}],
+            "Period": 60, "EvaluationPeriods": 3, "Threshold": 80.5,
+            "ComparisonOperator": "GreaterThanThreshold", "Metrics": []})
+        self.assertIs(type(alarm["Period"]), int)
+        self.assertIs(type(answer["MetricAlarms"][0]["Threshold"]), float)
+        # moto applies only the first filter it finds (AlarmNamePrefix before StateValue).
+        answer = self.cw_ok("DescribeAlarms", {"StateValue": "ALARM", "AlarmNamePrefix": "web"})
+        self.assertEqual([a["AlarmName"] for a in answer["MetricAlarms"]], ["web-cpu-high"])
+        answer = self.cw_ok("DescribeAlarms", {"AlarmNames": ["web-mem", "api-cpu", "nope"]})
+        self.assertEqual([a["AlarmName"] for a in answer["MetricAlarms"]], ["api-cpu", "web-mem"])
+        answer = self.cw_ok("DescribeAlarms", {"AlarmTypes": ["CompositeAlarm", "MetricAlarm"],
+                                               "StateValue": "ALARM"})
+        self.assertEqual([a["AlarmName"] for a in answer["CompositeAlarms"]], ["web-all"])
+        self.assertIs(answer["CompositeAlarms"][0]["ActionsEnabled"], False)
+        self.assertEqual(len(answer["MetricAlarms"]), 2)
+        # MaxRecords pages, NextToken goes on where the page ended.
+        names, token, pages = [], None, 0
+        while True:
+            request = {"MaxRecords": 2, "AlarmTypes": ["MetricAlarm", "CompositeAlarm"]}
+            if token:
+                request["NextToken"] = token
+            page = self.cw_ok("DescribeAlarms", request)
+            pages += 1
+            names += [a["AlarmName"] for a in page["MetricAlarms"] + page["CompositeAlarms"]]
+            token = page.get("NextToken")
+            if not token:
+                break
+        self.assertEqual((pages, names), (2, ["api-cpu", "web-all", "web-cpu-high", "web-mem"]))
+        code, _, _ = self.cw_error(self.cw("DescribeAlarms", {"NextToken": "garbage!"}), 400)
+        self.assertEqual(code, "InvalidNextToken;Sender")
+        code, _, _ = self.cw_error(self.cw("DescribeAlarms", {"MaxRecords": 101}), 400)
+        self.assertEqual(code, "ValidationError;Sender")
+        self.assertEqual(len(self.upstream.reached("DescribeAlarms")), 6, "refusals stay here")
+
+    def test_moto_errors_become_rpc_v2_cbor_errors(self):
+        self.moto_answers("SetAlarmState", error_xml("ResourceNotFound", "No alarm."), 404)
+        code, error_type, message = self.cw_error(
+            self.cw("SetAlarmState", {"AlarmName": "nope", "StateValue": "ALARM",
+                                      "StateReason": "x"}), 404)
+        self.assertEqual((code, error_type, message),
+                         ("ResourceNotFound;Sender", "com.amazonaws.cloudwatch#ResourceNotFound",
+                          "No alarm."))
+        self.moto_answers("GetMetricData", error_xml(
+            "ValidationError", "The parameter EndTime must be greater than StartTime."), 400)
+        status, headers, _ = answer = self.cw("GetMetricData", self.query())
+        self.assertEqual(self.cw_error(answer, 400), (
+            "ValidationError;Sender", "com.amazonaws.cloudwatch#ValidationException",
+            "The parameter EndTime must be greater than StartTime."))
+        self.assertEqual(headers["x-amzn-RequestId"], "req-err")
+        self.moto_answers("PutMetricData", error_xml("InternalServiceError", "boom", "Receiver"),
+                          500)
+        self.assertEqual(self.cw_error(self.cw("PutMetricData", {"Namespace": "N"}), 500), (
+            "InternalServiceError;Receiver", "com.amazonaws.cloudwatch#InternalServiceFault",
+            "boom"))
+        # moto's own failure (a Python exception: an HTML page) is still an AWS error.
+        self.moto_answers("GetMetricData", b"<!doctype html><title>500 Internal Server Error"
+                                           b"</title>", 500)
+        code, _, message = self.cw_error(self.cw("GetMetricData", self.query()), 500)
+        self.assertEqual(code, "InternalServiceError;Receiver")
+        self.assertIn("moto answered HTTP 500 without an AWS error", message)
+
+    def test_the_proxy_refuses_what_aws_refuses(self):
+        self.moto_answers("GetMetricData", get_metric_data_xml([]))
+        request = self.query()
+        request["MetricDataQueries"] = [dict(request["MetricDataQueries"][0], Id=f"q{i}")
+                                        for i in range(501)]
+        code, error_type, message = self.cw_error(self.cw("GetMetricData", request), 400)
+        self.assertEqual((code, error_type), ("ValidationError;Sender",
+                                              "com.amazonaws.cloudwatch#ValidationException"))
+        self.assertIn("500", message)
+        self.assertEqual(self.upstream.reached("GetMetricData"), [])
+        request["MetricDataQueries"] = request["MetricDataQueries"][:500]
+        self.cw_ok("GetMetricData", request)
+        self.assertEqual(len(self.upstream.reached("GetMetricData")), 1)
+        code, _, _ = self.cw_error(self.cw("GetMetricData", {"MetricDataQueries": []}), 400)
+        self.assertEqual(code, "ValidationError;Sender")
+        code, _, _ = self.cw_error(self.cw("GetMetricData", data=b"\xbf\x61"), 400)
+        self.assertEqual(code, "SerializationException;Sender")
+        code, _, message = self.cw_error(self.cw("ListMetrics", {}), 400)
+        self.assertEqual(code, "UnknownOperationException;Sender")
+        self.assertIn("tests/proxy_cloudwatch.py", message)
+        self.assertEqual(self.upstream.reached("ListMetrics"), [])
+
+    def test_other_rpc_v2_services_pass_through(self):
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=5)
+        try:
+            conn.request("POST", "/service/OtherService/operation/Op", body=b"\xa0",
+                         headers={"smithy-protocol": "rpc-v2-cbor",
+                                  "Content-Type": "application/cbor"})
+            resp = conn.getresponse()
+            self.assertEqual((resp.status, resp.read()), (200, b"<Reached/>"))
+        finally:
+            conn.close()
+        self.assertEqual(self.control("/_proxy/stats"), {})
+
+    def test_calls_are_recorded_counted_and_on_the_timeline(self):
+        self.moto_answers("GetMetricData", get_metric_data_xml([]))
+        self.moto_answers("PutMetricData", write_xml("PutMetricData"))
+        start, end = utc(2026, 12, 4, 4, 0, 0), utc(2026, 12, 4, 5, 0, 0, 500000)
+        self.cw_ok("GetMetricData", self.query(start, end), region="eu-west-1")
+        self.cw_ok("PutMetricData", {"Namespace": "AWS/ECS", "MetricData": [
+            {"MetricName": "CPUUtilization", "Value": 1.5, "Timestamp": start}]})
+        recorded = self.control("/_proxy/requests?target=GetMetricData")
+        self.assertEqual(len(recorded), 1, recorded)
+        self.assertEqual(recorded[0]["region"], "eu-west-1")
+        body = recorded[0]["body"]
+        self.assertEqual((body["StartTime"], body["EndTime"]),
+                         ("2026-12-04T04:00:00Z", "2026-12-04T05:00:00.500Z"))
+        self.assertEqual(body["MetricDataQueries"][0]["MetricStat"]["Stat"], "Average")
+        self.assertEqual(len(self.control("/_proxy/requests?target=GetMetricData&match=web")), 1)
+        self.assertEqual(self.control("/_proxy/requests?target=PutMetricData")[0]["body"],
+                         {"Namespace": "AWS/ECS", "MetricData": [
+                             {"MetricName": "CPUUtilization", "Value": 1.5,
+                              "Timestamp": "2026-12-04T04:00:00Z"}]})
+        self.assertEqual(self.control("/_proxy/stats"), {"GetMetricData": 1, "PutMetricData": 1})
+        self.assertEqual(self.control("/_proxy/stats?region=eu-west-1&cluster=c1"),
+                         {"GetMetricData": 1})
+        timeline = self.control("/_proxy/timeline?target=GetMetricData")["requests"]
+        self.assertEqual([(r["target"], r["region"], r["throttled"]) for r in timeline],
+                         [("GetMetricData", "eu-west-1", False)])
+
+
+class CloudWatchFaultTest(CloudWatchTest):
+    def setUp(self):
+        super().setUp()
+        self.moto_answers("GetMetricData", get_metric_data_xml([]))
+        self.moto_answers("DescribeAlarms", describe_alarms_xml(""))
+
+    def test_throttle_is_cloudwatchs_throttling_error(self):
+        self.inject(target="GetMetricData", kind="throttle")
+        code, error_type, message = self.cw_error(self.cw("GetMetricData", self.query()), 400)
+        # The SDK takes the code from x-amzn-query-error: "Throttling", which its retry
+        # classifier (aws-runtime THROTTLING_ERRORS) counts as throttling.
+        self.assertEqual((code, error_type, message),
+                         ("Throttling;Sender", "com.amazon.coral.availability#ThrottlingException",
+                          "Rate exceeded"))
+        self.assertEqual(self.upstream.reached("GetMetricData"), [])
+        self.cw_ok("GetMetricData", self.query())
+        self.assertEqual(self.control("/_proxy/faulted"), {"GetMetricData": 1})
+
+    def test_error_faults_keep_their_status_and_type(self):
+        self.inject(target="DescribeAlarms", status=503, type="ServiceUnavailable",
+                    message="down")
+        self.inject(target="DescribeAlarms", status=400, type="AccessDeniedException",
+                    message="no")
+        self.inject(target="GetMetricData", status=500, type="InternalServiceFault")
+        self.assertEqual(self.cw_error(self.cw("DescribeAlarms"), 503),
+                         ("ServiceUnavailable;Receiver", "ServiceUnavailable", "down"))
+        self.assertEqual(self.cw_error(self.cw("DescribeAlarms"), 400),
+                         ("AccessDeniedException;Sender", "AccessDeniedException", "no"))
+        self.assertEqual(self.cw_error(self.cw("GetMetricData", self.query()), 500)[:2],
+                         ("InternalServiceError;Receiver",
+                          "com.amazonaws.cloudwatch#InternalServiceFault"))
+
+    def test_match_hang_drop_garbage_delay_and_forward(self):
+        self.inject(target="GetMetricData", kind="throttle", match='"Value": "other"',
+                    count=-1)
+        self.cw_ok("GetMetricData", self.query())  # ClusterName c1: not matched
+        other = self.query()
+        other["MetricDataQueries"][0]["MetricStat"]["Metric"]["Dimensions"][0]["Value"] = "other"
+        self.cw_error(self.cw("GetMetricData", other), 400)
+        self.control("/_proxy/clear", {})
+        self.inject(target="DescribeAlarms", kind="hang", hang_ms=200)
+        with self.assertRaises(http.client.RemoteDisconnected):
+            self.cw("DescribeAlarms")
+        self.inject(target="DescribeAlarms", kind="drop")
+        with self.assertRaises(http.client.RemoteDisconnected):
+            self.cw("DescribeAlarms")
+        self.inject(target="DescribeAlarms", kind="garbage")
+        status, headers, data = self.cw("DescribeAlarms")
+        self.assertEqual((status, headers["Content-Type"], data),
+                         (200, "application/cbor", aws_proxy.GARBAGE))
+        self.assertEqual(headers["smithy-protocol"], "rpc-v2-cbor")
+        self.assertEqual(self.upstream.reached("DescribeAlarms"), [])
+        self.inject(target="DescribeAlarms", delay_ms=200)
+        started = time.monotonic()
+        self.cw_ok("DescribeAlarms")
+        self.assertGreaterEqual(time.monotonic() - started, 0.2)
+        self.inject(target="PutMetricAlarm", kind="drop", forward=True)
+        self.moto_answers("PutMetricAlarm", write_xml("PutMetricAlarm"))
+        with self.assertRaises(http.client.RemoteDisconnected):
+            self.cw("PutMetricAlarm", {"AlarmName": "a"})
+        self.assertEqual(self.upstream.reached("PutMetricAlarm"), [
+            {"Action": "PutMetricAlarm", "Version": "2010-08-01", "AlarmName": "a"}])
+
+    def test_buckets_hold_cloudwatchs_quotas(self):
+        shown = self.control("/_proxy/limits", {"buckets": True,
+                                                "rates": {"describe_alarms": [2, 0]}})
+        self.assertEqual((shown["rates"]["get_metric_data"], shown["rates"]["describe_alarms"]),
+                         ([50, 50], [2, 0]))
+        self.assertEqual(aws_proxy.RATE_LIMITS["describe_alarms"][1:], (9, 9))
+        answers = [self.cw("DescribeAlarms")[0] for _ in range(3)]
+        self.assertEqual(answers, [200, 200, 400])
+        self.assertEqual(self.cw_error(self.cw("DescribeAlarms"), 400)[0], "Throttling;Sender")
+        self.assertEqual(self.cw("DescribeAlarms", region="eu-west-1")[0], 200)
+        self.assertEqual(self.cw("GetMetricData", self.query())[0], 200)
+        self.assertEqual(self.api(ECS + "DescribeServices")[0], 200)
+        self.assertEqual(self.control("/_proxy/limits")["throttled"]["describe_alarms"], 2)
+        self.assertEqual(len(self.upstream.reached("DescribeAlarms")), 3)
+        self.assertEqual(self.control("/_proxy/stats?target=DescribeAlarms"),
+                         {"DescribeAlarms": 5})
+
+    def test_get_metric_data_default_bucket_is_50_a_second(self):
+        started = time.monotonic()
+        self.control("/_proxy/limits", {"buckets": True})
+        passed = 0
+        while self.cw("GetMetricData", self.query())[0] == 200:
+            passed += 1
+            self.assertLess(passed, 500, "never throttled")
+        self.assertGreaterEqual(passed, 50)
+        self.assertLessEqual(passed, 50 + (time.monotonic() - started) * 50)
+
+
+class CloudWatchShapeTest(unittest.TestCase):
+    """The translation's member types and error shapes against CloudWatch's model as
+    botocore (installed with moto) has it."""
+
+    def setUp(self):
+        require_cbor2(self)
+        try:
+            import botocore.session
+        except ImportError:
+            self.skipTest("botocore (installed with moto) is not here")
+        self.model = botocore.session.get_session().get_service_model("cloudwatch")
+
+    def test_output_member_types_are_the_models(self):
+        kinds = {"integer": "integer", "long": "integer", "double": "double", "float": "double",
+                 "boolean": "boolean", "timestamp": "timestamp", "string": "string"}
+        seen = set()
+
+        def check(shape):
+            if shape.name in seen:
+                return
+            seen.add(shape.name)
+            for name, member in shape.members.items():
+                if member.type_name == "list":
+                    inner = member.member
+                    expected = ("structure" if inner.type_name == "structure"
+                                else kinds[inner.type_name])
+                    self.assertEqual(proxy_cloudwatch.LISTS.get(name), expected, name)
+                    if inner.type_name == "structure":
+                        check(inner)
+                elif member.type_name == "structure":
+                    self.assertIn(name, proxy_cloudwatch.STRUCTS)
+                    check(member)
+                else:
+                    self.assertEqual(proxy_cloudwatch.SCALARS.get(name, "string"),
+                                     kinds[member.type_name], name)
+
+        for op in proxy_cloudwatch.READS:
+            check(self.model.operation_model(op).output_shape)
+        for op in proxy_cloudwatch.WRITES:
+            self.assertIsNone(self.model.operation_model(op).output_shape, op)
+        self.assertGreater(len(seen), 10)
+
+    def test_error_shapes_are_the_models(self):
+        codes = {}
+        for name in self.model.shape_names:
+            shape = self.model.shape_for(name)
+            code = shape.metadata.get("error", {}).get("code")
+            if code:
+                codes.setdefault(code, set()).add(name)
+        for code, shape in proxy_cloudwatch.ERROR_SHAPES.items():
+            self.assertIn(shape, codes.get(code, set()), code)
+        self.assertEqual(set(proxy_cloudwatch.ERROR_SHAPES), set(codes))
+
+
+class WithoutCbor2Test(ProxyTest):
+    """Without cbor2 the proxy still serves everything else, and says what is missing."""
+
+    def test_cbor_calls_get_a_clear_501_and_the_rest_works(self):
+        saved = proxy_cloudwatch.cbor2
+        proxy_cloudwatch.cbor2 = None
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=5)
+            try:
+                conn.request("POST", CW_PATH + "GetMetricData", body=b"\xbf\xff",
+                             headers={"smithy-protocol": "rpc-v2-cbor",
+                                      "Content-Type": "application/cbor",
+                                      "Authorization": auth(service="monitoring")})
+                resp = conn.getresponse()
+                status, text = resp.status, resp.read().decode()
+            finally:
+                conn.close()
+            self.assertEqual(status, 501)
+            self.assertIn("cbor2 is not installed", text)
+            self.assertIn("pip install", text)
+            self.assertEqual(self.api(ECS + "ListClusters")[0], 200)
+            self.assertEqual(self.control("/_proxy/stats"),
+                             {"GetMetricData": 1, "ListClusters": 1})
+        finally:
+            proxy_cloudwatch.cbor2 = saved
 
 
 if __name__ == "__main__":

@@ -23,14 +23,16 @@
 #
 # Usage:   bash benches/faults/run.sh [--only keys,logs,writes] [--faults throttle,hang,...]
 #              [--presses N] [--fault-s S]        (more: measure.py --help)
-# Needs:   python3 (with venv), cargo. Installs moto[server] into the repo's .venv as
-#          scripts/test.sh pins it. Uses ECSDASH_BIN if set, else the newer of
-#          target/release/ecsdash and target/debug/ecsdash (building the debug one if
-#          neither exists). Results: target/bench-faults/report.json.
+# Needs:   python3 (with venv), cargo. Installs moto[server] and cbor2 (for the test
+#          layer's CloudWatch) into the repo's .venv as scripts/test.sh pins them. Uses
+#          ECSDASH_BIN if set, else the newer of target/release/ecsdash and
+#          target/debug/ecsdash (building the debug one if neither exists). Results:
+#          target/bench-faults/report.json.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 MOTO_VERSION="5.2.5"
+CBOR2_VERSION="5.9.0"
 VENV=".venv"
 OUT="target/bench-faults"
 mkdir -p "$OUT"
@@ -44,6 +46,10 @@ fail() {
 installed="$("$VENV/bin/python" -m pip show moto 2>/dev/null | sed -n 's/^Version: //p' || true)"
 if [[ "$installed" != "$MOTO_VERSION" ]] || [[ ! -x "$VENV/bin/moto_server" ]]; then
     "$VENV/bin/python" -m pip install --quiet "moto[server]==$MOTO_VERSION" || fail "cannot install moto"
+fi
+installed="$("$VENV/bin/python" -m pip show cbor2 2>/dev/null | sed -n 's/^Version: //p' || true)"
+if [[ "$installed" != "$CBOR2_VERSION" ]]; then
+    "$VENV/bin/python" -m pip install --quiet "cbor2==$CBOR2_VERSION" || fail "cannot install cbor2"
 fi
 
 ECSDASH_BIN="${ECSDASH_BIN:-}"
@@ -75,7 +81,7 @@ moto_port="$(free_port)"
 "$VENV/bin/moto_server" -H 127.0.0.1 -p "$moto_port" >"$OUT/moto.log" 2>&1 &
 pids+=("$!")
 proxy_port="$(free_port)"
-python3 tests/aws_proxy.py --port "$proxy_port" --upstream "http://127.0.0.1:$moto_port" \
+"$VENV/bin/python" tests/aws_proxy.py --port "$proxy_port" --upstream "http://127.0.0.1:$moto_port" \
     >"$OUT/proxy.log" 2>&1 &
 pids+=("$!")
 

@@ -25,6 +25,7 @@
 #              [--events N] [--bursty-events N] [--history-runs R] [--seed S]
 #          (more knobs: --steady-ms LO-HI, --burst N, --quiet-s LO-HI; see bench.py --help)
 # Needs:   python3 (with venv), cargo. Installs into the repo's .venv: moto[server] (as
+#          scripts/test.sh pins it), cbor2 (for the test layer's CloudWatch, as
 #          scripts/test.sh pins it) and awslogs (pinned below). Builds ecsdash --release
 #          unless ECSDASH_BIN names a binary. Results: target/bench-tail/report.json.
 set -euo pipefail
@@ -32,6 +33,7 @@ cd "$(dirname "$0")/../.."
 
 MOTO_VERSION="5.2.5"
 AWSLOGS_VERSION="0.15.0"
+CBOR2_VERSION="5.9.0"
 VENV=".venv"
 OUT="target/bench-tail"
 mkdir -p "$OUT"
@@ -47,6 +49,9 @@ version_of() {
 }
 if [[ "$(version_of moto)" != "$MOTO_VERSION" ]]; then
     "$VENV/bin/python" -m pip install --quiet "moto[server]==$MOTO_VERSION" || fail "cannot install moto"
+fi
+if [[ "$(version_of cbor2)" != "$CBOR2_VERSION" ]]; then
+    "$VENV/bin/python" -m pip install --quiet "cbor2==$CBOR2_VERSION" || fail "cannot install cbor2"
 fi
 if [[ "$(version_of awslogs)" != "$AWSLOGS_VERSION" ]]; then
     "$VENV/bin/python" -m pip install --quiet "awslogs==$AWSLOGS_VERSION" || fail "cannot install awslogs"
@@ -75,11 +80,11 @@ moto_port="$(free_port)"
 "$VENV/bin/moto_server" -H 127.0.0.1 -p "$moto_port" >"$OUT/moto.log" 2>&1 &
 pids+=("$!")
 ecs_proxy_port="$(free_port)"
-python3 tests/aws_proxy.py --port "$ecs_proxy_port" --upstream "http://127.0.0.1:$moto_port" \
+"$VENV/bin/python" tests/aws_proxy.py --port "$ecs_proxy_port" --upstream "http://127.0.0.1:$moto_port" \
     >"$OUT/proxy-ecsdash.log" 2>&1 &
 pids+=("$!")
 awslogs_proxy_port="$(free_port)"
-python3 tests/aws_proxy.py --port "$awslogs_proxy_port" --upstream "http://127.0.0.1:$moto_port" \
+"$VENV/bin/python" tests/aws_proxy.py --port "$awslogs_proxy_port" --upstream "http://127.0.0.1:$moto_port" \
     >"$OUT/proxy-awslogs.log" 2>&1 &
 pids+=("$!")
 

@@ -11,6 +11,7 @@ use crate::domain::BackendError;
 use crate::domain::ErrorKind;
 use crate::domain::ListQuery;
 use crate::domain::budget::Priority;
+use crate::domain::metrics::{Alarm, MetricTarget, Series};
 use crate::domain::model::{
     Cluster, ContainerInstance, Service, TargetHealth, Task, TaskDefinition, TaskScope,
 };
@@ -58,6 +59,15 @@ pub enum DataKey {
     TargetHealth {
         target_group: String,
     },
+    /// CPU and memory of services and clusters over the last `hours` (with task counts
+    /// when `counts`), in one GetMetricData call per 500 metrics.
+    Metrics {
+        targets: Vec<MetricTarget>,
+        hours: u32,
+        counts: bool,
+    },
+    /// The CloudWatch alarms in ALARM.
+    Alarms,
 }
 
 impl DataKey {
@@ -94,6 +104,14 @@ impl DataKey {
             DataKey::TargetHealth { target_group } => {
                 format!("target health of {}", target_group_name(target_group))
             }
+            DataKey::Metrics { targets, .. } => match targets.as_slice() {
+                [one] => match &one.service {
+                    Some(s) => format!("metrics of service {s}"),
+                    None => format!("metrics of cluster {}", label(&one.cluster)),
+                },
+                many => format!("metrics of {} services and clusters", many.len()),
+            },
+            DataKey::Alarms => "CloudWatch alarms".into(),
         }
     }
 
@@ -141,6 +159,8 @@ pub enum Payload {
     Family(Arc<Family>),
     TaskDefDoc(Arc<TaskDefDoc>),
     TargetHealth(Arc<Vec<TargetHealth>>),
+    Metrics(Arc<HashMap<MetricTarget, Arc<Series>>>),
+    Alarms(Arc<Vec<Alarm>>),
 }
 
 /// A target group as people say it: `web` of
@@ -165,6 +185,8 @@ impl Payload {
             Payload::Family(a) => Arc::as_ptr(a) as *const () as usize,
             Payload::TaskDefDoc(a) => Arc::as_ptr(a) as *const () as usize,
             Payload::TargetHealth(a) => Arc::as_ptr(a) as *const () as usize,
+            Payload::Metrics(a) => Arc::as_ptr(a) as *const () as usize,
+            Payload::Alarms(a) => Arc::as_ptr(a) as *const () as usize,
         }
     }
 }
@@ -630,6 +652,20 @@ impl Store {
             Payload::TargetHealth(t) => Some(t),
             _ => None,
         }
+    }
+
+    /// The alarms in ALARM, once read.
+    pub fn alarms(&self) -> Option<&Arc<Vec<Alarm>>> {
+        match self.get(&DataKey::Alarms)?.data.as_ref()? {
+            Payload::Alarms(a) => Some(a),
+            _ => None,
+        }
+    }
+
+    /// Forgets a query (an old batch of metrics, superseded by newer ones).
+    pub fn forget(&mut self, key: &DataKey) {
+        self.slots.remove(key);
+        self.failed_at.remove(key);
     }
 
     /// Healthy targets and all of them over `target_groups`; `None` until every one is

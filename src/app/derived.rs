@@ -235,7 +235,12 @@ impl App {
                 let td = s.and_then(|s| self.store.task_definition(&s.task_definition));
                 let stopped =
                     s.and_then(|s| self.store.tasks(cluster, Some(&s.name), TaskScope::Stopped));
-                let mut answers = vec![Held::of(all), Held::of(td), Held::of(stopped)];
+                let mut answers = vec![
+                    Held::of(all),
+                    Held::of(td),
+                    Held::of(stopped),
+                    Held::of(self.store.alarms()),
+                ];
                 if let Some(s) = s {
                     answers.extend(
                         super::health::target_groups(s)
@@ -249,6 +254,7 @@ impl App {
                         let deaths = self.death_lines(cluster, &s.name);
                         let mut out = describe::deaths(deaths);
                         out.extend(self.health_lines(s));
+                        out.extend(self.alarm_lines(cluster, s));
                         out.extend(describe::service(s, td.map(|t| t.as_ref()), self.now));
                         out
                     }),

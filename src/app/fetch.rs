@@ -15,6 +15,7 @@ impl App {
         keys.extend(self.dialog_keys());
         keys.extend(self.revision_detail_keys());
         keys.extend(self.health_keys());
+        keys.extend(self.cloudwatch_keys());
         let mut effects = Vec::new();
         // `:find` reads the names of every cluster's services, and the details of the
         // rows on screen.
@@ -246,6 +247,7 @@ impl App {
         self.store.land(&key, result, at);
         let mut effects = Vec::new();
         match &key {
+            DataKey::Metrics { .. } => self.forget_old_metrics(&key),
             DataKey::TaskDefDoc { arn } => effects.extend(self.on_doc_loaded(arn)),
             DataKey::Scaling { .. } => self.update_scale_warning(),
             _ => {}

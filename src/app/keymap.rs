@@ -55,6 +55,10 @@ pub enum Command {
     Container,
     Pretty,
     Copy,
+    /// A service's describe view: chart more hours (1, 3, 6, 12, 24).
+    ChartLonger,
+    /// A service's describe view: chart fewer hours.
+    ChartShorter,
     Save,
     /// A table: copy the selected row's id or name (a task's id, a service's name, an
     /// instance's EC2 id).

@@ -18,6 +18,7 @@ pub mod keymap;
 pub mod listing;
 pub mod logs;
 mod logs_pane;
+pub mod metrics;
 pub mod mouse;
 mod navigation;
 pub mod pane;
@@ -348,6 +349,11 @@ pub struct App {
     pub marked_regions: Vec<String>,
     /// When a service needs attention (`:pulse`; the config's `[pulse]`).
     pub pulse: crate::domain::pulse::Thresholds,
+    /// CloudWatch metrics and alarms are read (the config's `metrics = false` turns them
+    /// off).
+    pub cloudwatch: bool,
+    /// The hours a service's describe view charts (`+` and `-`).
+    pub chart_hours: u32,
     places_version: u64,
     /// A switch under way (what to), answered by `Action::Switched`.
     switching: Option<String>,
@@ -409,6 +415,10 @@ impl App {
             places: None,
             marked_regions: Vec::new(),
             pulse: Default::default(),
+            // Turned on by the dashboard's settings (`metrics`); off in tests that count
+            // fetches.
+            cloudwatch: false,
+            chart_hours: 1,
             places_version: 0,
             switching: None,
             pending_switch: None,
@@ -567,6 +577,9 @@ impl App {
                 self.popups.pop();
             }
             Command::Copy => return self.copy_popup(),
+            Command::ChartLonger | Command::ChartShorter => {
+                self.chart_longer(command == Command::ChartLonger);
+            }
             _ => {
                 let (Popup::Describe { scroll, .. }
                 | Popup::Errors { scroll }
@@ -640,6 +653,8 @@ impl App {
             | Command::Container
             | Command::Pretty
             | Command::Copy
+            | Command::ChartLonger
+            | Command::ChartShorter
             | Command::Save => {}
             Command::Help => self.toggle_popup(Popup::Help),
             Command::Errors => self.toggle_popup(Popup::Errors { scroll: 0 }),

@@ -119,22 +119,26 @@ impl App {
             Pane::Clusters if self.identity.spans_regions() => (
                 super::regions::CLUSTER_REGION_COLUMNS,
                 shared(
-                    self.with_attention(
-                        self.store
-                            .clusters()
-                            .map(|c| super::regions::cluster_region_rows(c))
-                            .unwrap_or_default(),
+                    self.with_cluster_metrics(
+                        self.with_attention(
+                            self.store
+                                .clusters()
+                                .map(|c| super::regions::cluster_region_rows(c))
+                                .unwrap_or_default(),
+                        ),
                     ),
                 ),
             ),
             Pane::Clusters => (
                 rows::CLUSTER_COLUMNS,
                 shared(
-                    self.with_attention(
-                        self.store
-                            .clusters()
-                            .map(|c| rows::cluster_rows(c))
-                            .unwrap_or_default(),
+                    self.with_cluster_metrics(
+                        self.with_attention(
+                            self.store
+                                .clusters()
+                                .map(|c| rows::cluster_rows(c))
+                                .unwrap_or_default(),
+                        ),
                     ),
                 ),
             ),
@@ -142,7 +146,7 @@ impl App {
                 rows::SERVICE_COLUMNS,
                 self.store
                     .services(cluster)
-                    .map(|s| rows::service_rows(s, self.now, &self.health_known()))
+                    .map(|s| rows::service_rows(s, self.now, &self.service_extras(cluster)))
                     .unwrap_or_default(),
             ),
             Pane::Tasks { service, .. } => {

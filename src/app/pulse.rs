@@ -1,6 +1,7 @@
 //! `:pulse`: the services that need attention now, across every cluster, most urgent
 //! first, each with its reason in a few words (running below desired, a rollout failed
-//! or stuck, tasks dying repeatedly). It reads every cluster's services and recently
+//! or stuck, tasks dying repeatedly, unhealthy targets, alarms firing, CPU or memory
+//! above a threshold). It reads every cluster's services and recently
 //! stopped tasks, through the same budgeted progressive lists as the panes; the clusters
 //! pane counts what needs attention in each cluster whose services are known.
 
@@ -68,12 +69,16 @@ impl App {
             return Vec::new();
         };
         let stopped = self.stopped_by_service(cluster);
+        let series = self.series_by_service(cluster);
         services
             .shared()
             .filter_map(|s| {
                 let dead = stopped.get(s.name.as_str()).map_or(&[][..], Vec::as_slice);
                 let health = self.store.health_of(super::health::target_groups(s));
-                let found = pulse::assess(s, dead, health, self.now, &self.pulse);
+                let mut found = pulse::assess(s, dead, health, self.now, &self.pulse);
+                let metrics = series.get(&s.name).map(|s| s.as_ref());
+                found.extend(self.cloudwatch_findings(cluster, s, metrics));
+                found.sort_by_key(|f| f.urgency);
                 (!found.is_empty()).then_some((s, found))
             })
             .collect()

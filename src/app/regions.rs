@@ -18,6 +18,8 @@ pub const CLUSTER_REGION_COLUMNS: &[Column] = &[
     rows::col("INSTANCES", 9, false),
     rows::low("CAPACITY PROVIDERS", 18, true),
     rows::low("ATTENTION", 9, false),
+    rows::low("CPU", 10, false),
+    rows::low("MEM", 10, false),
 ];
 
 /// The clusters' rows with each one's region in the second column.

@@ -210,8 +210,11 @@ pub const CLUSTER_COLUMNS: &[Column] = &[
     col("PENDING", 7, false),
     col("INSTANCES", 9, false),
     low("CAPACITY PROVIDERS", 18, true),
-    // Filled in by the app: how many services need attention (`:pulse`), once known.
+    // Filled in by the app: how many services need attention (`:pulse`), once known,
+    // and CloudWatch's CPU and memory of the whole cluster.
     low("ATTENTION", 9, false),
+    low("CPU", 10, false),
+    low("MEM", 10, false),
 ];
 
 pub fn cluster_rows(clusters: &[Cluster]) -> Vec<Row> {
@@ -250,8 +253,13 @@ pub const SERVICE_COLUMNS: &[Column] = &[
     col("TASK DEFINITION", 16, true),
     low("LAUNCH", 10, false),
     col("ROLLOUT", 14, false),
+    // CloudWatch: the latest minute and the last hour (the app reads them for the rows on
+    // screen), and the alarms in ALARM that name the service.
+    col("CPU", 10, false),
+    col("MEM", 10, false),
     // Healthy / total load balancer targets (the app reads them for the rows on screen).
     low("HEALTH", 6, false),
+    low("ALARMS", 6, false),
     low("AGE", 5, false),
 ];
 
@@ -309,11 +317,11 @@ fn listing_rows<T: Listed>(
 pub fn service_rows(
     services: &Listing<Service>,
     now: DateTime<Utc>,
-    health: &Arc<super::health::HealthKnown>,
+    extras: &Arc<super::metrics::ServiceExtras>,
 ) -> Rows {
     let columns = SERVICE_COLUMNS.len();
     if services.entries().len() <= EAGER_ROWS {
-        return listing_rows(services, columns, |s| service_row(s, now, health))
+        return listing_rows(services, columns, |s| service_row(s, now, extras))
             .into_iter()
             .map(|r| Rc::new(Shown::from(r)))
             .collect();
@@ -321,9 +329,9 @@ pub fn service_rows(
     let lazy = |e: &Entry<Service>| match &e.item {
         Some(service) => {
             let service = Arc::clone(service);
-            let health = Arc::clone(health);
+            let extras = Arc::clone(extras);
             Shown::lazy(e.arn.clone(), Tone::Normal, move || {
-                service_row(&service, now, &health)
+                service_row(&service, now, &extras)
             })
         }
         None => {
@@ -340,8 +348,9 @@ pub fn service_rows(
         .collect()
 }
 
-fn service_row(s: &Service, now: DateTime<Utc>, health: &super::health::HealthKnown) -> Row {
+fn service_row(s: &Service, now: DateTime<Utc>, extras: &super::metrics::ServiceExtras) -> Row {
     let (rollout, rollout_tone) = rollout_label(s);
+    let [cpu, memory, alarms] = super::metrics::service_cells(s, extras);
     let short = s.running < s.desired;
     Row {
         id: s.arn.clone(),
@@ -358,7 +367,10 @@ fn service_row(s: &Service, now: DateTime<Utc>, health: &super::health::HealthKn
             Cell::text(s.task_definition_short()),
             Cell::text(s.launch_label()),
             Cell::text(rollout).tone(rollout_tone),
-            super::health::health_cell(s, health),
+            cpu,
+            memory,
+            super::health::health_cell(s, &extras.health),
+            alarms,
             Cell::age(now, s.created_at),
         ],
         tone: Tone::Normal,

@@ -294,11 +294,14 @@ fn sort_by_column_and_reverse() {
         .map(|r| r.cells[0].text.clone())
         .collect();
     assert_eq!(names, ["c", "b", "a"]);
+    // The ninth column of clusters is CPU.
     app.update(key(KeyCode::Char('9')));
-    assert!(
-        app.status.as_ref().unwrap().error,
-        "no 9th column on clusters"
-    );
+    assert!(app.status.as_ref().is_none_or(|s| !s.error));
+    chars(&mut app, ":pulse");
+    app.update(key(KeyCode::Enter));
+    assert_eq!(app.view().pane, Pane::Pulse);
+    app.update(key(KeyCode::Char('9')));
+    assert!(app.status.as_ref().unwrap().error, "no 9th column on pulse");
 }
 
 #[test]

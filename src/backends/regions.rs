@@ -13,6 +13,7 @@ use std::sync::{Arc, Mutex};
 use async_trait::async_trait;
 use futures::future::join_all;
 
+use crate::domain::metrics::{Alarm, MetricsAsk, Series};
 use crate::domain::model::{
     Cluster, ContainerInstance, Service, TargetHealth, Task, TaskDefinition, TaskScope, arn_region,
 };
@@ -242,6 +243,55 @@ impl Backend for Regions {
             None => &self.regions[0],
         };
         region.ecs.target_health(target_group).await
+    }
+
+    async fn metrics(&self, ask: &MetricsAsk) -> BackendResult<Vec<Series>> {
+        // One ask per region, each in its region's budget; answers back in the order asked.
+        let mut per_region: Vec<(usize, Vec<usize>)> = Vec::new();
+        for (i, target) in ask.targets.iter().enumerate() {
+            let region = self.route(&target.cluster, "GetMetricData").await?;
+            let at = self
+                .regions
+                .iter()
+                .position(|r| std::ptr::eq(r, region))
+                .unwrap_or(0);
+            match per_region.iter_mut().find(|(r, _)| *r == at) {
+                Some((_, idx)) => idx.push(i),
+                None => per_region.push((at, vec![i])),
+            }
+        }
+        let answers = join_all(per_region.iter().map(|(at, idx)| {
+            let sub = MetricsAsk {
+                targets: idx.iter().map(|&i| ask.targets[i].clone()).collect(),
+                ..ask.clone()
+            };
+            async move { self.regions[*at].ecs.metrics(&sub).await }
+        }))
+        .await;
+        let mut out = vec![Series::default(); ask.targets.len()];
+        for ((_, idx), answer) in per_region.iter().zip(answers) {
+            for (&i, series) in idx.iter().zip(answer?) {
+                out[i] = series;
+            }
+        }
+        Ok(out)
+    }
+
+    async fn alarms(&self) -> BackendResult<Vec<Alarm>> {
+        let answers = join_all(self.regions.iter().map(|r| r.ecs.alarms())).await;
+        let mut all = Vec::new();
+        for (region, answer) in self.regions.iter().zip(answers) {
+            match answer {
+                Ok(alarms) => all.extend(alarms),
+                Err(e) => {
+                    return Err(BackendError {
+                        message: format!("{}: {}", region.name, e.message),
+                        ..e
+                    });
+                }
+            }
+        }
+        Ok(all)
     }
 
     async fn list_page(&self, query: &ListQuery, token: Option<String>) -> BackendResult<Page> {

@@ -43,10 +43,14 @@ pub enum Category {
     Autoscaling,
     /// Elastic Load Balancing reads (DescribeTargetHealth).
     LoadBalancerRead,
+    /// CloudWatch GetMetricData.
+    MetricRead,
+    /// CloudWatch DescribeAlarms.
+    AlarmRead,
 }
 
 impl Category {
-    pub const ALL: [Category; 10] = [
+    pub const ALL: [Category; 12] = [
         Category::ClusterRead,
         Category::ServiceRead,
         Category::ClusterResourceRead,
@@ -57,6 +61,8 @@ impl Category {
         Category::ClusterResourceModify,
         Category::Autoscaling,
         Category::LoadBalancerRead,
+        Category::MetricRead,
+        Category::AlarmRead,
     ];
 
     fn index(self) -> usize {
@@ -94,6 +100,15 @@ impl Category {
             .then_some(Category::LoadBalancerRead)
     }
 
+    /// The category of a CloudWatch operation.
+    pub fn of_cloudwatch_operation(operation: &str) -> Option<Category> {
+        match operation {
+            "GetMetricData" => Some(Category::MetricRead),
+            "DescribeAlarms" => Some(Category::AlarmRead),
+            _ => None,
+        }
+    }
+
     /// In words, for the header and the log.
     pub fn label(self) -> &'static str {
         match self {
@@ -107,6 +122,8 @@ impl Category {
             Category::ClusterResourceModify => "instance changes",
             Category::Autoscaling => "auto scaling calls",
             Category::LoadBalancerRead => "load balancer reads",
+            Category::MetricRead => "metric reads",
+            Category::AlarmRead => "alarm reads",
         }
     }
 }
@@ -120,10 +137,11 @@ pub struct ApiRate {
 
 /// AWS's bucket of every category (ECS-FACTS.md; Application Auto Scaling publishes
 /// none and is treated like service modify; Elastic Load Balancing publishes none either
-/// and gets a low one).
+/// and gets a low one; CloudWatch publishes transactions per second, taken as both burst
+/// and rate).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ApiLimits {
-    pub rates: [ApiRate; 10],
+    pub rates: [ApiRate; 12],
 }
 
 impl ApiLimits {
@@ -153,6 +171,8 @@ impl Default for ApiLimits {
                 modify,        // cluster resource modify: no published number
                 modify,        // auto scaling: no published numbers
                 rate(20, 10),  // load balancer reads: no published numbers, kept low
+                rate(50, 50),  // GetMetricData: 50 TPS (CloudWatch's service quotas)
+                rate(9, 9),    // DescribeAlarms: 9 TPS
             ],
         }
     }

@@ -5,6 +5,7 @@
 pub mod budget;
 pub mod clock;
 pub mod error;
+pub mod metrics;
 pub mod model;
 pub mod places;
 pub mod pulse;
@@ -139,6 +140,28 @@ pub trait Backend: Send + Sync {
             ErrorKind::Service,
             "DescribeTargetHealth",
             format!("target health is not available here ({target_group})"),
+        ))
+    }
+
+    /// CPU and memory utilisation (and task counts when asked) of each target, in the
+    /// order asked, over the last `ask.hours`.
+    async fn metrics(&self, ask: &metrics::MetricsAsk) -> BackendResult<Vec<metrics::Series>> {
+        Err(BackendError::new(
+            ErrorKind::Service,
+            "GetMetricData",
+            format!(
+                "metrics are not available here ({} asked for)",
+                ask.targets.len()
+            ),
+        ))
+    }
+
+    /// The CloudWatch alarms in ALARM, of every region in use.
+    async fn alarms(&self) -> BackendResult<Vec<metrics::Alarm>> {
+        Err(BackendError::new(
+            ErrorKind::Service,
+            "DescribeAlarms",
+            "alarms are not available here",
         ))
     }
 

@@ -131,7 +131,7 @@ pub fn causes<'a>(tasks: impl IntoIterator<Item = &'a Task>) -> Vec<Cause> {
 }
 
 /// When a service needs attention (the config file's `[pulse]` section).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Thresholds {
     /// Running below desired for longer than this.
     pub below_desired_minutes: i64,
@@ -139,6 +139,10 @@ pub struct Thresholds {
     pub stuck_rollout_minutes: i64,
     /// This many failed tasks within the hour ECS keeps them is "dying repeatedly".
     pub deaths: usize,
+    /// CPU utilisation (percent, the mean of the last five minutes) that needs attention.
+    pub cpu_percent: f64,
+    /// Memory utilisation likewise.
+    pub memory_percent: f64,
 }
 
 impl Default for Thresholds {
@@ -147,6 +151,8 @@ impl Default for Thresholds {
             below_desired_minutes: 5,
             stuck_rollout_minutes: 30,
             deaths: 3,
+            cpu_percent: 90.0,
+            memory_percent: 90.0,
         }
     }
 }

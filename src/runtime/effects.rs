@@ -63,6 +63,26 @@ pub async fn fetch(
         DataKey::TargetHealth { target_group } => {
             Payload::TargetHealth(Arc::new(backend.target_health(target_group).await?))
         }
+        DataKey::Metrics {
+            targets,
+            hours,
+            counts,
+        } => {
+            let ask = crate::domain::metrics::MetricsAsk {
+                targets: targets.clone(),
+                hours: *hours,
+                counts: *counts,
+            };
+            let series = backend.metrics(&ask).await?;
+            Payload::Metrics(Arc::new(
+                targets
+                    .iter()
+                    .cloned()
+                    .zip(series.into_iter().map(Arc::new))
+                    .collect(),
+            ))
+        }
+        DataKey::Alarms => Payload::Alarms(Arc::new(backend.alarms().await?)),
     })
 }
 

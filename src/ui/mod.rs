@@ -1,6 +1,7 @@
 //! Drawing: from the app state to a frame, nothing else. Nothing here fetches or changes
 //! state, so any screen can be drawn into a test buffer.
 
+mod charts;
 pub mod dialog;
 pub mod fit;
 pub mod frame;

@@ -138,6 +138,12 @@ fn describe_view(
         ],
     );
     let inner = PopupFrame::new(described.title.as_str(), footer).draw(frame, theme, rect);
+    // A service's CPU and memory charts at the top, where there is room for them.
+    let chart = app.chart();
+    let (chart_area, inner) = super::charts::split(inner, chart.as_ref());
+    if let (Some(area), Some(chart)) = (chart_area, &chart) {
+        super::charts::draw(frame, theme, area, chart, app.now);
+    }
     frame.render_widget(
         Paragraph::new(lines)
             .wrap(Wrap { trim: false })

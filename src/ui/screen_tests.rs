@@ -115,6 +115,11 @@ async fn press_settle(app: &mut App, backend: &DemoBackend, clock: &ManualClock,
 }
 
 async fn app_on(stack: Vec<Pane>) -> (App, DemoBackend, ManualClock) {
+    app_with(stack, false).await
+}
+
+/// With CloudWatch's metrics and alarms read, as the dashboard does by default.
+async fn app_with(stack: Vec<Pane>, cloudwatch: bool) -> (App, DemoBackend, ManualClock) {
     let (backend, clock) = demo();
     let mut app = App::new(
         backend.identity(),
@@ -122,6 +127,7 @@ async fn app_on(stack: Vec<Pane>) -> (App, DemoBackend, ManualClock) {
         clock.now(),
         Some(chrono::Duration::seconds(5)),
     );
+    app.cloudwatch = cloudwatch;
     app.update(Action::Resize {
         width: 120,
         height: 32,
@@ -160,6 +166,38 @@ async fn clusters_pane() {
 async fn services_pane() {
     let (app, ..) = app_on(services()).await;
     insta::assert_snapshot!(render(&app, 120, 32));
+}
+
+#[tokio::test]
+async fn services_pane_with_metrics_and_alarms() {
+    let (app, ..) = app_with(services(), true).await;
+    let screen = render(&app, 150, 32);
+    // recommendations' target group has an ELB alarm firing; api-gateway's alarms are
+    // target tracking's only, dimmed in brackets.
+    let row = |name: &str| {
+        screen
+            .lines()
+            .find(|l| l.contains(name))
+            .unwrap_or_default()
+            .to_owned()
+    };
+    assert!(row("recommendations").contains("⚠ 1"), "{screen}");
+    assert!(row("api-gateway").contains("(2)"), "{screen}");
+    assert!(row("api-gateway").contains('%'), "{screen}");
+    insta::assert_snapshot!(screen);
+}
+
+#[tokio::test]
+async fn describe_service_with_charts() {
+    let (mut app, backend, clock) = app_with(services(), true).await;
+    press_settle(&mut app, &backend, &clock, KeyCode::Char('d')).await;
+    let one_hour = render(&app, 120, 60);
+    assert!(one_hour.contains("last 1 h"), "{one_hour}");
+    assert!(one_hour.contains("Alarms in ALARM"), "{one_hour}");
+    press_settle(&mut app, &backend, &clock, KeyCode::Char('+')).await;
+    let three = render(&app, 120, 60);
+    assert!(three.contains("last 3 h") && three.contains("-3 h"), "{three}");
+    insta::assert_snapshot!(three);
 }
 
 #[tokio::test]

@@ -38,6 +38,13 @@ impl App {
             DataKey::TargetHealth { .. } => {
                 base.max(chrono::Duration::seconds(TARGET_HEALTH_REFRESH_SECS))
             }
+            // Per-minute metrics, and alarms that change on their own period.
+            DataKey::Metrics { .. } => base.max(chrono::Duration::seconds(
+                crate::app::metrics::METRICS_REFRESH_SECS,
+            )),
+            DataKey::Alarms => base.max(chrono::Duration::seconds(
+                crate::app::metrics::ALARMS_REFRESH_SECS,
+            )),
             _ => base,
         }
     }

@@ -114,6 +114,8 @@ impl Command {
             Command::Container => "container",
             Command::Pretty => "pretty",
             Command::Copy => "copy",
+            Command::ChartLonger => "chart_longer",
+            Command::ChartShorter => "chart_shorter",
             Command::Save => "save",
             Command::CopyId => "copy_id",
             Command::CopyArn => "copy_arn",

@@ -666,6 +666,18 @@ pub const BINDINGS: &[Binding] = &[
         scope: Scope::Popup,
         help: "copy what the popup shows: describe, JSON, diff, errors (OSC 52)",
     },
+    Binding {
+        keys: &[ch('+', "+")],
+        command: Command::ChartLonger,
+        scope: Scope::Popup,
+        help: "a service's charts: more hours (1, 3, 6, 12, 24)",
+    },
+    Binding {
+        keys: &[ch('-', "-")],
+        command: Command::ChartShorter,
+        scope: Scope::Popup,
+        help: "a service's charts: fewer hours",
+    },
     // `q` closes a popup rather than quitting: a reflex from less and k9s.
     Binding {
         keys: &[code(KeyCode::Esc, "Esc"), quiet(ch('q', "q"))],

@@ -37,6 +37,7 @@ mod ids;
 mod launch;
 mod lifecycle;
 pub mod logs;
+mod metrics;
 mod operations;
 mod ops;
 mod registry;
@@ -73,6 +74,7 @@ use self::state::{ClusterState, Fleet};
 use self::taskdef::parse_reference;
 use crate::domain::budget::{ApiLimits, ApiRate, Budget, Category};
 use crate::domain::clock::Clock;
+use crate::domain::metrics::{Alarm, MetricsAsk, QUERIES_PER_CALL, Series};
 use crate::domain::model::{
     Cluster, ContainerInstance, Service, TargetHealth, Task, TaskDefinition, TaskScope, arn_name,
 };
@@ -361,6 +363,41 @@ impl Backend for DemoBackend {
             ErrorKind::NotFound,
             "DescribeTargetHealth",
             "TargetGroupNotFound: one or more target groups not found",
+        ))
+    }
+
+    async fn metrics(&self, ask: &MetricsAsk) -> BackendResult<Vec<Series>> {
+        let calls = ask.queries().div_ceil(QUERIES_PER_CALL).max(1);
+        self.charge(Category::MetricRead, calls).await;
+        let fleet = self.fleet().await;
+        let now = fleet.now();
+        let mut out = Vec::with_capacity(ask.targets.len());
+        for target in &ask.targets {
+            let c = find_cluster(&fleet, &target.cluster, "GetMetricData")?;
+            out.push(match &target.service {
+                // CloudWatch answers an unknown dimension with no points, not an error.
+                Some(name) => c
+                    .services
+                    .iter()
+                    .find(|s| &s.name == name)
+                    .map(|s| metrics::service_series(s, ask, now))
+                    .unwrap_or_default(),
+                None => metrics::cluster_series(c, ask, now),
+            });
+        }
+        Ok(out)
+    }
+
+    async fn alarms(&self) -> BackendResult<Vec<Alarm>> {
+        self.budget.acquire(Category::AlarmRead).await;
+        let fleet = self.fleet().await;
+        let now = fleet.now();
+        let region_account = format!("{REGION}:{ACCOUNT}");
+        Ok(metrics::alarms(
+            &fleet.clusters,
+            &fleet.autoscaling,
+            &region_account,
+            now,
         ))
     }
 

@@ -44,6 +44,20 @@ pub(super) fn elb_client(
     aws_sdk_elasticloadbalancingv2::Client::from_conf(conf)
 }
 
+/// A CloudWatch client metered the same way.
+pub(super) fn cloudwatch_client(
+    config: &SdkConfig,
+    budget: &Arc<Budget>,
+) -> aws_sdk_cloudwatch::Client {
+    let conf = aws_sdk_cloudwatch::config::Builder::from(config)
+        .interceptor(Metered {
+            budget: Arc::clone(budget),
+            of: Category::of_cloudwatch_operation,
+        })
+        .build();
+    aws_sdk_cloudwatch::Client::from_conf(conf)
+}
+
 #[derive(Debug)]
 struct Metered {
     budget: Arc<Budget>,
@@ -58,7 +72,8 @@ impl Metered {
 }
 
 /// Whether an answer is AWS asking to slow down: ECS's ThrottlingException (in the
-/// error-type header or, failing that, the body), or a plain 429.
+/// error-type header or, failing that, the body; CloudWatch's `Throttling` is in its
+/// CBOR body as plain text), or a plain 429.
 pub(super) fn is_throttle(response: &HttpResponse) -> bool {
     let status = response.status().as_u16();
     if status == 429 {

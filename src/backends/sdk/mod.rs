@@ -2,6 +2,7 @@
 //! batched to the API maxima with bounded concurrency, every call rate-limited per ECS API
 //! category and bounded by an operation timeout.
 
+mod cloudwatch;
 mod connect;
 mod convert;
 mod errors;
@@ -69,6 +70,8 @@ pub struct SdkBackend {
     ecs: Client,
     /// Target health, for the services behind a load balancer.
     elb: aws_sdk_elasticloadbalancingv2::Client,
+    /// Metrics and alarms.
+    cw: aws_sdk_cloudwatch::Client,
     config: SdkConfig,
     /// Shared with the operations built from this backend (`ops::SdkOps::new`): ECS
     /// throttles per account, so every call of the process draws from the same buckets.
@@ -119,6 +122,7 @@ impl SdkBackend {
         Ok(SdkBackend {
             ecs: metered::client(&loaded.config, &budget),
             elb: metered::elb_client(&loaded.config, &budget),
+            cw: metered::cloudwatch_client(&loaded.config, &budget),
             config: loaded.config,
             budget,
             describe_concurrency: opts.describe_concurrency.max(1),
@@ -138,6 +142,7 @@ impl SdkBackend {
     pub fn with_budget(mut self, budget: Arc<Budget>) -> Self {
         self.ecs = metered::client(&self.config, &budget);
         self.elb = metered::elb_client(&self.config, &budget);
+        self.cw = metered::cloudwatch_client(&self.config, &budget);
         self.budget = budget;
         self
     }
@@ -483,6 +488,17 @@ impl Backend for SdkBackend {
             .iter()
             .map(convert::target_health)
             .collect())
+    }
+
+    async fn metrics(
+        &self,
+        ask: &crate::domain::metrics::MetricsAsk,
+    ) -> BackendResult<Vec<crate::domain::metrics::Series>> {
+        cloudwatch::metrics(&self.cw, &self.budget, ask).await
+    }
+
+    async fn alarms(&self) -> BackendResult<Vec<crate::domain::metrics::Alarm>> {
+        cloudwatch::alarms(&self.cw, &self.budget).await
     }
 }
 

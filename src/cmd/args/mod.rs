@@ -174,6 +174,8 @@ pub struct Settings {
     pub mfa_code: Option<String>,
     /// When `:pulse` says a service needs attention (`[pulse]`).
     pub pulse: crate::domain::pulse::Thresholds,
+    /// CloudWatch metrics and alarms are read (`metrics = false`: not).
+    pub metrics: bool,
 }
 
 impl Settings {
@@ -271,8 +273,11 @@ impl Settings {
                         .stuck_rollout_minutes
                         .map_or(d.stuck_rollout_minutes, i64::from),
                     deaths: p.deaths.map_or(d.deaths, |n| n as usize),
+                    cpu_percent: p.cpu_percent.map_or(d.cpu_percent, f64::from),
+                    memory_percent: p.memory_percent.map_or(d.memory_percent, f64::from),
                 }
             },
+            metrics: section.metrics.or(config.metrics).unwrap_or(true),
             log_lines: config
                 .log_lines
                 .unwrap_or(crate::logs::ring::Ring::DEFAULT_CAPACITY)

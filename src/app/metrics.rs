@@ -1,0 +1,622 @@
+//! CloudWatch in the panes: CPU and memory of the services on screen (a column each, the
+//! latest value and the last hour as a sparkline), cluster totals in the clusters pane,
+//! charts of one service over 1 to 24 hours in its describe view, and the alarms in
+//! ALARM that name a service or cluster (target-tracking alarms apart: they fire by
+//! design). Metrics are read for what is on screen (and every service in `:pulse`) once a
+//! minute, their resolution; the metrics a screen already has fresh are not asked again,
+//! so scrolling asks only for the rows new to it. `metrics = false` turns all of it off.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+use chrono::{DateTime, Duration, Utc};
+
+use super::App;
+use super::Popup;
+use super::data::{DataKey, Payload};
+use super::describe::Line;
+use super::pane::Pane;
+use super::rows::{Cell, Row, SortKey, Tone};
+use crate::domain::metrics::{
+    Alarm, CHART_HOURS, MetricTarget, Point, QUERIES_PER_CALL, Series, latest, recent_mean,
+    sparkline,
+};
+use crate::domain::model::{Service, arn_name};
+use crate::domain::pulse::{Finding, ago};
+
+/// Metrics are per minute: asked once a minute at most.
+pub const METRICS_REFRESH_SECS: i64 = 60;
+/// Alarms change state on their own period (a minute at the shortest).
+pub const ALARMS_REFRESH_SECS: i64 = 60;
+/// Batches of metrics older than this are forgotten (they are refreshed long before).
+const FORGET_MINUTES: i64 = 10;
+/// Characters of the last hour in a CPU or memory cell.
+const SPARK_WIDTH: usize = 6;
+
+/// What is known of one target's metrics.
+#[derive(Debug, Clone)]
+pub enum MetricState {
+    /// Not read yet.
+    Pending,
+    /// The last read failed (`:errors` says why).
+    Failed,
+    Known(Arc<Series>),
+}
+
+/// What is known of the alarms.
+#[derive(Debug, Clone, Default)]
+pub enum AlarmsKnown {
+    #[default]
+    Off,
+    Pending,
+    Failed,
+    Known(Arc<Vec<Alarm>>),
+}
+
+/// What a services pane's rows show beyond the service itself.
+#[derive(Debug, Clone, Default)]
+pub struct ServiceExtras {
+    pub health: super::health::HealthKnown,
+    /// The cluster, as the app names it.
+    pub cluster: String,
+    /// By service name; `None` when metrics are off.
+    pub metrics: Option<HashMap<String, MetricState>>,
+    pub alarms: AlarmsKnown,
+    pub now: DateTime<Utc>,
+    pub th: crate::domain::pulse::Thresholds,
+}
+
+/// A CPU or memory cell: `43% ▂▃▅▇▆▅`, loud at or above `limit`.
+pub fn metric_cell(
+    state: Option<&MetricState>,
+    pick: fn(&Series) -> &[Point],
+    now: DateTime<Utc>,
+    limit: f64,
+) -> Cell {
+    let dim = |t: &str| Cell::text(t).tone(Tone::Dim);
+    match state {
+        None => dim("-"),
+        Some(MetricState::Pending) => dim("…"),
+        Some(MetricState::Failed) => Cell::text("?").tone(Tone::Error),
+        Some(MetricState::Known(series)) => {
+            let points = pick(series);
+            let Some(value) = latest(points, now) else {
+                // No point in the last minutes: no task ran to report one.
+                return dim("-");
+            };
+            let spark = sparkline(points, now, SPARK_WIDTH);
+            Cell {
+                text: format!("{:>3.0}% {spark}", value),
+                sort: SortKey::Num((value * 10.0) as i64),
+                tone: if value >= limit {
+                    Tone::Error
+                } else {
+                    Tone::Normal
+                },
+                bar: None,
+            }
+        }
+    }
+}
+
+fn cpu(s: &Series) -> &[Point] {
+    &s.cpu
+}
+
+fn memory(s: &Series) -> &[Point] {
+    &s.memory
+}
+
+/// The alarms that name a service, apart: (its own, target tracking's).
+pub fn service_alarms<'a>(
+    alarms: &'a [Alarm],
+    cluster: &str,
+    s: &Service,
+) -> (Vec<&'a Alarm>, Vec<&'a Alarm>) {
+    alarms
+        .iter()
+        .filter(|a| a.names_service(cluster, &s.name, super::health::target_groups(s)))
+        .partition(|a| !a.is_scaling())
+}
+
+/// The ALARMS cell: how many of the service's own alarms fire (`(2)` dimmed when only
+/// target tracking's do).
+pub fn alarm_cell(alarms: &AlarmsKnown, cluster: &str, s: &Service) -> Cell {
+    let dim = |t: &str| Cell::text(t).tone(Tone::Dim);
+    match alarms {
+        AlarmsKnown::Off => dim("-"),
+        AlarmsKnown::Pending => dim("…"),
+        AlarmsKnown::Failed => Cell::text("?").tone(Tone::Error),
+        AlarmsKnown::Known(all) => {
+            let (own, scaling) = service_alarms(all, cluster, s);
+            let sort = SortKey::Num((own.len() * 1000 + scaling.len()) as i64);
+            let (text, tone) = match (own.len(), scaling.len()) {
+                (0, 0) => ("-".to_owned(), Tone::Dim),
+                (0, n) => (format!("({n})"), Tone::Dim),
+                (n, _) => (format!("⚠ {n}"), Tone::Error),
+            };
+            Cell {
+                text,
+                sort,
+                tone,
+                bar: None,
+            }
+        }
+    }
+}
+
+/// The cells a services row adds: CPU, memory and alarms.
+pub fn service_cells(s: &Service, x: &ServiceExtras) -> [Cell; 3] {
+    let state = x
+        .metrics
+        .as_ref()
+        .map(|m| m.get(&s.name).unwrap_or(&MetricState::Pending));
+    [
+        metric_cell(state, cpu, x.now, x.th.cpu_percent),
+        metric_cell(state, memory, x.now, x.th.memory_percent),
+        alarm_cell(&x.alarms, &x.cluster, s),
+    ]
+}
+
+/// Why CloudWatch says `service` needs attention: its own alarms in ALARM, and CPU or
+/// memory at or above the thresholds over the last five minutes.
+pub fn findings(
+    own_alarms: &[&Alarm],
+    series: Option<&Series>,
+    now: DateTime<Utc>,
+    th: &crate::domain::pulse::Thresholds,
+) -> Vec<Finding> {
+    let mut found = Vec::new();
+    match own_alarms {
+        [] => {}
+        [one] => found.push(Finding {
+            urgency: 2,
+            reason: format!("alarm {}", one.name),
+        }),
+        many => found.push(Finding {
+            urgency: 2,
+            reason: format!("{} alarms: {}", many.len(), many[0].name),
+        }),
+    }
+    if let Some(series) = series {
+        for (what, points, limit) in [
+            ("CPU", &series.cpu, th.cpu_percent),
+            ("memory", &series.memory, th.memory_percent),
+        ] {
+            if let Some(mean) = recent_mean(points, now, 5)
+                && mean >= limit
+            {
+                found.push(Finding {
+                    urgency: 4,
+                    reason: format!("{what} {mean:.0}% (5 min)"),
+                });
+            }
+        }
+    }
+    found
+}
+
+/// A slot's metrics, when it is the pane's kind (an hour, no task counts).
+fn pane_batch(key: &DataKey) -> Option<&[MetricTarget]> {
+    match key {
+        DataKey::Metrics {
+            targets,
+            hours: 1,
+            counts: false,
+        } => Some(targets),
+        _ => None,
+    }
+}
+
+/// What the app knows of one target, over every batch that asked for it.
+#[derive(Debug, Default)]
+struct Known {
+    series: Option<(DateTime<Utc>, Arc<Series>)>,
+    /// In flight, or fresh enough not to ask again.
+    covered: bool,
+    failed: bool,
+}
+
+/// The chart of a describe view: the series once read, and for how many hours.
+pub struct Chart {
+    pub hours: u32,
+    pub state: MetricState,
+}
+
+impl App {
+    fn metrics_interval(&self) -> Duration {
+        Duration::seconds(METRICS_REFRESH_SECS)
+    }
+
+    /// Every target's freshest series (an hour, as the panes show), and whether it is
+    /// being read or fresh enough.
+    fn metrics_index(&self) -> HashMap<&MetricTarget, Known> {
+        let mut index: HashMap<&MetricTarget, Known> = HashMap::new();
+        for (key, slot) in self.store.slots() {
+            let Some(targets) = pane_batch(key) else {
+                continue;
+            };
+            let covered = slot.loading || !self.store.due(key, self.now, self.metrics_interval());
+            let data = match (&slot.data, slot.fetched_at) {
+                (Some(Payload::Metrics(map)), Some(at)) => Some((map, at)),
+                _ => None,
+            };
+            for t in targets {
+                let known = index.entry(t).or_default();
+                known.covered |= covered;
+                known.failed |= slot.error.is_some();
+                if let Some((map, at)) = data
+                    && let Some(series) = map.get(t)
+                    && known.series.as_ref().is_none_or(|(seen, _)| *seen < at)
+                {
+                    known.series = Some((at, Arc::clone(series)));
+                }
+            }
+        }
+        index
+    }
+
+    /// The state of each of `targets`.
+    fn metric_states<'a>(
+        &self,
+        targets: impl IntoIterator<Item = &'a MetricTarget>,
+    ) -> Vec<MetricState> {
+        let index = self.metrics_index();
+        targets
+            .into_iter()
+            .map(|t| match index.get(t) {
+                Some(Known {
+                    series: Some((_, s)),
+                    ..
+                }) => MetricState::Known(Arc::clone(s)),
+                Some(Known { failed: true, .. }) => MetricState::Failed,
+                _ => MetricState::Pending,
+            })
+            .collect()
+    }
+
+    /// The metric targets the screen shows: the services or clusters on screen, or every
+    /// service `:pulse` has read.
+    fn wanted_metrics(&self) -> Vec<MetricTarget> {
+        let view = self.view();
+        match &view.pane {
+            Pane::Services { cluster } => self
+                .on_screen(view)
+                .iter()
+                .map(|id| MetricTarget::service(cluster, arn_name(id)))
+                .collect(),
+            Pane::Clusters => {
+                let Some(clusters) = self.store.clusters() else {
+                    return Vec::new();
+                };
+                self.on_screen(view)
+                    .iter()
+                    .filter_map(|id| clusters.iter().find(|c| &c.arn == id))
+                    .map(|c| MetricTarget::cluster(&self.cluster_key(c)))
+                    .collect()
+            }
+            Pane::Pulse => {
+                let Some(clusters) = self.store.clusters() else {
+                    return Vec::new();
+                };
+                let mut out = Vec::new();
+                for c in clusters.iter() {
+                    let key = self.cluster_key(c);
+                    if let Some(services) = self.store.services(&key) {
+                        out.extend(
+                            services
+                                .shared()
+                                .map(|s| MetricTarget::service(&key, &s.name)),
+                        );
+                    }
+                }
+                out
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    /// The metrics and alarms to read now: batches of the wanted targets not fresh and
+    /// not in flight (each batch one cluster's, at most 500 metrics), the describe view's
+    /// chart, and the alarms where a pane shows them.
+    pub(super) fn cloudwatch_keys(&self) -> Vec<DataKey> {
+        if !self.cloudwatch {
+            return Vec::new();
+        }
+        let mut keys = Vec::new();
+        let wanted = self.wanted_metrics();
+        if !wanted.is_empty() {
+            let index = self.metrics_index();
+            let mut by_cluster: BTreeMap<&str, Vec<MetricTarget>> = BTreeMap::new();
+            for t in &wanted {
+                if !index.get(t).is_some_and(|k| k.covered) {
+                    let batch = by_cluster.entry(t.cluster.as_str()).or_default();
+                    if !batch.contains(t) {
+                        batch.push(t.clone());
+                    }
+                }
+            }
+            for (_, mut batch) in by_cluster {
+                batch.sort();
+                for chunk in batch.chunks(QUERIES_PER_CALL / 2) {
+                    keys.push(DataKey::Metrics {
+                        targets: chunk.to_vec(),
+                        hours: 1,
+                        counts: false,
+                    });
+                }
+            }
+        }
+        keys.extend(self.chart_key());
+        let shows_alarms = matches!(
+            self.view().pane,
+            Pane::Clusters | Pane::Services { .. } | Pane::Pulse
+        ) || self.chart_key().is_some();
+        if shows_alarms {
+            keys.push(DataKey::Alarms);
+        }
+        keys
+    }
+
+    /// Forgets batches of pane metrics that a newer batch covers, or that are old.
+    pub(super) fn forget_old_metrics(&mut self, landed: &DataKey) {
+        let Some(fresh) = pane_batch(landed) else {
+            return;
+        };
+        let old = self.now - Duration::minutes(FORGET_MINUTES);
+        let stale: Vec<DataKey> = self
+            .store
+            .slots()
+            .filter(|(key, slot)| {
+                *key != landed
+                    && !slot.loading
+                    && pane_batch(key).is_some_and(|targets| {
+                        targets.iter().all(|t| fresh.contains(t))
+                            || slot.fetched_at.is_none_or(|at| at < old)
+                    })
+            })
+            .map(|(key, _)| key.clone())
+            .collect();
+        for key in stale {
+            self.store.forget(&key);
+        }
+    }
+
+    /// What the services rows of `cluster` add.
+    pub(super) fn service_extras(&self, cluster: &str) -> Arc<ServiceExtras> {
+        let metrics = self.cloudwatch.then(|| {
+            let wanted: Vec<MetricTarget> = self
+                .store
+                .services(cluster)
+                .map(|l| {
+                    l.shared()
+                        .map(|s| MetricTarget::service(cluster, &s.name))
+                        .collect()
+                })
+                .unwrap_or_default();
+            let index = self.metrics_index();
+            wanted
+                .into_iter()
+                .filter_map(|t| {
+                    let known = index.get(&t)?;
+                    let state = match (&known.series, known.failed) {
+                        (Some((_, s)), _) => MetricState::Known(Arc::clone(s)),
+                        (None, true) => MetricState::Failed,
+                        (None, false) => MetricState::Pending,
+                    };
+                    Some((t.service.unwrap_or_default(), state))
+                })
+                .collect()
+        });
+        Arc::new(ServiceExtras {
+            health: (*self.health_known()).clone(),
+            cluster: cluster.to_owned(),
+            metrics,
+            alarms: self.alarms_known(),
+            now: self.now,
+            th: self.pulse,
+        })
+    }
+
+    pub(super) fn alarms_known(&self) -> AlarmsKnown {
+        if !self.cloudwatch {
+            return AlarmsKnown::Off;
+        }
+        match self.store.get(&DataKey::Alarms) {
+            Some(slot) => match (&slot.data, &slot.error) {
+                (Some(Payload::Alarms(a)), _) => AlarmsKnown::Known(Arc::clone(a)),
+                (None, Some(_)) => AlarmsKnown::Failed,
+                _ => AlarmsKnown::Pending,
+            },
+            None => AlarmsKnown::Pending,
+        }
+    }
+
+    /// The clusters pane's CPU and MEM cells (cluster totals).
+    pub(super) fn with_cluster_metrics(&self, mut rows: Vec<Row>) -> Vec<Row> {
+        let clusters = self.store.clusters();
+        let targets: Vec<Option<MetricTarget>> = rows
+            .iter()
+            .map(|row| {
+                clusters
+                    .and_then(|all| all.iter().find(|c| c.arn == row.id))
+                    .map(|c| MetricTarget::cluster(&self.cluster_key(c)))
+            })
+            .collect();
+        let states = self.metric_states(targets.iter().flatten());
+        let mut states = states.into_iter();
+        for (row, target) in rows.iter_mut().zip(&targets) {
+            let state = match target {
+                Some(_) => states.next(),
+                None => None,
+            };
+            let state = if self.cloudwatch { state } else { None };
+            row.cells.push(metric_cell(
+                state.as_ref(),
+                cpu,
+                self.now,
+                self.pulse.cpu_percent,
+            ));
+            row.cells.push(metric_cell(
+                state.as_ref(),
+                memory,
+                self.now,
+                self.pulse.memory_percent,
+            ));
+        }
+        rows
+    }
+
+    /// The service a describe view shows, with its cluster.
+    fn described_service(&self) -> Option<(String, String)> {
+        let Some(Popup::Describe {
+            pane: Pane::Services { cluster },
+            id,
+            ..
+        }) = self.popups.last()
+        else {
+            return None;
+        };
+        Some((cluster.clone(), arn_name(id).to_owned()))
+    }
+
+    /// The describe view's chart query: the service, its task counts, over `chart_hours`.
+    fn chart_key(&self) -> Option<DataKey> {
+        if !self.cloudwatch {
+            return None;
+        }
+        let (cluster, service) = self.described_service()?;
+        Some(DataKey::Metrics {
+            targets: vec![MetricTarget::service(&cluster, &service)],
+            hours: self.chart_hours,
+            counts: true,
+        })
+    }
+
+    /// The chart of the service described, `None` without one (not a service, or metrics
+    /// off).
+    pub fn chart(&self) -> Option<Chart> {
+        let key = self.chart_key()?;
+        let DataKey::Metrics { targets, .. } = &key else {
+            return None;
+        };
+        let state = match self.store.get(&key) {
+            Some(slot) => match (&slot.data, &slot.error) {
+                (Some(Payload::Metrics(map)), _) => map
+                    .get(&targets[0])
+                    .map_or(MetricState::Pending, |s| MetricState::Known(Arc::clone(s))),
+                (None, Some(_)) => MetricState::Failed,
+                _ => MetricState::Pending,
+            },
+            None => MetricState::Pending,
+        };
+        Some(Chart {
+            hours: self.chart_hours,
+            state,
+        })
+    }
+
+    /// `+` and `-` on a service's describe view: the next longer or shorter chart.
+    pub(super) fn chart_longer(&mut self, longer: bool) -> bool {
+        if self.chart_key().is_none() {
+            return false;
+        }
+        let at = CHART_HOURS
+            .iter()
+            .position(|h| *h == self.chart_hours)
+            .unwrap_or(0);
+        let next = if longer {
+            (at + 1).min(CHART_HOURS.len() - 1)
+        } else {
+            at.saturating_sub(1)
+        };
+        self.chart_hours = CHART_HOURS[next];
+        self.dirty = true;
+        true
+    }
+
+    /// The describe view's alarms section: the service's own alarms in ALARM with why,
+    /// then target tracking's.
+    pub(super) fn alarm_lines(&self, cluster: &str, s: &Service) -> Vec<Line> {
+        let all = match self.alarms_known() {
+            AlarmsKnown::Off => return Vec::new(),
+            AlarmsKnown::Pending => {
+                return vec![Line::heading("Alarms"), Line::field(2, "", "reading…")];
+            }
+            AlarmsKnown::Failed => {
+                let why = self
+                    .store
+                    .get(&DataKey::Alarms)
+                    .and_then(|slot| slot.error.as_ref())
+                    .map(|e| e.message.clone())
+                    .unwrap_or_default();
+                return vec![
+                    Line::heading("Alarms"),
+                    Line {
+                        tone: Tone::Error,
+                        ..Line::field(2, "", format!("could not be read: {why}"))
+                    },
+                ];
+            }
+            AlarmsKnown::Known(all) => all,
+        };
+        let (own, scaling) = service_alarms(&all, cluster, s);
+        let mut out = vec![Line::heading("Alarms in ALARM")];
+        if own.is_empty() {
+            out.push(Line::field(2, "", "none of the service's own"));
+        }
+        let since = |a: &Alarm| {
+            a.since
+                .map(|t| format!(" (for {})", ago(self.now - t)))
+                .unwrap_or_default()
+        };
+        for a in &own {
+            out.push(Line {
+                tone: Tone::Error,
+                ..Line::field(2, &a.name, format!("{}{}", a.metric, since(a)))
+            });
+            out.push(Line::field(4, "", a.reason.clone()));
+        }
+        if !scaling.is_empty() {
+            out.push(Line::field(
+                2,
+                "",
+                "target tracking (these fire by design when the service needs scaling):",
+            ));
+            for a in &scaling {
+                out.push(Line {
+                    tone: Tone::Dim,
+                    ..Line::field(4, &a.name, format!("{}{}", a.reason, since(a)))
+                });
+            }
+        }
+        out
+    }
+
+    /// CloudWatch's findings for `s` of `cluster`, for `:pulse`.
+    pub(super) fn cloudwatch_findings(
+        &self,
+        cluster: &str,
+        s: &Service,
+        index_series: Option<&Series>,
+    ) -> Vec<Finding> {
+        let alarms = match self.alarms_known() {
+            AlarmsKnown::Known(a) => a,
+            _ => Arc::new(Vec::new()),
+        };
+        let (own, _) = service_alarms(&alarms, cluster, s);
+        findings(&own, index_series, self.now, &self.pulse)
+    }
+
+    /// The pane metrics known of `cluster`'s services, by name.
+    pub(super) fn series_by_service(&self, cluster: &str) -> HashMap<String, Arc<Series>> {
+        if !self.cloudwatch {
+            return HashMap::new();
+        }
+        self.metrics_index()
+            .into_iter()
+            .filter(|(t, _)| t.cluster == cluster)
+            .filter_map(|(t, k)| Some((t.service.clone()?, k.series?.1)))
+            .collect()
+    }
+}
