@@ -210,6 +210,41 @@ async fn steady_report(proxy: &str, since: f64, seconds: f64) {
         resource as f64 / seconds,
         resource as f64 / seconds / 20.0 * 100.0,
     );
+    let metric_calls = count(&["GetMetricData"]);
+    let alarm_calls = count(&["DescribeAlarms"]);
+    let minutes = seconds / 60.0;
+    println!(
+        "  CloudWatch over {seconds:.0} s: GetMetricData {metric_calls} ({:.1} a minute, {:.2}% of 50/s), DescribeAlarms {alarm_calls} ({:.1} a minute)",
+        metric_calls as f64 / minutes,
+        metric_calls as f64 / seconds / 50.0 * 100.0,
+        alarm_calls as f64 / minutes,
+    );
+}
+
+/// The GetMetricData requests the test layer has recorded, and the metrics they asked for.
+async fn metric_requests(proxy: &str) -> (usize, usize) {
+    let found = http(proxy, "GET", "/_proxy/requests?target=GetMetricData", "").await;
+    let found = found.as_array().cloned().unwrap_or_default();
+    let metrics = found
+        .iter()
+        .map(|r| {
+            r["body"]["MetricDataQueries"]
+                .as_array()
+                .map_or(0, Vec::len)
+        })
+        .sum();
+    (found.len(), metrics)
+}
+
+/// The metrics asked for since `before` (from `metric_requests`), a minute.
+async fn metrics_report(proxy: &str, before: (usize, usize), seconds: f64) {
+    let after = metric_requests(proxy).await;
+    let (calls, metrics) = (after.0 - before.0, after.1 - before.1);
+    println!(
+        "  metrics asked for over {seconds:.0} s: {metrics} in {calls} GetMetricData calls ({:.0} metrics and {:.1} calls a minute)",
+        metrics as f64 / (seconds / 60.0),
+        calls as f64 / (seconds / 60.0),
+    );
 }
 
 /// A logs pane holding a full buffer (100,000 lines of about 120 bytes), fed the way
@@ -446,6 +481,7 @@ async fn pulse(proxy: &str, steady: Duration) {
         SystemClock.now(),
         Some(chrono::Duration::seconds(5)),
     );
+    app.cloudwatch = true;
     app.update(Action::Resize {
         width: 200,
         height: 50,
@@ -478,6 +514,13 @@ async fn pulse(proxy: &str, steady: Duration) {
                         scope: TaskScope::Stopped,
                     })
                 });
+            // And CloudWatch: every service's metrics and the alarms.
+            let all = all
+                && app.metrics_missing() == 0
+                && app
+                    .store
+                    .get(&DataKey::Alarms)
+                    .is_some_and(|s| s.data.is_some());
             if all && done.is_none() {
                 done = Some((elapsed, clusters.len()));
             }
@@ -499,7 +542,9 @@ async fn pulse(proxy: &str, steady: Duration) {
     let since = http(proxy, "GET", "/_proxy/timeline?since=1e12", "").await["now"]
         .as_f64()
         .unwrap_or(0.0);
+    let before = metric_requests(proxy).await;
     drive(&mut app, &worker, &mut rx, steady, |_, _| false, None).await;
+    metrics_report(proxy, before, steady.as_secs_f64()).await;
     let timeline = http(proxy, "GET", &format!("/_proxy/timeline?since={since}"), "").await;
     let requests = timeline["requests"].as_array().cloned().unwrap_or_default();
     let minutes = steady.as_secs_f64() / 60.0;
@@ -511,6 +556,11 @@ async fn pulse(proxy: &str, steady: Duration) {
     );
     steady_report(proxy, since, steady.as_secs_f64()).await;
 }
+
+/// Rows of a pane the harness's terminal shows, and the rows around them (header,
+/// breadcrumb, borders, column titles, footer).
+const ROWS_ON_SCREEN: u16 = 50;
+const FRAME_ROWS: u16 = 6;
 
 /// What every pane's run shares.
 struct Run<'a> {
@@ -532,9 +582,11 @@ impl Run<'_> {
             SystemClock.now(),
             Some(chrono::Duration::seconds(5)),
         );
+        app.cloudwatch = true;
+        // 50 rows on screen.
         app.update(Action::Resize {
             width: 200,
-            height: 50,
+            height: ROWS_ON_SCREEN + FRAME_ROWS,
         });
         let mut load = load_pane(
             &mut app,
@@ -549,6 +601,7 @@ impl Run<'_> {
         let since = http(self.proxy, "GET", "/_proxy/timeline?since=1e12", "").await["now"]
             .as_f64()
             .unwrap_or(0.0);
+        let before = metric_requests(self.proxy).await;
         drive(
             &mut app,
             self.worker,
@@ -559,6 +612,8 @@ impl Run<'_> {
         )
         .await;
         steady_report(self.proxy, since, self.steady.as_secs_f64()).await;
+        println!("  rows on screen: {}", app.page_rows);
+        metrics_report(self.proxy, before, self.steady.as_secs_f64()).await;
         app
     }
 }

@@ -6,7 +6,7 @@
 //! minute, their resolution; the metrics a screen already has fresh are not asked again,
 //! so scrolling asks only for the rows new to it. `metrics = false` turns all of it off.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
@@ -31,7 +31,7 @@ pub const ALARMS_REFRESH_SECS: i64 = 60;
 /// Batches of metrics older than this are forgotten (they are refreshed long before).
 const FORGET_MINUTES: i64 = 10;
 /// Characters of the last hour in a CPU or memory cell.
-const SPARK_WIDTH: usize = 6;
+const SPARK_WIDTH: usize = 5;
 
 /// What is known of one target's metrics.
 #[derive(Debug, Clone)]
@@ -316,8 +316,21 @@ impl App {
         }
     }
 
+    /// How many of the metric targets the screen shows are not read yet (none failed
+    /// either): 0 once every row has its CPU and memory, or metrics are off.
+    pub fn metrics_missing(&self) -> usize {
+        if !self.cloudwatch {
+            return 0;
+        }
+        let index = self.metrics_index();
+        self.wanted_metrics()
+            .iter()
+            .filter(|t| index.get(t).is_none_or(|k| k.series.is_none() && !k.failed))
+            .count()
+    }
+
     /// The metrics and alarms to read now: batches of the wanted targets not fresh and
-    /// not in flight (each batch one cluster's, at most 500 metrics), the describe view's
+    /// not in flight (at most 500 metrics a batch, whatever their cluster), the describe view's
     /// chart, and the alarms where a pane shows them.
     pub(super) fn cloudwatch_keys(&self) -> Vec<DataKey> {
         if !self.cloudwatch {
@@ -327,24 +340,19 @@ impl App {
         let wanted = self.wanted_metrics();
         if !wanted.is_empty() {
             let index = self.metrics_index();
-            let mut by_cluster: BTreeMap<&str, Vec<MetricTarget>> = BTreeMap::new();
-            for t in &wanted {
-                if !index.get(t).is_some_and(|k| k.covered) {
-                    let batch = by_cluster.entry(t.cluster.as_str()).or_default();
-                    if !batch.contains(t) {
-                        batch.push(t.clone());
-                    }
-                }
-            }
-            for (_, mut batch) in by_cluster {
-                batch.sort();
-                for chunk in batch.chunks(QUERIES_PER_CALL / 2) {
-                    keys.push(DataKey::Metrics {
-                        targets: chunk.to_vec(),
-                        hours: 1,
-                        counts: false,
-                    });
-                }
+            let missing: BTreeSet<&MetricTarget> = wanted
+                .iter()
+                .filter(|t| !index.get(t).is_some_and(|k| k.covered))
+                .collect();
+            // Across clusters: 500 metrics a call whatever their cluster (the backend
+            // splits a batch by region).
+            let missing: Vec<MetricTarget> = missing.into_iter().cloned().collect();
+            for chunk in missing.chunks(QUERIES_PER_CALL / 2) {
+                keys.push(DataKey::Metrics {
+                    targets: chunk.to_vec(),
+                    hours: 1,
+                    counts: false,
+                });
             }
         }
         keys.extend(self.chart_key());

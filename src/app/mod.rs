@@ -748,6 +748,8 @@ mod keys_tests;
 #[cfg(test)]
 mod logs_tests;
 #[cfg(test)]
+mod metrics_tests;
+#[cfg(test)]
 mod pulse_tests;
 #[cfg(test)]
 mod regions_tests;

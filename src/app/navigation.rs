@@ -88,8 +88,11 @@ impl App {
         match view.pane {
             Pane::Forwards => data.push(self.forwards_version),
             Pane::Profiles | Pane::Regions => data.push(self.places_version),
-            // What needs attention reads every cluster's services and stopped tasks.
-            Pane::Pulse | Pane::Clusters => data.push(self.store.generation()),
+            // What needs attention reads every cluster's services and stopped tasks; the
+            // services rows read target health, metrics and alarms.
+            Pane::Pulse | Pane::Clusters | Pane::Services { .. } => {
+                data.push(self.store.generation())
+            }
             _ => {}
         }
         RowsKey {

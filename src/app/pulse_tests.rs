@@ -220,10 +220,7 @@ fn the_clusters_pane_counts_what_needs_attention_once_known() {
     let mut app = app();
     let attention = |app: &App| -> Vec<String> {
         // ATTENTION, before the cluster's CPU and MEM.
-        cells(app)
-            .iter()
-            .map(|c| c[c.len() - 3].clone())
-            .collect()
+        cells(app).iter().map(|c| c[c.len() - 3].clone()).collect()
     };
     assert_eq!(attention(&app), ["-", "-"]);
     seed(&mut app);

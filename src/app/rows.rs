@@ -258,8 +258,8 @@ pub const SERVICE_COLUMNS: &[Column] = &[
     col("CPU", 10, false),
     col("MEM", 10, false),
     // Healthy / total load balancer targets (the app reads them for the rows on screen).
-    low("HEALTH", 6, false),
-    low("ALARMS", 6, false),
+    col("HEALTH", 6, false),
+    col("ALARMS", 6, false),
     low("AGE", 5, false),
 ];
 

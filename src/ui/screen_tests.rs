@@ -196,7 +196,10 @@ async fn describe_service_with_charts() {
     assert!(one_hour.contains("Alarms in ALARM"), "{one_hour}");
     press_settle(&mut app, &backend, &clock, KeyCode::Char('+')).await;
     let three = render(&app, 120, 60);
-    assert!(three.contains("last 3 h") && three.contains("-3 h"), "{three}");
+    assert!(
+        three.contains("last 3 h") && three.contains("-3 h"),
+        "{three}"
+    );
     insta::assert_snapshot!(three);
 }
 

@@ -33,7 +33,14 @@ async fn own_proxy(moto: &Moto) -> OwnProxy {
         .expect("a free port")
         .port();
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/aws_proxy.py");
-    let child = Command::new("python3")
+    // The venv scripts/test.sh makes has cbor2, for CloudWatch's protocol.
+    let venv = concat!(env!("CARGO_MANIFEST_DIR"), "/.venv/bin/python");
+    let python = if std::path::Path::new(venv).exists() {
+        venv
+    } else {
+        "python3"
+    };
+    let child = Command::new(python)
         .args([
             script,
             "--port",
@@ -44,7 +51,7 @@ async fn own_proxy(moto: &Moto) -> OwnProxy {
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
-        .expect("python3 runs the test layer");
+        .expect("python runs the test layer");
     let own = OwnProxy {
         child,
         moto: Moto {

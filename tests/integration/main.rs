@@ -5,6 +5,7 @@ mod support;
 
 mod budget;
 mod cli;
+mod cloudwatch;
 mod exec_cli;
 mod faults;
 mod forwards;
