@@ -10,7 +10,7 @@
 # waiting for each screen to show the text expected of it, captures it with colours
 # (`tmux capture-pane -e -p`), turns it into HTML with ansi2html (installed into the
 # git-ignored .venv) and renders that to PNG with headless Chromium.
-# Writes screenshots/01-clusters.png ... screenshots/19-pulse.png.
+# Writes screenshots/01-clusters.png ... screenshots/20-charts.png.
 #
 # Installs what is missing: chromium and fonts-dejavu-core (apt; root or sudo), tmux (apt),
 # and ansi2html (pip, into .venv).
@@ -394,8 +394,20 @@ keys Enter
 wait_for "the pulse view" 'services needing attention' '│orders .*rollout failed' '│pdf-renderer .*tasks died'
 shot 19-pulse
 
+# The charts of orders: its CPU during the failed rollout, and the alarm that fired.
 keys Escape
 wait_for "the services of prod-core" 'prod-core › services'
+keys /
+type_text "orders"
+keys Enter
+wait_for "the filter /orders" '│orders '
+keys d
+wait_for "the charts of orders" '╭ service orders ' 'CPU [0-9]+%' 'orders-cpu-high'
+shot 20-charts
+keys Escape
+wait_gone "the description popup" 'Alarms in ALARM'
+keys Escape
+wait_for "the services of prod-core" 'prod-core › services' '│checkout '
 keys :
 type_text "taskdefs payments"
 keys Enter

@@ -9,7 +9,7 @@ use crate::domain::sanitize::one_line;
 
 /// The clusters pane across regions: the single-region columns with REGION after NAME.
 pub const CLUSTER_REGION_COLUMNS: &[Column] = &[
-    rows::col("NAME", 12, true),
+    rows::col("NAME", 22, true),
     rows::col("REGION", 14, false),
     rows::lowest("STATUS", 8, false),
     rows::col("SERVICES", 8, false),

@@ -203,7 +203,7 @@ fn status_tone(status: &str) -> Tone {
 pub const NO_COLUMNS: &[Column] = &[];
 
 pub const CLUSTER_COLUMNS: &[Column] = &[
-    col("NAME", 12, true),
+    col("NAME", 22, true),
     lowest("STATUS", 8, false),
     col("SERVICES", 8, false),
     col("RUNNING", 7, false),
