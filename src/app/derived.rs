@@ -222,11 +222,14 @@ impl App {
         match pane {
             Pane::Clusters => {
                 let all = self.store.clusters();
-                memo.get(key(vec![Held::of(all)], None), || Described {
+                let answers = vec![Held::of(all), Held::of(self.store.alarms())];
+                memo.get(key(answers, Some(self.now)), || Described {
                     title: format!("cluster {name}"),
-                    outline: all
-                        .and_then(|c| c.iter().find(|c| c.arn == id))
-                        .map(|c| describe::outline(c, &[])),
+                    outline: all.and_then(|c| c.iter().find(|c| c.arn == id)).map(|c| {
+                        let mut out = self.cluster_alarm_lines(&self.cluster_key(c));
+                        out.extend(describe::outline(c, &[]));
+                        out
+                    }),
                 })
             }
             Pane::Services { cluster } => {

@@ -122,26 +122,37 @@ pub fn service_alarms<'a>(
 /// The ALARMS cell: how many of the service's own alarms fire (`(2)` dimmed when only
 /// target tracking's do).
 pub fn alarm_cell(alarms: &AlarmsKnown, cluster: &str, s: &Service) -> Cell {
-    let dim = |t: &str| Cell::text(t).tone(Tone::Dim);
     match alarms {
-        AlarmsKnown::Off => dim("-"),
-        AlarmsKnown::Pending => dim("…"),
-        AlarmsKnown::Failed => Cell::text("?").tone(Tone::Error),
         AlarmsKnown::Known(all) => {
             let (own, scaling) = service_alarms(all, cluster, s);
-            let sort = SortKey::Num((own.len() * 1000 + scaling.len()) as i64);
-            let (text, tone) = match (own.len(), scaling.len()) {
-                (0, 0) => ("-".to_owned(), Tone::Dim),
-                (0, n) => (format!("({n})"), Tone::Dim),
-                (n, _) => (format!("⚠ {n}"), Tone::Error),
-            };
-            Cell {
-                text,
-                sort,
-                tone,
-                bar: None,
-            }
+            counted_alarms(own.len(), scaling.len())
         }
+        other => alarms_unknown(other),
+    }
+}
+
+/// The ALARMS cell while the alarms are not known: `-` when off, `…` until read, `?`
+/// when they could not be read.
+fn alarms_unknown(alarms: &AlarmsKnown) -> Cell {
+    match alarms {
+        AlarmsKnown::Pending => Cell::text("…").tone(Tone::Dim),
+        AlarmsKnown::Failed => Cell::text("?").tone(Tone::Error),
+        AlarmsKnown::Off | AlarmsKnown::Known(_) => Cell::text("-").tone(Tone::Dim),
+    }
+}
+
+/// `⚠ 2` for alarms of one's own, `(1)` dimmed for target tracking's only, `-` for none.
+fn counted_alarms(own: usize, scaling: usize) -> Cell {
+    let (text, tone) = match (own, scaling) {
+        (0, 0) => ("-".to_owned(), Tone::Dim),
+        (0, n) => (format!("({n})"), Tone::Dim),
+        (n, _) => (format!("⚠ {n}"), Tone::Error),
+    };
+    Cell {
+        text,
+        sort: SortKey::Num((own * 1000 + scaling) as i64),
+        tone,
+        bar: None,
     }
 }
 
@@ -440,6 +451,19 @@ impl App {
         }
     }
 
+    /// The clusters pane's ALARMS cell: alarms in ALARM that name the cluster or one of
+    /// its services (target tracking's apart, dimmed).
+    fn cluster_alarm_cell(&self, alarms: &AlarmsKnown, cluster: &str) -> Cell {
+        let AlarmsKnown::Known(all) = alarms else {
+            return alarms_unknown(alarms);
+        };
+        let (own, scaling): (Vec<&Alarm>, Vec<&Alarm>) = all
+            .iter()
+            .filter(|a| a.in_cluster(cluster))
+            .partition(|a| !a.is_scaling());
+        counted_alarms(own.len(), scaling.len())
+    }
+
     /// The clusters pane's CPU and MEM cells (cluster totals).
     pub(super) fn with_cluster_metrics(&self, mut rows: Vec<Row>) -> Vec<Row> {
         let clusters = self.store.clusters();
@@ -453,6 +477,7 @@ impl App {
             .collect();
         let states = self.metric_states(targets.iter().flatten());
         let mut states = states.into_iter();
+        let alarms = self.alarms_known();
         for (row, target) in rows.iter_mut().zip(&targets) {
             let state = match target {
                 Some(_) => states.next(),
@@ -471,6 +496,10 @@ impl App {
                 self.now,
                 self.pulse.memory_percent,
             ));
+            row.cells.push(match target {
+                Some(t) => self.cluster_alarm_cell(&alarms, &t.cluster),
+                None => Cell::text("-").tone(Tone::Dim),
+            });
         }
         rows
     }
@@ -544,8 +573,20 @@ impl App {
     }
 
     /// The describe view's alarms section: the service's own alarms in ALARM with why,
-    /// then target tracking's.
+    /// then target tracking's (which fire by design).
     pub(super) fn alarm_lines(&self, cluster: &str, s: &Service) -> Vec<Line> {
+        self.alarm_section("none of the service's own", |a| {
+            a.names_service(cluster, &s.name, super::health::target_groups(s))
+        })
+    }
+
+    /// The cluster's describe view: the alarms that name it or one of its services.
+    pub(super) fn cluster_alarm_lines(&self, cluster: &str) -> Vec<Line> {
+        self.alarm_section("none in this cluster", |a| a.in_cluster(cluster))
+    }
+
+    /// The alarms in ALARM that `pick` takes, own first, then target tracking's.
+    fn alarm_section(&self, none: &str, pick: impl Fn(&Alarm) -> bool) -> Vec<Line> {
         let all = match self.alarms_known() {
             AlarmsKnown::Off => return Vec::new(),
             AlarmsKnown::Pending => {
@@ -568,10 +609,13 @@ impl App {
             }
             AlarmsKnown::Known(all) => all,
         };
-        let (own, scaling) = service_alarms(&all, cluster, s);
+        let (own, scaling): (Vec<&Alarm>, Vec<&Alarm>) = all
+            .iter()
+            .filter(|a| pick(a))
+            .partition(|a| !a.is_scaling());
         let mut out = vec![Line::heading("Alarms in ALARM")];
         if own.is_empty() {
-            out.push(Line::field(2, "", "none of the service's own"));
+            out.push(Line::field(2, "", none));
         }
         let since = |a: &Alarm| {
             a.since

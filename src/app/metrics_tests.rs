@@ -360,3 +360,45 @@ fn old_batches_are_forgotten_once_a_newer_one_covers_them() {
     assert!(app.store.get(&smaller).is_none());
     assert!(cells(&app, "CPU")[0].starts_with(" 30% "));
 }
+
+#[test]
+fn the_clusters_pane_counts_alarms_of_the_cluster_and_its_services() {
+    let mut app = App::new(Identity::default(), vec![Pane::Clusters], t0(), None);
+    app.cloudwatch = true;
+    land(
+        &mut app,
+        DataKey::Clusters,
+        Ok(Payload::Clusters(Arc::new(vec![
+            cluster("prod"),
+            cluster("tools"),
+        ]))),
+    );
+    assert_eq!(cells(&app, "ALARMS"), ["…", "…"]);
+    let mut whole = alarm("prod-memory", "svc");
+    whole.dimensions.truncate(1);
+    let alarms = vec![
+        whole,
+        alarm("svc-cpu", "svc"),
+        alarm("TargetTracking-service/prod/svc-AlarmLow-1", "svc"),
+    ];
+    land(
+        &mut app,
+        DataKey::Alarms,
+        Ok(Payload::Alarms(Arc::new(alarms))),
+    );
+    assert_eq!(cells(&app, "ALARMS"), ["⚠ 2", "-"]);
+    app.update(key(KeyCode::Char('d')));
+    let Some(Popup::Describe { pane, id, .. }) = app.popups.last().cloned() else {
+        panic!("no describe view");
+    };
+    let text: Vec<String> = app
+        .described(&pane, &id)
+        .outline
+        .as_ref()
+        .unwrap()
+        .iter()
+        .map(|l| l.key.clone())
+        .collect();
+    assert!(text.contains(&"prod-memory".to_owned()), "{text:?}");
+    assert!(text.contains(&"svc-cpu".to_owned()), "{text:?}");
+}

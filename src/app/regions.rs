@@ -20,6 +20,7 @@ pub const CLUSTER_REGION_COLUMNS: &[Column] = &[
     rows::low("ATTENTION", 9, false),
     rows::low("CPU", 10, false),
     rows::low("MEM", 10, false),
+    rows::low("ALARMS", 6, false),
 ];
 
 /// The clusters' rows with each one's region in the second column.

@@ -215,6 +215,8 @@ pub const CLUSTER_COLUMNS: &[Column] = &[
     low("ATTENTION", 9, false),
     low("CPU", 10, false),
     low("MEM", 10, false),
+    // CloudWatch alarms in ALARM that name the cluster or one of its services.
+    low("ALARMS", 6, false),
 ];
 
 pub fn cluster_rows(clusters: &[Cluster]) -> Vec<Row> {

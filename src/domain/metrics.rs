@@ -187,6 +187,11 @@ impl Alarm {
             .any(|arn| arn.rsplit_once(':').is_some_and(|(_, tail)| tail == tg))
     }
 
+    /// Whether its dimensions name the cluster, alone or with one of its services.
+    pub fn in_cluster(&self, cluster: &str) -> bool {
+        self.same_region(cluster) && self.dimension("ClusterName") == Some(arn_name(cluster))
+    }
+
     /// Whether it is about the cluster as a whole (ClusterName and no ServiceName).
     pub fn names_cluster(&self, cluster: &str) -> bool {
         self.same_region(cluster)

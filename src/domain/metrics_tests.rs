@@ -101,6 +101,8 @@ fn alarms_name_services_by_dimensions_or_target_group_and_region() {
 
     let cluster = alarm("prod-memory", "eu-west-1", &[("ClusterName", "prod")]);
     assert!(cluster.names_cluster("prod"));
+    assert!(cluster.in_cluster("prod") && by_service.in_cluster("prod"));
+    assert!(!by_service.in_cluster("staging") && !by_service.in_cluster(prod_us));
     assert!(!cluster.names_service("prod", "web", []));
     assert!(!cluster.names_cluster(prod_us));
 

@@ -103,6 +103,55 @@ fn line(style: Style, text: String) -> Paragraph<'static> {
     Paragraph::new(Line::from(Span::styled(text, style)))
 }
 
+/// One line of a chart: its name, style and points.
+type Drawn<'a> = (&'static str, Style, &'a [(f64, f64)]);
+
+/// Two lines over the hours charted, from 0 to the highest point (at least `floor`),
+/// the y axis labelled with `unit`; the x axis labelled when `labelled`.
+#[allow(clippy::too_many_arguments)]
+fn two_lines(
+    frame: &mut Frame,
+    theme: &Theme,
+    area: Rect,
+    lines: [Drawn<'_>; 2],
+    hours: u32,
+    floor: f64,
+    unit: &str,
+    labelled: bool,
+) {
+    let top = lines
+        .iter()
+        .flat_map(|(_, _, points)| points.iter().map(|p| p.1))
+        .fold(floor, f64::max)
+        .ceil();
+    let datasets = lines
+        .iter()
+        .map(|(name, style, points)| {
+            Dataset::default()
+                .name(*name)
+                .marker(Marker::Braille)
+                .graph_type(GraphType::Line)
+                .style(*style)
+                .data(points)
+        })
+        .collect();
+    let x = if labelled {
+        x_axis(hours, theme)
+    } else {
+        Axis::default()
+            .style(theme.dim)
+            .bounds([-(f64::from(hours) * 60.0), 0.0])
+    };
+    let zero = if unit == "%" { "0%" } else { "0" };
+    let chart = Chart::new(datasets).x_axis(x).y_axis(
+        Axis::default()
+            .style(theme.dim)
+            .bounds([0.0, top])
+            .labels([Span::raw(zero), Span::raw(format!("{top:.0}{unit}"))]),
+    );
+    frame.render_widget(chart, area);
+}
+
 fn utilisation(
     frame: &mut Frame,
     theme: &Theme,
@@ -114,33 +163,11 @@ fn utilisation(
     let cpu = minutes_ago(&series.cpu, now);
     let memory = minutes_ago(&series.memory, now);
     // Above 100% (CPU beyond its reservation on EC2) the axis grows to show it.
-    let top = cpu
-        .iter()
-        .chain(&memory)
-        .map(|p| p.1)
-        .fold(100.0_f64, f64::max)
-        .ceil();
-    let datasets = vec![
-        Dataset::default()
-            .name("CPU %")
-            .marker(Marker::Braille)
-            .graph_type(GraphType::Line)
-            .style(theme.accent)
-            .data(&cpu),
-        Dataset::default()
-            .name("memory %")
-            .marker(Marker::Braille)
-            .graph_type(GraphType::Line)
-            .style(theme.warn)
-            .data(&memory),
+    let lines = [
+        ("CPU %", theme.accent, cpu.as_slice()),
+        ("memory %", theme.warn, memory.as_slice()),
     ];
-    let chart = Chart::new(datasets).x_axis(x_axis(hours, theme)).y_axis(
-        Axis::default()
-            .style(theme.dim)
-            .bounds([0.0, top])
-            .labels([Span::raw("0%"), Span::raw(format!("{top:.0}%"))]),
-    );
-    frame.render_widget(chart, area);
+    two_lines(frame, theme, area, lines, hours, 100.0, "%", true);
 }
 
 fn counts(
@@ -163,37 +190,9 @@ fn counts(
     }
     let desired = minutes_ago(&series.desired, now);
     let running = minutes_ago(&series.running, now);
-    let top = desired
-        .iter()
-        .chain(&running)
-        .map(|p| p.1)
-        .fold(1.0_f64, f64::max)
-        .ceil();
-    let datasets = vec![
-        Dataset::default()
-            .name("desired")
-            .marker(Marker::Braille)
-            .graph_type(GraphType::Line)
-            .style(theme.dim)
-            .data(&desired),
-        Dataset::default()
-            .name("running")
-            .marker(Marker::Braille)
-            .graph_type(GraphType::Line)
-            .style(theme.ok)
-            .data(&running),
+    let lines = [
+        ("desired", theme.dim, desired.as_slice()),
+        ("running", theme.ok, running.as_slice()),
     ];
-    let chart = Chart::new(datasets)
-        .x_axis(
-            Axis::default()
-                .style(theme.dim)
-                .bounds([-(f64::from(hours) * 60.0), 0.0]),
-        )
-        .y_axis(
-            Axis::default()
-                .style(theme.dim)
-                .bounds([0.0, top])
-                .labels([Span::raw("0"), Span::raw(format!("{top:.0} tasks"))]),
-        );
-    frame.render_widget(chart, area);
+    two_lines(frame, theme, area, lines, hours, 1.0, " tasks", false);
 }
