@@ -219,8 +219,9 @@ fn d_describes_the_service_with_why_its_tasks_stopped() {
 fn the_clusters_pane_counts_what_needs_attention_once_known() {
     let mut app = app();
     let attention = |app: &App| -> Vec<String> {
-        // ATTENTION, before the cluster's CPU and MEM.
-        cells(app).iter().map(|c| c[c.len() - 3].clone()).collect()
+        let (columns, _) = app.rows(app.view());
+        let at = columns.iter().position(|c| c.title == "ATTENTION").unwrap();
+        cells(app).iter().map(|c| c[at].clone()).collect()
     };
     assert_eq!(attention(&app), ["-", "-"]);
     seed(&mut app);
