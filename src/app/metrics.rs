@@ -23,6 +23,7 @@ use crate::domain::metrics::{
 };
 use crate::domain::model::{Service, arn_name};
 use crate::domain::pulse::{Finding, ago};
+use crate::domain::sanitize::one_line;
 
 /// Metrics are per minute: asked once a minute at most.
 pub const METRICS_REFRESH_SECS: i64 = 60;
@@ -182,11 +183,11 @@ pub fn findings(
         [] => {}
         [one] => found.push(Finding {
             urgency: 2,
-            reason: format!("alarm {}", one.name),
+            reason: format!("alarm {}", one_line(&one.name)),
         }),
         many => found.push(Finding {
             urgency: 2,
-            reason: format!("{} alarms: {}", many.len(), many[0].name),
+            reason: format!("{} alarms: {}", many.len(), one_line(&many[0].name)),
         }),
     }
     if let Some(series) = series {
@@ -625,9 +626,13 @@ impl App {
         for a in &own {
             out.push(Line {
                 tone: Tone::Error,
-                ..Line::field(2, &a.name, format!("{}{}", a.metric, since(a)))
+                ..Line::field(
+                    2,
+                    &one_line(&a.name),
+                    format!("{}{}", one_line(&a.metric), since(a)),
+                )
             });
-            out.push(Line::field(4, "", a.reason.clone()));
+            out.push(Line::field(4, "", one_line(&a.reason)));
         }
         if !scaling.is_empty() {
             out.push(Line::field(
@@ -638,7 +643,11 @@ impl App {
             for a in &scaling {
                 out.push(Line {
                     tone: Tone::Dim,
-                    ..Line::field(4, &a.name, format!("{}{}", a.reason, since(a)))
+                    ..Line::field(
+                        4,
+                        &one_line(&a.name),
+                        format!("{}{}", one_line(&a.reason), since(a)),
+                    )
                 });
             }
         }

@@ -402,3 +402,34 @@ fn the_clusters_pane_counts_alarms_of_the_cluster_and_its_services() {
     assert!(text.contains(&"prod-memory".to_owned()), "{text:?}");
     assert!(text.contains(&"svc-cpu".to_owned()), "{text:?}");
 }
+
+#[test]
+fn hostile_alarm_names_and_reasons_reach_the_screen_inert() {
+    let mut app = services_app(1, 10);
+    app.due_fetches();
+    let mut hostile = alarm("svc00-\u{1b}]0;pwned\u{7}cpu\u{202e}", "svc00");
+    hostile.reason = "line one\n\u{1b}[2Jline two\u{9b}31m".into();
+    land(
+        &mut app,
+        DataKey::Alarms,
+        Ok(Payload::Alarms(Arc::new(vec![hostile]))),
+    );
+    app.update(key(KeyCode::Char('d')));
+    let Some(Popup::Describe { pane, id, .. }) = app.popups.last().cloned() else {
+        panic!("no describe view");
+    };
+    let described = app.described(&pane, &id);
+    let text: Vec<String> = described
+        .outline
+        .as_ref()
+        .unwrap()
+        .iter()
+        .map(|l| format!("{}|{}", l.key, l.value))
+        .collect();
+    let all = text.join("\n");
+    assert!(all.contains("svc00-cpu|"), "{all}");
+    assert!(all.contains("line one line two"), "{all}");
+    for bad in ['\u{1b}', '\u{7}', '\u{9b}', '\u{202e}'] {
+        assert!(!all.contains(bad), "{bad:?} in {all:?}");
+    }
+}
