@@ -29,16 +29,18 @@ fn noise(text: &str, minute: i64) -> f64 {
     (mix(hash(text) ^ minute.cast_unsigned()) % 10_000) as f64 / 10_000.0
 }
 
-/// Whether one of the service's deployments is not complete at `at` (from its creation
-/// to a few minutes after its last update when it failed, to now while in progress).
+/// Whether one of the service's deployments was rolling out at `at`: from its creation to
+/// now while in progress, to its completion (a rollout's length: a deployment updated
+/// long after it was made is not rolling since), or to a few minutes after it failed.
 fn rolling(svc: &ServiceState, at: DateTime<Utc>) -> bool {
-    svc.deployments
-        .iter()
-        .any(|d| match d.rollout_state.as_str() {
-            "IN_PROGRESS" => at >= d.created_at,
-            "FAILED" => at >= d.created_at && at <= d.updated_at + Duration::minutes(5),
-            _ => false,
-        })
+    svc.deployments.iter().any(|d| {
+        at >= d.created_at
+            && match d.rollout_state.as_str() {
+                "IN_PROGRESS" => true,
+                "FAILED" => at <= d.updated_at + Duration::minutes(5),
+                _ => d.updated_at - d.created_at <= Duration::minutes(30) && at <= d.updated_at,
+            }
+    })
 }
 
 fn cpu_at(svc: &ServiceState, at: DateTime<Utc>) -> f64 {

@@ -55,6 +55,8 @@ mod view;
 #[cfg(test)]
 mod firelens_tests;
 #[cfg(test)]
+mod metrics_tests;
+#[cfg(test)]
 mod operations_tests;
 #[cfg(test)]
 mod tests;
