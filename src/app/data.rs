@@ -662,6 +662,13 @@ impl Store {
         }
     }
 
+    /// When `key` was last answered, well or not.
+    pub fn last_tried(&self, key: &DataKey) -> Option<DateTime<Utc>> {
+        let ok = self.slots.get(key).and_then(|s| s.fetched_at);
+        let bad = self.failed_at.get(key).copied();
+        ok.max(bad)
+    }
+
     /// Forgets a query (an old batch of metrics, superseded by newer ones).
     pub fn forget(&mut self, key: &DataKey) {
         self.slots.remove(key);

@@ -37,6 +37,7 @@ impl App {
                 effects.extend(self.fetch(key));
             }
         }
+        self.note_batches(&effects);
         effects
     }
 

@@ -33,6 +33,12 @@ pub const ALARMS_REFRESH_SECS: i64 = 60;
 const FORGET_MINUTES: i64 = 10;
 /// Characters of the last hour in a CPU or memory cell.
 const SPARK_WIDTH: usize = 5;
+/// Scrolling brings rows one at a time: a new batch of pane metrics starts this long after
+/// the last one at the soonest, with every row then on screen and not yet read.
+const BATCH_GAP_SECS: i64 = 2;
+/// After a batch of pane metrics failed, no new batch for this long (its own rows are
+/// asked again on the refresh schedule's backoff).
+const FAILED_PAUSE_SECS: i64 = 60;
 
 /// What is known of one target's metrics.
 #[derive(Debug, Clone)]
@@ -42,6 +48,8 @@ pub enum MetricState {
     /// The last read failed (`:errors` says why).
     Failed,
     Known(Arc<Series>),
+    /// Read before, but the last read failed: the old series, marked.
+    Stale(Arc<Series>),
 }
 
 /// What is known of the alarms.
@@ -79,17 +87,27 @@ pub fn metric_cell(
         None => dim("-"),
         Some(MetricState::Pending) => dim("…"),
         Some(MetricState::Failed) => Cell::text("?").tone(Tone::Error),
-        Some(MetricState::Known(series)) => {
+        Some(MetricState::Known(series) | MetricState::Stale(series)) => {
+            let stale = matches!(state, Some(MetricState::Stale(_)));
             let points = pick(series);
             let Some(value) = latest(points, now) else {
-                // No point in the last minutes: no task ran to report one.
-                return dim("-");
+                // No point in the last minutes: no task ran to report one, or (after a
+                // failed read) nothing is known of now.
+                return if stale {
+                    Cell::text("?").tone(Tone::Error)
+                } else {
+                    dim("-")
+                };
             };
             let spark = sparkline(points, now, SPARK_WIDTH);
+            // The last read failed: the value is the one before, marked `?`.
+            let mark = if stale { "?" } else { " " };
             Cell {
-                text: format!("{:>3.0}% {spark}", value),
+                text: format!("{:>3.0}%{mark}{spark}", value),
                 sort: SortKey::Num((value * 10.0) as i64),
-                tone: if value >= limit {
+                tone: if stale {
+                    Tone::Warn
+                } else if value >= limit {
                     Tone::Error
                 } else {
                     Tone::Normal
@@ -226,7 +244,23 @@ struct Known {
     series: Option<(DateTime<Utc>, Arc<Series>)>,
     /// In flight, or fresh enough not to ask again.
     covered: bool,
-    failed: bool,
+    /// When the newest attempt was, and whether it failed.
+    last: Option<(DateTime<Utc>, bool)>,
+}
+
+impl Known {
+    fn failed(&self) -> bool {
+        self.last.is_some_and(|(_, failed)| failed)
+    }
+
+    fn state(&self) -> MetricState {
+        match (&self.series, self.failed()) {
+            (Some((_, s)), false) => MetricState::Known(Arc::clone(s)),
+            (Some((_, s)), true) => MetricState::Stale(Arc::clone(s)),
+            (None, true) => MetricState::Failed,
+            (None, false) => MetricState::Pending,
+        }
+    }
 }
 
 /// The chart of a describe view: the series once read, and for how many hours.
@@ -253,10 +287,15 @@ impl App {
                 (Some(Payload::Metrics(map)), Some(at)) => Some((map, at)),
                 _ => None,
             };
+            let tried = self.store.last_tried(key);
             for t in targets {
                 let known = index.entry(t).or_default();
                 known.covered |= covered;
-                known.failed |= slot.error.is_some();
+                if let Some(at) = tried
+                    && known.last.is_none_or(|(seen, _)| seen < at)
+                {
+                    known.last = Some((at, slot.error.is_some()));
+                }
                 if let Some((map, at)) = data
                     && let Some(series) = map.get(t)
                     && known.series.as_ref().is_none_or(|(seen, _)| *seen < at)
@@ -276,14 +315,7 @@ impl App {
         let index = self.metrics_index();
         targets
             .into_iter()
-            .map(|t| match index.get(t) {
-                Some(Known {
-                    series: Some((_, s)),
-                    ..
-                }) => MetricState::Known(Arc::clone(s)),
-                Some(Known { failed: true, .. }) => MetricState::Failed,
-                _ => MetricState::Pending,
-            })
+            .map(|t| index.get(t).map_or(MetricState::Pending, Known::state))
             .collect()
     }
 
@@ -337,7 +369,11 @@ impl App {
         let index = self.metrics_index();
         self.wanted_metrics()
             .iter()
-            .filter(|t| index.get(t).is_none_or(|k| k.series.is_none() && !k.failed))
+            .filter(|t| {
+                index
+                    .get(t)
+                    .is_none_or(|k| k.series.is_none() && !k.failed())
+            })
             .count()
     }
 
@@ -350,7 +386,7 @@ impl App {
         }
         let mut keys = Vec::new();
         let wanted = self.wanted_metrics();
-        if !wanted.is_empty() {
+        if !wanted.is_empty() && self.may_start_batch() {
             let index = self.metrics_index();
             let missing: BTreeSet<&MetricTarget> = wanted
                 .iter()
@@ -378,11 +414,44 @@ impl App {
         keys
     }
 
-    /// Forgets batches of pane metrics that a newer batch covers, or that are old.
+    /// Whether a new batch of pane metrics may start now: none in flight, none started in
+    /// the last `BATCH_GAP_SECS` (scrolling gathers its rows), none failed in the last
+    /// `FAILED_PAUSE_SECS` (a throttled CloudWatch is not asked again at once).
+    fn may_start_batch(&self) -> bool {
+        let gap = Duration::seconds(BATCH_GAP_SECS);
+        let pause = Duration::seconds(FAILED_PAUSE_SECS);
+        if self.metrics_batch_at.is_some_and(|at| self.now - at < gap) {
+            return false;
+        }
+        !self.store.slots().any(|(key, slot)| {
+            pane_batch(key).is_some()
+                && (slot.loading
+                    || (slot.error.is_some()
+                        && self
+                            .store
+                            .last_tried(key)
+                            .is_some_and(|at| self.now - at < pause)))
+        })
+    }
+
+    /// Notes the pane batches among `effects` (for `may_start_batch`).
+    pub(super) fn note_batches(&mut self, effects: &[super::Effect]) {
+        if effects
+            .iter()
+            .any(|e| matches!(e, super::Effect::Fetch(key) if pane_batch(key).is_some()))
+        {
+            self.metrics_batch_at = Some(self.now);
+        }
+    }
+
+    /// Forgets batches of pane metrics that a newer answered batch covers, or that were
+    /// last tried long ago. A failed batch is kept while recent: it is what keeps its rows
+    /// from being asked again at once.
     pub(super) fn forget_old_metrics(&mut self, landed: &DataKey) {
         let Some(fresh) = pane_batch(landed) else {
             return;
         };
+        let answered = self.store.get(landed).is_some_and(|s| s.error.is_none());
         let old = self.now - Duration::minutes(FORGET_MINUTES);
         let stale: Vec<DataKey> = self
             .store
@@ -391,8 +460,8 @@ impl App {
                 *key != landed
                     && !slot.loading
                     && pane_batch(key).is_some_and(|targets| {
-                        targets.iter().all(|t| fresh.contains(t))
-                            || slot.fetched_at.is_none_or(|at| at < old)
+                        (answered && targets.iter().all(|t| fresh.contains(t)))
+                            || self.store.last_tried(key).is_none_or(|at| at < old)
                     })
             })
             .map(|(key, _)| key.clone())
@@ -418,12 +487,7 @@ impl App {
             wanted
                 .into_iter()
                 .filter_map(|t| {
-                    let known = index.get(&t)?;
-                    let state = match (&known.series, known.failed) {
-                        (Some((_, s)), _) => MetricState::Known(Arc::clone(s)),
-                        (None, true) => MetricState::Failed,
-                        (None, false) => MetricState::Pending,
-                    };
+                    let state = index.get(&t)?.state();
                     Some((t.service.unwrap_or_default(), state))
                 })
                 .collect()
@@ -540,9 +604,13 @@ impl App {
         };
         let state = match self.store.get(&key) {
             Some(slot) => match (&slot.data, &slot.error) {
-                (Some(Payload::Metrics(map)), _) => map
-                    .get(&targets[0])
-                    .map_or(MetricState::Pending, |s| MetricState::Known(Arc::clone(s))),
+                (Some(Payload::Metrics(map)), error) => {
+                    map.get(&targets[0])
+                        .map_or(MetricState::Pending, |s| match error {
+                            None => MetricState::Known(Arc::clone(s)),
+                            Some(_) => MetricState::Stale(Arc::clone(s)),
+                        })
+                }
                 (None, Some(_)) => MetricState::Failed,
                 _ => MetricState::Pending,
             },

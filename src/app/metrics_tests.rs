@@ -144,12 +144,13 @@ fn scrolling_asks_only_for_the_rows_new_to_the_screen() {
         },
         Ok(answer(&first, 10.0)),
     );
-    let mut due = app.update(key(KeyCode::PageDown));
+    let mut due = app.update(Action::Tick(t0() + Duration::seconds(3)));
+    due.extend(app.update(key(KeyCode::PageDown)));
     due.extend(app.update(key(KeyCode::PageDown)));
     due.extend(app.due_fetches());
-    // Each page down asked for the rows it brought, none twice, none already read.
+    // The rows brought on screen, none twice, none already read.
     let next: Vec<MetricTarget> = metric_keys(&due).concat();
-    assert!(next.len() >= 10, "{next:?}");
+    assert!(!next.is_empty(), "{due:?}");
     assert!(next.iter().all(|t| !first.contains(t)), "{next:?}");
     let mut unique = next.clone();
     unique.sort();
@@ -271,7 +272,6 @@ fn describe_charts_the_service_and_plus_asks_for_more_hours() {
 #[test]
 fn pulse_lists_alarms_and_high_cpu_most_urgent_first() {
     let mut app = App::new(Identity::default(), vec![Pane::Clusters], t0(), None);
-    app.cloudwatch = true;
     land(
         &mut app,
         DataKey::Clusters,
@@ -282,18 +282,20 @@ fn pulse_lists_alarms_and_high_cpu_most_urgent_first() {
         app.update(key(KeyCode::Char(c)));
     }
     app.update(key(KeyCode::Enter));
+    app.cloudwatch = true;
     let list: Vec<_> = ["hot", "calm", "paged"]
         .iter()
         .map(|s| service("prod", s))
         .collect();
-    land(
+    let mut due = land(
         &mut app,
         DataKey::Services {
             cluster: "prod".into(),
         },
         Ok(Payload::Services(Arc::new(list.into()))),
     );
-    let batches = metric_keys(&app.due_fetches());
+    due.extend(app.due_fetches());
+    let batches = metric_keys(&due);
     assert_eq!(batches.len(), 1, "every service pulse has read");
     assert_eq!(batches[0].len(), 3);
     let mut map: HashMap<MetricTarget, Arc<Series>> = HashMap::new();
@@ -432,4 +434,76 @@ fn hostile_alarm_names_and_reasons_reach_the_screen_inert() {
     for bad in ['\u{1b}', '\u{7}', '\u{9b}', '\u{202e}'] {
         assert!(!all.contains(bad), "{bad:?} in {all:?}");
     }
+}
+
+fn throttled() -> BackendError {
+    BackendError::new(
+        crate::domain::ErrorKind::Throttled,
+        "GetMetricData",
+        "Throttling: Rate exceeded",
+    )
+}
+
+#[test]
+fn scrolling_row_by_row_gathers_rows_and_a_throttle_pauses_new_batches() {
+    let mut app = services_app(60, 10);
+    let first = metric_keys(&app.due_fetches()).remove(0);
+    let first_key = DataKey::Metrics {
+        targets: first.clone(),
+        hours: 1,
+        counts: false,
+    };
+    // Row by row while the first batch is in flight: nothing more is asked.
+    let mut due = Vec::new();
+    for _ in 0..15 {
+        due.extend(app.update(key(KeyCode::Down)));
+        due.extend(app.due_fetches());
+    }
+    assert!(metric_keys(&due).is_empty(), "{due:?}");
+    land(&mut app, first_key.clone(), Ok(answer(&first, 20.0)));
+    // Within two seconds of the last batch: still nothing; then one batch of every row
+    // new to the screen.
+    assert!(metric_keys(&app.due_fetches()).is_empty());
+    let mut due = app.update(Action::Tick(t0() + Duration::seconds(3)));
+    due.extend(app.due_fetches());
+    let batches = metric_keys(&due);
+    assert_eq!(batches.len(), 1, "{batches:?}");
+    assert!(batches[0].len() >= 5, "{batches:?}");
+    // That batch is throttled: its rows show `?`, and for a minute no new batch starts
+    // however the screen moves.
+    let second = DataKey::Metrics {
+        targets: batches[0].clone(),
+        hours: 1,
+        counts: false,
+    };
+    land(&mut app, second, Err(throttled()));
+    let mut due = Vec::new();
+    for s in [5, 10, 30, 50] {
+        due.extend(app.update(key(KeyCode::PageDown)));
+        due.extend(app.update(Action::Tick(t0() + Duration::seconds(s))));
+        due.extend(app.due_fetches());
+    }
+    assert!(metric_keys(&due).is_empty(), "{due:?}");
+    let mut due = app.update(Action::Tick(t0() + Duration::seconds(70)));
+    due.extend(app.due_fetches());
+    assert_eq!(metric_keys(&due).len(), 1, "{due:?}");
+}
+
+#[test]
+fn a_failed_refresh_marks_the_old_value() {
+    let mut app = services_app(2, 10);
+    let batch = metric_keys(&app.due_fetches()).remove(0);
+    let key = DataKey::Metrics {
+        targets: batch.clone(),
+        hours: 1,
+        counts: false,
+    };
+    land(&mut app, key.clone(), Ok(answer(&batch, 35.0)));
+    assert!(cells(&app, "CPU")[0].starts_with(" 35% "));
+    let mut due = app.update(Action::Tick(t0() + Duration::seconds(61)));
+    due.extend(app.due_fetches());
+    assert_eq!(metric_keys(&due), vec![batch.clone()]);
+    land(&mut app, key, Err(throttled()));
+    let cpu = cells(&app, "CPU");
+    assert!(cpu[0].starts_with(" 35%?"), "{cpu:?}");
 }

@@ -354,6 +354,8 @@ pub struct App {
     pub cloudwatch: bool,
     /// The hours a service's describe view charts (`+` and `-`).
     pub chart_hours: u32,
+    /// When the last batch of pane metrics was asked for.
+    metrics_batch_at: Option<DateTime<Utc>>,
     places_version: u64,
     /// A switch under way (what to), answered by `Action::Switched`.
     switching: Option<String>,
@@ -419,6 +421,7 @@ impl App {
             // fetches.
             cloudwatch: false,
             chart_hours: 1,
+            metrics_batch_at: None,
             places_version: 0,
             switching: None,
             pending_switch: None,

@@ -1,6 +1,7 @@
 //! A service's charts at the top of its describe view: CPU and memory utilisation over
 //! the hours chosen (`+` and `-`), and under them the desired and running task counts
-//! (from Container Insights, where it is on).
+//! (from Container Insights, where it is on). The charts shrink with the terminal, and
+//! below that become one line with the latest CPU and memory.
 
 use chrono::{DateTime, Utc};
 use ratatui::Frame;
@@ -14,20 +15,48 @@ use super::theme::Theme;
 use crate::app::metrics::{Chart as Charted, MetricState};
 use crate::domain::metrics::{Point, Series, latest};
 
-/// Rows the charts take when the describe view is tall enough for them.
-const HEIGHT: u16 = 15;
-/// The describe view needs at least this many rows to give some to the charts.
-const ROOM: u16 = 26;
+/// Rows the charts take: the title line, utilisation, task counts.
+const FULL: (u16, u16) = (10, 5);
+const SMALL: (u16, u16) = (6, 3);
+/// Rows of text left under the charts at the least.
+const TEXT_ROWS: u16 = 6;
 
-/// Splits the describe view's inner area: the charts' rows (none when there is no room
-/// or no chart) and the text's.
+/// How the describe view's inner area is shared: the charts' rows (none without a
+/// chart) and the text's. With points to draw the charts take what the height allows
+/// (full, smaller, or the one summary line); without, their one line says why.
 pub fn split(area: Rect, chart: Option<&Charted>) -> (Option<Rect>, Rect) {
-    if chart.is_none() || area.height < ROOM || area.width < 40 {
+    let Some(chart) = chart else {
+        return (None, area);
+    };
+    let height = match layout(area, chart) {
+        Some((top, bottom)) => 1 + top + bottom,
+        None => 1,
+    };
+    if area.height <= height + 1 {
         return (None, area);
     }
     let [top, rest] =
-        Layout::vertical([Constraint::Length(HEIGHT), Constraint::Min(1)]).areas(area);
+        Layout::vertical([Constraint::Length(height), Constraint::Min(1)]).areas(area);
     (Some(top), rest)
+}
+
+/// The rows of the two charts, when there are points to draw and room for them.
+fn layout(area: Rect, chart: &Charted) -> Option<(u16, u16)> {
+    let series = drawn(chart)?;
+    if area.width < 40 || series.cpu.is_empty() && series.memory.is_empty() {
+        return None;
+    }
+    [FULL, SMALL]
+        .into_iter()
+        .find(|(top, bottom)| area.height >= 1 + top + bottom + TEXT_ROWS)
+}
+
+/// The series a chart draws: known, or known before the last read failed.
+fn drawn(chart: &Charted) -> Option<&Series> {
+    match &chart.state {
+        MetricState::Known(s) | MetricState::Stale(s) => Some(s),
+        MetricState::Pending | MetricState::Failed => None,
+    }
 }
 
 /// Minutes before `now`, for the x axis.
@@ -56,24 +85,20 @@ fn x_axis(hours: u32, theme: &Theme) -> Axis<'static> {
 }
 
 pub fn draw(frame: &mut Frame, theme: &Theme, area: Rect, chart: &Charted, now: DateTime<Utc>) {
-    let [title, top, bottom] = Layout::vertical([
-        Constraint::Length(1),
-        Constraint::Min(6),
-        Constraint::Length(5),
-    ])
-    .areas(area);
     let keys = format!("last {} h  (+/- hours)", chart.hours);
-    let series = match &chart.state {
-        MetricState::Pending => {
-            frame.render_widget(line(theme.dim, format!("reading metrics…  {keys}")), title);
-            return;
-        }
-        MetricState::Failed => {
-            let said = "metrics could not be read (E shows why)";
-            frame.render_widget(line(theme.error, said.to_owned()), title);
-            return;
-        }
-        MetricState::Known(series) => series,
+    let title = Rect { height: 1, ..area };
+    let Some(series) = drawn(chart) else {
+        let said = match chart.state {
+            MetricState::Failed => "metrics could not be read (E shows why)".to_owned(),
+            _ => format!("reading metrics…  {keys}"),
+        };
+        let style = if matches!(chart.state, MetricState::Failed) {
+            theme.error
+        } else {
+            theme.dim
+        };
+        frame.render_widget(line(style, said), title);
+        return;
     };
     if series.cpu.is_empty() && series.memory.is_empty() {
         let said = format!(
@@ -85,18 +110,37 @@ pub fn draw(frame: &mut Frame, theme: &Theme, area: Rect, chart: &Charted, now: 
     }
     let now_of =
         |points: &[Point]| latest(points, now).map_or("-".to_owned(), |v| format!("{v:.0}%"));
-    frame.render_widget(
-        Paragraph::new(Line::from(vec![
-            Span::styled("CPU ", theme.accent),
-            Span::styled(now_of(&series.cpu), theme.text),
-            Span::styled("   memory ", theme.warn),
-            Span::styled(now_of(&series.memory), theme.text),
-            Span::styled(format!("   {keys}"), theme.dim),
-        ])),
-        title,
-    );
-    utilisation(frame, theme, top, series, chart.hours, now);
-    counts(frame, theme, bottom, series, chart.hours, now);
+    let mut spans = vec![
+        Span::styled("CPU ", theme.accent),
+        Span::styled(now_of(&series.cpu), theme.text),
+        Span::styled("   memory ", theme.warn),
+        Span::styled(now_of(&series.memory), theme.text),
+        Span::styled(format!("   {keys}"), theme.dim),
+    ];
+    if matches!(chart.state, MetricState::Stale(_)) {
+        spans.push(Span::styled(
+            "   the last read failed: as read before (E shows why)",
+            theme.warn,
+        ));
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), title);
+    let Some((top, bottom)) = layout(
+        Rect {
+            height: area.height + TEXT_ROWS,
+            ..area
+        },
+        chart,
+    ) else {
+        return;
+    };
+    let [_, upper, lower] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Length(top),
+        Constraint::Length(bottom),
+    ])
+    .areas(area);
+    utilisation(frame, theme, upper, series, chart.hours, now);
+    counts(frame, theme, lower, series, chart.hours, now);
 }
 
 fn line(style: Style, text: String) -> Paragraph<'static> {
@@ -143,12 +187,17 @@ fn two_lines(
             .bounds([-(f64::from(hours) * 60.0), 0.0])
     };
     let zero = if unit == "%" { "0%" } else { "0" };
-    let chart = Chart::new(datasets).x_axis(x).y_axis(
-        Axis::default()
-            .style(theme.dim)
-            .bounds([0.0, top])
-            .labels([Span::raw(zero), Span::raw(format!("{top:.0}{unit}"))]),
-    );
+    // The legend names each line (not only its colour), top left where lines are
+    // usually low.
+    let chart = Chart::new(datasets)
+        .x_axis(x)
+        .y_axis(Axis::default().style(theme.dim).bounds([0.0, top]).labels([
+            Span::raw(zero),
+            Span::raw(format!("{:.0}{unit}", top / 2.0)),
+            Span::raw(format!("{top:.0}{unit}")),
+        ]))
+        .legend_position(Some(ratatui::widgets::LegendPosition::TopLeft))
+        .hidden_legend_constraints((Constraint::Percentage(50), Constraint::Percentage(100)));
     frame.render_widget(chart, area);
 }
 

@@ -96,15 +96,8 @@ pub(super) fn service_series(svc: &ServiceState, ask: &MetricsAsk, now: DateTime
     if ask.counts {
         let desired = f64::from(svc.desired);
         series.desired = points(&at, |_| desired);
-        // Short of desired in the minutes a task is being replaced.
-        series.running = points(&at, |t| {
-            let minute = t.timestamp() / 60;
-            if noise(&svc.name, minute + 3) < 0.08 {
-                (desired - 1.0).max(0.0)
-            } else {
-                desired
-            }
-        });
+        // As desired, the latest minute as it is now.
+        series.running = points(&at, |_| desired);
         if let Some(last) = series.running.last_mut() {
             last.1 = f64::from(running);
         }
