@@ -67,12 +67,13 @@ fn memory_at(svc: &ServiceState, at: DateTime<Utc>) -> f64 {
     (30.0 + (h % 45) as f64 + 3.0 * noise(&svc.name, minute + 7)).clamp(1.0, 99.0)
 }
 
-/// The minutes of the period asked for, oldest first, each at its start.
+/// The minutes of the period asked for, oldest first, each at its start, the current one
+/// included (AWS publishes a minute late; the demo shows a rollout's spike at once).
 fn times(ask: &MetricsAsk, now: DateTime<Utc>) -> Vec<DateTime<Utc>> {
     let period = i64::from(ask.period_seconds());
     let end = now.timestamp() / period * period;
     let start = end - i64::from(ask.hours.max(1)) * 3600;
-    (start / period..end / period)
+    (start / period + 1..=end / period)
         .filter_map(|i| DateTime::from_timestamp(i * period, 0))
         .collect()
 }

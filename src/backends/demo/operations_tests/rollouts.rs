@@ -194,6 +194,18 @@ async fn the_failing_revision_trips_the_circuit_breaker_and_rolls_back() {
         before.deployments[0].id
     ))));
 
+    // Its CPU spiked during the failed rollout (what the demo's charts show).
+    let ask = crate::domain::metrics::MetricsAsk {
+        targets: vec![crate::domain::metrics::MetricTarget::service(
+            cluster, service,
+        )],
+        hours: 1,
+        counts: false,
+    };
+    let metrics = b.metrics(&ask).await.unwrap();
+    let peak = metrics[0].cpu.iter().map(|p| p.1).fold(0.0, f64::max);
+    assert!(peak >= 88.0, "{:?}", metrics[0].cpu.last());
+
     // The service is back on the previous revision, and settles there.
     let now = b.service(cluster, service).await.unwrap();
     assert_eq!(now.task_definition, before.task_definition);
