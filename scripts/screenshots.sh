@@ -278,11 +278,11 @@ wait_for "their load balancer targets" '│recommendations .* 1/2 ' '│api-gate
 shot 02-services
 
 keys j j d
-wait_for "the description of checkout" '╭ service checkout ' 'Deployments'
+wait_for "the description of checkout" '╭ service checkout ' 'CPU [0-9]+%' 'Why tasks stopped'
 shot 03-describe-service
 
 keys Escape
-wait_gone "the description popup" 'Deployments'
+wait_gone "the description popup" 'Why tasks stopped'
 keys Enter
 wait_for "the tasks of checkout" 'prod-core › checkout › tasks' ' RUNNING '
 shot 04-tasks
@@ -394,7 +394,7 @@ keys Enter
 wait_for "the pulse view" 'services needing attention' '│orders .*rollout failed' '│pdf-renderer .*tasks died'
 shot 19-pulse
 
-# The charts of orders: its CPU during the failed rollout, and the alarm that fired.
+# The charts of orders: its CPU during the failed rollout.
 keys Escape
 wait_for "the services of prod-core" 'prod-core › services'
 keys /
@@ -402,7 +402,7 @@ type_text "orders"
 keys Enter
 wait_for "the filter /orders" '│orders '
 keys d
-wait_for "the charts of orders" '╭ service orders ' 'CPU [0-9]+%' 'orders-cpu-high'
+wait_for "the charts of orders" '╭ service orders ' 'CPU (8|9)[0-9]%' 'Alarms in ALARM'
 shot 20-charts
 keys Escape
 wait_gone "the description popup" 'Alarms in ALARM'
