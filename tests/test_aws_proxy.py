@@ -1,7 +1,7 @@
 """Tests of tests/aws_proxy.py itself: fault injection, the Live Tail stand-in, the
 emulation of ECS and CloudWatch rate limits and latency with its request timeline, the ECS
 Exec and Session Manager stand-in (tests/proxy_exec.py), and the translation of
-CloudWatch's rpc-v2-cbor protocol to moto's query protocol (tests/proxy_cloudwatch.py).
+CloudWatch's rpc-v2-cbor protocol to moto's JSON protocol (tests/proxy_cloudwatch.py).
 
 No moto: a small fake upstream stands in for it. The standard library, and cbor2 for the
 CloudWatch tests (skipped without it, but failed when CI=true); run with the python of
@@ -58,7 +58,8 @@ def now_ms():
 class FakeUpstream:
     """Answers what the proxy asks of moto: FilterLogEvents from `events` (two per page),
     XML for query-protocol Actions (`xml[Action]` = (status, body) when set, else
-    <Reached/>), a minimal ECS for RunTask, DescribeTasks and the services (see ecs()),
+    <Reached/>), CloudWatch's JSON protocol as moto answers it (`cloudwatch[operation]` =
+    (status, JSON body, headers) when set, else 200 {}), a minimal ECS for RunTask, DescribeTasks and the services (see ecs()),
     {"reached": target} for any other JSON target."""
 
     PAGE = 2
@@ -71,6 +72,7 @@ class FakeUpstream:
         self.task_arns = []  # what ListTasks answers, all at once as moto does
         self.tasks = {}  # task ARN -> task, as moto's DescribeTasks gives it
         self.xml = {}  # query Action -> (status, XML body) it is answered
+        self.cloudwatch = {}  # CloudWatch operation -> (status, JSON body, headers)
         upstream = self
 
         class H(BaseHTTPRequestHandler):
@@ -99,6 +101,12 @@ class FakeUpstream:
                         arns = list(upstream.task_arns)
                     return self.send(200, json.dumps({"taskArns": arns}).encode(),
                                      "application/x-amz-json-1.1")
+                if target.startswith(CW_TARGET):
+                    with upstream.lock:
+                        status, answer, extra = upstream.cloudwatch.get(
+                            target[len(CW_TARGET):], (200, b"{}", {}))
+                    # moto's Content-Type for CloudWatch's JSON protocol is "text".
+                    return self.send(status, answer, "text", extra)
                 if not self.headers.get("X-Amz-Target"):
                     with upstream.lock:
                         status, xml = upstream.xml.get(target, (200, b"<Reached/>"))
@@ -128,9 +136,11 @@ class FakeUpstream:
                     answer["nextToken"] = str(offset + size)
                 self.send(200, json.dumps(answer).encode(), "application/x-amz-json-1.1")
 
-            def send(self, status, data, content_type):
+            def send(self, status, data, content_type, extra=None):
                 self.send_response(status)
                 self.send_header("Content-Type", content_type)
+                for name, value in (extra or {}).items():
+                    self.send_header(name, value)
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
                 self.wfile.write(data)
@@ -199,6 +209,7 @@ class FakeUpstream:
         with self.lock:
             self.requests.clear()
             self.xml.clear()
+            self.cloudwatch.clear()
             self.events.clear()
             self.groups.clear()
             self.tasks.clear()
@@ -1287,10 +1298,10 @@ class ExecTest(ProxyTest):
         self.assertIn("session", self.execute(task))  # the fault's count is spent
 
 
-# -- CloudWatch: rpc-v2-cbor in front of moto's query protocol ------------------------------
+# -- CloudWatch: rpc-v2-cbor in front of moto's JSON protocol -------------------------------
 
 CW_PATH = "/service/GraniteServiceVersion20100801/operation/"
-CW_NS = 'xmlns="http://monitoring.amazonaws.com/doc/2010-08-01/"'
+CW_TARGET = "GraniteServiceVersion20100801."  # X-Amz-Target of CloudWatch's JSON protocol
 
 
 def cbor_head(major, n):
@@ -1329,56 +1340,56 @@ def utc(*args):
     return datetime(*args, tzinfo=timezone.utc)
 
 
-def get_metric_data_xml(results, request_id="req-gmd"):
-    """moto's GetMetricData answer (its exact form) for [(id, label, [(iso, value)])]."""
-    members = ""
-    for query_id, label, points in results:
-        members += (f"<member><Id>{query_id}</Id><Label>{label}</Label><Timestamps>"
-                    + "".join(f"<member>{t}</member>" for t, _ in points)
-                    + "</Timestamps><Values>"
-                    + "".join(f"<member>{v}</member>" for _, v in points)
-                    + "</Values><StatusCode>Complete</StatusCode></member>")
-    return (f"<GetMetricDataResponse {CW_NS}><GetMetricDataResult><MetricDataResults>"
-            f"{members}</MetricDataResults></GetMetricDataResult><ResponseMetadata>"
-            f"<RequestId>{request_id}</RequestId></ResponseMetadata>"
-            "</GetMetricDataResponse>").encode()
+def moto_json(answer, request_id):
+    """(JSON body, headers) of one of moto's JSON answers."""
+    return json.dumps(answer).encode(), {"x-amzn-requestid": request_id}
 
 
-def metric_alarm_xml(name, state, description=None, dimensions=(), threshold="80.5"):
-    """One MetricAlarm as moto 5.2.5 writes it."""
-    dims = "".join(f"<member><Name>{n}</Name><Value>{v}</Value></member>"
-                   for n, v in dimensions)
-    desc = f"<AlarmDescription>{description}</AlarmDescription>" if description else ""
-    return (f"<member><AlarmName>{name}</AlarmName><AlarmArn>arn:aws:cloudwatch:us-east-1:"
-            f"{ACCOUNT}:alarm:{name}</AlarmArn>{desc}<AlarmConfigurationUpdatedTimestamp>"
-            "2026-12-04T04:49:10.157185Z</AlarmConfigurationUpdatedTimestamp>"
-            "<ActionsEnabled>true</ActionsEnabled><OKActions/><AlarmActions><member>"
-            f"arn:aws:sns:us-east-1:{ACCOUNT}:t</member></AlarmActions>"
-            f"<InsufficientDataActions/><StateValue>{state}</StateValue><StateReason>test"
-            "</StateReason><StateUpdatedTimestamp>2026-12-04T04:49:11Z"
-            "</StateUpdatedTimestamp><MetricName>CPUUtilization</MetricName><Namespace>"
-            "AWS/ECS</Namespace><Statistic>Average</Statistic>"
-            f"<Dimensions>{dims}</Dimensions><Period>60</Period><EvaluationPeriods>3"
-            f"</EvaluationPeriods><Threshold>{threshold}</Threshold><ComparisonOperator>"
-            "GreaterThanThreshold</ComparisonOperator><Metrics/></member>")
+def get_metric_data_json(results, request_id="req-gmd"):
+    """moto's GetMetricData answer (its exact JSON form) for [(id, label, [(epoch,
+    value)])]: timestamps as epoch seconds (integers on whole seconds), values floats."""
+    return moto_json({"MetricDataResults": [
+        {"Id": query_id, "Label": label, "Timestamps": [t for t, _ in points],
+         "Values": [v for _, v in points], "StatusCode": "Complete"}
+        for query_id, label, points in results]}, request_id)
 
 
-def describe_alarms_xml(metric_alarms, composite_alarms=""):
-    return (f"<DescribeAlarmsResponse {CW_NS}><DescribeAlarmsResult><CompositeAlarms>"
-            f"{composite_alarms}</CompositeAlarms><MetricAlarms>{metric_alarms}"
-            "</MetricAlarms></DescribeAlarmsResult><ResponseMetadata><RequestId>req-da"
-            "</RequestId></ResponseMetadata></DescribeAlarmsResponse>").encode()
+def metric_alarm_json(name, state, description=None, dimensions=(), threshold=80.5):
+    """One MetricAlarm as moto 5.2.5 writes it in JSON (timestamps epoch floats)."""
+    alarm = {"AlarmName": name,
+             "AlarmArn": f"arn:aws:cloudwatch:us-east-1:{ACCOUNT}:alarm:{name}"}
+    if description:
+        alarm["AlarmDescription"] = description
+    return dict(alarm, **{
+        "AlarmConfigurationUpdatedTimestamp": utc(2026, 12, 4, 4, 49, 10, 157185).timestamp(),
+        "ActionsEnabled": True, "OKActions": [],
+        "AlarmActions": [f"arn:aws:sns:us-east-1:{ACCOUNT}:t"],
+        "InsufficientDataActions": [], "StateValue": state, "StateReason": "test",
+        "StateUpdatedTimestamp": utc(2026, 12, 4, 4, 49, 11).timestamp(),
+        "MetricName": "CPUUtilization", "Namespace": "AWS/ECS", "Statistic": "Average",
+        "Dimensions": [{"Name": n, "Value": v} for n, v in dimensions], "Period": 60,
+        "EvaluationPeriods": 3, "Threshold": threshold,
+        "ComparisonOperator": "GreaterThanThreshold", "Metrics": []})
 
 
-def write_xml(action):
-    return (f"<{action}Response {CW_NS}><ResponseMetadata><RequestId>req-{action}"
-            f"</RequestId></ResponseMetadata></{action}Response>").encode()
+def describe_alarms_json(metric_alarms, composite_alarms=()):
+    return moto_json({"CompositeAlarms": list(composite_alarms),
+                      "MetricAlarms": list(metric_alarms)}, "req-da")
 
 
-def error_xml(code, message, kind="Sender"):
-    return (f"<ErrorResponse {CW_NS}><Error><Type>{kind}</Type><Code>{code}</Code><Message>"
-            f"{message}</Message><message>{message}</message></Error><RequestId>req-err"
-            "</RequestId></ErrorResponse>").encode()
+def write_json(action):
+    return moto_json({}, "req-" + action)
+
+
+def error_json(code, shape, message, kind="Sender", query_error=True):
+    """moto's JSON error: {"__type": "GraniteServiceVersion20100801#SHAPE", "message",
+    "Message"}, headers X-Amzn-Errortype and x-amzn-query-error CODE;KIND."""
+    error_type = "GraniteServiceVersion20100801#" + shape
+    headers = {"X-Amzn-Errortype": error_type, "x-amzn-requestid": "req-err"}
+    if query_error:
+        headers["x-amzn-query-error"] = f"{code};{kind}"
+    return json.dumps({"__type": error_type, "message": message,
+                       "Message": message}).encode(), headers
 
 
 def require_cbor2(test):
@@ -1392,7 +1403,7 @@ def require_cbor2(test):
 
 
 class CloudWatchTest(ProxyTest):
-    """CloudWatch's rpc-v2-cbor calls, translated to moto's query protocol and back."""
+    """CloudWatch's rpc-v2-cbor calls, translated to moto's JSON protocol and back."""
 
     def setUp(self):
         require_cbor2(self)
@@ -1435,9 +1446,11 @@ class CloudWatchTest(ProxyTest):
         self.assertEqual(set(body), {"__type", "message"}, body)
         return headers["x-amzn-query-error"], body["__type"], body["message"]
 
-    def moto_answers(self, action, xml, status=200):
+    def moto_answers(self, op, answer, status=200):
+        """moto answers `op` with `answer`, (JSON body, headers), and `status`."""
+        body, headers = answer
         with self.upstream.lock:
-            self.upstream.xml[action] = (status, xml)
+            self.upstream.cloudwatch[op] = (status, body, headers)
 
     def query(self, start=None, end=None, **extra):
         """A GetMetricData request for one service's CPU, as the product makes it."""
@@ -1456,8 +1469,8 @@ class CloudWatchTest(ProxyTest):
 
 
 class CloudWatchTranslationTest(CloudWatchTest):
-    def test_get_metric_data_request_becomes_moto_query_form(self):
-        self.moto_answers("GetMetricData", get_metric_data_xml([]))
+    def test_get_metric_data_request_becomes_moto_json(self):
+        self.moto_answers("GetMetricData", get_metric_data_json([]))
         start = datetime.now(timezone.utc).replace(microsecond=250000) - timedelta(minutes=30)
         end = start + timedelta(minutes=20, seconds=7)
         request = self.query(start, end, ScanBy="TimestampAscending", MaxDatapoints=1000,
@@ -1466,27 +1479,28 @@ class CloudWatchTranslationTest(CloudWatchTest):
                                              "Label": "2x", "ReturnData": False,
                                              "Period": 300})
         self.cw_ok("GetMetricData", request)
-        [form] = self.upstream.reached("GetMetricData")
-        q = "MetricDataQueries.member."
-        m = q + "1.MetricStat.Metric."
-        self.assertEqual(form, {
-            "Action": "GetMetricData", "Version": "2010-08-01",
-            q + "1.Id": "cpu", m + "Namespace": "AWS/ECS", m + "MetricName": "CPUUtilization",
-            m + "Dimensions.member.1.Name": "ClusterName",
-            m + "Dimensions.member.1.Value": "c1",
-            m + "Dimensions.member.2.Name": "ServiceName",
-            m + "Dimensions.member.2.Value": "web",
-            q + "1.MetricStat.Period": "60", q + "1.MetricStat.Stat": "Average",
-            q + "1.ReturnData": "true",
-            q + "2.Id": "double", q + "2.Expression": "cpu*2", q + "2.Label": "2x",
-            q + "2.ReturnData": "false", q + "2.Period": "300",
-            # StartTime rounded down to the minute, as AWS does for the last 15 days.
-            "StartTime": start.strftime("%Y-%m-%dT%H:%M:00Z"),
-            "EndTime": end.strftime("%Y-%m-%dT%H:%M:%S.250Z"),
-            "ScanBy": "TimestampAscending", "MaxDatapoints": "1000", "NextToken": "tok",
-            "LabelOptions.Timezone": "+0130"})
+        [body] = self.upstream.reached("GetMetricData")
+        self.assertEqual(body, {
+            "MetricDataQueries": [
+                {"Id": "cpu",
+                 "MetricStat": {
+                     "Metric": {"Namespace": "AWS/ECS", "MetricName": "CPUUtilization",
+                                "Dimensions": [{"Name": "ClusterName", "Value": "c1"},
+                                               {"Name": "ServiceName", "Value": "web"}]},
+                     "Period": 60, "Stat": "Average"},
+                 "ReturnData": True},
+                {"Id": "double", "Expression": "cpu*2", "Label": "2x", "ReturnData": False,
+                 "Period": 300}],
+            # StartTime rounded down to the minute, as AWS does for the last 15 days;
+            # timestamps as epoch seconds (botocore's form), to the millisecond.
+            "StartTime": int(start.replace(second=0, microsecond=0).timestamp()),
+            "EndTime": int(end.timestamp()) + 0.25,
+            "ScanBy": "TimestampAscending", "MaxDatapoints": 1000, "NextToken": "tok",
+            "LabelOptions": {"Timezone": "+0130"}})
+        self.assertIs(type(body["StartTime"]), int)
         [headers] = self.upstream.reached_headers("GetMetricData")
-        self.assertTrue(headers["Content-Type"].startswith("application/x-www-form-urlencoded"))
+        self.assertEqual(headers["Content-Type"], "application/x-amz-json-1.0")
+        self.assertEqual(headers["X-Amz-Target"], "GraniteServiceVersion20100801.GetMetricData")
         self.assertEqual(headers["Authorization"], auth("us-east-1", "monitoring"))
 
     def test_start_time_is_rounded_as_aws_rounds_it(self):
@@ -1496,10 +1510,21 @@ class CloudWatchTranslationTest(CloudWatchTest):
                                (utc(2026, 3, 1, 10, 37, 34), utc(2026, 3, 1, 10, 0))):
             self.assertEqual(proxy_cloudwatch.round_start(start, now), rounded)
 
+    def test_moto_timestamps_are_read_as_epoch_numbers_or_iso_strings(self):
+        tag = proxy_cloudwatch.epoch_tag
+        self.assertEqual(tag(1796359750.157185), cbor2.CBORTag(1, 1796359750.157))
+        self.assertEqual(tag(1796359751.0), cbor2.CBORTag(1, 1796359751))
+        self.assertIs(type(tag(1796359751.0).value), int)
+        self.assertEqual(tag("2026-12-04T04:49:10.157185Z"), tag(1796359750.157185))
+        self.assertEqual(proxy_cloudwatch.moto_json(
+            {"T": utc(2026, 12, 4, 4, 49, 10, 157185), "N": None, "B": b"\x01"}),
+            {"T": 1796359750.157, "B": "AQ=="})
+
     def test_get_metric_data_answer_becomes_cbor_of_the_models_shapes(self):
-        self.moto_answers("GetMetricData", get_metric_data_xml([
+        self.moto_answers("GetMetricData", get_metric_data_json([
             ("cpu", "CPUUtilization Average",
-             [("2026-12-04T04:45:00Z", "20.0"), ("2026-12-04T04:44:00.125Z", "10.5")]),
+             [(int(utc(2026, 12, 4, 4, 45).timestamp()), 20.0),
+              (utc(2026, 12, 4, 4, 44, 0, 125000).timestamp(), 10.5)]),
             ("mem", "mem", [])], request_id="moto-req-1"))
         status, headers, data = self.cw("GetMetricData", self.query())
         self.assertEqual(status, 200, data)
@@ -1522,11 +1547,12 @@ class CloudWatchTranslationTest(CloudWatchTest):
                                                 .timestamp()), data)
         self.assertIn(b"\xfb" + struct.pack(">d", 20.0), data)
 
-    def test_writes_become_query_forms_and_answer_empty(self):
+    def test_writes_become_moto_json_and_answer_empty(self):
         at = utc(2026, 12, 4, 4, 44, 3, 500000)
         dims = [{"Name": "ClusterName", "Value": "c1"}, {"Name": "ServiceName", "Value": "web"}]
         for action in ("PutMetricData", "PutMetricAlarm", "SetAlarmState"):
-            self.moto_answers(action, write_xml(action))
+            self.moto_answers(action, write_json(action))
+        sent = {}
         for op, body in (
                 ("PutMetricData", {"Namespace": "AWS/ECS", "MetricData": [
                     {"MetricName": "CPUUtilization", "Dimensions": dims, "Timestamp": at,
@@ -1545,64 +1571,45 @@ class CloudWatchTranslationTest(CloudWatchTest):
                                     "Tags": [{"Key": "team", "Value": "ops"}]}),
                 ("SetAlarmState", {"AlarmName": "web-cpu-high", "StateValue": "ALARM",
                                    "StateReason": "test", "StateReasonData": "{}"})):
+            sent[op] = body
             status, headers, data = self.cw(op, body)
             self.assertEqual((status, data), (200, b""), op)
             self.assertEqual(headers["smithy-protocol"], "rpc-v2-cbor")
             self.assertIsNone(headers["Content-Type"], "no output: no body, no Content-Type")
             self.assertEqual(headers["x-amzn-RequestId"], "req-" + op)
-        d = "MetricData.member."
-        self.assertEqual(self.upstream.reached("PutMetricData"), [{
-            "Action": "PutMetricData", "Version": "2010-08-01", "Namespace": "AWS/ECS",
-            d + "1.MetricName": "CPUUtilization",
-            d + "1.Dimensions.member.1.Name": "ClusterName",
-            d + "1.Dimensions.member.1.Value": "c1",
-            d + "1.Dimensions.member.2.Name": "ServiceName",
-            d + "1.Dimensions.member.2.Value": "web",
-            d + "1.Timestamp": "2026-12-04T04:44:03.500Z", d + "1.Value": "10.5",
-            d + "1.Unit": "Percent", d + "1.StorageResolution": "60",
-            d + "2.MetricName": "CPUUtilization",
-            d + "2.Values.member.1": "1.0", d + "2.Values.member.2": "2.5",
-            d + "2.Counts.member.1": "3.0", d + "2.Counts.member.2": "1.0",
-            d + "2.StatisticValues.SampleCount": "2.0", d + "2.StatisticValues.Sum": "3.0",
-            d + "2.StatisticValues.Minimum": "1.0", d + "2.StatisticValues.Maximum": "2.0",
-            "EntityMetricData.member.1.Entity.KeyAttributes.entry.1.key": "Type",
-            "EntityMetricData.member.1.Entity.KeyAttributes.entry.1.value": "Service",
-            "EntityMetricData.member.1.Entity.KeyAttributes.entry.2.key": "Name",
-            "EntityMetricData.member.1.Entity.KeyAttributes.entry.2.value": "web"}])
-        self.assertEqual(self.upstream.reached("PutMetricAlarm"), [{
-            "Action": "PutMetricAlarm", "Version": "2010-08-01", "AlarmName": "web-cpu-high",
-            "AlarmDescription": "CPU high", "ActionsEnabled": "false",
-            "AlarmActions.member.1": "arn:a", "AlarmActions.member.2": "arn:b",
-            "MetricName": "CPUUtilization", "Namespace": "AWS/ECS", "Statistic": "Average",
-            "Dimensions.member.1.Name": "ClusterName", "Dimensions.member.1.Value": "c1",
-            "Dimensions.member.2.Name": "ServiceName", "Dimensions.member.2.Value": "web",
-            "Period": "60", "EvaluationPeriods": "3", "Threshold": "80.0",
-            "ComparisonOperator": "GreaterThanThreshold",
-            "Tags.member.1.Key": "team", "Tags.member.1.Value": "ops"}])
-        self.assertEqual(self.upstream.reached("SetAlarmState"), [{
-            "Action": "SetAlarmState", "Version": "2010-08-01", "AlarmName": "web-cpu-high",
-            "StateValue": "ALARM", "StateReason": "test", "StateReasonData": "{}"}])
+        # moto gets the request as botocore sends it: the same members, the timestamp as
+        # epoch seconds.
+        metric = dict(sent["PutMetricData"]["MetricData"][0], Timestamp=at.timestamp())
+        self.assertEqual(self.upstream.reached("PutMetricData"), [dict(
+            sent["PutMetricData"],
+            MetricData=[metric, sent["PutMetricData"]["MetricData"][1]])])
+        self.assertEqual(metric["Timestamp"], int(at.timestamp()) + 0.5)
+        self.assertEqual(self.upstream.reached("PutMetricAlarm"), [sent["PutMetricAlarm"]])
+        self.assertEqual(self.upstream.reached("SetAlarmState"), [sent["SetAlarmState"]])
+        for op in sent:
+            [headers] = self.upstream.reached_headers(op)
+            self.assertEqual(headers["X-Amz-Target"], CW_TARGET + op)
 
     def test_gzipped_requests_are_read(self):
         """PutMetricData bodies of 10 KiB and more come gzipped (request compression)."""
-        self.moto_answers("PutMetricData", write_xml("PutMetricData"))
+        self.moto_answers("PutMetricData", write_json("PutMetricData"))
         body = {"Namespace": "N", "MetricData": [{"MetricName": f"m{i}", "Value": float(i)}
                                                  for i in range(600)]}
         data = gzip.compress(sdk_cbor(body))
         self.assertEqual(self.cw_ok("PutMetricData", data=data,
                                     headers={"Content-Encoding": "gzip"}), None)
-        [form] = self.upstream.reached("PutMetricData")
-        self.assertEqual((form["MetricData.member.600.MetricName"],
-                          form["MetricData.member.600.Value"]), ("m599", "599.0"))
+        [sent] = self.upstream.reached("PutMetricData")
+        self.assertEqual(len(sent["MetricData"]), 600)
+        self.assertEqual(sent["MetricData"][599], {"MetricName": "m599", "Value": 599.0})
 
     def test_describe_alarms_answer_is_typed_filtered_and_paged_as_in_aws(self):
-        self.moto_answers("DescribeAlarms", describe_alarms_xml(
-            metric_alarm_xml("web-cpu-high", "ALARM", "CPU high",
+        self.moto_answers("DescribeAlarms", describe_alarms_json([
+            metric_alarm_json("web-cpu-high", "ALARM", "CPU high",
                              [("ClusterName", "c1"), ("ServiceName", "web")])
-            + metric_alarm_xml("web-mem", "OK", threshold="80.0")
-            + metric_alarm_xml("api-cpu", "ALARM"),
-            "<member><AlarmName>web-all</AlarmName><AlarmRule>ALARM(web-cpu-high)</AlarmRule>"
-            "<StateValue>ALARM</StateValue><ActionsEnabled>false</ActionsEnabled></member>"))
+            , metric_alarm_json("web-mem", "OK", threshold=80)  # an integer: still a double
+            , metric_alarm_json("api-cpu", "ALARM")],
+            [{"AlarmName": "web-all", "AlarmRule": "ALARM(web-cpu-high)",
+              "StateValue": "ALARM", "ActionsEnabled": False}]))
         answer = self.cw_ok("DescribeAlarms", {"StateValue": "ALARM"})
         self.assertEqual([a["AlarmName"] for a in answer["MetricAlarms"]],
                          ["api-cpu", "web-cpu-high"], "in name order, only metric alarms")
@@ -1625,6 +1632,7 @@ class CloudWatchTranslationTest(CloudWatchTest):
             "ComparisonOperator": "GreaterThanThreshold", "Metrics": []})
         self.assertIs(type(alarm["Period"]), int)
         self.assertIs(type(answer["MetricAlarms"][0]["Threshold"]), float)
+        self.assertEqual([type(a["Threshold"]) for a in answer["MetricAlarms"]], [float, float])
         # moto applies only the first filter it finds (AlarmNamePrefix before StateValue).
         answer = self.cw_ok("DescribeAlarms", {"StateValue": "ALARM", "AlarmNamePrefix": "web"})
         self.assertEqual([a["AlarmName"] for a in answer["MetricAlarms"]], ["web-cpu-high"])
@@ -1655,34 +1663,42 @@ class CloudWatchTranslationTest(CloudWatchTest):
         self.assertEqual(len(self.upstream.reached("DescribeAlarms")), 6, "refusals stay here")
 
     def test_moto_errors_become_rpc_v2_cbor_errors(self):
-        self.moto_answers("SetAlarmState", error_xml("ResourceNotFound", "No alarm."), 404)
+        self.moto_answers("SetAlarmState", error_json("ResourceNotFound", "ResourceNotFound",
+                                                      "No alarm."), 404)
         code, error_type, message = self.cw_error(
             self.cw("SetAlarmState", {"AlarmName": "nope", "StateValue": "ALARM",
                                       "StateReason": "x"}), 404)
         self.assertEqual((code, error_type, message),
                          ("ResourceNotFound;Sender", "com.amazonaws.cloudwatch#ResourceNotFound",
                           "No alarm."))
-        self.moto_answers("GetMetricData", error_xml(
-            "ValidationError", "The parameter EndTime must be greater than StartTime."), 400)
+        self.moto_answers("GetMetricData", error_json(
+            "ValidationError", "ValidationException",
+            "The parameter EndTime must be greater than StartTime."), 400)
         status, headers, _ = answer = self.cw("GetMetricData", self.query())
         self.assertEqual(self.cw_error(answer, 400), (
             "ValidationError;Sender", "com.amazonaws.cloudwatch#ValidationException",
             "The parameter EndTime must be greater than StartTime."))
         self.assertEqual(headers["x-amzn-RequestId"], "req-err")
-        self.moto_answers("PutMetricData", error_xml("InternalServiceError", "boom", "Receiver"),
-                          500)
+        self.moto_answers("PutMetricData", error_json("InternalServiceError",
+                                                      "InternalServiceFault", "boom",
+                                                      "Receiver"), 500)
         self.assertEqual(self.cw_error(self.cw("PutMetricData", {"Namespace": "N"}), 500), (
             "InternalServiceError;Receiver", "com.amazonaws.cloudwatch#InternalServiceFault",
             "boom"))
         # moto's own failure (a Python exception: an HTML page) is still an AWS error.
-        self.moto_answers("GetMetricData", b"<!doctype html><title>500 Internal Server Error"
-                                           b"</title>", 500)
+        # Without x-amzn-query-error the code comes from __type's shape name.
+        self.moto_answers("DescribeAlarms", error_json(
+            "ValidationError", "ValidationException", "bad", query_error=False), 400)
+        self.assertEqual(self.cw_error(self.cw("DescribeAlarms"), 400), (
+            "ValidationError;Sender", "com.amazonaws.cloudwatch#ValidationException", "bad"))
+        self.moto_answers("GetMetricData", (b"<!doctype html><title>500 Internal Server Error"
+                                            b"</title>", {}), 500)
         code, _, message = self.cw_error(self.cw("GetMetricData", self.query()), 500)
         self.assertEqual(code, "InternalServiceError;Receiver")
         self.assertIn("moto answered HTTP 500 without an AWS error", message)
 
     def test_the_proxy_refuses_what_aws_refuses(self):
-        self.moto_answers("GetMetricData", get_metric_data_xml([]))
+        self.moto_answers("GetMetricData", get_metric_data_json([]))
         request = self.query()
         request["MetricDataQueries"] = [dict(request["MetricDataQueries"][0], Id=f"q{i}")
                                         for i in range(501)]
@@ -1716,8 +1732,8 @@ class CloudWatchTranslationTest(CloudWatchTest):
         self.assertEqual(self.control("/_proxy/stats"), {})
 
     def test_calls_are_recorded_counted_and_on_the_timeline(self):
-        self.moto_answers("GetMetricData", get_metric_data_xml([]))
-        self.moto_answers("PutMetricData", write_xml("PutMetricData"))
+        self.moto_answers("GetMetricData", get_metric_data_json([]))
+        self.moto_answers("PutMetricData", write_json("PutMetricData"))
         start, end = utc(2026, 12, 4, 4, 0, 0), utc(2026, 12, 4, 5, 0, 0, 500000)
         self.cw_ok("GetMetricData", self.query(start, end), region="eu-west-1")
         self.cw_ok("PutMetricData", {"Namespace": "AWS/ECS", "MetricData": [
@@ -1745,8 +1761,8 @@ class CloudWatchTranslationTest(CloudWatchTest):
 class CloudWatchFaultTest(CloudWatchTest):
     def setUp(self):
         super().setUp()
-        self.moto_answers("GetMetricData", get_metric_data_xml([]))
-        self.moto_answers("DescribeAlarms", describe_alarms_xml(""))
+        self.moto_answers("GetMetricData", get_metric_data_json([]))
+        self.moto_answers("DescribeAlarms", describe_alarms_json([]))
 
     def test_throttle_is_cloudwatchs_throttling_error(self):
         self.inject(target="GetMetricData", kind="throttle")
@@ -1799,11 +1815,10 @@ class CloudWatchFaultTest(CloudWatchTest):
         self.cw_ok("DescribeAlarms")
         self.assertGreaterEqual(time.monotonic() - started, 0.2)
         self.inject(target="PutMetricAlarm", kind="drop", forward=True)
-        self.moto_answers("PutMetricAlarm", write_xml("PutMetricAlarm"))
+        self.moto_answers("PutMetricAlarm", write_json("PutMetricAlarm"))
         with self.assertRaises(http.client.RemoteDisconnected):
             self.cw("PutMetricAlarm", {"AlarmName": "a"})
-        self.assertEqual(self.upstream.reached("PutMetricAlarm"), [
-            {"Action": "PutMetricAlarm", "Version": "2010-08-01", "AlarmName": "a"}])
+        self.assertEqual(self.upstream.reached("PutMetricAlarm"), [{"AlarmName": "a"}])
 
     def test_buckets_hold_cloudwatchs_quotas(self):
         shown = self.control("/_proxy/limits", {"buckets": True,
