@@ -18,8 +18,7 @@ use super::describe::Line;
 use super::pane::Pane;
 use super::rows::{Cell, Row, SortKey, Tone};
 use crate::domain::metrics::{
-    Alarm, CHART_HOURS, MetricTarget, Point, QUERIES_PER_CALL, Series, latest, recent_mean,
-    sparkline,
+    Alarm, CHART_HOURS, MetricTarget, Point, QUERIES_PER_CALL, Series, latest, sparkline,
 };
 use crate::domain::model::{Service, arn_name};
 use crate::domain::pulse::{Finding, ago};
@@ -73,6 +72,9 @@ pub struct ServiceExtras {
     pub alarms: AlarmsKnown,
     pub now: DateTime<Utc>,
     pub th: crate::domain::pulse::Thresholds,
+    /// Failed tasks of the last hour by service name, once the cluster's stopped tasks
+    /// are read (`:pulse` reads them, as does the cluster's tasks pane).
+    pub died: Option<HashMap<String, usize>>,
 }
 
 /// A CPU or memory cell: `43% ▂▃▅▇▆▅`, loud at or above `limit`.
@@ -175,55 +177,42 @@ fn counted_alarms(own: usize, scaling: usize) -> Cell {
     }
 }
 
-/// The cells a services row adds: CPU, memory and alarms.
-pub fn service_cells(s: &Service, x: &ServiceExtras) -> [Cell; 3] {
+/// The cells a services row adds: CPU, memory, alarms and tasks died.
+pub fn service_cells(s: &Service, x: &ServiceExtras) -> [Cell; 4] {
     let state = x
         .metrics
         .as_ref()
         .map(|m| m.get(&s.name).unwrap_or(&MetricState::Pending));
+    let died = x
+        .died
+        .as_ref()
+        .map(|d| d.get(&s.name).copied().unwrap_or(0));
     [
         metric_cell(state, cpu, x.now, x.th.cpu_percent),
         metric_cell(state, memory, x.now, x.th.memory_percent),
         alarm_cell(&x.alarms, &x.cluster, s),
+        died_cell(died, x.th.deaths),
     ]
 }
 
-/// Why CloudWatch says `service` needs attention: its own alarms in ALARM, and CPU or
-/// memory at or above the thresholds over the last five minutes.
-pub fn findings(
-    own_alarms: &[&Alarm],
-    series: Option<&Series>,
-    now: DateTime<Utc>,
-    th: &crate::domain::pulse::Thresholds,
-) -> Vec<Finding> {
-    let mut found = Vec::new();
-    match own_alarms {
-        [] => {}
-        [one] => found.push(Finding {
-            urgency: 2,
-            reason: format!("alarm {}", one_line(&one.name)),
-        }),
-        many => found.push(Finding {
-            urgency: 2,
-            reason: format!("{} alarms: {}", many.len(), one_line(&many[0].name)),
-        }),
+/// The DIED cell: failed tasks of the last hour (`✗ 4`, loud from `deaths`), `-` for none,
+/// empty until the cluster's stopped tasks are read.
+fn died_cell(died: Option<usize>, deaths: usize) -> Cell {
+    match died {
+        None => Cell::text("").tone(Tone::Dim),
+        Some(0) => Cell {
+            sort: SortKey::Num(0),
+            ..Cell::text("-").tone(Tone::Dim)
+        },
+        Some(n) => Cell {
+            sort: SortKey::Num(n as i64),
+            ..Cell::text(format!("✗ {n}")).tone(if n >= deaths.max(1) {
+                Tone::Error
+            } else {
+                Tone::Warn
+            })
+        },
     }
-    if let Some(series) = series {
-        for (what, points, limit) in [
-            ("CPU", &series.cpu, th.cpu_percent),
-            ("memory", &series.memory, th.memory_percent),
-        ] {
-            if let Some(mean) = recent_mean(points, now, 5)
-                && mean >= limit
-            {
-                found.push(Finding {
-                    urgency: 4,
-                    reason: format!("{what} {mean:.0}% (5 min)"),
-                });
-            }
-        }
-    }
-    found
 }
 
 /// A slot's metrics, when it is the pane's kind (an hour, no task counts).
@@ -503,6 +492,23 @@ impl App {
                 })
                 .collect()
         });
+        let died = self
+            .store
+            .tasks(cluster, None, crate::domain::model::TaskScope::Stopped)
+            .map(|list| {
+                let mut by: HashMap<String, usize> = HashMap::new();
+                let hour = self.now - Duration::hours(1);
+                for t in list.iter() {
+                    let recent = t.stopped_at.or(t.stopping_at).is_none_or(|at| at >= hour);
+                    if let Some(name) = t.service_name()
+                        && recent
+                        && crate::domain::pulse::cause_of(t).1
+                    {
+                        *by.entry(name.to_owned()).or_default() += 1;
+                    }
+                }
+                by
+            });
         Arc::new(ServiceExtras {
             health: (*self.health_known()).clone(),
             cluster: cluster.to_owned(),
@@ -510,6 +516,7 @@ impl App {
             alarms: self.alarms_known(),
             now: self.now,
             th: self.pulse,
+            died,
         })
     }
 
@@ -745,7 +752,7 @@ impl App {
             _ => Arc::new(Vec::new()),
         };
         let (own, _) = service_alarms(&alarms, cluster, s);
-        findings(&own, index_series, self.now, &self.pulse)
+        crate::domain::pulse::cloudwatch_findings(&own, index_series, self.now, &self.pulse)
     }
 
     /// The pane metrics known of `cluster`'s services, by name.

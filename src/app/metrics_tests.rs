@@ -507,3 +507,41 @@ fn a_failed_refresh_marks_the_old_value() {
     let cpu = cells(&app, "CPU");
     assert!(cpu[0].starts_with(" 35%?"), "{cpu:?}");
 }
+
+#[test]
+fn died_counts_failed_tasks_of_the_last_hour_once_the_clusters_stopped_tasks_are_read() {
+    use crate::domain::model::{Container, Task, TaskScope};
+    let mut app = services_app(2, 10);
+    assert_eq!(cells(&app, "DIED"), ["", ""]);
+    let oom = |n: i64, minutes_ago: i64| Task {
+        arn: format!("arn:aws:ecs:eu-west-1:123456789012:task/prod/t{n}"),
+        group: Some("service:svc00".into()),
+        last_status: "STOPPED".into(),
+        stop_code: Some("EssentialContainerExited".into()),
+        stopped_reason: Some("Essential container in task exited".into()),
+        stopped_at: Some(t0() - Duration::minutes(minutes_ago)),
+        containers: vec![Container {
+            name: "app".into(),
+            image: None,
+            last_status: Some("STOPPED".into()),
+            health: None,
+            exit_code: Some(137),
+            reason: Some("OutOfMemoryError: Container killed due to memory usage".into()),
+            runtime_id: None,
+            exec_agent: None,
+        }],
+        ..Task::default()
+    };
+    // Three in the hour, one older (ECS may still list it): three count.
+    let stopped = vec![oom(1, 5), oom(2, 20), oom(3, 50), oom(4, 70)];
+    land(
+        &mut app,
+        DataKey::Tasks {
+            cluster: "prod".into(),
+            service: None,
+            scope: TaskScope::Stopped,
+        },
+        Ok(Payload::Tasks(Arc::new(stopped.into()))),
+    );
+    assert_eq!(cells(&app, "DIED"), ["✗ 3", "-"]);
+}

@@ -262,6 +262,8 @@ pub const SERVICE_COLUMNS: &[Column] = &[
     // Healthy / total load balancer targets (the app reads them for the rows on screen).
     col("HEALTH", 6, false),
     col("ALARMS", 6, false),
+    // Failed tasks of the last hour, once the cluster's stopped tasks are read.
+    low("DIED", 5, false),
     low("AGE", 5, false),
 ];
 
@@ -352,7 +354,7 @@ pub fn service_rows(
 
 fn service_row(s: &Service, now: DateTime<Utc>, extras: &super::metrics::ServiceExtras) -> Row {
     let (rollout, rollout_tone) = rollout_label(s);
-    let [cpu, memory, alarms] = super::metrics::service_cells(s, extras);
+    let [cpu, memory, alarms, died] = super::metrics::service_cells(s, extras);
     let short = s.running < s.desired;
     Row {
         id: s.arn.clone(),
@@ -373,6 +375,7 @@ fn service_row(s: &Service, now: DateTime<Utc>, extras: &super::metrics::Service
             memory,
             super::health::health_cell(s, &extras.health),
             alarms,
+            died,
             Cell::age(now, s.created_at),
         ],
         tone: Tone::Normal,

@@ -5,7 +5,9 @@
 
 use chrono::{DateTime, Duration, Utc};
 
+use super::metrics::{Alarm, Series, recent_mean};
 use super::model::{Service, Task};
+use super::sanitize::one_line;
 
 /// Why one or more tasks stopped, with how many and when the last one did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -256,6 +258,44 @@ pub fn assess(
         });
     }
     found.sort_by_key(|f| f.urgency);
+    found
+}
+
+/// Why CloudWatch says `service` needs attention: its own alarms in ALARM, and CPU or
+/// memory at or above the thresholds over the last five minutes.
+pub fn cloudwatch_findings(
+    own_alarms: &[&Alarm],
+    series: Option<&Series>,
+    now: DateTime<Utc>,
+    th: &Thresholds,
+) -> Vec<Finding> {
+    let mut found = Vec::new();
+    match own_alarms {
+        [] => {}
+        [one] => found.push(Finding {
+            urgency: 2,
+            reason: format!("alarm {}", one_line(&one.name)),
+        }),
+        many => found.push(Finding {
+            urgency: 2,
+            reason: format!("{} alarms: {}", many.len(), one_line(&many[0].name)),
+        }),
+    }
+    if let Some(series) = series {
+        for (what, points, limit) in [
+            ("CPU", &series.cpu, th.cpu_percent),
+            ("memory", &series.memory, th.memory_percent),
+        ] {
+            if let Some(mean) = recent_mean(points, now, 5)
+                && mean >= limit
+            {
+                found.push(Finding {
+                    urgency: 4,
+                    reason: format!("{what} {mean:.0}% (5 min)"),
+                });
+            }
+        }
+    }
     found
 }
 
