@@ -86,6 +86,20 @@ fn answer(targets: &[MetricTarget], cpu: f64) -> Payload {
     Payload::Metrics(Arc::new(map))
 }
 
+/// `d` on the selected row: its describe view's lines, key and value.
+fn describe(app: &mut App) -> Vec<(String, String)> {
+    app.update(key(KeyCode::Char('d')));
+    let Some(Popup::Describe { pane, id, .. }) = app.popups.last().cloned() else {
+        panic!("no describe view");
+    };
+    let described = app.described(&pane, &id);
+    let lines = described.outline.as_ref().expect("the row is there");
+    lines
+        .iter()
+        .map(|l| (l.key.clone(), l.value.clone()))
+        .collect()
+}
+
 fn cells(app: &App, column: &str) -> Vec<String> {
     let (columns, rows) = app.rows(app.view());
     let at = columns.iter().position(|c| c.title == column).unwrap();
@@ -225,17 +239,9 @@ fn alarms_mark_their_service_and_describe_lists_them_with_why() {
         Ok(Payload::Alarms(Arc::new(alarms))),
     );
     assert_eq!(cells(&app, "ALARMS"), ["⚠ 1", "(1)", "-"]);
-    app.update(key(KeyCode::Char('d')));
-    let Some(Popup::Describe { pane, id, .. }) = app.popups.last().cloned() else {
-        panic!("no describe view");
-    };
-    let described = app.described(&pane, &id);
-    let text: Vec<String> = described
-        .outline
-        .as_ref()
-        .unwrap()
+    let text: Vec<String> = describe(&mut app)
         .iter()
-        .map(|l| format!("{} {}", l.key, l.value))
+        .map(|(k, v)| format!("{k} {v}"))
         .collect();
     let at = text
         .iter()
@@ -389,18 +395,7 @@ fn the_clusters_pane_counts_alarms_of_the_cluster_and_its_services() {
         Ok(Payload::Alarms(Arc::new(alarms))),
     );
     assert_eq!(cells(&app, "ALARMS"), ["⚠ 2", "-"]);
-    app.update(key(KeyCode::Char('d')));
-    let Some(Popup::Describe { pane, id, .. }) = app.popups.last().cloned() else {
-        panic!("no describe view");
-    };
-    let text: Vec<String> = app
-        .described(&pane, &id)
-        .outline
-        .as_ref()
-        .unwrap()
-        .iter()
-        .map(|l| l.key.clone())
-        .collect();
+    let text: Vec<String> = describe(&mut app).into_iter().map(|(k, _)| k).collect();
     assert!(text.contains(&"prod-memory".to_owned()), "{text:?}");
     assert!(text.contains(&"svc-cpu".to_owned()), "{text:?}");
 }
@@ -416,17 +411,9 @@ fn hostile_alarm_names_and_reasons_reach_the_screen_inert() {
         DataKey::Alarms,
         Ok(Payload::Alarms(Arc::new(vec![hostile]))),
     );
-    app.update(key(KeyCode::Char('d')));
-    let Some(Popup::Describe { pane, id, .. }) = app.popups.last().cloned() else {
-        panic!("no describe view");
-    };
-    let described = app.described(&pane, &id);
-    let text: Vec<String> = described
-        .outline
-        .as_ref()
-        .unwrap()
+    let text: Vec<String> = describe(&mut app)
         .iter()
-        .map(|l| format!("{}|{}", l.key, l.value))
+        .map(|(k, v)| format!("{k}|{v}"))
         .collect();
     let all = text.join("\n");
     assert!(all.contains("svc00-cpu|"), "{all}");
@@ -510,30 +497,12 @@ fn a_failed_refresh_marks_the_old_value() {
 
 #[test]
 fn died_counts_failed_tasks_of_the_last_hour_once_the_clusters_stopped_tasks_are_read() {
-    use crate::domain::model::{Container, Task, TaskScope};
+    use super::pulse_tests::oom;
+    use crate::domain::model::TaskScope;
     let mut app = services_app(2, 10);
     assert_eq!(cells(&app, "DIED"), ["", ""]);
-    let oom = |n: i64, minutes_ago: i64| Task {
-        arn: format!("arn:aws:ecs:eu-west-1:123456789012:task/prod/t{n}"),
-        group: Some("service:svc00".into()),
-        last_status: "STOPPED".into(),
-        stop_code: Some("EssentialContainerExited".into()),
-        stopped_reason: Some("Essential container in task exited".into()),
-        stopped_at: Some(t0() - Duration::minutes(minutes_ago)),
-        containers: vec![Container {
-            name: "app".into(),
-            image: None,
-            last_status: Some("STOPPED".into()),
-            health: None,
-            exit_code: Some(137),
-            reason: Some("OutOfMemoryError: Container killed due to memory usage".into()),
-            runtime_id: None,
-            exec_agent: None,
-        }],
-        ..Task::default()
-    };
     // Three in the hour, one older (ECS may still list it): three count.
-    let stopped = vec![oom(1, 5), oom(2, 20), oom(3, 50), oom(4, 70)];
+    let stopped: Vec<_> = [5, 20, 50, 70].map(|m| oom("svc00", m)).into();
     land(
         &mut app,
         DataKey::Tasks {

@@ -29,7 +29,7 @@ fn land(app: &mut App, key: DataKey, payload: Payload) {
     });
 }
 
-fn oom(service: &str, minutes_ago: i64) -> Task {
+pub(super) fn oom(service: &str, minutes_ago: i64) -> Task {
     Task {
         arn: format!("arn:aws:ecs:eu-west-1:123456789012:task/prod/{service}{minutes_ago}"),
         group: Some(format!("service:{service}").as_str().into()),
