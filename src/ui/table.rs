@@ -139,6 +139,17 @@ fn highlight<'a>(text: &str, filter: &str, style: Style, theme: &Theme) -> Line<
 /// the least useful first, rather than letting the table cut values silently.
 fn fit_columns(columns: &[Column], rows: &[&rows::Row], available: u16) -> (Vec<usize>, Vec<u16>) {
     let mut shown: Vec<usize> = (0..columns.len()).collect();
+    // A column with nothing in it (DIED before the stopped tasks are read) gives its room
+    // before any value is cut.
+    let empty = |i: usize| {
+        rows.iter()
+            .all(|r| r.cells.get(i).is_none_or(|c| c.text.is_empty()))
+    };
+    let natural = widths_of(columns, &shown, rows, u16::MAX);
+    let spacing = COLUMN_SPACING * shown.len().saturating_sub(1) as u16;
+    if natural.iter().fold(spacing, |a, x| a.saturating_add(*x)) > available {
+        shown.retain(|&i| i == 0 || !empty(i));
+    }
     loop {
         let picked: Vec<Column> = shown.iter().map(|&i| columns[i]).collect();
         let w = widths_of(&picked, &shown, rows, available);
