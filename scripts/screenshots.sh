@@ -274,7 +274,7 @@ shot 01-clusters
 
 keys Enter
 wait_for "the services of prod-core" 'prod-core › services' '│checkout +ACTIVE'
-wait_for "their load balancer targets" '│recommendations .* 1/2 ' '│api-gateway .* 6/6 '
+wait_for "their load balancer targets and metrics" '│recommendations .* 1/2 ' '│api-gateway .*[0-9]+% .* 6/6 '
 shot 02-services
 
 keys j j d
